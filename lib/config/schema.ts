@@ -1,0 +1,140 @@
+/**
+ * The monitor definition: what a team writes (YAML or JSON) to monitor one model. The same type
+ * is the core of the CDK construct's props, so a definition that validates here deploys.
+ */
+import { z } from 'zod';
+import { IDENTIFIER_PATTERN } from '../sql/identifiers.js';
+
+const column = z.string().regex(IDENTIFIER_PATTERN, {
+  message: 'a column name of letters, digits and underscores, not starting with a digit',
+});
+
+const modelId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
+  message: 'lowercase letters, digits and dashes, 1 to 63 characters, starting with a letter or digit',
+});
+
+const isoDuration = z
+  .string()
+  .regex(/^P(?:(\d+)W|(?:(\d+)D)?(?:T(?:(\d+)H)?)?)$/, {
+    message: 'an ISO-8601 duration in weeks, days or hours, e.g. P7D, P2W, PT12H',
+  })
+  .refine((v) => v !== 'P' && v !== 'PT', { message: 'a non-empty ISO-8601 duration such as P1D' });
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'a date as YYYY-MM-DD' });
+
+export const LOG_FORMATS = ['parquet', 'jsonl', 'csv'] as const;
+export const TASKS = ['binary', 'multiclass', 'regression'] as const;
+export const FEATURE_KINDS = ['numeric', 'categorical'] as const;
+export const DRIFT_METHODS = [
+  'auto',
+  'psi',
+  'kl',
+  'jensenshannon',
+  'wasserstein',
+  'hellinger',
+  'ks',
+  'chisquare',
+  'ztest',
+  'linf',
+] as const;
+
+const thresholds = z
+  .object({
+    warning: z.number().nonnegative(),
+    critical: z.number().nonnegative(),
+  })
+  .refine((t) => t.critical >= t.warning, {
+    message: 'critical must be at least warning',
+    path: ['critical'],
+  });
+
+const logLocation = z.string().min(1, { message: 'a folder path or an s3:// URI' });
+
+export const PredictionLogSchema = z.strictObject({
+  location: logLocation,
+  format: z.enum(LOG_FORMATS).default('parquet'),
+  partitionKey: z.literal('dt').default('dt'),
+  idColumn: column,
+  timestampColumn: column,
+  scoreColumn: column.optional(),
+  predictionColumn: column.optional(),
+  /** Multiclass: one probability column per class label. */
+  classScoreColumns: z.record(z.string(), column).optional(),
+  modelVersionColumn: column.optional(),
+  latencyColumn: column.optional(),
+  errorColumn: column.optional(),
+  /** Predictions a window is expected to hold; a volume alert compares against it. */
+  expectedRowsPerWindow: z.number().int().positive().optional(),
+});
+
+export const FeatureSchema = z.strictObject({
+  name: column,
+  kind: z.enum(FEATURE_KINDS),
+  method: z.enum(DRIFT_METHODS).optional(),
+  thresholds: thresholds.optional(),
+});
+
+export const LabelLogSchema = z.strictObject({
+  location: logLocation,
+  format: z.enum(LOG_FORMATS).default('parquet'),
+  partitioned: z.boolean().default(true),
+  idColumn: column,
+  labelColumn: column,
+  delay: isoDuration,
+});
+
+export const ReferenceSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('dataset'),
+    location: logLocation,
+    format: z.enum(LOG_FORMATS).default('parquet'),
+    /** The label column in the reference file, when it carries labels. */
+    labelColumn: column.optional(),
+  }),
+  z
+    .strictObject({ type: z.literal('range'), from: isoDate, to: isoDate })
+    .refine((r) => r.from <= r.to, { message: 'from must not be after to', path: ['to'] }),
+  z.strictObject({ type: z.literal('rolling'), windows: z.number().int().min(1).max(365) }),
+]);
+
+export const DriftSettingsSchema = z.strictObject({
+  bins: z.number().int().min(2).max(100).default(10),
+  methods: z
+    .strictObject({
+      numeric: z.enum(DRIFT_METHODS).default('psi'),
+      categorical: z.enum(DRIFT_METHODS).default('psi'),
+    })
+    .prefault({}),
+  thresholds: z.partialRecord(z.enum(DRIFT_METHODS), thresholds).default({}),
+  /** Size-aware verdicts: a distance must also exceed what sampling noise produces. */
+  sizeAware: z.boolean().default(true),
+  alpha: z.number().gt(0).lt(1).default(0.01),
+  minSampleSize: z.number().int().min(1).default(100),
+  /** A segment value with fewer rows than this is reported as too small. */
+  minSegmentSize: z.number().int().min(1).default(200),
+});
+
+export const MonitorDefinitionSchema = z.strictObject({
+  schemaVersion: z.literal(1).default(1),
+  model: z.strictObject({
+    id: modelId,
+    task: z.enum(TASKS),
+    tier: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(2),
+    description: z.string().optional(),
+  }),
+  predictions: PredictionLogSchema,
+  features: z.array(FeatureSchema).min(1, { message: 'at least one feature to monitor' }),
+  segments: z.array(column).default([]),
+  labels: LabelLogSchema.optional(),
+  reference: ReferenceSchema,
+  window: isoDuration.default('P1D'),
+  drift: DriftSettingsSchema.prefault({}),
+});
+
+/** A monitor definition as written (defaults optional). */
+export type MonitorDefinitionInput = z.input<typeof MonitorDefinitionSchema>;
+/** A validated monitor definition with every default filled in. */
+export type MonitorDefinition = z.output<typeof MonitorDefinitionSchema>;
+export type FeatureDefinition = z.output<typeof FeatureSchema>;
+export type DriftSettings = z.output<typeof DriftSettingsSchema>;
+export type DriftMethodName = (typeof DRIFT_METHODS)[number];

@@ -1,0 +1,65 @@
+/**
+ * The ports between the domain (lib/jobs, lib/alerts) and the outside world.
+ * Adapters in lib/adapters implement them: DuckDB and a folder locally, Athena, S3, SNS and
+ * EventBridge on AWS. Ports are small and every method is documented.
+ */
+import type { SqlDialect } from './sql/dialect.js';
+
+/** A scalar as it comes back from a query: BIGINT and DECIMAL are converted to number. */
+export type SqlValue = string | number | boolean | null;
+
+/** A row returned by a query, keyed by column alias. */
+export type Row = Record<string, SqlValue>;
+
+/** SQL text plus positional parameters for its `?` placeholders (strings and numbers only). */
+export interface CompiledQuery {
+  readonly sql: string;
+  readonly parameters: readonly (string | number)[];
+  /** A short name for logs, metrics and error messages, e.g. `drift-scan`. */
+  readonly name: string;
+}
+
+/** What a query cost: filled by engines that know (Athena), zero elsewhere. */
+export interface QueryStats {
+  bytesScanned: number;
+  engineMillis: number;
+  queries: number;
+}
+
+/** Runs read-only SQL against prediction and label logs. */
+export interface QueryEngine {
+  /** The dialect this engine speaks; builders render SQL through it. */
+  readonly dialect: SqlDialect;
+  /** Runs one query and returns every row (results are aggregates: kilobytes, not the log). */
+  query(q: CompiledQuery, opts?: { signal?: AbortSignal }): Promise<Row[]>;
+  /** Totals for the queries run so far by this engine instance. */
+  stats(): QueryStats;
+  /** Releases connections; the engine is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/**
+ * Stores result documents and state under deterministic keys (a folder locally, S3 on AWS).
+ * Keys are `/`-separated relative paths such as `credit-default/drift/dt=2026-01-21/P1D.json`.
+ */
+export interface ResultStore {
+  /** Writes (replaces) a JSON document. */
+  putJson(key: string, doc: unknown): Promise<void>;
+  /** Reads a JSON document, or `undefined` when the key does not exist. */
+  getJson<T = unknown>(key: string): Promise<T | undefined>;
+  /** Creates a JSON document only if the key does not exist yet; returns false when it did. */
+  createJson(key: string, doc: unknown): Promise<boolean>;
+  /** Writes a text object (an HTML report, a digest). */
+  putText(key: string, text: string, contentType: string): Promise<void>;
+  /** Lists the keys under a prefix, sorted. */
+  list(prefix: string): Promise<string[]>;
+  /** A link a person can open for a key (file:// locally, an https console or presigned URL on AWS). */
+  linkFor(key: string): string;
+}
+
+/** The time, injected so jobs and policies are deterministic in tests. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

@@ -1,0 +1,96 @@
+/**
+ * The embedded QueryEngine: DuckDB in-process, reading local folders of Parquet, JSON lines or CSV.
+ * Only the extensions DuckDB ships built in (parquet, json, icu) are used; nothing is downloaded.
+ */
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import type { CompiledQuery, QueryEngine, QueryStats, Row, SqlValue } from '../ports.js';
+import { duckdbDialect } from '../sql/dialect.js';
+
+/** A query DuckDB refused or failed: names the query and DuckDB's reason. */
+export class QueryFailedError extends Error {
+  constructor(
+    readonly queryName: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`query ${queryName} failed: ${reason}`, options);
+    this.name = 'QueryFailedError';
+  }
+}
+
+export interface DuckDbEngineOptions {
+  /** Worker threads; defaults to DuckDB's choice (the core count). */
+  threads?: number;
+  /** A memory cap such as `1GB`; defaults to DuckDB's (80% of RAM). */
+  memoryLimit?: string;
+}
+
+function toSqlValue(value: DuckDBValue): SqlValue {
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+    return value;
+  }
+  if (typeof value === 'bigint') return Number(value);
+  // DECIMAL, DATE, TIMESTAMP and friends: their string form is exact and readable.
+  const text = String(value);
+  if (value.constructor?.name === 'DuckDBDecimalValue') return Number(text);
+  return text;
+}
+
+export class DuckDbQueryEngine implements QueryEngine {
+  readonly dialect = duckdbDialect;
+  private readonly totals: QueryStats = { bytesScanned: 0, engineMillis: 0, queries: 0 };
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async create(options: DuckDbEngineOptions = {}): Promise<DuckDbQueryEngine> {
+    const config: Record<string, string> = {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    };
+    if (options.threads) config.threads = String(options.threads);
+    if (options.memoryLimit) config.memory_limit = options.memoryLimit;
+    const instance = await DuckDBInstance.create(':memory:', config);
+    const connection = await instance.connect();
+    return new DuckDbQueryEngine(instance, connection);
+  }
+
+  async query(q: CompiledQuery): Promise<Row[]> {
+    const started = performance.now();
+    try {
+      const reader = q.parameters.length
+        ? await this.connection.runAndReadAll(q.sql, [...q.parameters])
+        : await this.connection.runAndReadAll(q.sql);
+      const names = reader.columnNames();
+      const rows = reader.getRows().map((values) => {
+        const row: Row = {};
+        values.forEach((value, i) => {
+          row[names[i]!] = toSqlValue(value);
+        });
+        return row;
+      });
+      return rows;
+    } catch (error) {
+      throw new QueryFailedError(q.name, (error as Error).message, { cause: error });
+    } finally {
+      this.totals.queries += 1;
+      this.totals.engineMillis += performance.now() - started;
+    }
+  }
+
+  /** Runs a statement that writes (used by the demo generator and tests, never by jobs). */
+  async execute(sql: string): Promise<void> {
+    await this.connection.run(sql);
+  }
+
+  stats(): QueryStats {
+    return { ...this.totals };
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}

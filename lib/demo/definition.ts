@@ -1,0 +1,47 @@
+/**
+ * The demo model's monitor definition: a credit-default binary classifier. It is also the example
+ * in the README and the model the CDK demo stack deploys.
+ */
+import type { MonitorDefinitionInput } from '../config/schema.js';
+
+/** The definition with locations relative to the demo's data folder. */
+export function demoDefinition(dataDir: string): MonitorDefinitionInput {
+  return {
+    model: { id: 'credit-default', task: 'binary', tier: 1, description: 'Probability that a loan defaults' },
+    predictions: {
+      location: `${dataDir}/predictions`,
+      format: 'parquet',
+      idColumn: 'prediction_id',
+      timestampColumn: 'ts',
+      scoreColumn: 'score',
+      predictionColumn: 'prediction',
+      modelVersionColumn: 'model_version',
+      latencyColumn: 'latency_ms',
+    },
+    features: [
+      { name: 'income', kind: 'numeric' },
+      { name: 'debt_to_income', kind: 'numeric' },
+      { name: 'credit_utilization', kind: 'numeric' },
+      { name: 'age', kind: 'numeric' },
+      { name: 'loan_amount', kind: 'numeric' },
+      { name: 'open_accounts', kind: 'numeric' },
+      { name: 'employment_type', kind: 'categorical' },
+      { name: 'home_ownership', kind: 'categorical' },
+      { name: 'loan_purpose', kind: 'categorical' },
+    ],
+    segments: ['region', 'channel', 'locale'],
+    labels: {
+      location: `${dataDir}/labels`,
+      format: 'parquet',
+      idColumn: 'prediction_id',
+      labelColumn: 'defaulted',
+      delay: 'P7D',
+    },
+    reference: {
+      type: 'dataset',
+      location: `${dataDir}/reference/training.parquet`,
+      labelColumn: 'defaulted',
+    },
+    window: 'P1D',
+  };
+}

@@ -1,0 +1,94 @@
+/** `driftwatch run` and `driftwatch backfill`: run one job over one window or a range of windows. */
+import { runJob } from '../../jobs/run-job.js';
+import { JOB_NAMES, type JobName, type JobSummary } from '../../jobs/types.js';
+import { durationDays, parseDate, shiftDate } from '../../jobs/windows.js';
+import { configBaseDir, loadDefinitionFile, localContext } from '../context.js';
+import { CliError } from '../errors.js';
+import { progressBar } from '../progress.js';
+import { renderTable } from '../table.js';
+
+export interface RunOptions {
+  config: string;
+  job: string;
+  out: string;
+  json: boolean;
+  verbose?: boolean;
+}
+
+function jobName(value: string): JobName {
+  if (!(JOB_NAMES as readonly string[]).includes(value)) {
+    throw new CliError(`--job ${JSON.stringify(value)} is not a job: use one of ${JOB_NAMES.join(', ')}`);
+  }
+  return value as JobName;
+}
+
+function checkDate(value: string, flag: string): string {
+  try {
+    parseDate(value, flag);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  return value;
+}
+
+export async function runWindows(
+  options: RunOptions,
+  dates: string[] | undefined,
+  print: (line: string) => void,
+): Promise<JobSummary[]> {
+  const job = jobName(options.job);
+  const definition = await loadDefinitionFile(options.config);
+  const context = await localContext(definition, {
+    baseDir: configBaseDir(options.config),
+    outDir: options.out,
+    ...(options.verbose ? { verbose: true } : {}),
+  });
+  const summaries: JobSummary[] = [];
+  try {
+    const list = dates ?? [undefined];
+    const progress = list.length > 1 ? progressBar(list.length, job) : undefined;
+    for (const date of list) {
+      summaries.push(await runJob({ job, ...(date ? { date } : {}) }, context.deps));
+      progress?.tick(date ?? '');
+    }
+    progress?.done();
+  } finally {
+    await context.close();
+  }
+  if (options.json) {
+    print(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2));
+  } else {
+    print(
+      renderTable(
+        ['job', 'window', 'status', 'summary'],
+        summaries.map((s) => [s.job, s.window?.start ?? '-', s.status, s.message]),
+      ),
+    );
+    const keys = summaries.map((s) => s.resultKey).filter(Boolean);
+    if (keys.length)
+      print(
+        `results under ${context.outDir}/results (${keys.length} document${keys.length === 1 ? '' : 's'})`,
+      );
+  }
+  return summaries;
+}
+
+/** Window starts from `from` to `to` inclusive, stepping by the definition's window. */
+export function datesBetween(from: string, to: string, stepDays = 1): string[] {
+  checkDate(from, '--from');
+  checkDate(to, '--to');
+  if (from > to) throw new CliError(`--from ${from} is after --to ${to}: swap them`);
+  const dates: string[] = [];
+  for (let d = from; d <= to; d = shiftDate(d, stepDays)) dates.push(d);
+  return dates;
+}
+
+export async function runBackfill(
+  options: RunOptions & { from: string; to: string },
+  print: (line: string) => void,
+): Promise<JobSummary[]> {
+  const definition = await loadDefinitionFile(options.config);
+  return runWindows(options, datesBetween(options.from, options.to, durationDays(definition.window)), print);
+}
+
+export { checkDate };

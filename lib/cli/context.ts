@@ -1,0 +1,54 @@
+/** Builds a job's dependencies for a local run: the definition, DuckDB, a results folder. */
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { DuckDbQueryEngine } from '../adapters/duckdb-engine.js';
+import { FsResultStore } from '../adapters/fs-store.js';
+import { parseDefinition } from '../config/load.js';
+import type { MonitorDefinition } from '../config/schema.js';
+import { resolveLocalSources } from '../jobs/sources.js';
+import type { JobDeps } from '../jobs/types.js';
+import { systemClock } from '../ports.js';
+import { CliError } from './errors.js';
+
+export async function loadDefinitionFile(path: string): Promise<MonitorDefinition> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(
+      code === 'ENOENT'
+        ? `config file ${path} does not exist: pass --config with the path of your monitor definition (YAML or JSON)`
+        : `cannot read config file ${path}: ${(error as Error).message}`,
+    );
+  }
+  return parseDefinition(text, path);
+}
+
+export interface LocalContext {
+  deps: JobDeps;
+  outDir: string;
+  close(): Promise<void>;
+}
+
+/** Local dependencies: locations relative to the config file, results under `outDir/results`. */
+export async function localContext(
+  definition: MonitorDefinition,
+  options: { baseDir: string; outDir: string; verbose?: boolean },
+): Promise<LocalContext> {
+  const engine = await DuckDbQueryEngine.create();
+  const outDir = resolve(options.outDir);
+  const deps: JobDeps = {
+    definition,
+    sources: resolveLocalSources(definition, options.baseDir),
+    engine,
+    store: new FsResultStore(join(outDir, 'results')),
+    clock: systemClock,
+    ...(options.verbose ? { log: (message, detail) => console.error(message, detail ?? '') } : {}),
+  };
+  return { deps, outDir, close: () => engine.close() };
+}
+
+export function configBaseDir(configPath: string): string {
+  return dirname(resolve(configPath));
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+/**
+ * The driftwatch command. Every failure ends as one clear line on stderr and a non-zero exit code;
+ * `DRIFTWATCH_DEBUG=1` adds the stack trace.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { InvalidDefinitionError } from '../config/load.js';
+import { runDemo } from './commands/demo.js';
+import { checkDate, runBackfill, runWindows } from './commands/run.js';
+import { CliError } from './errors.js';
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
+function integer(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed))
+    throw new InvalidArgumentError(`${JSON.stringify(value)} is not a whole number`);
+  return parsed;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('driftwatch')
+    .description(
+      'Scheduled monitoring for ML models: drift, data quality, delayed-label performance, alerts.',
+    )
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('demo')
+    .description('generate 30 days of a credit model’s logs with injected problems, and monitor them')
+    .option('--out <dir>', 'output folder (data/ and results/ go inside)', 'demo-out')
+    .option('--rows-per-day <n>', 'predictions per day', integer, 20_000)
+    .option('--seed <n>', 'random seed', integer, 42)
+    .option('--json', 'print machine-readable output', false)
+    .action(async (opts) => {
+      const outcome = await runDemo(
+        { out: opts.out, rowsPerDay: opts.rowsPerDay, seed: opts.seed, json: opts.json },
+        print,
+      );
+      if (opts.json)
+        print(JSON.stringify({ outDir: outcome.outDir, manifest: outcome.manifest, drift: outcome.drift }));
+    });
+
+  program
+    .command('run')
+    .description('run one job for one window')
+    .requiredOption('--config <file>', 'monitor definition (YAML or JSON)')
+    .option('--date <YYYY-MM-DD>', 'first day of the window (default: the last complete window)')
+    .option('--job <name>', 'baseline | drift | performance | digest', 'drift')
+    .option('--out <dir>', 'output folder (results/ goes inside)', '.driftwatch')
+    .option('--json', 'print machine-readable output', false)
+    .option('--verbose', 'log progress to stderr', false)
+    .action(async (opts) => {
+      const dates = opts.date ? [checkDate(opts.date, '--date')] : undefined;
+      await runWindows(
+        { config: opts.config, job: opts.job, out: opts.out, json: opts.json, verbose: opts.verbose },
+        dates,
+        print,
+      );
+    });
+
+  program
+    .command('backfill')
+    .description('run one job for every window in a date range')
+    .requiredOption('--config <file>', 'monitor definition (YAML or JSON)')
+    .requiredOption('--from <YYYY-MM-DD>', 'first window start')
+    .requiredOption('--to <YYYY-MM-DD>', 'last window start')
+    .option('--job <name>', 'drift | performance', 'drift')
+    .option('--out <dir>', 'output folder (results/ goes inside)', '.driftwatch')
+    .option('--json', 'print machine-readable output', false)
+    .action(async (opts) => {
+      await runBackfill(
+        { config: opts.config, job: opts.job, out: opts.out, json: opts.json, from: opts.from, to: opts.to },
+        print,
+      );
+    });
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code instead of exiting, for tests. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help')
+      return 0;
+    if (code?.startsWith('commander.')) return 2;
+    const message =
+      error instanceof CliError || error instanceof InvalidDefinitionError
+        ? error.message
+        : `${(error as Error).name === 'Error' ? 'error' : (error as Error).name}: ${(error as Error).message}`;
+    process.stderr.write(`driftwatch: ${message}\n`);
+    if (process.env.DRIFTWATCH_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    return error instanceof CliError ? error.exitCode : 1;
+  }
+}
+
+const invoked = process.argv[1] ?? '';
+if (/[\\/]lib[\\/]cli[\\/]main\.[jt]s$/.test(invoked)) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,230 @@
+/**
+ * The baseline job: profiles the reference once (three scans: counts and ranges, the exact
+ * order statistics for the bin edges, then the counts per bin) and stores the ReferenceProfile.
+ */
+import type { MonitorDefinition } from '../config/schema.js';
+import type { QueryEngine } from '../ports.js';
+import type { DataSource } from '../sql/dialect.js';
+import { buildDriftScan, type DriftScanSpec } from '../sql/drift-query.js';
+import { buildOrderStatisticsQuery } from '../sql/quantile-query.js';
+import { buildDescribeQuery } from '../sql/schema-query.js';
+import {
+  type CategoricalProfile,
+  edgesFromOrderStatistics,
+  type NumericProfile,
+  PROFILE_SCHEMA_VERSION,
+  quantilePositions,
+  type ReferenceProfile,
+} from './profile.js';
+import { readDriftScan } from './scan-reader.js';
+import type { JobDeps } from './types.js';
+import { resultKeys, shiftDate, type Window, windowFor } from './windows.js';
+
+/** The columns drift watches: the features, then the score (or prediction) as `prediction`. */
+export function monitoredColumns(definition: MonitorDefinition): {
+  numeric: string[];
+  categorical: string[];
+  prediction?: { column: string; kind: 'numeric' | 'categorical' };
+} {
+  const numeric = definition.features.filter((f) => f.kind === 'numeric').map((f) => f.name);
+  const categorical = definition.features.filter((f) => f.kind === 'categorical').map((f) => f.name);
+  const p = definition.predictions;
+  const prediction = p.scoreColumn
+    ? { column: p.scoreColumn, kind: 'numeric' as const }
+    : p.predictionColumn
+      ? {
+          column: p.predictionColumn,
+          kind: definition.model.task === 'regression' ? ('numeric' as const) : ('categorical' as const),
+        }
+      : undefined;
+  return { numeric, categorical, ...(prediction ? { prediction } : {}) };
+}
+
+/** Where the reference data is, and which part of it. */
+export function referenceSelection(
+  deps: Pick<JobDeps, 'definition' | 'sources'>,
+  window?: Window,
+): { source: DataSource; range?: { from: string; to: string }; description: string } {
+  const ref = deps.definition.reference;
+  switch (ref.type) {
+    case 'dataset':
+      if (!deps.sources.reference) throw new Error('reference.location is not resolved for this engine');
+      return { source: deps.sources.reference, description: `dataset ${ref.location}` };
+    case 'range':
+      return {
+        source: deps.sources.predictions,
+        range: { from: ref.from, to: shiftDate(ref.to, 1) },
+        description: `predictions from ${ref.from} to ${ref.to}`,
+      };
+    case 'rolling': {
+      if (!window) throw new Error('a rolling reference is profiled per window: give the window');
+      const days = windowFor(deps.definition, window.start);
+      const span =
+        (new Date(`${days.end}T00:00:00Z`).getTime() - new Date(`${days.start}T00:00:00Z`).getTime()) /
+        86_400_000;
+      const from = shiftDate(window.start, -span * ref.windows);
+      return {
+        source: deps.sources.predictions,
+        range: { from, to: window.start },
+        description: `the previous ${ref.windows} windows (${from} to ${shiftDate(window.start, -1)})`,
+      };
+    }
+  }
+}
+
+/** Profiles a reference selection with exact counts and quantile edges. */
+export async function profileReference(
+  engine: QueryEngine,
+  definition: MonitorDefinition,
+  selection: { source: DataSource; range?: { from: string; to: string }; description: string },
+  createdAt: Date,
+): Promise<ReferenceProfile> {
+  const bins = definition.drift.bins;
+  const cols = monitoredColumns(definition);
+  const numericColumns = [
+    ...cols.numeric,
+    ...(cols.prediction?.kind === 'numeric' ? [cols.prediction.column] : []),
+  ];
+  const categoricalColumns = [
+    ...cols.categorical,
+    ...(cols.prediction?.kind === 'categorical' ? [cols.prediction.column] : []),
+  ];
+
+  const describe = await engine.query(buildDescribeQuery(selection.source, engine.dialect));
+  const columnTypes = Object.fromEntries(describe.map((r) => [String(r.column_name), String(r.column_type)]));
+  const absent = [...numericColumns, ...categoricalColumns].filter((c) => !(c in columnTypes));
+  if (absent.length) {
+    throw new Error(
+      `the reference (${selection.description}) has no column ${absent.map((c) => JSON.stringify(c)).join(', ')}: ` +
+        `fix the feature names in the definition or add the columns to the reference`,
+    );
+  }
+
+  const base: Omit<DriftScanSpec, 'numeric'> = {
+    source: selection.source,
+    ...(selection.range ? { window: selection.range } : {}),
+    categorical: categoricalColumns,
+    segments: [],
+  };
+  // Pass 1: counts, ranges, categories.
+  const firstSpec: DriftScanSpec = {
+    ...base,
+    numeric: numericColumns.map((column) => ({ column, edges: [] })),
+  };
+  const first = readDriftScan(
+    await engine.query(buildDriftScan(firstSpec, engine.dialect)),
+    firstSpec,
+  ).overall;
+
+  // Pass 2: exact order statistics for the edges.
+  const positions = numericColumns.map((column, f) => ({
+    column,
+    positions: quantilePositions(first.numeric[f]!.valid, bins),
+  }));
+  const statRows = numericColumns.length
+    ? await engine.query(
+        buildOrderStatisticsQuery(
+          {
+            source: selection.source,
+            ...(selection.range ? { window: selection.range } : {}),
+            columns: positions,
+          },
+          engine.dialect,
+        ),
+      )
+    : [];
+  const valueAt = numericColumns.map(() => new Map<number, number>());
+  for (const row of statRows) valueAt[Number(row.f)]!.set(Number(row.pos), Number(row.v));
+  const edges = numericColumns.map((column, f) =>
+    edgesFromOrderStatistics(first.numeric[f]!.valid, bins, (pos) => {
+      const v = valueAt[f]!.get(pos);
+      if (v === undefined)
+        throw new Error(`order statistic ${pos} of ${column} missing from the engine's answer`);
+      return v;
+    }),
+  );
+
+  // Pass 3: counts on the edges.
+  const thirdSpec: DriftScanSpec = {
+    ...base,
+    numeric: numericColumns.map((column, f) => ({ column, edges: edges[f]! })),
+  };
+  const third = readDriftScan(
+    await engine.query(buildDriftScan(thirdSpec, engine.dialect)),
+    thirdSpec,
+  ).overall;
+
+  const numericProfiles: NumericProfile[] = numericColumns.map((name, f) => {
+    const s = first.numeric[f]!;
+    return {
+      name,
+      kind: 'numeric',
+      rows: first.rows,
+      nulls: first.rows - s.present,
+      invalid: s.invalid,
+      infinite: s.infinite,
+      valid: s.valid,
+      min: s.min,
+      max: s.max,
+      mean: s.mean,
+      std: s.std,
+      edges: edges[f]!,
+      binCounts: third.numeric[f]!.binCounts,
+    };
+  });
+  const categoricalProfiles: CategoricalProfile[] = categoricalColumns.map((name, f) => ({
+    name,
+    kind: 'categorical',
+    rows: first.rows,
+    nulls: first.categorical[f]!.nulls,
+    categories: first.categorical[f]!.categories,
+  }));
+  const all = [...numericProfiles, ...categoricalProfiles];
+  const predictionProfile = cols.prediction ? all.find((p) => p.name === cols.prediction!.column) : undefined;
+  const featureOrder = definition.features.map((f) => f.name);
+  return {
+    schemaVersion: PROFILE_SCHEMA_VERSION,
+    kind: 'reference-profile',
+    model: definition.model.id,
+    reference: {
+      type: definition.reference.type,
+      description: selection.description,
+      ...(selection.range ? { window: { start: selection.range.from, end: selection.range.to } } : {}),
+    },
+    createdAt: createdAt.toISOString(),
+    rows: first.rows,
+    bins,
+    columnTypes,
+    features: featureOrder.map((name) => all.find((p) => p.name === name)!),
+    ...(predictionProfile ? { prediction: predictionProfile } : {}),
+  };
+}
+
+/** Runs the baseline job: profiles a dataset or fixed-range reference and stores it. */
+export async function runBaseline(deps: JobDeps): Promise<{ profile: ReferenceProfile; key: string }> {
+  const selection = referenceSelection(deps);
+  const profile = await profileReference(deps.engine, deps.definition, selection, deps.clock.now());
+  const key = resultKeys.profile(deps.definition.model.id);
+  await deps.store.putJson(key, profile);
+  deps.log?.('baseline stored', { key, rows: profile.rows });
+  return { profile, key };
+}
+
+/**
+ * The profile a window is compared with: the stored one for a dataset or range reference
+ * (profiled on first use), or a fresh profile of the previous windows for a rolling reference.
+ */
+export async function loadProfile(deps: JobDeps, window: Window): Promise<ReferenceProfile> {
+  if (deps.definition.reference.type === 'rolling') {
+    return profileReference(deps.engine, deps.definition, referenceSelection(deps, window), deps.clock.now());
+  }
+  const stored = await deps.store.getJson<ReferenceProfile>(resultKeys.profile(deps.definition.model.id));
+  if (
+    stored &&
+    stored.schemaVersion === PROFILE_SCHEMA_VERSION &&
+    stored.bins === deps.definition.drift.bins
+  ) {
+    return stored;
+  }
+  return (await runBaseline(deps)).profile;
+}

@@ -1,0 +1,185 @@
+/**
+ * Compares one column's current counts with its reference profile: picks the method, computes
+ * the statistic on aligned bins, and decides the verdict (size-aware by default).
+ */
+import type { DriftMethodName, DriftSettings, FeatureDefinition } from '../config/schema.js';
+import { categoricalBins } from '../stats/binning.js';
+import { chiSquare } from '../stats/chi-square.js';
+import { hellinger } from '../stats/hellinger.js';
+import { jensenShannon } from '../stats/jensen-shannon.js';
+import { kl } from '../stats/kl.js';
+import { ksFromBinnedCounts } from '../stats/ks.js';
+import { linf } from '../stats/linf.js';
+import { psi } from '../stats/psi.js';
+import { chooseMethod, getMethod } from '../stats/registry.js';
+import type { StatResult } from '../stats/types.js';
+import { decideDrift } from '../stats/verdict.js';
+import { zTest } from '../stats/z-test.js';
+import type { BinShare, FeatureDrift } from './drift-result.js';
+import type { CategoricalProfile, NumericProfile } from './profile.js';
+import type { CategoricalScan, NumericScan } from './scan-reader.js';
+
+type BinnedMethod = Exclude<DriftMethodName, 'auto'>;
+
+function formatEdge(value: number): string {
+  if (Number.isInteger(value)) return String(value);
+  const abs = Math.abs(value);
+  return abs >= 1000 || abs < 0.001 ? value.toPrecision(4) : String(Number(value.toPrecision(4)));
+}
+
+/** Bin labels for numeric edges: `< e1`, `[e1, e2)`, ..., `>= ek`. */
+export function binLabels(edges: readonly number[]): string[] {
+  if (edges.length === 0) return ['all'];
+  const e = edges.map(formatEdge);
+  return [`< ${e[0]}`, ...e.slice(1).map((x, i) => `[${e[i]}, ${x})`), `>= ${e[e.length - 1]}`];
+}
+
+function computeOnBins(
+  method: BinnedMethod,
+  referenceCounts: number[],
+  currentCounts: number[],
+): { result: StatResult<unknown>; computation: FeatureDrift['computation']; errorBound?: number } {
+  switch (method) {
+    case 'psi':
+      return { result: psi(referenceCounts, currentCounts), computation: 'binned' };
+    case 'kl':
+      return { result: kl(referenceCounts, currentCounts), computation: 'binned' };
+    case 'jensenshannon':
+      return { result: jensenShannon(referenceCounts, currentCounts), computation: 'binned' };
+    case 'hellinger':
+      return { result: hellinger(referenceCounts, currentCounts), computation: 'binned' };
+    case 'linf':
+      return { result: linf(referenceCounts, currentCounts), computation: 'binned' };
+    case 'chisquare':
+      return { result: chiSquare(referenceCounts, currentCounts), computation: 'binned' };
+    case 'ztest':
+      return { result: zTest(referenceCounts, currentCounts), computation: 'binned' };
+    case 'ks': {
+      const result = ksFromBinnedCounts(referenceCounts, currentCounts);
+      const bound = (result.detail as { errorBound?: number }).errorBound;
+      return { result, computation: 'approximate', ...(bound !== undefined ? { errorBound: bound } : {}) };
+    }
+    case 'wasserstein':
+      throw new Error(
+        'wasserstein needs value counts, not bins: the drift job computes it from the window values',
+      );
+  }
+}
+
+export interface CompareInput {
+  feature: Pick<FeatureDefinition, 'name' | 'kind' | 'method' | 'thresholds'>;
+  settings: DriftSettings;
+  /** Force insufficient_data (a segment below its minimum size). */
+  tooSmall?: boolean;
+}
+
+function resolveMethod(
+  input: CompareInput,
+  referenceSize: number,
+  currentSize: number,
+  categories: number,
+): BinnedMethod {
+  const configured = input.feature.method ?? input.settings.methods[input.feature.kind];
+  const method =
+    configured === 'auto'
+      ? chooseMethod(input.feature.kind, referenceSize, currentSize, categories)
+      : configured;
+  // Methods that need raw values fall back to their binned form in the one-scan drift job.
+  if (method === 'wasserstein') return 'ks';
+  if (method === 'ztest' && categories !== 2) return 'chisquare';
+  return method as BinnedMethod;
+}
+
+function finish(
+  input: CompareInput,
+  bins: { labels: string[]; referenceCounts: number[]; currentCounts: number[] },
+): FeatureDrift {
+  const referenceSize = bins.referenceCounts.reduce((a, b) => a + b, 0);
+  const currentSize = bins.currentCounts.reduce((a, b) => a + b, 0);
+  const method = resolveMethod(input, referenceSize, currentSize, bins.labels.length);
+  const descriptor = getMethod(method);
+  const thresholds =
+    input.feature.thresholds ?? input.settings.thresholds[method] ?? descriptor.defaultThresholds;
+  const share = (counts: number[], total: number) => counts.map((c) => (total > 0 ? c / total : 0));
+  const referenceShares = share(bins.referenceCounts, referenceSize);
+  const currentShares = share(bins.currentCounts, currentSize);
+  const binShares: BinShare[] = bins.labels.map((label, i) => ({
+    label,
+    referenceShare: referenceShares[i]!,
+    currentShare: currentShares[i]!,
+  }));
+  const base = {
+    name: input.feature.name,
+    kind: input.feature.kind,
+    method,
+    threshold: thresholds.warning,
+    criticalThreshold: thresholds.critical,
+    referenceSize,
+    currentSize,
+    bins: binShares,
+  };
+  if (referenceSize === 0 || currentSize === 0 || input.tooSmall) {
+    return {
+      ...base,
+      computation: 'binned',
+      statistic: null,
+      pValue: null,
+      noiseThreshold: null,
+      level: 'insufficient_data',
+      drifted: false,
+      jensenShannon: null,
+    };
+  }
+  const { result, computation, errorBound } = computeOnBins(method, bins.referenceCounts, bins.currentCounts);
+  const verdict = decideDrift({
+    method,
+    statistic: result.statistic,
+    ...(result.pValue !== undefined ? { pValue: result.pValue } : {}),
+    referenceSize,
+    currentSize,
+    bins: bins.labels.length,
+    thresholds,
+    alpha: input.settings.alpha,
+    sizeAware: input.settings.sizeAware,
+    minSampleSize: input.settings.minSampleSize,
+  });
+  return {
+    ...base,
+    computation,
+    ...(errorBound !== undefined ? { errorBound } : {}),
+    statistic: result.statistic,
+    pValue: result.pValue ?? null,
+    noiseThreshold: verdict.noiseThreshold ?? null,
+    level: verdict.level,
+    drifted: verdict.drifted,
+    jensenShannon: jensenShannon(bins.referenceCounts, bins.currentCounts).statistic,
+  };
+}
+
+export function compareNumeric(
+  input: CompareInput,
+  profile: NumericProfile,
+  scan: NumericScan,
+): FeatureDrift {
+  return finish(input, {
+    labels: binLabels(profile.edges),
+    referenceCounts: profile.binCounts,
+    currentCounts: scan.binCounts,
+  });
+}
+
+export function compareCategorical(
+  input: CompareInput,
+  profile: CategoricalProfile,
+  scan: CategoricalScan,
+): FeatureDrift {
+  const aligned = categoricalBins(
+    new Map(Object.entries(profile.categories)),
+    new Map(Object.entries(scan.categories)),
+  );
+  return finish(input, {
+    labels: aligned.categories,
+    referenceCounts: aligned.referenceCounts,
+    currentCounts: aligned.currentCounts,
+  });
+}

@@ -1,0 +1,98 @@
+/** The drift result document: one per model and window, stored under a deterministic key. */
+
+export const RESULT_SCHEMA_VERSION = 1;
+
+export type DriftLevel = 'none' | 'warning' | 'critical' | 'insufficient_data';
+
+/** One bin of a comparison, for explanations and charts. */
+export interface BinShare {
+  label: string;
+  referenceShare: number;
+  currentShare: number;
+}
+
+export interface FeatureDrift {
+  name: string;
+  kind: 'numeric' | 'categorical';
+  method: string;
+  /** How the statistic was computed: exact on bin counts, or approximate with an error bound. */
+  computation: 'binned' | 'exact' | 'approximate';
+  /** Error bound of an approximate statistic (max bin mass), when there is one. */
+  errorBound?: number;
+  statistic: number | null;
+  pValue: number | null;
+  /** The warning threshold on the statistic (for a test, on its effect size). */
+  threshold: number;
+  criticalThreshold: number;
+  /** What sampling noise alone would reach at these sizes (size-aware verdicts). */
+  noiseThreshold: number | null;
+  level: DriftLevel;
+  drifted: boolean;
+  referenceSize: number;
+  currentSize: number;
+  /** Jensen-Shannon distance on the same bins, as a second, bounded opinion. */
+  jensenShannon: number | null;
+  bins: BinShare[];
+}
+
+export interface QualityFinding {
+  kind:
+    | 'no_data'
+    | 'missing_column'
+    | 'type_change'
+    | 'null_rate'
+    | 'out_of_range'
+    | 'new_category'
+    | 'invalid_values'
+    | 'volume';
+  severity: 'warning' | 'critical';
+  feature?: string;
+  segment?: { column: string; value: string };
+  /** The observed value (a share, a count, a ratio). */
+  value: number;
+  /** The reference's or the history's value it is compared with. */
+  expected?: number;
+  /** Category values for `new_category`. */
+  values?: string[];
+  message: string;
+}
+
+export interface FeatureQuality {
+  name: string;
+  nullRate: number;
+  referenceNullRate: number;
+  invalid: number;
+  outOfRangeShare?: number;
+  newCategories?: { value: string; count: number }[];
+}
+
+export interface SegmentDrift {
+  column: string;
+  value: string;
+  rows: number;
+  tooSmall: boolean;
+  features: FeatureDrift[];
+  prediction?: FeatureDrift;
+}
+
+export interface DriftResult {
+  schemaVersion: number;
+  kind: 'drift';
+  model: string;
+  window: { start: string; end: string; duration: string };
+  reference: { type: string; description: string; rows: number; profileCreatedAt: string };
+  generatedAt: string;
+  status: 'ok' | 'no_data';
+  rows: number;
+  engine: { name: string; queries: number; bytesScanned: number; millis: number };
+  settings: { bins: number; sizeAware: boolean; alpha: number; minSampleSize: number };
+  features: FeatureDrift[];
+  prediction?: FeatureDrift;
+  dataset: { featureCount: number; driftedCount: number; driftedShare: number; drivers: string[] };
+  segments: SegmentDrift[];
+  quality: {
+    findings: QualityFinding[];
+    features: FeatureQuality[];
+    volume: { rows: number; expected?: number; ratio?: number };
+  };
+}

@@ -1,0 +1,390 @@
+/**
+ * The drift job for one window: one scan of the window (overall and per segment), then drift per
+ * feature and for the prediction, data-quality findings, and one result document stored under a
+ * deterministic key (a re-run replaces it).
+ */
+import type { FeatureDefinition, MonitorDefinition } from '../config/schema.js';
+import { buildDriftScan, type DriftScanSpec } from '../sql/drift-query.js';
+import { buildDescribeQuery } from '../sql/schema-query.js';
+import { loadProfile, monitoredColumns } from './baseline.js';
+import { compareCategorical, compareNumeric } from './compare-feature.js';
+import {
+  type DriftResult,
+  type FeatureDrift,
+  type FeatureQuality,
+  type QualityFinding,
+  RESULT_SCHEMA_VERSION,
+  type SegmentDrift,
+} from './drift-result.js';
+import type { CategoricalProfile, FeatureProfile, NumericProfile, ReferenceProfile } from './profile.js';
+import { readDriftScan, type ScanGroup } from './scan-reader.js';
+import type { JobDeps } from './types.js';
+import { dateOfKey, resultKeys, type Window, windowFor } from './windows.js';
+
+/** Data-quality limits; documented in the README. */
+export const QUALITY_LIMITS = {
+  /** Null rate above the reference's by this much (absolute) is a warning; twice as much is critical. */
+  nullRateIncrease: 0.05,
+  /** Share of values outside the reference range. */
+  outOfRangeShare: 0.05,
+  /** Share of rows in categories never seen in the reference (warning; 5x is critical). */
+  newCategoryShare: 0.01,
+  /** Share of non-null values that fail to parse. */
+  invalidShare: 0.01,
+  /** Volume below this ratio of the expected volume (or above its inverse) is a warning; half of it is critical. */
+  volumeRatio: 0.5,
+  /** Windows of history that set the expected volume. */
+  volumeHistory: 7,
+} as const;
+
+const TYPE_FAMILIES: [RegExp, string][] = [
+  [
+    /^(TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|DOUBLE|FLOAT|REAL|DECIMAL.*)$/i,
+    'number',
+  ],
+  [/^(VARCHAR|STRING|CHAR.*|TEXT)$/i, 'string'],
+  [/^BOOLEAN$/i, 'boolean'],
+  [/^(DATE|TIMESTAMP.*|TIME.*)$/i, 'time'],
+];
+
+function typeFamily(type: string): string {
+  return TYPE_FAMILIES.find(([pattern]) => pattern.test(type.trim()))?.[1] ?? type.toLowerCase();
+}
+
+function rate(part: number, whole: number): number {
+  return whole > 0 ? part / whole : 0;
+}
+
+/** Compares every monitored column of one scan group with the profile. */
+function compareGroup(
+  definition: MonitorDefinition,
+  profile: ReferenceProfile,
+  spec: DriftScanSpec,
+  group: ScanGroup,
+  tooSmall: boolean,
+): { features: FeatureDrift[]; prediction?: FeatureDrift } {
+  const settings = definition.drift;
+  const byName = new Map<string, FeatureDrift>();
+  const compareColumn = (feature: Pick<FeatureDefinition, 'name' | 'kind' | 'method' | 'thresholds'>) => {
+    const p = profileOf(profile, feature.name);
+    if (!p) return;
+    const input = { feature, settings, tooSmall };
+    if (p.kind === 'numeric') {
+      const i = spec.numeric.findIndex((n) => n.column === feature.name);
+      if (i >= 0) byName.set(feature.name, compareNumeric(input, p, group.numeric[i]!));
+    } else {
+      const i = spec.categorical.indexOf(feature.name);
+      if (i >= 0) byName.set(feature.name, compareCategorical(input, p, group.categorical[i]!));
+    }
+  };
+  definition.features.forEach(compareColumn);
+  const features = definition.features.map((f) => byName.get(f.name)).filter((f): f is FeatureDrift => !!f);
+  const cols = monitoredColumns(definition);
+  if (!cols.prediction || !profile.prediction) return { features };
+  compareColumn({ name: cols.prediction.column, kind: cols.prediction.kind });
+  const prediction = byName.get(cols.prediction.column);
+  return { features, ...(prediction ? { prediction } : {}) };
+}
+
+function profileOf(profile: ReferenceProfile, name: string): FeatureProfile | undefined {
+  return (
+    profile.features.find((f) => f.name === name) ??
+    (profile.prediction?.name === name ? profile.prediction : undefined)
+  );
+}
+
+function qualityOf(
+  definition: MonitorDefinition,
+  profile: ReferenceProfile,
+  spec: DriftScanSpec,
+  group: ScanGroup,
+): { features: FeatureQuality[]; findings: QualityFinding[] } {
+  const features: FeatureQuality[] = [];
+  const findings: QualityFinding[] = [];
+  const where = group.segment ? ` in ${group.segment.column}=${group.segment.value}` : '';
+  const segment = group.segment ? { segment: group.segment } : {};
+  for (const feature of definition.features) {
+    const p = profileOf(profile, feature.name);
+    if (!p) continue;
+    const referenceNullRate = rate(p.nulls, p.rows);
+    if (p.kind === 'numeric') {
+      const i = spec.numeric.findIndex((n) => n.column === feature.name);
+      if (i < 0) continue;
+      const s = group.numeric[i]!;
+      const nulls = group.rows - s.present;
+      const nullRate = rate(nulls, group.rows);
+      const outOfRangeShare = rate(s.below + s.above, s.valid);
+      features.push({ name: feature.name, nullRate, referenceNullRate, invalid: s.invalid, outOfRangeShare });
+      checkNullRate(findings, feature.name, nullRate, referenceNullRate, where, segment);
+      const invalidShare = rate(s.invalid + s.infinite, s.present);
+      if (invalidShare > QUALITY_LIMITS.invalidShare) {
+        findings.push({
+          kind: 'invalid_values',
+          severity: invalidShare > 5 * QUALITY_LIMITS.invalidShare ? 'critical' : 'warning',
+          feature: feature.name,
+          ...segment,
+          value: invalidShare,
+          expected: 0,
+          message: `${feature.name}${where}: ${pct(invalidShare)} of values are not finite numbers (${s.invalid} unparsable, ${s.infinite} infinite)`,
+        });
+      }
+      if (outOfRangeShare > QUALITY_LIMITS.outOfRangeShare) {
+        findings.push({
+          kind: 'out_of_range',
+          severity: outOfRangeShare > 4 * QUALITY_LIMITS.outOfRangeShare ? 'critical' : 'warning',
+          feature: feature.name,
+          ...segment,
+          value: outOfRangeShare,
+          expected: 0,
+          message: `${feature.name}${where}: ${pct(outOfRangeShare)} of values fall outside the reference range [${(p as NumericProfile).min}, ${(p as NumericProfile).max}]`,
+        });
+      }
+    } else {
+      const i = spec.categorical.indexOf(feature.name);
+      if (i < 0) continue;
+      const s = group.categorical[i]!;
+      const nullRate = rate(s.nulls, group.rows);
+      const known = (p as CategoricalProfile).categories;
+      const newCategories = Object.entries(s.categories)
+        .filter(([value]) => !(value in known))
+        .map(([value, count]) => ({ value, count }))
+        .sort((a, b) => b.count - a.count);
+      features.push({ name: feature.name, nullRate, referenceNullRate, invalid: 0, newCategories });
+      checkNullRate(findings, feature.name, nullRate, referenceNullRate, where, segment);
+      const newShare = rate(
+        newCategories.reduce((a, c) => a + c.count, 0),
+        group.rows - s.nulls,
+      );
+      if (newCategories.length && newShare >= QUALITY_LIMITS.newCategoryShare) {
+        findings.push({
+          kind: 'new_category',
+          severity: newShare >= 5 * QUALITY_LIMITS.newCategoryShare ? 'critical' : 'warning',
+          feature: feature.name,
+          ...segment,
+          value: newShare,
+          expected: 0,
+          values: newCategories.map((c) => c.value),
+          message: `${feature.name}${where}: ${newCategories.length} categor${newCategories.length === 1 ? 'y' : 'ies'} never seen in the reference (${newCategories
+            .slice(0, 5)
+            .map((c) => JSON.stringify(c.value))
+            .join(', ')}) in ${pct(newShare)} of rows`,
+        });
+      }
+    }
+  }
+  return { features, findings };
+}
+
+function checkNullRate(
+  findings: QualityFinding[],
+  feature: string,
+  nullRate: number,
+  referenceNullRate: number,
+  where: string,
+  segment: { segment?: { column: string; value: string } },
+): void {
+  const increase = nullRate - referenceNullRate;
+  if (increase > QUALITY_LIMITS.nullRateIncrease) {
+    findings.push({
+      kind: 'null_rate',
+      severity: increase > 2 * QUALITY_LIMITS.nullRateIncrease || nullRate === 1 ? 'critical' : 'warning',
+      feature,
+      ...segment,
+      value: nullRate,
+      expected: referenceNullRate,
+      message: `${feature}${where}: ${pct(nullRate)} missing, against ${pct(referenceNullRate)} in the reference${nullRate === 1 ? ' (is the column still logged?)' : ''}`,
+    });
+  }
+}
+
+export function pct(share: number): string {
+  const p = share * 100;
+  return `${p >= 10 ? p.toFixed(0) : p >= 1 ? p.toFixed(1) : p.toPrecision(2)}%`;
+}
+
+/** The expected volume: the configured one, else the median of the previous windows' rows. */
+async function expectedVolume(deps: JobDeps, window: Window): Promise<number | undefined> {
+  if (deps.definition.predictions.expectedRowsPerWindow)
+    return deps.definition.predictions.expectedRowsPerWindow;
+  const keys = await deps.store.list(resultKeys.jobPrefix(deps.definition.model.id, 'drift'));
+  const previous = keys
+    .filter((k) => k.endsWith(`/${window.duration}.json`) && (dateOfKey(k) ?? '') < window.start)
+    .slice(-QUALITY_LIMITS.volumeHistory);
+  const rows: number[] = [];
+  for (const key of previous) {
+    const doc = await deps.store.getJson<DriftResult>(key);
+    if (doc?.status === 'ok') rows.push(doc.rows);
+  }
+  if (rows.length < 3) return undefined;
+  rows.sort((a, b) => a - b);
+  const mid = Math.floor(rows.length / 2);
+  return rows.length % 2 ? rows[mid]! : (rows[mid - 1]! + rows[mid]!) / 2;
+}
+
+/** Runs the drift job for the window starting on `date`. */
+export async function runDrift(deps: JobDeps, date: string): Promise<{ result: DriftResult; key: string }> {
+  const { definition, engine } = deps;
+  const window = windowFor(definition, date);
+  const profile = await loadProfile(deps, window);
+  const findings: QualityFinding[] = [];
+
+  // Schema: columns the definition names but the log lacks are reported and left out, not fatal.
+  const describe = await engine.query(buildDescribeQuery(deps.sources.predictions, engine.dialect));
+  const types = new Map(describe.map((r) => [String(r.column_name), String(r.column_type)]));
+  const present = (column: string) => types.has(column);
+  const cols = monitoredColumns(definition);
+  for (const column of [...cols.numeric, ...cols.categorical, ...definition.segments]) {
+    if (!present(column)) {
+      findings.push({
+        kind: 'missing_column',
+        severity: 'critical',
+        feature: column,
+        value: 1,
+        message: `${column} is not in the prediction log: fix the name in the definition or restore the column`,
+      });
+    } else if (
+      profile.columnTypes[column] &&
+      typeFamily(profile.columnTypes[column]!) !== typeFamily(types.get(column)!)
+    ) {
+      findings.push({
+        kind: 'type_change',
+        severity: 'warning',
+        feature: column,
+        value: 1,
+        message: `${column} is ${types.get(column)} in the log but ${profile.columnTypes[column]} in the reference`,
+      });
+    }
+  }
+
+  const numericProfiles = [...profile.features, ...(profile.prediction ? [profile.prediction] : [])].filter(
+    (p): p is NumericProfile => p.kind === 'numeric' && present(p.name),
+  );
+  const categoricalProfiles = [
+    ...profile.features,
+    ...(profile.prediction ? [profile.prediction] : []),
+  ].filter((p): p is CategoricalProfile => p.kind === 'categorical' && present(p.name));
+  const spec: DriftScanSpec = {
+    source: deps.sources.predictions,
+    window: { from: window.start, to: window.end },
+    numeric: numericProfiles.map((p) => ({
+      column: p.name,
+      edges: p.edges,
+      ...(p.min !== null && p.max !== null ? { referenceMin: p.min, referenceMax: p.max } : {}),
+    })),
+    categorical: categoricalProfiles.map((p) => p.name),
+    segments: definition.segments.filter(present),
+  };
+  const scan = readDriftScan(await engine.query(buildDriftScan(spec, engine.dialect)), spec);
+  const overall = scan.overall;
+
+  const expected = await expectedVolume(deps, window);
+  const volume = {
+    rows: overall.rows,
+    ...(expected ? { expected, ratio: overall.rows / expected } : {}),
+  };
+  if (overall.rows === 0) {
+    findings.push({
+      kind: 'no_data',
+      severity: 'critical',
+      value: 0,
+      ...(expected ? { expected } : {}),
+      message: `no predictions in ${window.start}..${window.end}: check the logging pipeline and the location ${definition.predictions.location}`,
+    });
+  } else if (volume.ratio !== undefined) {
+    const ratio = volume.ratio;
+    const low = ratio < QUALITY_LIMITS.volumeRatio;
+    const high = ratio > 1 / QUALITY_LIMITS.volumeRatio;
+    if (low || high) {
+      findings.push({
+        kind: 'volume',
+        severity:
+          ratio < QUALITY_LIMITS.volumeRatio / 2 || ratio > 2 / QUALITY_LIMITS.volumeRatio
+            ? 'critical'
+            : 'warning',
+        value: overall.rows,
+        expected: volume.expected!,
+        message: `${overall.rows} predictions, ${pct(Math.abs(1 - ratio))} ${low ? 'below' : 'above'} the usual ${Math.round(volume.expected!)}`,
+      });
+    }
+  }
+
+  const overallDrift = overall.rows
+    ? compareGroup(definition, profile, spec, overall, false)
+    : { features: [] };
+  const quality = overall.rows
+    ? qualityOf(definition, profile, spec, overall)
+    : { features: [], findings: [] };
+  findings.push(...quality.findings);
+
+  const segments: SegmentDrift[] = scan.segments.map((group) => {
+    const tooSmall = group.rows < definition.drift.minSegmentSize;
+    const drift = compareGroup(definition, profile, spec, group, tooSmall);
+    if (!tooSmall) {
+      // Segment-level quality findings only where they add something the overall ones do not.
+      for (const finding of qualityOf(definition, profile, spec, group).findings) {
+        if (!findings.some((f) => f.kind === finding.kind && f.feature === finding.feature && !f.segment)) {
+          findings.push(finding);
+        }
+      }
+    }
+    return {
+      column: group.segment!.column,
+      value: group.segment!.value,
+      rows: group.rows,
+      tooSmall,
+      ...drift,
+    };
+  });
+
+  const drifted = overallDrift.features.filter((f) => f.drifted);
+  const ranked = [...drifted].sort((a, b) => driftScore(b) - driftScore(a));
+  const stats = engine.stats();
+  const result: DriftResult = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    kind: 'drift',
+    model: definition.model.id,
+    window,
+    reference: {
+      type: profile.reference.type,
+      description: profile.reference.description,
+      rows: profile.rows,
+      profileCreatedAt: profile.createdAt,
+    },
+    generatedAt: deps.clock.now().toISOString(),
+    status: overall.rows === 0 ? 'no_data' : 'ok',
+    rows: overall.rows,
+    engine: {
+      name: engine.dialect.name,
+      queries: stats.queries,
+      bytesScanned: stats.bytesScanned,
+      millis: Math.round(stats.engineMillis),
+    },
+    settings: {
+      bins: definition.drift.bins,
+      sizeAware: definition.drift.sizeAware,
+      alpha: definition.drift.alpha,
+      minSampleSize: definition.drift.minSampleSize,
+    },
+    features: overallDrift.features,
+    ...(overallDrift.prediction ? { prediction: overallDrift.prediction } : {}),
+    dataset: {
+      featureCount: overallDrift.features.length,
+      driftedCount: drifted.length,
+      driftedShare: rate(drifted.length, overallDrift.features.length),
+      drivers: ranked.map((f) => f.name),
+    },
+    segments,
+    quality: { findings, features: quality.features, volume },
+  };
+  const key = resultKeys.result(definition.model.id, 'drift', window);
+  await deps.store.putJson(key, result);
+  return { result, key };
+}
+
+/** How far past its threshold a drifted feature is (ratio), for ranking. */
+export function driftScore(feature: FeatureDrift): number {
+  if (feature.statistic === null) return 0;
+  if (feature.pValue !== null && feature.threshold === 0)
+    return -Math.log10(Math.max(feature.pValue, 1e-300));
+  return feature.threshold > 0 ? feature.statistic / feature.threshold : feature.statistic;
+}

@@ -1,0 +1,88 @@
+/**
+ * The ReferenceProfile: everything the drift job needs to know about the reference, computed once
+ * by the baseline job and stored as JSON. Counts are exact; bin edges are the reference's exact
+ * type-7 quantiles (see test/fixtures/oracle/README.md).
+ */
+
+export const PROFILE_SCHEMA_VERSION = 1;
+
+export interface NumericProfile {
+  name: string;
+  kind: 'numeric';
+  /** Rows in the reference. */
+  rows: number;
+  nulls: number;
+  /** Non-null values that do not parse as a number. */
+  invalid: number;
+  infinite: number;
+  /** Finite values: the sample the statistics use. */
+  valid: number;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  std: number | null;
+  /** Inner bin edges (distinct reference quantiles at i / bins). */
+  edges: number[];
+  /** Finite reference values per bin: `edges.length + 1` counts. */
+  binCounts: number[];
+}
+
+export interface CategoricalProfile {
+  name: string;
+  kind: 'categorical';
+  rows: number;
+  nulls: number;
+  /** Count per category (values as strings). */
+  categories: Record<string, number>;
+}
+
+export type FeatureProfile = NumericProfile | CategoricalProfile;
+
+export interface ReferenceProfile {
+  schemaVersion: number;
+  kind: 'reference-profile';
+  model: string;
+  reference: { type: string; description: string; window?: { start: string; end: string } };
+  createdAt: string;
+  rows: number;
+  bins: number;
+  /** Column name → engine type, for schema drift. */
+  columnTypes: Record<string, string>;
+  features: FeatureProfile[];
+  /** The score (or prediction) distribution, profiled like a numeric feature. */
+  prediction?: FeatureProfile;
+}
+
+/**
+ * The 0-based order statistics type-7 quantiles at i / bins need, for i = 1 .. bins - 1, with
+ * the position computed exactly in integers (oracle README).
+ */
+export function quantilePositions(validCount: number, bins: number): number[] {
+  const positions = new Set<number>();
+  for (let i = 1; i < bins; i++) {
+    const scaled = (validCount - 1) * i;
+    const lo = Math.floor(scaled / bins);
+    positions.add(lo);
+    if (scaled % bins !== 0 && lo + 1 < validCount) positions.add(lo + 1);
+  }
+  return [...positions].sort((a, b) => a - b);
+}
+
+/** The distinct inner edges from the order statistics `valueAt(position)`. */
+export function edgesFromOrderStatistics(
+  validCount: number,
+  bins: number,
+  valueAt: (position: number) => number,
+): number[] {
+  if (validCount === 0) return [];
+  const edges: number[] = [];
+  for (let i = 1; i < bins; i++) {
+    const scaled = (validCount - 1) * i;
+    const lo = Math.floor(scaled / bins);
+    const rem = scaled % bins;
+    const low = valueAt(lo);
+    const edge = rem === 0 ? low : low + (rem / bins) * (valueAt(lo + 1) - low);
+    if (edges.length === 0 || edge !== edges[edges.length - 1]) edges.push(edge);
+  }
+  return edges;
+}

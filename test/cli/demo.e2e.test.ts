@@ -1,0 +1,108 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoOutcome, runDemo } from '../../lib/cli/commands/demo.js';
+import type { DemoManifest } from '../../lib/demo/generate.js';
+import { tempDir } from '../helpers/temp.js';
+
+// The whole demo at a small row count, checked against the problems its manifest says it injected.
+let outcome: DemoOutcome;
+let manifest: DemoManifest;
+let dir: { path: string; cleanup: () => Promise<void> };
+const printed: string[] = [];
+
+beforeAll(async () => {
+  dir = await tempDir('driftwatch-demo-');
+  outcome = await runDemo({ out: dir.path, rowsPerDay: 3000, seed: 7, json: false }, (line) =>
+    printed.push(line),
+  );
+  manifest = JSON.parse(await readFile(join(dir.path, 'data', 'manifest.json'), 'utf8'));
+}, 120_000);
+
+afterAll(async () => dir.cleanup());
+
+const byDate = (date: string) => outcome.drift.find((r) => r.window.start === date)!;
+
+describe('driftwatch demo', () => {
+  it('writes a manifest of what it injected and one drift result per day', () => {
+    expect(manifest.days).toBe(30);
+    expect(manifest.injected.map((p) => p.kind).sort()).toEqual([
+      'feature_shift',
+      'feature_shift',
+      'new_category',
+      'segment_label_degradation',
+      'volume_drop',
+    ]);
+    expect(outcome.drift).toHaveLength(30);
+  });
+
+  it('flags no drift and no data-quality finding on the stable days', () => {
+    const stable = outcome.drift.filter((r) => r.window.start <= manifest.stableDays.to);
+    expect(stable).toHaveLength(14);
+    for (const result of stable) {
+      expect({
+        date: result.window.start,
+        drifted: result.features.filter((f) => f.drifted).map((f) => f.name),
+      }).toEqual({
+        date: result.window.start,
+        drifted: [],
+      });
+      expect(result.quality.findings).toEqual([]);
+    }
+  });
+
+  it('flags PSI drift on both shifted features from the day of the shift', () => {
+    for (const shift of manifest.injected.filter((p) => p.kind === 'feature_shift')) {
+      const firstDrifted = outcome.drift.find((r) =>
+        r.features.some((f) => f.name === shift.feature && f.drifted),
+      );
+      expect(firstDrifted?.window.start).toBe(shift.startDate);
+      for (const result of outcome.drift.filter((r) => r.window.start >= shift.startDate)) {
+        const feature = result.features.find((f) => f.name === shift.feature)!;
+        expect(feature.method).toBe('psi');
+        expect(feature.drifted).toBe(true);
+      }
+    }
+  });
+
+  it('reports the new category from its first day, naming it', () => {
+    const injected = manifest.injected.find((p) => p.kind === 'new_category')!;
+    const first = outcome.drift.find((r) =>
+      r.quality.findings.some((f) => f.kind === 'new_category' && !f.segment),
+    );
+    expect(first?.window.start).toBe(injected.startDate);
+    const finding = first!.quality.findings.find((f) => f.kind === 'new_category')!;
+    expect(finding).toMatchObject({ feature: injected.feature, values: ['gig_worker'] });
+  });
+
+  it('reports the volume drop on its day only', () => {
+    const injected = manifest.injected.find((p) => p.kind === 'volume_drop')!;
+    const flagged = outcome.drift.filter((r) => r.quality.findings.some((f) => f.kind === 'volume'));
+    expect(flagged.map((r) => r.window.start)).toEqual([injected.startDate]);
+    expect(byDate(injected.startDate).rows).toBe(600);
+  });
+
+  it('computes every segment of every window', () => {
+    const result = byDate(manifest.startDate);
+    expect(result.segments.map((s) => `${s.column}=${s.value}`)).toEqual([
+      'region=east',
+      'region=north',
+      'region=south',
+      'region=west',
+      'channel=branch',
+      'channel=mobile',
+      'channel=web',
+      'locale=en-CA',
+      'locale=en-US',
+      'locale=es-US',
+      'locale=fr-CA',
+    ]);
+    expect(result.segments.every((s) => s.features.length === 9)).toBe(true);
+  });
+
+  it('prints a readable table of each day', () => {
+    const table = printed.join('\n');
+    expect(table).toMatch(/window\s+rows\s+drifted/);
+    expect(table).toMatch(new RegExp(`${manifest.injected[0]!.startDate}\\s+3000\\s+income psi=`));
+  });
+});

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidDefinitionError, parseDefinition, validateDefinition } from '../../../lib/config/load.js';
+import { demoDefinition } from '../../../lib/demo/definition.js';
+
+function problemsOf(data: unknown): string[] {
+  try {
+    validateDefinition(data, 'test.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidDefinitionError);
+    return (error as InvalidDefinitionError).problems.map(
+      (p) => `${p.path}: ${JSON.stringify(p.received)} -> ${p.message}`,
+    );
+  }
+  throw new Error('expected the definition to be refused');
+}
+
+const valid = () =>
+  structuredClone(demoDefinition('data')) as Record<string, unknown> & ReturnType<typeof demoDefinition>;
+
+describe('validateDefinition', () => {
+  it('accepts the demo definition and fills in the defaults', () => {
+    const def = validateDefinition(demoDefinition('data'));
+    expect(def.window).toBe('P1D');
+    expect(def.drift.bins).toBe(10);
+    expect(def.drift.methods).toEqual({ numeric: 'psi', categorical: 'psi' });
+    expect(def.drift.sizeAware).toBe(true);
+    expect(def.predictions.partitionKey).toBe('dt');
+  });
+
+  it('lists every problem at once, each with its path, the value and what is allowed', () => {
+    const def = valid();
+    (def.model as Record<string, unknown>).task = 'binry';
+    (def.features[0] as Record<string, unknown>).kind = 'num';
+    (def.predictions as Record<string, unknown>).format = 'xlsx';
+    def.window = '1 day';
+    const problems = problemsOf(def);
+    expect(problems).toEqual([
+      'model.task: "binry" -> one of "binary", "multiclass", "regression"',
+      'predictions.format: "xlsx" -> one of "parquet", "jsonl", "csv"',
+      'features[0].kind: "num" -> one of "numeric", "categorical"',
+      'window: "1 day" -> an ISO-8601 duration in weeks, days or hours, e.g. P7D, P2W, PT12H',
+    ]);
+  });
+
+  it('refuses a column name that tries to break out of its quotes', () => {
+    const def = valid();
+    def.features[1] = { name: 'x" OR 1=1 --', kind: 'numeric' };
+    expect(problemsOf(def)).toEqual([
+      'features[1].name: "x\\" OR 1=1 --" -> a column name of letters, digits and underscores, not starting with a digit',
+    ]);
+  });
+
+  it('names missing required fields and unknown fields', () => {
+    const def = valid();
+    delete (def.predictions as Record<string, unknown>).idColumn;
+    (def as Record<string, unknown>).treshold = 0.2;
+    const problems = problemsOf(def);
+    expect(problems).toContain(
+      'predictions.idColumn: undefined -> a value of type string (this field is required)',
+    );
+    expect(
+      problems.some((p) => p.startsWith('(root): ["treshold"] -> no unknown field (remove "treshold"')),
+    ).toBe(true);
+  });
+
+  it('checks the reference by its type', () => {
+    const def = valid();
+    def.reference = { type: 'range', from: '2026-10-10', to: '2026-10-01' };
+    expect(problemsOf(def)).toEqual(['reference.to: "2026-10-01" -> from must not be after to']);
+    def.reference = { type: 'rolling', windows: 0 } as never;
+    expect(problemsOf(def)[0]).toMatch(/^reference\.windows: 0 -> /);
+    def.reference = { type: 'yesterday' } as never;
+    expect(problemsOf(def)[0]).toMatch(/^reference\.type: "yesterday" -> /);
+  });
+
+  it('refuses a label delay that is not an ISO-8601 duration', () => {
+    const def = valid();
+    def.labels!.delay = '7 days';
+    expect(problemsOf(def)).toEqual([
+      'labels.delay: "7 days" -> an ISO-8601 duration in weeks, days or hours, e.g. P7D, P2W, PT12H',
+    ]);
+  });
+
+  it('refuses duplicate features and a binary model without score or prediction column', () => {
+    const def = valid();
+    def.features.push({ name: 'income', kind: 'categorical' });
+    delete def.predictions.scoreColumn;
+    delete def.predictions.predictionColumn;
+    expect(problemsOf(def)).toEqual([
+      'predictions.scoreColumn: undefined -> a score column (probability of the positive class) or a prediction column for a binary model',
+      'features[9].name: "income" -> a name not already used by features[0] (each feature once)',
+    ]);
+  });
+
+  it('refuses thresholds whose critical level is below the warning level', () => {
+    const def = valid();
+    def.drift = { thresholds: { psi: { warning: 0.3, critical: 0.1 } } };
+    expect(problemsOf(def)).toEqual([
+      'drift.thresholds.psi.critical: 0.1 -> critical must be at least warning',
+    ]);
+  });
+});
+
+describe('parseDefinition', () => {
+  it('parses YAML and reports broken YAML as a problem, not a crash', () => {
+    expect(parseDefinition(JSON.stringify(demoDefinition('data'))).model.id).toBe('credit-default');
+    expect(() => parseDefinition('model: [unclosed', 'bad.yaml')).toThrow(
+      /invalid monitor definition in bad\.yaml.*valid YAML or JSON/s,
+    );
+  });
+});

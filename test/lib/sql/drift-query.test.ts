@@ -1,0 +1,110 @@
+import { TrinoSQL } from 'dt-sql-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDbQueryEngine } from '../../../lib/adapters/duckdb-engine.js';
+import { readDriftScan } from '../../../lib/jobs/scan-reader.js';
+import { athenaDialect, type DataSource } from '../../../lib/sql/dialect.js';
+import { buildDriftScan, type DriftScanSpec } from '../../../lib/sql/drift-query.js';
+import { UnsafeIdentifierError } from '../../../lib/sql/identifiers.js';
+import { tempDir } from '../../helpers/temp.js';
+
+// A fixture whose histogram is known by construction: x = 0..99 on 2026-01-01 (region a for
+// even x, b for odd), plus on 2026-01-02 one NULL, one unparsable string, one infinity and x = 5.
+let engine: DuckDbQueryEngine;
+let dir: { path: string; cleanup: () => Promise<void> };
+let source: DataSource;
+
+beforeAll(async () => {
+  engine = await DuckDbQueryEngine.create();
+  dir = await tempDir();
+  await engine.execute(`COPY (
+      SELECT CAST(i AS VARCHAR) AS x, CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END AS region,
+             CASE WHEN i < 10 THEN 'new' ELSE 'old' END AS cat, '2026-01-01' AS dt FROM range(100) t(i)
+      UNION ALL SELECT * FROM (VALUES (NULL, 'a', NULL, '2026-01-02'), ('oops', 'a', 'old', '2026-01-02'),
+                                      ('inf', 'b', 'old', '2026-01-02'), ('5', 'b', 'old', '2026-01-02')))
+    TO '${dir.path}/log' (FORMAT parquet, PARTITION_BY (dt))`);
+  source = { location: `${dir.path}/log`, format: 'parquet', partitioned: true };
+});
+
+afterAll(async () => {
+  await engine.close();
+  await dir.cleanup();
+});
+
+const spec = (window: { from: string; to: string }): DriftScanSpec => ({
+  source,
+  window,
+  numeric: [{ column: 'x', edges: [10, 50, 90], referenceMin: 0, referenceMax: 79.5 }],
+  categorical: ['cat'],
+  segments: ['region'],
+});
+
+describe('buildDriftScan', () => {
+  it('counts each bin on the reference edges, overall and per segment, in one query', async () => {
+    const s = spec({ from: '2026-01-01', to: '2026-01-02' });
+    const { overall, segments } = readDriftScan(await engine.query(buildDriftScan(s, engine.dialect)), s);
+    expect(overall.rows).toBe(100);
+    expect(overall.numeric[0]!.binCounts).toEqual([10, 40, 40, 10]);
+    expect(overall.numeric[0]).toMatchObject({
+      present: 100,
+      valid: 100,
+      invalid: 0,
+      min: 0,
+      max: 99,
+      mean: 49.5,
+      above: 20,
+      below: 0,
+    });
+    expect(overall.numeric[0]!.std).toBeCloseTo(Math.sqrt((100 * 100 - 1) / 12), 12);
+    expect(overall.categorical[0]).toEqual({ nulls: 0, categories: { new: 10, old: 90 } });
+    expect(segments.map((g) => [g.segment, g.rows, g.numeric[0]!.binCounts])).toEqual([
+      [{ column: 'region', value: 'a' }, 50, [5, 20, 20, 5]],
+      [{ column: 'region', value: 'b' }, 50, [5, 20, 20, 5]],
+    ]);
+  });
+
+  it('separates nulls, unparsable and infinite values from the finite sample', async () => {
+    const s = spec({ from: '2026-01-02', to: '2026-01-03' });
+    const { overall } = readDriftScan(await engine.query(buildDriftScan(s, engine.dialect)), s);
+    expect(overall.rows).toBe(4);
+    expect(overall.numeric[0]).toMatchObject({
+      present: 3,
+      valid: 1,
+      invalid: 1,
+      infinite: 1,
+      binCounts: [1, 0, 0, 0],
+    });
+    expect(overall.categorical[0]).toEqual({ nulls: 1, categories: { old: 3 } });
+  });
+
+  it('returns an empty overall group for a window without data', async () => {
+    const s = spec({ from: '2026-02-01', to: '2026-02-02' });
+    const { overall, segments } = readDriftScan(await engine.query(buildDriftScan(s, engine.dialect)), s);
+    expect(overall.rows).toBe(0);
+    expect(segments).toEqual([]);
+  });
+
+  it('passes the window as parameters and renders edges as DOUBLE literals', () => {
+    const q = buildDriftScan(spec({ from: '2026-01-01', to: '2026-01-02' }), engine.dialect);
+    expect(q.parameters).toEqual(['2026-01-01', '2026-01-02']);
+    expect(q.sql).toContain(
+      'count_if(v0 IS NOT NULL AND isfinite(v0) AND v0 >= 1e+1 AND v0 < 5e+1) AS n0_b1',
+    );
+  });
+
+  it('renders SQL that parses under a Trino grammar for Athena', () => {
+    const athenaSource = { ...source, table: { database: 'driftwatch', name: 'credit_predictions' } };
+    const q = buildDriftScan(
+      { ...spec({ from: '2026-01-01', to: '2026-01-02' }), source: athenaSource },
+      athenaDialect,
+    );
+    expect(q.sql).toContain('FROM "driftwatch"."credit_predictions"');
+    expect(q.sql).toContain('json_format(CAST(histogram(k0) AS JSON))');
+    const errors = new TrinoSQL().validate(q.sql.replaceAll('?', "'2026-01-01'"));
+    expect(errors).toEqual([]);
+  });
+
+  it('refuses an identifier that could break out of its quotes', () => {
+    const bad = { ...spec({ from: '2026-01-01', to: '2026-01-02' }), categorical: ['cat" FROM x; --'] };
+    expect(() => buildDriftScan(bad, engine.dialect)).toThrow(UnsafeIdentifierError);
+  });
+});

@@ -18,6 +18,19 @@ export class QueryFailedError extends Error {
   }
 }
 
+/** DuckDB's message reduced to one line a person can act on. */
+export function explainDuckDbError(message: string): string {
+  const noFiles = /No files found that match the pattern "([^"]+)"/.exec(message);
+  if (noFiles) {
+    return `no file matches ${noFiles[1]}: check the location in the monitor definition (relative paths start at the definition's folder)`;
+  }
+  const firstLine = message.split('\n')[0]!.trim();
+  if (/parquet|magic bytes|Invalid Input Error/i.test(firstLine)) {
+    return `${firstLine} (an unreadable data file: re-write or remove it)`;
+  }
+  return firstLine;
+}
+
 export interface DuckDbEngineOptions {
   /** Worker threads; defaults to DuckDB's choice (the core count). */
   threads?: number;
@@ -73,7 +86,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       });
       return rows;
     } catch (error) {
-      throw new QueryFailedError(q.name, (error as Error).message, { cause: error });
+      throw new QueryFailedError(q.name, explainDuckDbError((error as Error).message), { cause: error });
     } finally {
       this.totals.queries += 1;
       this.totals.engineMillis += performance.now() - started;

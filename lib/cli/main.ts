@@ -23,7 +23,8 @@ export function buildProgram(): Command {
     .description(
       'Scheduled monitoring for ML models: drift, data quality, delayed-label performance, alerts.',
     )
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
 
   program
     .command('demo')
@@ -80,7 +81,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; returns the exit code instead of exiting, for tests. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram().exitOverride();
+  const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

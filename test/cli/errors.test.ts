@@ -1,0 +1,89 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../lib/cli/main.js';
+import { demoDefinition } from '../../lib/demo/definition.js';
+import { tempDir } from '../helpers/temp.js';
+
+let dir: { path: string; cleanup: () => Promise<void> };
+
+async function run(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+  const errors: string[] = [];
+  const outputs: string[] = [];
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    errors.push(String(chunk));
+    return true;
+  });
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    outputs.push(String(chunk));
+    return true;
+  });
+  try {
+    const code = await main(args);
+    return { code, stderr: errors.join(''), stdout: outputs.join('') };
+  } finally {
+    err.mockRestore();
+    out.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  dir = await tempDir('driftwatch-cli-');
+  await mkdir(join(dir.path, 'data', 'predictions', 'dt=2026-10-01'), { recursive: true });
+  await mkdir(join(dir.path, 'data', 'reference'), { recursive: true });
+  // A definition whose data exists but lacks a configured feature column, and a corrupt partition.
+  await writeFile(join(dir.path, 'good.yaml'), stringify(demoDefinition('data')));
+  await writeFile(join(dir.path, 'data', 'predictions', 'dt=2026-10-01', 'part-0.parquet'), 'not parquet at all');
+});
+
+afterAll(async () => dir.cleanup());
+
+describe('driftwatch CLI errors', () => {
+  it('names a missing config file and how to fix it, in one line', async () => {
+    const { code, stderr } = await run(['run', '--config', join(dir.path, 'nope.yaml'), '--date', '2026-10-01']);
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/config file .*nope\.yaml does not exist: pass --config/);
+  });
+
+  it('lists every problem of an invalid definition', async () => {
+    await writeFile(join(dir.path, 'bad.yaml'), 'model: { id: credit, task: binry }\nfeatures: []\n');
+    const { code, stderr } = await run(['run', '--config', join(dir.path, 'bad.yaml')]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('model.task: got "binry"; expected one of "binary", "multiclass", "regression"');
+    expect(stderr).toContain('features: got []; expected at least one feature to monitor');
+    expect(stderr).toContain('predictions: missing');
+  });
+
+  it('refuses an impossible date and an unknown job', async () => {
+    const bad = await run(['run', '--config', join(dir.path, 'good.yaml'), '--date', '2026-02-30']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--date "2026-02-30" is not a valid date: use YYYY-MM-DD/);
+    const job = await run(['run', '--config', join(dir.path, 'good.yaml'), '--job', 'drfit', '--date', '2026-10-01']);
+    expect(job.stderr).toMatch(/--job "drfit" is not a job: use one of baseline, drift, performance, digest/);
+  });
+
+  it('reports a missing reference file as one clear line', async () => {
+    const { code, stderr } = await run(['run', '--config', join(dir.path, 'good.yaml'), '--date', '2026-10-01', '--out', join(dir.path, 'out')]);
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/no file matches .*reference\/training\.parquet/);
+  });
+
+  it('reports an unreadable partition naming the file', async () => {
+    const def = demoDefinition('data');
+    def.reference = { type: 'range', from: '2026-10-01', to: '2026-10-01' };
+    await writeFile(join(dir.path, 'range.yaml'), stringify(def));
+    const { code, stderr } = await run(['run', '--config', join(dir.path, 'range.yaml'), '--date', '2026-10-01', '--out', join(dir.path, 'out')]);
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/part-0\.parquet/);
+  });
+
+  it('prints usage errors from the argument parser with exit code 2', async () => {
+    const { code, stderr } = await run(['run']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/required option '--config <file>' not specified/);
+  });
+});

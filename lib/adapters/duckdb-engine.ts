@@ -39,7 +39,12 @@ export interface DuckDbEngineOptions {
 }
 
 function toSqlValue(value: DuckDBValue): SqlValue {
-  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+  if (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'number' ||
+    typeof value === 'boolean'
+  ) {
     return value;
   }
   if (typeof value === 'bigint') return Number(value);

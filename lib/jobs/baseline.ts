@@ -11,6 +11,7 @@ import { buildDescribeQuery } from '../sql/schema-query.js';
 import {
   type CategoricalProfile,
   edgesFromOrderStatistics,
+  FINE_BINS,
   type NumericProfile,
   PROFILE_SCHEMA_VERSION,
   quantilePositions,
@@ -38,6 +39,13 @@ export function monitoredColumns(definition: MonitorDefinition): {
         }
       : undefined;
   return { numeric, categorical, ...(prediction ? { prediction } : {}) };
+}
+
+/** Whether a numeric column may be judged by KS or Wasserstein, which need the fine grid at scale. */
+export function needsFineGrid(definition: MonitorDefinition, column: string): boolean {
+  const feature = definition.features.find((f) => f.name === column);
+  const method = feature?.method ?? definition.drift.methods.numeric;
+  return method === 'ks' || method === 'wasserstein' || method === 'auto';
 }
 
 /** Where the reference data is, and which part of it. */
@@ -114,12 +122,17 @@ export async function profileReference(
   const first = readDriftScan(
     await engine.query(buildDriftScan(firstSpec, engine.dialect)),
     firstSpec,
+    engine.dialect,
   ).overall;
 
   // Pass 2: exact order statistics for the edges.
+  const wantsFine = numericColumns.map((column) => needsFineGrid(definition, column));
   const positions = numericColumns.map((column, f) => ({
     column,
-    positions: quantilePositions(first.numeric[f]!.valid, bins),
+    positions: [
+      ...quantilePositions(first.numeric[f]!.valid, bins),
+      ...(wantsFine[f] ? quantilePositions(first.numeric[f]!.valid, FINE_BINS) : []),
+    ],
   }));
   const statRows = numericColumns.length
     ? await engine.query(
@@ -135,23 +148,31 @@ export async function profileReference(
     : [];
   const valueAt = numericColumns.map(() => new Map<number, number>());
   for (const row of statRows) valueAt[Number(row.f)]!.set(Number(row.pos), Number(row.v));
-  const edges = numericColumns.map((column, f) =>
-    edgesFromOrderStatistics(first.numeric[f]!.valid, bins, (pos) => {
+  const edgesFor = (f: number, column: string, binCount: number) =>
+    edgesFromOrderStatistics(first.numeric[f]!.valid, binCount, (pos) => {
       const v = valueAt[f]!.get(pos);
       if (v === undefined)
         throw new Error(`order statistic ${pos} of ${column} missing from the engine's answer`);
       return v;
-    }),
+    });
+  const edges = numericColumns.map((column, f) => edgesFor(f, column, bins));
+  const fineEdges = numericColumns.map((column, f) =>
+    wantsFine[f] ? edgesFor(f, column, FINE_BINS) : undefined,
   );
 
   // Pass 3: counts on the edges.
   const thirdSpec: DriftScanSpec = {
     ...base,
-    numeric: numericColumns.map((column, f) => ({ column, edges: edges[f]! })),
+    numeric: numericColumns.map((column, f) => ({
+      column,
+      edges: edges[f]!,
+      ...(fineEdges[f]?.length ? { fineEdges: fineEdges[f] } : {}),
+    })),
   };
   const third = readDriftScan(
     await engine.query(buildDriftScan(thirdSpec, engine.dialect)),
     thirdSpec,
+    engine.dialect,
   ).overall;
 
   const numericProfiles: NumericProfile[] = numericColumns.map((name, f) => {
@@ -170,6 +191,9 @@ export async function profileReference(
       std: s.std,
       edges: edges[f]!,
       binCounts: third.numeric[f]!.binCounts,
+      ...(fineEdges[f]?.length
+        ? { fineEdges: fineEdges[f]!, fineCounts: third.numeric[f]!.fineCounts! }
+        : {}),
     };
   });
   const categoricalProfiles: CategoricalProfile[] = categoricalColumns.map((name, f) => ({

@@ -274,7 +274,7 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
     categorical: categoricalProfiles.map((p) => p.name),
     segments: definition.segments.filter(present),
   };
-  const scan = readDriftScan(await engine.query(buildDriftScan(spec, engine.dialect)), spec);
+  const scan = readDriftScan(await engine.query(buildDriftScan(spec, engine.dialect)), spec, engine.dialect);
   const overall = scan.overall;
 
   const expected = await expectedVolume(deps, window);

@@ -37,7 +37,13 @@ export interface VersionComparison {
   /** Per compared metric: candidate - incumbent, its standard error, z, p-value, verdict. */
   metrics: Record<
     string,
-    { difference: number; standardError: number; z: number; pValue: number; verdict: 'better' | 'worse' | 'no_difference' }
+    {
+      difference: number;
+      standardError: number;
+      z: number;
+      pValue: number;
+      verdict: 'better' | 'worse' | 'no_difference';
+    }
   >;
 }
 

@@ -25,7 +25,13 @@ export interface NumericProfile {
   edges: number[];
   /** Finite reference values per bin: `edges.length + 1` counts. */
   binCounts: number[];
+  /** The fine grid (FINE_BINS reference quantiles) for KS and Wasserstein on large windows. */
+  fineEdges?: number[];
+  fineCounts?: number[];
 }
+
+/** Bins of the fine reference-quantile grid: the approximation error of KS is at most 1 / FINE_BINS plus ties. */
+export const FINE_BINS = 1000;
 
 export interface CategoricalProfile {
   name: string;

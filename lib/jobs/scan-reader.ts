@@ -3,6 +3,7 @@
  * ScanGroup for the whole window and one per segment value.
  */
 import type { Row, SqlValue } from '../ports.js';
+import type { SqlDialect } from '../sql/dialect.js';
 import { type DriftScanSpec, driftAliases } from '../sql/drift-query.js';
 
 export interface NumericScan {
@@ -17,6 +18,8 @@ export interface NumericScan {
   below: number;
   above: number;
   binCounts: number[];
+  /** Counts on the fine grid, when the scan asked for one. */
+  fineCounts?: number[];
 }
 
 export interface CategoricalScan {
@@ -43,7 +46,7 @@ function maybe(value: SqlValue | undefined): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
-function readGroup(row: Row, spec: DriftScanSpec): ScanGroup {
+function readGroup(row: Row, spec: DriftScanSpec, dialect: SqlDialect): ScanGroup {
   const group: ScanGroup = {
     rows: num(row[driftAliases.rows]),
     numeric: spec.numeric.map((feature, f) => {
@@ -60,6 +63,14 @@ function readGroup(row: Row, spec: DriftScanSpec): ScanGroup {
         below: num(row[a.below]),
         above: num(row[a.above]),
         binCounts: Array.from({ length: feature.edges.length + 1 }, (_, b) => num(row[a.bin(b)])),
+        ...(feature.fineEdges?.length
+          ? {
+              fineCounts: dialect.readFineHistogram(
+                (row[a.fine] as string | null) ?? null,
+                feature.fineEdges,
+              ),
+            }
+          : {}),
       };
     }),
     categorical: spec.categorical.map((_, f) => {
@@ -82,8 +93,9 @@ function readGroup(row: Row, spec: DriftScanSpec): ScanGroup {
 export function readDriftScan(
   rows: Row[],
   spec: DriftScanSpec,
+  dialect: SqlDialect,
 ): { overall: ScanGroup; segments: ScanGroup[] } {
-  const groups = rows.map((row) => readGroup(row, spec));
+  const groups = rows.map((row) => readGroup(row, spec, dialect));
   const overall = groups.find((g) => !g.segment) ?? {
     rows: 0,
     numeric: spec.numeric.map((f) => ({
@@ -98,6 +110,7 @@ export function readDriftScan(
       below: 0,
       above: 0,
       binCounts: new Array(f.edges.length + 1).fill(0),
+      ...(f.fineEdges?.length ? { fineCounts: new Array(f.fineEdges.length + 1).fill(0) } : {}),
     })),
     categorical: spec.categorical.map(() => ({ nulls: 0, categories: {} })),
   };

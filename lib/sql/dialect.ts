@@ -3,7 +3,7 @@
  * Builders in lib/sql render their text through a SqlDialect; nothing else knows which engine
  * it talks to. DuckDB runs locally and in the tests; Athena (Trino) runs on AWS.
  */
-import { quoteIdentifier, quoteString } from './identifiers.js';
+import { quoteDouble, quoteIdentifier, quoteString } from './identifiers.js';
 
 /** Where a log lies and how it is stored. */
 export interface DataSource {
@@ -28,6 +28,37 @@ export interface SqlDialect {
   toVarchar(expr: string): string;
   /** Population standard deviation aggregate. */
   stddevPop(expr: string): string;
+  /**
+   * Median aggregate of a DOUBLE (the mean of the two middle values when the count is even).
+   * Exact in DuckDB (`quantile_cont`); APPROXIMATE in Athena (`approx_percentile`, a
+   * quantile digest with a small rank error): see `medianIsExact`.
+   */
+  median(expr: string): string;
+  /** Whether `median` is exact (DuckDB) or approximate (Athena). */
+  readonly medianIsExact: boolean;
+  /**
+   * An aggregate returning, as JSON text, the counts of `expr` in the bins
+   * `(-inf, e1), [e1, e2), ..., [ek, +inf)` of strictly increasing `edges`; read it back with
+   * `readFineHistogram`. Used for the fine (1,000-bin) reference-quantile grid of KS and
+   * Wasserstein on large windows.
+   */
+  fineHistogram(expr: string, edges: readonly number[]): string;
+  /** Decodes `fineHistogram`'s JSON into `edges.length + 1` counts. */
+  readFineHistogram(json: string | null, edges: readonly number[]): number[];
+}
+
+/** The largest double below `x` (x finite): `v < x` exactly when `v <= previousDouble(x)`. */
+export function previousDouble(x: number): number {
+  if (x === 0) return -Number.MIN_VALUE;
+  const buffer = new DataView(new ArrayBuffer(8));
+  buffer.setFloat64(0, x);
+  const bits = buffer.getBigUint64(0);
+  buffer.setBigUint64(0, x > 0 ? bits - 1n : bits + 1n);
+  return buffer.getFloat64(0);
+}
+
+function parseCounts(json: string | null): Record<string, number> {
+  return json ? (JSON.parse(json) as Record<string, number>) : {};
 }
 
 function globFor(source: DataSource): string {
@@ -55,6 +86,22 @@ export const duckdbDialect: SqlDialect = {
   mapToJson: (expr) => `CAST(to_json(${expr}) AS VARCHAR)`,
   toVarchar: (expr) => `CAST(${expr} AS VARCHAR)`,
   stddevPop: (expr) => `stddev_pop(${expr})`,
+  median: (expr) => `quantile_cont(${expr}, 5e-1)`,
+  medianIsExact: true,
+  // DuckDB's histogram(x, bounds) counts (b[i-1], b[i]] and a last "inf" bucket; bounds just
+  // below each edge turn that into [e[i-1], e[i]). Keys print as shortest round-trip doubles.
+  fineHistogram: (expr, edges) =>
+    `CAST(to_json(histogram(${expr}, [${edges.map((e) => quoteDouble(previousDouble(e))).join(', ')}])) AS VARCHAR)`,
+  readFineHistogram(json, edges) {
+    const index = new Map(edges.map((e, i) => [previousDouble(e), i]));
+    const counts = new Array<number>(edges.length + 1).fill(0);
+    for (const [key, count] of Object.entries(parseCounts(json))) {
+      const bin = key === 'inf' ? edges.length : index.get(Number(key));
+      if (bin === undefined) throw new Error(`fine histogram bucket ${key} matches no edge`);
+      counts[bin]! += count;
+    }
+    return counts;
+  },
 };
 
 export const athenaDialect: SqlDialect = {
@@ -69,4 +116,19 @@ export const athenaDialect: SqlDialect = {
   mapToJson: (expr) => `json_format(CAST(${expr} AS JSON))`,
   toVarchar: (expr) => `CAST(${expr} AS VARCHAR)`,
   stddevPop: (expr) => `stddev_pop(${expr})`,
+  median: (expr) => `approx_percentile(${expr}, 5e-1)`,
+  medianIsExact: false,
+  // width_bucket(x, bins) is 0 below bins[1], i for bins[i] <= x < bins[i+1]: our bins exactly.
+  fineHistogram: (expr, edges) =>
+    `json_format(CAST(histogram(width_bucket(${expr}, ARRAY[${edges.map(quoteDouble).join(', ')}])) AS JSON))`,
+  readFineHistogram(json, edges) {
+    const counts = new Array<number>(edges.length + 1).fill(0);
+    for (const [key, count] of Object.entries(parseCounts(json))) {
+      const bin = Number(key);
+      if (!Number.isInteger(bin) || bin < 0 || bin > edges.length)
+        throw new Error(`fine histogram bucket ${key} is out of range`);
+      counts[bin]! += count;
+    }
+    return counts;
+  },
 };

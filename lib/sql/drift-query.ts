@@ -16,6 +16,8 @@ export interface NumericColumnSpec {
   /** The reference's finite range, for the out-of-range share; omitted when unknown. */
   referenceMin?: number;
   referenceMax?: number;
+  /** A fine grid of reference quantiles (KS and Wasserstein on large windows), counted too. */
+  fineEdges?: readonly number[];
 }
 
 export interface DriftScanSpec {
@@ -44,6 +46,7 @@ export const driftAliases = {
     below: `n${f}_below`,
     above: `n${f}_above`,
     bin: (b: number) => `n${f}_b${b}`,
+    fine: `n${f}_fine`,
   }),
   categorical: (f: number) => ({ counts: `c${f}_counts`, nulls: `c${f}_nulls` }),
 } as const;
@@ -80,6 +83,11 @@ export function buildDriftScan(spec: DriftScanSpec, dialect: SqlDialect): Compil
       const lower = b === 0 ? '' : ` AND ${value} >= ${edges[b - 1]}`;
       const upper = b === edges.length ? '' : ` AND ${value} < ${edges[b]}`;
       select.push(`count_if(${finite}${lower}${upper}) AS ${a.bin(b)}`);
+    }
+    if (feature.fineEdges?.length) {
+      select.push(
+        `${dialect.fineHistogram(`CASE WHEN ${finite} THEN ${value} END`, feature.fineEdges)} AS ${a.fine}`,
+      );
     }
   });
 

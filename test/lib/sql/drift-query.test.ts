@@ -41,7 +41,11 @@ const spec = (window: { from: string; to: string }): DriftScanSpec => ({
 describe('buildDriftScan', () => {
   it('counts each bin on the reference edges, overall and per segment, in one query', async () => {
     const s = spec({ from: '2026-01-01', to: '2026-01-02' });
-    const { overall, segments } = readDriftScan(await engine.query(buildDriftScan(s, engine.dialect)), s);
+    const { overall, segments } = readDriftScan(
+      await engine.query(buildDriftScan(s, engine.dialect)),
+      s,
+      engine.dialect,
+    );
     expect(overall.rows).toBe(100);
     expect(overall.numeric[0]!.binCounts).toEqual([10, 40, 40, 10]);
     expect(overall.numeric[0]).toMatchObject({
@@ -64,7 +68,11 @@ describe('buildDriftScan', () => {
 
   it('separates nulls, unparsable and infinite values from the finite sample', async () => {
     const s = spec({ from: '2026-01-02', to: '2026-01-03' });
-    const { overall } = readDriftScan(await engine.query(buildDriftScan(s, engine.dialect)), s);
+    const { overall } = readDriftScan(
+      await engine.query(buildDriftScan(s, engine.dialect)),
+      s,
+      engine.dialect,
+    );
     expect(overall.rows).toBe(4);
     expect(overall.numeric[0]).toMatchObject({
       present: 3,
@@ -78,7 +86,11 @@ describe('buildDriftScan', () => {
 
   it('returns an empty overall group for a window without data', async () => {
     const s = spec({ from: '2026-02-01', to: '2026-02-02' });
-    const { overall, segments } = readDriftScan(await engine.query(buildDriftScan(s, engine.dialect)), s);
+    const { overall, segments } = readDriftScan(
+      await engine.query(buildDriftScan(s, engine.dialect)),
+      s,
+      engine.dialect,
+    );
     expect(overall.rows).toBe(0);
     expect(segments).toEqual([]);
   });

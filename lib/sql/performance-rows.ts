@@ -1,0 +1,283 @@
+/**
+ * Reads the rows of a performance query (lib/sql/performance-query.ts) back into per-group
+ * aggregates for lib/metrics, with the label coverage of each group.
+ *
+ * @module
+ */
+import type { BinaryAggregates, CalibrationBin } from '../metrics/binary.js';
+import type {
+  ClassProbabilityAggregates,
+  ConfusionCell,
+  MulticlassAggregates,
+} from '../metrics/multiclass.js';
+import type { RankingAggregates } from '../metrics/ranking.js';
+import type { RegressionAggregates } from '../metrics/regression.js';
+import type { Row, SqlValue } from '../ports.js';
+import { calibrationColumns, type PerformanceGrouping, type PerformanceQuery } from './performance-query.js';
+
+/** Which group a result is for. */
+export interface PerformanceGroup {
+  readonly kind: PerformanceGrouping['kind'];
+  /** The column grouped by; `null` for overall. */
+  readonly column: string | null;
+  /** The column's value cast to VARCHAR (`null` for overall, or for rows where the column is NULL). */
+  readonly value: string | null;
+}
+
+/** How many of a group's predictions could be evaluated. */
+export interface LabelCoverage {
+  /** Predictions in the window. */
+  readonly predictions: number;
+  /** Of those, predictions whose id has a label. */
+  readonly labelled: number;
+  /** Of those, ids whose labels disagree (left without a label). */
+  readonly labelConflicts: number;
+  /** Rows the metrics are computed on (a valid label and a valid score / prediction). */
+  readonly evaluated: number;
+  /** labelled / predictions; `null` when the group has no predictions. */
+  readonly labelledShare: number | null;
+}
+
+export interface PerformanceGroupResult<A> {
+  readonly group: PerformanceGroup;
+  readonly coverage: LabelCoverage;
+  readonly aggregates: A;
+}
+
+function num(row: Row, column: string): number {
+  const v: SqlValue | undefined = row[column];
+  if (v === null || v === undefined) return 0;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (Number.isNaN(n)) throw new Error(`performance query: column ${column} is not a number: ${String(v)}`);
+  return n;
+}
+
+function numOrNull(row: Row, column: string): number | null {
+  const v = row[column];
+  return v === null || v === undefined ? null : num(row, column);
+}
+
+function str(row: Row, column: string): string | null {
+  const v = row[column];
+  return v === null || v === undefined ? null : String(v);
+}
+
+function groupOf(row: Row, query: PerformanceQuery): PerformanceGroup {
+  const id = num(row, 'grouping_id');
+  const grouping = query.groupings.find((g) => g.id === id);
+  if (!grouping) throw new Error(`performance query: unknown grouping_id ${id}`);
+  return {
+    kind: grouping.kind,
+    column: grouping.column,
+    value: grouping.column === null ? null : str(row, 'group_value'),
+  };
+}
+
+function groupKey(row: Row): string {
+  return `${num(row, 'grouping_id')}\u0000${str(row, 'group_value') ?? '\u0001null'}`;
+}
+
+function coverage(
+  predictions: number,
+  labelled: number,
+  labelConflicts: number,
+  evaluated: number,
+): LabelCoverage {
+  return {
+    predictions,
+    labelled,
+    labelConflicts,
+    evaluated,
+    labelledShare: predictions === 0 ? null : labelled / predictions,
+  };
+}
+
+function ranking(row: Row): RankingAggregates {
+  return {
+    positives: num(row, 'positives'),
+    negatives: num(row, 'negatives'),
+    positiveRankSum: num(row, 'positive_rank_sum'),
+    averagePrecisionSum: num(row, 'average_precision_sum'),
+    delong: {
+      positivePlacementSum: num(row, 'pos_placement_sum'),
+      positivePlacementSumSquares: num(row, 'pos_placement_sum_sq'),
+      negativePlacementSum: num(row, 'neg_placement_sum'),
+      negativePlacementSumSquares: num(row, 'neg_placement_sum_sq'),
+    },
+  };
+}
+
+function checkTask(query: PerformanceQuery, task: PerformanceQuery['task']): void {
+  if (query.task !== task)
+    throw new Error(`performance query ${query.name} is a ${query.task} query, not ${task}`);
+}
+
+/**
+ * Reads a binary performance query's rows.
+ * @example readBinaryPerformance(await engine.query(q), q)[0].aggregates.tp // => 325
+ */
+export function readBinaryPerformance(
+  rows: readonly Row[],
+  query: PerformanceQuery,
+): PerformanceGroupResult<BinaryAggregates>[] {
+  checkTask(query, 'binary');
+  const bins = query.calibrationBins ?? 10;
+  return rows.map((row) => {
+    const r = ranking(row);
+    let calibration: CalibrationBin[] | null = null;
+    if (query.hasProbability) {
+      calibration = [];
+      for (let k = 0; k < bins; k += 1) {
+        const c = calibrationColumns(k);
+        calibration.push({
+          count: num(row, c.count),
+          scoreSum: num(row, c.scoreSum),
+          labelSum: num(row, c.labelSum),
+        });
+      }
+    }
+    const aggregates: BinaryAggregates = {
+      ...r,
+      threshold: query.threshold ?? 0.5,
+      tp: num(row, 'tp'),
+      fp: num(row, 'fp'),
+      tn: num(row, 'tn'),
+      fn: num(row, 'fn'),
+      logLossSum: query.hasProbability ? num(row, 'log_loss_sum') : null,
+      brierSum: query.hasProbability ? num(row, 'brier_sum') : null,
+      calibration,
+    };
+    return {
+      group: groupOf(row, query),
+      coverage: coverage(
+        num(row, 'predictions'),
+        num(row, 'labelled'),
+        num(row, 'label_conflicts'),
+        r.positives + r.negatives,
+      ),
+      aggregates,
+    };
+  });
+}
+
+/**
+ * Reads a regression performance query's rows.
+ * @example readRegressionPerformance(await engine.query(q), q)[0].aggregates.n // => 2000
+ */
+export function readRegressionPerformance(
+  rows: readonly Row[],
+  query: PerformanceQuery,
+): PerformanceGroupResult<RegressionAggregates>[] {
+  checkTask(query, 'regression');
+  return rows.map((row) => ({
+    group: groupOf(row, query),
+    coverage: coverage(
+      num(row, 'predictions'),
+      num(row, 'labelled'),
+      num(row, 'label_conflicts'),
+      num(row, 'n'),
+    ),
+    aggregates: {
+      n: num(row, 'n'),
+      absErrorSum: num(row, 'abs_error_sum'),
+      squaredErrorSum: num(row, 'squared_error_sum'),
+      errorSum: num(row, 'error_sum'),
+      targetSum: num(row, 'target_sum'),
+      targetSquaresSum: num(row, 'target_squares_sum'),
+      targetSumOfSquaredDeviations: numOrNull(row, 'target_ss'),
+      maxAbsError: numOrNull(row, 'max_abs_error'),
+      absolutePercentageErrorSum: num(row, 'ape_sum'),
+      zeroTargets: num(row, 'zero_targets'),
+      zeroTargetAbsErrorSum: num(row, 'zero_target_abs_error_sum'),
+      medianAbsError: numOrNull(row, 'median_abs_error'),
+      medianAbsErrorExact: query.medianIsExact ?? true,
+    },
+  }));
+}
+
+/**
+ * Reads a multiclass performance query's rows (coverage, confusion and one-vs-rest parts) into
+ * one result per group.
+ * @example readMulticlassPerformance(await engine.query(q), q)[0].aggregates.cells.length // => 9
+ */
+export function readMulticlassPerformance(
+  rows: readonly Row[],
+  query: PerformanceQuery,
+): PerformanceGroupResult<MulticlassAggregates>[] {
+  checkTask(query, 'multiclass');
+  const classes = query.probabilityClasses ?? [];
+  interface Acc {
+    group: PerformanceGroup;
+    predictions: number;
+    labelled: number;
+    conflicts: number;
+    cells: ConfusionCell[];
+    ovr: (RankingAggregates | undefined)[];
+    logLossSum: number;
+  }
+  const groups = new Map<string, Acc>();
+  for (const row of rows) {
+    const key = groupKey(row);
+    let acc = groups.get(key);
+    if (!acc) {
+      acc = {
+        group: groupOf(row, query),
+        predictions: 0,
+        labelled: 0,
+        conflicts: 0,
+        cells: [],
+        ovr: [],
+        logLossSum: 0,
+      };
+      groups.set(key, acc);
+    }
+    switch (row.part) {
+      case 'coverage':
+        acc.predictions += num(row, 'predictions');
+        acc.labelled += num(row, 'labelled');
+        acc.conflicts += num(row, 'label_conflicts');
+        break;
+      case 'confusion':
+        acc.cells.push({
+          label: str(row, 'label')!,
+          predicted: str(row, 'predicted')!,
+          count: num(row, 'n'),
+        });
+        break;
+      case 'ovr':
+        acc.ovr[num(row, 'class_index')] = ranking(row);
+        acc.logLossSum += num(row, 'log_loss_sum');
+        break;
+      default:
+        throw new Error(`performance query: unknown part ${String(row.part)}`);
+    }
+  }
+  const empty: RankingAggregates = {
+    positives: 0,
+    negatives: 0,
+    positiveRankSum: 0,
+    averagePrecisionSum: 0,
+    delong: {
+      positivePlacementSum: 0,
+      positivePlacementSumSquares: 0,
+      negativePlacementSum: 0,
+      negativePlacementSumSquares: 0,
+    },
+  };
+  return [...groups.values()].map((acc) => {
+    let probabilities: ClassProbabilityAggregates | undefined;
+    if (classes.length > 0) {
+      probabilities = {
+        classes,
+        oneVsRest: classes.map((_, i) => acc.ovr[i] ?? empty),
+        logLossSum: acc.logLossSum,
+      };
+    }
+    const evaluated = acc.cells.reduce((s, c) => s + c.count, 0);
+    return {
+      group: acc.group,
+      coverage: coverage(acc.predictions, acc.labelled, acc.conflicts, evaluated),
+      aggregates: { cells: acc.cells, probabilities },
+    };
+  });
+}

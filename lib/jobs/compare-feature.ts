@@ -8,12 +8,14 @@ import { chiSquare } from '../stats/chi-square.js';
 import { hellinger } from '../stats/hellinger.js';
 import { jensenShannon } from '../stats/jensen-shannon.js';
 import { kl } from '../stats/kl.js';
-import { ksFromBinnedCounts } from '../stats/ks.js';
+import { ksFromBinnedCounts, ksTest } from '../stats/ks.js';
 import { linf } from '../stats/linf.js';
 import { psi } from '../stats/psi.js';
 import { chooseMethod, getMethod } from '../stats/registry.js';
 import type { StatResult } from '../stats/types.js';
 import { decideDrift } from '../stats/verdict.js';
+import { wasserstein, wassersteinFromBins } from '../stats/wasserstein.js';
+import type { WeightedSample } from '../stats/weighted-sample.js';
 import { zTest } from '../stats/z-test.js';
 import type { BinShare, FeatureDrift } from './drift-result.js';
 import type { CategoricalProfile, NumericProfile } from './profile.js';
@@ -73,19 +75,70 @@ export interface CompareInput {
   tooSmall?: boolean;
 }
 
+/** What numeric columns can add for KS and Wasserstein: exact value counts, or the fine grid. */
+export interface NumericDetail {
+  samples?: { reference: WeightedSample; current: WeightedSample };
+  fine?: {
+    edges: readonly number[];
+    referenceCounts: readonly number[];
+    currentCounts: readonly number[];
+    min: number;
+    max: number;
+    referenceStd: number;
+  };
+}
+
+function midpoints(edges: readonly number[], min: number, max: number): number[] {
+  const bounds = [min, ...edges, max];
+  return bounds.slice(1).map((hi, i) => (bounds[i]! + hi) / 2);
+}
+
+/** KS or Wasserstein from exact value counts when there are some, else from the fine grid. */
+function computeFromValues(
+  method: 'ks' | 'wasserstein',
+  detail: NumericDetail,
+):
+  | { result: StatResult<unknown>; computation: FeatureDrift['computation']; errorBound?: number }
+  | undefined {
+  if (detail.samples) {
+    const { reference, current } = detail.samples;
+    return {
+      result: method === 'ks' ? ksTest(reference, current) : wasserstein(reference, current),
+      computation: 'exact',
+    };
+  }
+  const fine = detail.fine;
+  if (!fine) return undefined;
+  if (method === 'ks') {
+    const result = ksFromBinnedCounts([...fine.referenceCounts], [...fine.currentCounts]);
+    return { result, computation: 'approximate', errorBound: result.detail.errorBound };
+  }
+  const means = midpoints(fine.edges, fine.min, fine.max);
+  const result = wassersteinFromBins({
+    edges: fine.edges,
+    min: fine.min,
+    max: fine.max,
+    referenceStd: fine.referenceStd,
+    reference: { counts: fine.referenceCounts, means },
+    current: { counts: fine.currentCounts, means },
+  });
+  return { result, computation: 'approximate', errorBound: result.detail.errorBound };
+}
+
 function resolveMethod(
   input: CompareInput,
   referenceSize: number,
   currentSize: number,
   categories: number,
+  hasValues: boolean,
 ): BinnedMethod {
   const configured = input.feature.method ?? input.settings.methods[input.feature.kind];
   const method =
     configured === 'auto'
       ? chooseMethod(input.feature.kind, referenceSize, currentSize, categories)
       : configured;
-  // Methods that need raw values fall back to their binned form in the one-scan drift job.
-  if (method === 'wasserstein') return 'ks';
+  // Wasserstein needs values or the fine grid; without them, KS on the bins is the closest.
+  if (method === 'wasserstein' && !hasValues) return 'ks';
   if (method === 'ztest' && categories !== 2) return 'chisquare';
   return method as BinnedMethod;
 }
@@ -93,10 +146,12 @@ function resolveMethod(
 function finish(
   input: CompareInput,
   bins: { labels: string[]; referenceCounts: number[]; currentCounts: number[] },
+  detail: NumericDetail = {},
 ): FeatureDrift {
   const referenceSize = bins.referenceCounts.reduce((a, b) => a + b, 0);
   const currentSize = bins.currentCounts.reduce((a, b) => a + b, 0);
-  const method = resolveMethod(input, referenceSize, currentSize, bins.labels.length);
+  const hasValues = Boolean(detail.samples || detail.fine);
+  const method = resolveMethod(input, referenceSize, currentSize, bins.labels.length, hasValues);
   const descriptor = getMethod(method);
   const thresholds =
     input.feature.thresholds ?? input.settings.thresholds[method] ?? descriptor.defaultThresholds;
@@ -130,7 +185,9 @@ function finish(
       jensenShannon: null,
     };
   }
-  const { result, computation, errorBound } = computeOnBins(method, bins.referenceCounts, bins.currentCounts);
+  const { result, computation, errorBound } =
+    ((method === 'ks' || method === 'wasserstein') && computeFromValues(method, detail)) ||
+    computeOnBins(method, bins.referenceCounts, bins.currentCounts);
   const verdict = decideDrift({
     method,
     statistic: result.statistic,
@@ -160,12 +217,31 @@ export function compareNumeric(
   input: CompareInput,
   profile: NumericProfile,
   scan: NumericScan,
+  samples?: NumericDetail['samples'],
 ): FeatureDrift {
-  return finish(input, {
-    labels: binLabels(profile.edges),
-    referenceCounts: profile.binCounts,
-    currentCounts: scan.binCounts,
-  });
+  const detail: NumericDetail = {};
+  if (samples) detail.samples = samples;
+  else if (
+    profile.fineEdges &&
+    profile.fineCounts &&
+    scan.fineCounts &&
+    profile.min !== null &&
+    profile.max !== null
+  ) {
+    detail.fine = {
+      edges: profile.fineEdges,
+      referenceCounts: profile.fineCounts,
+      currentCounts: scan.fineCounts,
+      min: Math.min(profile.min, scan.min ?? profile.min),
+      max: Math.max(profile.max, scan.max ?? profile.max),
+      referenceStd: profile.std ?? 0,
+    };
+  }
+  return finish(
+    input,
+    { labels: binLabels(profile.edges), referenceCounts: profile.binCounts, currentCounts: scan.binCounts },
+    detail,
+  );
 }
 
 export function compareCategorical(

@@ -6,8 +6,11 @@
 import type { FeatureDefinition, MonitorDefinition } from '../config/schema.js';
 import { buildDriftScan, type DriftScanSpec } from '../sql/drift-query.js';
 import { buildDescribeQuery } from '../sql/schema-query.js';
-import { loadProfile, monitoredColumns } from './baseline.js';
-import { compareCategorical, compareNumeric } from './compare-feature.js';
+import { buildValueCountsQuery } from '../sql/value-counts-query.js';
+import { chooseMethod } from '../stats/registry.js';
+import type { WeightedSample } from '../stats/weighted-sample.js';
+import { loadProfile, monitoredColumns, referenceSelection } from './baseline.js';
+import { compareCategorical, compareNumeric, type NumericDetail } from './compare-feature.js';
 import {
   type DriftResult,
   type FeatureDrift,
@@ -62,6 +65,7 @@ function compareGroup(
   spec: DriftScanSpec,
   group: ScanGroup,
   tooSmall: boolean,
+  samples: Map<string, NonNullable<NumericDetail['samples']>> = new Map(),
 ): { features: FeatureDrift[]; prediction?: FeatureDrift } {
   const settings = definition.drift;
   const byName = new Map<string, FeatureDrift>();
@@ -71,7 +75,8 @@ function compareGroup(
     const input = { feature, settings, tooSmall };
     if (p.kind === 'numeric') {
       const i = spec.numeric.findIndex((n) => n.column === feature.name);
-      if (i >= 0) byName.set(feature.name, compareNumeric(input, p, group.numeric[i]!));
+      if (i >= 0)
+        byName.set(feature.name, compareNumeric(input, p, group.numeric[i]!, samples.get(feature.name)));
     } else {
       const i = spec.categorical.indexOf(feature.name);
       if (i >= 0) byName.set(feature.name, compareCategorical(input, p, group.categorical[i]!));
@@ -270,6 +275,7 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
       column: p.name,
       edges: p.edges,
       ...(p.min !== null && p.max !== null ? { referenceMin: p.min, referenceMax: p.max } : {}),
+      ...(p.fineEdges?.length ? { fineEdges: p.fineEdges } : {}),
     })),
     categorical: categoricalProfiles.map((p) => p.name),
     segments: definition.segments.filter(present),
@@ -308,8 +314,9 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
     }
   }
 
+  const samples = overall.rows ? await exactSamples(deps, window, profile, spec, overall) : new Map();
   const overallDrift = overall.rows
-    ? compareGroup(definition, profile, spec, overall, false)
+    ? compareGroup(definition, profile, spec, overall, false, samples)
     : { features: [] };
   const quality = overall.rows
     ? qualityOf(definition, profile, spec, overall)
@@ -379,6 +386,66 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
   const key = resultKeys.result(definition.model.id, 'drift', window);
   await deps.store.putJson(key, result);
   return { result, key };
+}
+
+/** Windows up to this many finite values get exact KS and Wasserstein from value counts. */
+export const EXACT_WINDOW_LIMIT = 100_000;
+/** ... provided the reference has at most this many (its value counts are read once per run). */
+export const EXACT_REFERENCE_LIMIT = 2_000_000;
+
+const referenceSamples = new WeakMap<JobDeps, Map<string, WeightedSample>>();
+
+async function valueCounts(
+  deps: JobDeps,
+  q: Parameters<typeof buildValueCountsQuery>[0],
+): Promise<WeightedSample> {
+  const rows = await deps.engine.query(buildValueCountsQuery(q, deps.engine.dialect));
+  return { values: rows.map((r) => Number(r.v)), counts: rows.map((r) => Number(r.c)) };
+}
+
+/**
+ * Value counts for the numeric columns judged by KS or Wasserstein on a small enough window, so
+ * those statistics are exact; larger windows use the profile's fine grid.
+ */
+async function exactSamples(
+  deps: JobDeps,
+  window: Window,
+  profile: ReferenceProfile,
+  spec: DriftScanSpec,
+  overall: ScanGroup,
+): Promise<Map<string, NonNullable<NumericDetail['samples']>>> {
+  const out = new Map<string, NonNullable<NumericDetail['samples']>>();
+  const settings = deps.definition.drift;
+  for (const [i, column] of spec.numeric.entries()) {
+    const p = profileOf(profile, column.column);
+    const current = overall.numeric[i]!;
+    if (!p || p.kind !== 'numeric' || current.valid === 0 || p.valid === 0) continue;
+    const feature = deps.definition.features.find((f) => f.name === column.column);
+    const configured = feature?.method ?? settings.methods.numeric;
+    const method = configured === 'auto' ? chooseMethod('numeric', p.valid, current.valid) : configured;
+    if (method !== 'ks' && method !== 'wasserstein') continue;
+    if (current.valid > EXACT_WINDOW_LIMIT || p.valid > EXACT_REFERENCE_LIMIT) continue;
+    let cache = referenceSamples.get(deps);
+    if (!cache) referenceSamples.set(deps, (cache = new Map()));
+    const selection = referenceSelection(deps, window);
+    const cacheKey = `${column.column}@${selection.range?.from ?? ''}`;
+    let reference = cache.get(cacheKey);
+    if (!reference) {
+      reference = await valueCounts(deps, {
+        source: selection.source,
+        ...(selection.range ? { window: selection.range } : {}),
+        column: column.column,
+      });
+      cache.set(cacheKey, reference);
+    }
+    const currentSample = await valueCounts(deps, {
+      source: deps.sources.predictions,
+      window: { from: window.start, to: window.end },
+      column: column.column,
+    });
+    out.set(column.column, { reference, current: currentSample });
+  }
+  return out;
 }
 
 /** How far past its threshold a drifted feature is (ratio), for ranking. */

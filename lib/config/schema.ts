@@ -3,6 +3,7 @@
  * is the core of the CDK construct's props, so a definition that validates here deploys.
  */
 import { z } from 'zod';
+import { AlertSettingsSchema } from '../alerts/settings.js';
 import { IDENTIFIER_PATTERN } from '../sql/identifiers.js';
 
 const column = z.string().regex(IDENTIFIER_PATTERN, {
@@ -129,6 +130,8 @@ export const MonitorDefinitionSchema = z.strictObject({
   reference: ReferenceSchema,
   window: isoDuration.default('P1D'),
   drift: DriftSettingsSchema.prefault({}),
+  /** Alert rules, routing, reminders and retraining tickets (lib/alerts/settings.ts); defaults apply when absent. */
+  alerts: AlertSettingsSchema.optional(),
 });
 
 /** A monitor definition as written (defaults optional). */

@@ -419,14 +419,14 @@ async function exactSamples(
   for (const [i, column] of spec.numeric.entries()) {
     const p = profileOf(profile, column.column);
     const current = overall.numeric[i]!;
-    if (!p || p.kind !== 'numeric' || current.valid === 0 || p.valid === 0) continue;
+    if (p?.kind !== 'numeric' || current.valid === 0 || p.valid === 0) continue;
     const feature = deps.definition.features.find((f) => f.name === column.column);
     const configured = feature?.method ?? settings.methods.numeric;
     const method = configured === 'auto' ? chooseMethod('numeric', p.valid, current.valid) : configured;
     if (method !== 'ks' && method !== 'wasserstein') continue;
     if (current.valid > EXACT_WINDOW_LIMIT || p.valid > EXACT_REFERENCE_LIMIT) continue;
-    let cache = referenceSamples.get(deps);
-    if (!cache) referenceSamples.set(deps, (cache = new Map()));
+    const cache = referenceSamples.get(deps) ?? new Map<string, WeightedSample>();
+    referenceSamples.set(deps, cache);
     const selection = referenceSelection(deps, window);
     const cacheKey = `${column.column}@${selection.range?.from ?? ''}`;
     let reference = cache.get(cacheKey);

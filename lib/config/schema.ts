@@ -115,6 +115,37 @@ export const DriftSettingsSchema = z.strictObject({
   minSegmentSize: z.number().int().min(1).default(200),
 });
 
+export const PERFORMANCE_METRICS = [
+  'rocAuc',
+  'accuracy',
+  'f1',
+  'precision',
+  'recall',
+  'balancedAccuracy',
+  'averagePrecision',
+  'logLoss',
+  'brier',
+  'ece',
+  'f1Macro',
+  'f1Weighted',
+  'rocAucOvrMacro',
+  'mae',
+  'rmse',
+  'mape',
+  'r2',
+] as const;
+
+export const PerformanceSettingsSchema = z.strictObject({
+  /** Binary decision threshold: prediction = score >= threshold. */
+  threshold: z.number().gt(0).lt(1).default(0.5),
+  /** The metric slices and alerts judge first; default by task (rocAuc, f1Macro, rmse). */
+  primaryMetric: z.enum(PERFORMANCE_METRICS).optional(),
+  /** A segment (or model version) with fewer labelled rows is reported as too small. */
+  minSegmentLabels: z.number().int().min(1).default(100),
+  /** Significance level of the version comparison. */
+  alpha: z.number().gt(0).lt(1).default(0.05),
+});
+
 export const MonitorDefinitionSchema = z.strictObject({
   schemaVersion: z.literal(1).default(1),
   model: z.strictObject({
@@ -130,6 +161,7 @@ export const MonitorDefinitionSchema = z.strictObject({
   reference: ReferenceSchema,
   window: isoDuration.default('P1D'),
   drift: DriftSettingsSchema.prefault({}),
+  performance: PerformanceSettingsSchema.prefault({}),
   /** Alert rules, routing, reminders and retraining tickets (lib/alerts/settings.ts); defaults apply when absent. */
   alerts: AlertSettingsSchema.optional(),
 });
@@ -140,4 +172,5 @@ export type MonitorDefinitionInput = z.input<typeof MonitorDefinitionSchema>;
 export type MonitorDefinition = z.output<typeof MonitorDefinitionSchema>;
 export type FeatureDefinition = z.output<typeof FeatureSchema>;
 export type DriftSettings = z.output<typeof DriftSettingsSchema>;
+export type PerformanceSettings = z.output<typeof PerformanceSettingsSchema>;
 export type DriftMethodName = (typeof DRIFT_METHODS)[number];

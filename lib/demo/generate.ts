@@ -127,7 +127,7 @@ WITH base AS (
     ${quoteString(date)} AS dt,
     CASE WHEN ${u(1)} < 0.35 THEN 'north' WHEN ${u(1)} < 0.6 THEN 'south' WHEN ${u(1)} < 0.82 THEN 'east' ELSE 'west' END AS region,
     CASE WHEN ${u(2)} < 0.55 THEN 'web' WHEN ${u(2)} < 0.9 THEN 'mobile' ELSE 'branch' END AS channel,
-    CASE WHEN ${u(3)} < 0.72 THEN 'en-US' WHEN ${u(3)} < 0.82 THEN 'es-US' WHEN ${u(3)} < 0.94 THEN 'en-CA' ELSE 'fr-CA' END AS locale,
+    CASE WHEN ${u(3)} < 0.72 THEN 'en-US' WHEN ${u(3)} < 0.78 THEN 'es-US' WHEN ${u(3)} < 0.93 THEN 'en-CA' ELSE 'fr-CA' END AS locale,
     exp(10.9 + 0.45 * ${normal(4)}) * ${shifted ? '1.3' : '1.0'} AS income_raw,
     greatest(0.0, least(1.5, 0.32 + 0.11 * ${normal(5)} + ${shifted ? '0.05' : '0.0'})) AS debt_to_income,
     greatest(0.0, least(1.0, pow(${u(6)}, 1.6))) AS credit_utilization,

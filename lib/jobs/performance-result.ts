@@ -4,6 +4,7 @@
  * arriving; each earlier evaluation is kept under `.../revisions/<n>.json` (nothing overwritten
  * silently).
  */
+import type { Comparison } from '../metrics/compare.js';
 
 /** Metric name → value; `null` when undefined, with the reason in `undefined`. */
 export type MetricMap = Record<string, number | null>;
@@ -34,17 +35,8 @@ export interface SegmentPerformance extends PerformanceGroup {
 export interface VersionComparison {
   incumbent: string;
   candidate: string;
-  /** Per compared metric: candidate - incumbent, its standard error, z, p-value, verdict. */
-  metrics: Record<
-    string,
-    {
-      difference: number;
-      standardError: number;
-      z: number;
-      pValue: number;
-      verdict: 'better' | 'worse' | 'no_difference';
-    }
-  >;
+  /** Per compared metric (accuracy, rocAuc): candidate - incumbent with its test, or why it is undefined. */
+  metrics: Comparison[];
 }
 
 export interface PerformanceResult {

@@ -4,6 +4,7 @@
  */
 import { runBaseline } from './baseline.js';
 import { runDrift } from './drift.js';
+import { runPerformance } from './performance.js';
 import type { JobDeps, JobRequest, JobSummary } from './types.js';
 import { durationDays, shiftDate } from './windows.js';
 

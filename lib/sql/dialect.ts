@@ -36,6 +36,8 @@ export interface SqlDialect {
   median(expr: string): string;
   /** Whether `median` is exact (DuckDB) or approximate (Athena). */
   readonly medianIsExact: boolean;
+  /** A percentile aggregate, `p` in (0, 1): exact in DuckDB, approximate in Athena, like `median`. */
+  percentile(expr: string, p: number): string;
   /**
    * An aggregate returning, as JSON text, the counts of `expr` in the bins
    * `(-inf, e1), [e1, e2), ..., [ek, +inf)` of strictly increasing `edges`; read it back with
@@ -88,6 +90,7 @@ export const duckdbDialect: SqlDialect = {
   stddevPop: (expr) => `stddev_pop(${expr})`,
   median: (expr) => `quantile_cont(${expr}, 5e-1)`,
   medianIsExact: true,
+  percentile: (expr, p) => `quantile_cont(${expr}, ${quoteDouble(p)})`,
   // DuckDB's histogram(x, bounds) counts (b[i-1], b[i]] and a last "inf" bucket; bounds just
   // below each edge turn that into [e[i-1], e[i]). Keys print as shortest round-trip doubles.
   fineHistogram: (expr, edges) =>
@@ -118,6 +121,7 @@ export const athenaDialect: SqlDialect = {
   stddevPop: (expr) => `stddev_pop(${expr})`,
   median: (expr) => `approx_percentile(${expr}, 5e-1)`,
   medianIsExact: false,
+  percentile: (expr, p) => `approx_percentile(${expr}, ${quoteDouble(p)})`,
   // width_bucket(x, bins) is 0 below bins[1], i for bins[i] <= x < bins[i+1]: our bins exactly.
   fineHistogram: (expr, edges) =>
     `json_format(CAST(histogram(width_bucket(${expr}, ARRAY[${edges.map(quoteDouble).join(', ')}])) AS JSON))`,

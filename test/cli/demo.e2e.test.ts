@@ -13,7 +13,7 @@ const printed: string[] = [];
 
 beforeAll(async () => {
   dir = await tempDir('driftwatch-demo-');
-  outcome = await runDemo({ out: dir.path, rowsPerDay: 3000, seed: 7, json: false }, (line) =>
+  outcome = await runDemo({ out: dir.path, rowsPerDay: 6000, seed: 7, json: false }, (line) =>
     printed.push(line),
   );
   manifest = JSON.parse(await readFile(join(dir.path, 'data', 'manifest.json'), 'utf8'));
@@ -79,7 +79,7 @@ describe('driftwatch demo', () => {
     const injected = manifest.injected.find((p) => p.kind === 'volume_drop')!;
     const flagged = outcome.drift.filter((r) => r.quality.findings.some((f) => f.kind === 'volume'));
     expect(flagged.map((r) => r.window.start)).toEqual([injected.startDate]);
-    expect(byDate(injected.startDate).rows).toBe(600);
+    expect(byDate(injected.startDate).rows).toBe(1200);
   });
 
   it('computes every segment of every window', () => {
@@ -100,9 +100,59 @@ describe('driftwatch demo', () => {
     expect(result.segments.every((s) => s.features.length === 9)).toBe(true);
   });
 
+  it('keeps overall ROC-AUC and accuracy within a few points on every mature day', () => {
+    const mature = outcome.performance.filter((r) => r.status === 'ok');
+    expect(mature.map((r) => r.window.start)).toEqual(outcome.drift.slice(0, 23).map((r) => r.window.start));
+    const baseline = mature.slice(0, 14);
+    for (const metric of ['rocAuc', 'accuracy']) {
+      const base = baseline.reduce((a, r) => a + r.overall.metrics[metric]!, 0) / baseline.length;
+      for (const r of mature) expect(Math.abs(r.overall.metrics[metric]! - base)).toBeLessThan(0.06);
+    }
+  });
+
+  it('names the degraded locale as the worst segment from its first day, its accuracy far below its own baseline', () => {
+    const injected = manifest.injected.find((p) => p.kind === 'segment_label_degradation')!;
+    const mature = outcome.performance.filter((r) => r.status === 'ok');
+    const segmentOf = (r: (typeof mature)[number]) =>
+      r.segments.find((s) => s.column === injected.segment!.column && s.value === injected.segment!.value)!;
+    const accuracyOf = (r: (typeof mature)[number]) => segmentOf(r).metrics.accuracy!;
+    const before = mature.filter((r) => r.window.start < injected.startDate);
+    const baseline = before.reduce((a, r) => a + accuracyOf(r), 0) / before.length;
+    const after = mature.filter((x) => x.window.start >= injected.startDate);
+    // On the volume-drop day the locale has fewer labels than the minimum: reported, not judged.
+    expect(after.filter((r) => segmentOf(r).tooSmall).map((r) => r.window.start)).toEqual(['2026-10-18']);
+    for (const r of after.filter((x) => !segmentOf(x).tooSmall)) {
+      expect(r.worstSegment).toMatchObject({ column: 'locale', value: 'es-US' });
+      expect(accuracyOf(r)).toBeLessThan(baseline - 0.15);
+    }
+  });
+
+  it('reports windows younger than the label delay as not mature, with their coverage', () => {
+    const young = outcome.performance.filter((r) => r.window.start > '2026-10-23');
+    expect(young).toHaveLength(7);
+    for (const r of young) {
+      expect(r.status).toBe('not_mature');
+      expect(r.maturity.mature).toBe(false);
+      expect(r.overall.coverage).toBe(0);
+      expect(r.overall.predictions).toBe(6000);
+    }
+    const mature = outcome.performance.find((r) => r.window.start === '2026-10-01')!;
+    expect(mature.overall.coverage).toBeGreaterThan(0.94);
+    expect(mature.overall.coverage).toBeLessThan(0.98);
+  });
+
+  it('computes the reference performance and per-version metrics with a comparison', () => {
+    const r = outcome.performance.find((x) => x.window.start === '2026-10-10')!;
+    expect(r.reference?.metrics.rocAuc).toBeGreaterThan(0.75);
+    expect(r.versions.map((v) => v.version)).toEqual(['v3.2.0', 'v3.3.0-canary']);
+    expect(r.comparison).toMatchObject({ incumbent: 'v3.2.0', candidate: 'v3.3.0-canary' });
+    expect(r.operational.latencyMs!.p50).toBeGreaterThan(20);
+    expect(r.operational.latencyMs!.p99).toBeGreaterThan(r.operational.latencyMs!.p50!);
+  });
+
   it('prints a readable table of each day', () => {
     const table = printed.join('\n');
     expect(table).toMatch(/window\s+rows\s+drifted/);
-    expect(table).toMatch(new RegExp(`${manifest.injected[0]!.startDate}\\s+3000\\s+income psi=`));
+    expect(table).toMatch(new RegExp(`${manifest.injected[0]!.startDate}\\s+6000\\s+income psi=`));
   });
 });

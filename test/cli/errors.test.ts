@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { stringify } from 'yaml';
 import { main } from '../../lib/cli/main.js';
 import { demoDefinition } from '../../lib/demo/definition.js';
 import { tempDir } from '../helpers/temp.js';
@@ -34,14 +34,23 @@ beforeAll(async () => {
   await mkdir(join(dir.path, 'data', 'reference'), { recursive: true });
   // A definition whose data exists but lacks a configured feature column, and a corrupt partition.
   await writeFile(join(dir.path, 'good.yaml'), stringify(demoDefinition('data')));
-  await writeFile(join(dir.path, 'data', 'predictions', 'dt=2026-10-01', 'part-0.parquet'), 'not parquet at all');
+  await writeFile(
+    join(dir.path, 'data', 'predictions', 'dt=2026-10-01', 'part-0.parquet'),
+    'not parquet at all',
+  );
 });
 
 afterAll(async () => dir.cleanup());
 
 describe('driftwatch CLI errors', () => {
   it('names a missing config file and how to fix it, in one line', async () => {
-    const { code, stderr } = await run(['run', '--config', join(dir.path, 'nope.yaml'), '--date', '2026-10-01']);
+    const { code, stderr } = await run([
+      'run',
+      '--config',
+      join(dir.path, 'nope.yaml'),
+      '--date',
+      '2026-10-01',
+    ]);
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/config file .*nope\.yaml does not exist: pass --config/);
@@ -60,12 +69,28 @@ describe('driftwatch CLI errors', () => {
     const bad = await run(['run', '--config', join(dir.path, 'good.yaml'), '--date', '2026-02-30']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--date "2026-02-30" is not a valid date: use YYYY-MM-DD/);
-    const job = await run(['run', '--config', join(dir.path, 'good.yaml'), '--job', 'drfit', '--date', '2026-10-01']);
+    const job = await run([
+      'run',
+      '--config',
+      join(dir.path, 'good.yaml'),
+      '--job',
+      'drfit',
+      '--date',
+      '2026-10-01',
+    ]);
     expect(job.stderr).toMatch(/--job "drfit" is not a job: use one of baseline, drift, performance, digest/);
   });
 
   it('reports a missing reference file as one clear line', async () => {
-    const { code, stderr } = await run(['run', '--config', join(dir.path, 'good.yaml'), '--date', '2026-10-01', '--out', join(dir.path, 'out')]);
+    const { code, stderr } = await run([
+      'run',
+      '--config',
+      join(dir.path, 'good.yaml'),
+      '--date',
+      '2026-10-01',
+      '--out',
+      join(dir.path, 'out'),
+    ]);
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/no file matches .*reference\/training\.parquet/);
@@ -75,7 +100,15 @@ describe('driftwatch CLI errors', () => {
     const def = demoDefinition('data');
     def.reference = { type: 'range', from: '2026-10-01', to: '2026-10-01' };
     await writeFile(join(dir.path, 'range.yaml'), stringify(def));
-    const { code, stderr } = await run(['run', '--config', join(dir.path, 'range.yaml'), '--date', '2026-10-01', '--out', join(dir.path, 'out')]);
+    const { code, stderr } = await run([
+      'run',
+      '--config',
+      join(dir.path, 'range.yaml'),
+      '--date',
+      '2026-10-01',
+      '--out',
+      join(dir.path, 'out'),
+    ]);
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/part-0\.parquet/);

@@ -6,12 +6,16 @@ import { DuckDbQueryEngine } from '../../adapters/duckdb-engine.js';
 import { validateDefinition } from '../../config/load.js';
 import { demoDefinition } from '../../demo/definition.js';
 import { DEMO_DEFAULTS, type DemoManifest, generateDemo } from '../../demo/generate.js';
+import { runBaseline } from '../../jobs/baseline.js';
+import { runDrift } from '../../jobs/drift.js';
 import type { DriftResult } from '../../jobs/drift-result.js';
-import { runJob } from '../../jobs/run-job.js';
-import { resultKeys, shiftDate, windowFor } from '../../jobs/windows.js';
+import { runPerformance } from '../../jobs/performance.js';
+import type { PerformanceResult } from '../../jobs/performance-result.js';
+import { shiftDate } from '../../jobs/windows.js';
 import { localContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { driftDaysTable } from '../format-drift.js';
+import { performanceDaysTable } from '../format-performance.js';
 import { progressBar } from '../progress.js';
 
 export interface DemoCommandOptions {
@@ -26,6 +30,7 @@ export interface DemoOutcome {
   outDir: string;
   configPath: string;
   drift: DriftResult[];
+  performance: PerformanceResult[];
 }
 
 export async function runDemo(
@@ -64,16 +69,18 @@ export async function runDemo(
 
   const context = await localContext(definition, { baseDir: outDir, outDir });
   const drift: DriftResult[] = [];
+  const performance: PerformanceResult[] = [];
+  // The demo runs as of the morning after the log's last day: the last 7 windows' labels are
+  // still on their way.
+  const asOf = new Date(`${shiftDate(manifest.endDate, 1)}T06:00:00Z`);
+  const deps = { ...context.deps, clock: { now: () => asOf } };
   try {
-    await runJob({ job: 'baseline' }, context.deps);
-    const progress = progressBar(manifest.days, 'drift');
+    await runBaseline(deps);
+    const progress = progressBar(manifest.days, 'drift + performance');
     for (let day = 0; day < manifest.days; day++) {
       const date = shiftDate(manifest.startDate, day);
-      await runJob({ job: 'drift', date }, context.deps);
-      const doc = await context.deps.store.getJson<DriftResult>(
-        resultKeys.result(definition.model.id, 'drift', windowFor(definition, date)),
-      );
-      if (doc) drift.push(doc);
+      drift.push((await runDrift(deps, date)).result);
+      performance.push((await runPerformance(deps, date)).result);
       progress.tick(date);
     }
     progress.done();
@@ -84,11 +91,13 @@ export async function runDemo(
     print('');
     print(driftDaysTable(drift));
     print('');
+    print(performanceDaysTable(performance));
+    print('');
     print(
       `injected (data/manifest.json): ${manifest.injected.map((p) => `${p.kind} ${p.feature ?? (p.segment ? `${p.segment.column}=${p.segment.value}` : 'all rows')} from ${p.startDate}`).join('; ')}`,
     );
     print(`results: ${join(outDir, 'results')}   config: ${configPath}`);
     print(`done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   }
-  return { manifest, outDir, configPath, drift };
+  return { manifest, outDir, configPath, drift, performance };
 }

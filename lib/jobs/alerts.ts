@@ -1,0 +1,243 @@
+/**
+ * The alerts job for one model and window, and the daily digest for every model. The job reads the
+ * stored drift and performance results (the window and its history), loads the incident state,
+ * runs the pure policy (lib/alerts/policy.ts), publishes what it decided through the Notifier and
+ * stores the new state.
+ *
+ * Order for crash safety: publish first, then store the state. A crash in between re-runs the same
+ * decisions with the same notification ids, which the Notifier's delivery protocol drops; storing
+ * first could lose a notification.
+ */
+import type { DeliveryResult, DigestMessage, Notifier } from '../adapters/notifier.js';
+import { type DigestModelInput, renderDigest } from '../alerts/digest.js';
+import { renderAlert } from '../alerts/messages.js';
+import { evaluatePolicy } from '../alerts/policy.js';
+import { resolveRules } from '../alerts/rules.js';
+import { resolveAlertSettings } from '../alerts/settings.js';
+import { ticketEvent } from '../alerts/tickets.js';
+import { type AlertState, type DecisionType, emptyState, type JobFailure } from '../alerts/types.js';
+import type { MonitorDefinition } from '../config/schema.js';
+import type { Clock, ResultStore } from '../ports.js';
+import { openTicket, openTicketOf } from './alerts-tickets.js';
+import type { DriftResult } from './drift-result.js';
+import type { PerformanceResult } from './performance-result.js';
+import { dateOfKey, durationDays, resultKeys, shiftDate, type Window, windowFor } from './windows.js';
+
+export const alertKeys = {
+  state: (model: string) => `${model}/alerts/state.json`,
+  run: (model: string, window: Window) => `${model}/alerts/dt=${window.start}/${window.duration}.json`,
+  digest: (date: string) => `digests/dt=${date}/digest.txt`,
+} as const;
+
+/** Windows of history the policy reads (confirmation, clearing, dynamic thresholds). */
+const HISTORY_WINDOWS = 30;
+
+export interface AlertsDeps {
+  definition: MonitorDefinition;
+  store: ResultStore;
+  notifier: Notifier;
+  clock: Clock;
+  /** The link alerts point to. @default - the store's link to the window's drift result */
+  reportLink?: string;
+  /** Jobs that failed for this window, reported as meta-alerts. */
+  failures?: JobFailure[];
+}
+
+export interface AlertsRunSummary {
+  model: string;
+  window: Window;
+  decisions: {
+    type: DecisionType;
+    incidentId: string;
+    ruleId: string;
+    subject: string;
+    level: string;
+    route: string;
+    notificationId: string;
+    /** `sent` now, `duplicate` (an earlier run sent it) or `digest` (digest only, nothing sent). */
+    delivery: DeliveryResult['status'] | 'digest';
+  }[];
+  ticket?: { ticketId: string; created: boolean; delivery?: DeliveryResult['status'] };
+  openIncidents: number;
+  sent: number;
+  stateKey: string;
+}
+
+async function loadDriftHistory(
+  store: ResultStore,
+  definition: MonitorDefinition,
+  window: Window,
+): Promise<{ drift: { window: string; result?: DriftResult }[]; monitoringSince?: string }> {
+  const model = definition.model.id;
+  const step = durationDays(window.duration);
+  const keys = new Set(
+    (await store.list(resultKeys.jobPrefix(model, 'drift'))).filter((k) =>
+      k.endsWith(`/${window.duration}.json`),
+    ),
+  );
+  const first = [...keys]
+    .map(dateOfKey)
+    .filter((d): d is string => !!d)
+    .sort()[0];
+  const drift: { window: string; result?: DriftResult }[] = [];
+  for (let k = HISTORY_WINDOWS - 1; k >= 0; k--) {
+    const start = shiftDate(window.start, -k * step);
+    const key = resultKeys.result(model, 'drift', { ...window, start });
+    const result = keys.has(key) ? await store.getJson<DriftResult>(key) : undefined;
+    drift.push(result ? { window: start, result } : { window: start });
+  }
+  return { drift, ...(first ? { monitoringSince: first } : {}) };
+}
+
+/** The stored performance results with a window start at or before `until`, oldest first. */
+async function loadPerformance(
+  store: ResultStore,
+  definition: MonitorDefinition,
+  duration: string,
+  until: string,
+  limit = HISTORY_WINDOWS,
+): Promise<PerformanceResult[]> {
+  const keys = (await store.list(resultKeys.jobPrefix(definition.model.id, 'performance')))
+    .filter((k) => /\/dt=\d{4}-\d{2}-\d{2}\/[^/]+\.json$/.test(k) && k.endsWith(`/${duration}.json`))
+    .filter((k) => (dateOfKey(k) ?? '9999') <= until)
+    .sort()
+    .slice(-limit);
+  const results: PerformanceResult[] = [];
+  for (const key of keys) {
+    const doc = await store.getJson<PerformanceResult>(key);
+    if (doc) results.push(doc);
+  }
+  return results;
+}
+
+/** Runs the alert policy for one model and window, publishes its decisions and stores the state. */
+export async function runAlerts(deps: AlertsDeps, window: Window | string): Promise<AlertsRunSummary> {
+  const { definition, store, notifier } = deps;
+  const model = definition.model.id;
+  const w = typeof window === 'string' ? windowFor(definition, window) : window;
+  const now = deps.clock.now();
+  const stateKey = alertKeys.state(model);
+  const state = (await store.getJson<AlertState>(stateKey)) ?? emptyState(model);
+  const { drift, monitoringSince } = await loadDriftHistory(store, definition, w);
+  const performance = await loadPerformance(store, definition, w.duration, w.start);
+
+  const output = evaluatePolicy({
+    definition,
+    window: w,
+    now,
+    drift,
+    performance,
+    ...(monitoringSince ? { monitoringSince } : {}),
+    failures: deps.failures ?? [],
+    state,
+  });
+
+  const settings = resolveAlertSettings(definition.alerts);
+  const rules = new Map(resolveRules(settings, model).map((r) => [r.id, r]));
+  const reportLink = deps.reportLink ?? store.linkFor(resultKeys.result(model, 'drift', w));
+  const summary: AlertsRunSummary = { model, window: w, decisions: [], openIncidents: 0, sent: 0, stateKey };
+
+  for (const decision of output.decisions) {
+    const rule = rules.get(decision.incident.ruleId);
+    let delivery: AlertsRunSummary['decisions'][number]['delivery'] = 'digest';
+    if (decision.notify && rule) {
+      const message = renderAlert(decision, {
+        tier: definition.model.tier,
+        rule,
+        reportLink,
+        windowDuration: w.duration,
+      });
+      delivery = (await notifier.publishAlert(message)).status;
+      if (delivery === 'sent') summary.sent++;
+    }
+    summary.decisions.push({
+      type: decision.type,
+      incidentId: decision.incident.id,
+      ruleId: decision.incident.ruleId,
+      subject: decision.incident.subject,
+      level: decision.incident.level,
+      route: decision.incident.route,
+      notificationId: decision.notificationId,
+      delivery,
+    });
+  }
+
+  if (output.ticket) {
+    const runbook = settings.runbookUrl
+      .replaceAll('{rule}', 'retraining')
+      .replaceAll('{kind}', 'ticket')
+      .replaceAll('{model}', model);
+    const opened = await openTicket(store, output.ticket, {
+      openedAt: now.toISOString(),
+      reportLink,
+      runbook,
+    });
+    // Publish when this run opened the ticket, or when an earlier run opened it and may have crashed
+    // before publishing (same ticket id: the Notifier drops a duplicate).
+    if (opened.created || opened.ticket.ticketId === output.ticket.ticketId) {
+      const event = ticketEvent(output.ticket, { requestedAt: opened.ticket.openedAt, reportLink, runbook });
+      const delivery = (await notifier.publishTicket(event)).status;
+      if (delivery === 'sent') summary.sent++;
+      summary.ticket = { ticketId: output.ticket.ticketId, created: opened.created, delivery };
+    } else {
+      summary.ticket = { ticketId: opened.ticket.ticketId, created: false };
+    }
+  }
+
+  await store.putJson(stateKey, output.state);
+  summary.openIncidents = output.state.incidents.filter((i) => i.status === 'open').length;
+  const runKey = alertKeys.run(model, w);
+  if (summary.decisions.length > 0 || summary.ticket || !(await store.getJson(runKey))) {
+    await store.putJson(runKey, {
+      schemaVersion: 1,
+      kind: 'alerts',
+      model,
+      window: w,
+      generatedAt: now.toISOString(),
+      decisions: summary.decisions,
+      ticket: summary.ticket ?? null,
+      evaluations: output.evaluations.filter((e) => e.level !== 'none'),
+      hints: output.hints,
+    });
+  }
+  return summary;
+}
+
+export interface DigestDeps {
+  definitions: readonly MonitorDefinition[];
+  store: ResultStore;
+  notifier: Notifier;
+  clock: Clock;
+  /** The report link per model and window. @default - the store's link to the drift result */
+  reportLink?: (model: string, window: Window) => string;
+}
+
+/** Builds and publishes the digest of every model for the windows starting on `date`. */
+export async function runDigest(
+  deps: DigestDeps,
+  date: string,
+): Promise<{ message: DigestMessage; delivery: DeliveryResult }> {
+  const models: DigestModelInput[] = [];
+  for (const definition of deps.definitions) {
+    const model = definition.model.id;
+    const window = windowFor(definition, date);
+    const previous = windowFor(definition, shiftDate(date, -durationDays(window.duration)));
+    const performance = (await loadPerformance(deps.store, definition, window.duration, date)).filter(
+      (p) => p.status === 'ok' || p.status === 'no_labels',
+    );
+    models.push({
+      definition,
+      drift: await deps.store.getJson<DriftResult>(resultKeys.result(model, 'drift', window)),
+      previousDrift: await deps.store.getJson<DriftResult>(resultKeys.result(model, 'drift', previous)),
+      performance: performance.at(-1),
+      state: await deps.store.getJson<AlertState>(alertKeys.state(model)),
+      openTicket: await openTicketOf(deps.store, model),
+      reportLink:
+        deps.reportLink?.(model, window) ?? deps.store.linkFor(resultKeys.result(model, 'drift', window)),
+    });
+  }
+  const message = renderDigest(date, models);
+  await deps.store.putText(alertKeys.digest(date), `${message.subject}\n\n${message.body}\n`, 'text/plain');
+  const delivery = await deps.notifier.publishDigest(message);
+  return { message, delivery };
+}

@@ -1,0 +1,414 @@
+/**
+ * The performance job for one window: the window's predictions joined with the labels that have
+ * arrived, in ONE query that returns aggregates overall, per segment value and per model version;
+ * exact metrics from those aggregates (lib/metrics); label coverage and maturity; the reference's
+ * metrics for relative thresholds; operational metrics. Re-evaluations as labels keep arriving
+ * keep the earlier result as a numbered revision.
+ */
+import type { MonitorDefinition } from '../config/schema.js';
+import { type BinaryAggregates, binaryMetrics } from '../metrics/binary.js';
+import { type Comparison, compareAccuracy, compareRocAuc } from '../metrics/compare.js';
+import type { MetricValue } from '../metrics/metric-value.js';
+import { type MulticlassAggregates, multiclassMetrics } from '../metrics/multiclass.js';
+import { type RegressionAggregates, regressionMetrics } from '../metrics/regression.js';
+import type { QueryEngine } from '../ports.js';
+import type { DataSource } from '../sql/dialect.js';
+import { quoteIdentifier } from '../sql/identifiers.js';
+import { buildOperationalQuery } from '../sql/operational-query.js';
+import { buildPerformanceQuery, type PerformanceQuerySpec } from '../sql/performance-query.js';
+import {
+  type PerformanceGroupResult,
+  readBinaryPerformance,
+  readMulticlassPerformance,
+  readRegressionPerformance,
+} from '../sql/performance-rows.js';
+import { RESULT_SCHEMA_VERSION } from './drift-result.js';
+import type {
+  MetricMap,
+  PerformanceGroup,
+  PerformanceResult,
+  SegmentPerformance,
+  VersionComparison,
+} from './performance-result.js';
+import { NULL_SEGMENT } from './scan-reader.js';
+import type { JobDeps } from './types.js';
+import { durationDays, resultKeys, shiftDate, type Window, windowFor } from './windows.js';
+
+/** Metrics where lower is better: a segment is worse when its value is higher. */
+export const LOWER_IS_BETTER = new Set([
+  'logLoss',
+  'brier',
+  'ece',
+  'mae',
+  'mse',
+  'rmse',
+  'mape',
+  'maxError',
+  'medianAbsoluteError',
+]);
+
+/** The metric slices and default alert rules judge first. */
+export function primaryMetric(definition: MonitorDefinition): string {
+  if (definition.performance.primaryMetric) return definition.performance.primaryMetric;
+  switch (definition.model.task) {
+    case 'binary':
+      return definition.predictions.scoreColumn ? 'rocAuc' : 'accuracy';
+    case 'multiclass':
+      return 'f1Macro';
+    case 'regression':
+      return 'rmse';
+  }
+}
+
+type AnyAggregates = BinaryAggregates | MulticlassAggregates | RegressionAggregates;
+
+/** Splits a metrics object into values and reasons; nested or count fields become `confusion`. */
+function toGroup(
+  task: MonitorDefinition['model']['task'],
+  result: PerformanceGroupResult<AnyAggregates>,
+): PerformanceGroup {
+  const metrics: MetricMap = {};
+  const undefinedReasons: Record<string, string> = {};
+  const take = (name: string, metric: MetricValue) => {
+    metrics[name] = metric.value;
+    if (metric.value === null) undefinedReasons[name] = metric.reason;
+  };
+  let confusion: unknown;
+  if (task === 'binary') {
+    const m = binaryMetrics(result.aggregates as BinaryAggregates);
+    for (const name of [
+      'accuracy',
+      'precision',
+      'recall',
+      'f1',
+      'balancedAccuracy',
+      'rocAuc',
+      'rocAucStandardError',
+      'averagePrecision',
+      'logLoss',
+      'brier',
+      'ece',
+    ] as const) {
+      take(name, m[name]);
+    }
+    confusion = m.confusion;
+  } else if (task === 'multiclass') {
+    const m = multiclassMetrics(result.aggregates as MulticlassAggregates);
+    for (const name of [
+      'accuracy',
+      'precisionMacro',
+      'recallMacro',
+      'f1Macro',
+      'precisionMicro',
+      'recallMicro',
+      'f1Micro',
+      'precisionWeighted',
+      'recallWeighted',
+      'f1Weighted',
+      'rocAucOvrMacro',
+      'rocAucOvrWeighted',
+      'averagePrecisionOvrMacro',
+      'logLoss',
+    ] as const) {
+      take(name, m[name]);
+    }
+    for (const [label, c] of Object.entries(m.perClass)) {
+      take(`precision[${label}]`, c.precision);
+      take(`recall[${label}]`, c.recall);
+      take(`f1[${label}]`, c.f1);
+    }
+    confusion = { labels: m.classes, matrix: m.confusionMatrix };
+  } else {
+    const m = regressionMetrics(result.aggregates as RegressionAggregates);
+    for (const name of [
+      'mae',
+      'mse',
+      'rmse',
+      'mape',
+      'r2',
+      'meanError',
+      'maxError',
+      'medianAbsoluteError',
+    ] as const) {
+      take(name, m[name]);
+    }
+    metrics.mapeExcludedZeroTargets = m.mapeExcludedZeroTargets;
+  }
+  return {
+    predictions: result.coverage.predictions,
+    labelled: result.coverage.labelled,
+    coverage: result.coverage.labelledShare ?? 0,
+    metrics,
+    undefined: undefinedReasons,
+    ...(confusion !== undefined ? { confusion } : {}),
+  };
+}
+
+function taskSpec(
+  definition: MonitorDefinition,
+): Pick<PerformanceQuerySpec, 'task'> & Record<string, unknown> {
+  const p = definition.predictions;
+  switch (definition.model.task) {
+    case 'binary':
+      return {
+        task: 'binary',
+        ...(p.scoreColumn ? { scoreColumn: p.scoreColumn } : {}),
+        ...(p.predictionColumn ? { predictionColumn: p.predictionColumn } : {}),
+        threshold: definition.performance.threshold,
+      };
+    case 'multiclass':
+      return {
+        task: 'multiclass',
+        ...(p.predictionColumn ? { predictionColumn: p.predictionColumn } : {}),
+        ...(p.classScoreColumns ? { classScoreColumns: p.classScoreColumns } : {}),
+      };
+    case 'regression':
+      return { task: 'regression', predictionColumn: p.predictionColumn! };
+  }
+}
+
+async function evaluate(
+  engine: QueryEngine,
+  definition: MonitorDefinition,
+  spec: PerformanceQuerySpec,
+): Promise<PerformanceGroupResult<AnyAggregates>[]> {
+  const query = buildPerformanceQuery(spec, engine.dialect);
+  const rows = await engine.query(query);
+  switch (spec.task) {
+    case 'binary':
+      return readBinaryPerformance(rows, query);
+    case 'multiclass':
+      return readMulticlassPerformance(rows, query);
+    case 'regression':
+      return readRegressionPerformance(rows, query);
+  }
+}
+
+/** The reference's metrics, when the reference is a labelled dataset holding the id column. */
+async function referencePerformance(deps: JobDeps): Promise<PerformanceGroup | undefined> {
+  const { definition, engine } = deps;
+  const ref = definition.reference;
+  if (ref.type !== 'dataset' || !ref.labelColumn || !deps.sources.reference) return undefined;
+  // The reference file has no dt partition: give it one, so the same query serves.
+  const relation = `(SELECT *, '1970-01-01' AS ${quoteIdentifier('dt')} FROM ${engine.dialect.relation(deps.sources.reference)})`;
+  const groups = await evaluate(engine, definition, {
+    ...taskSpec(definition),
+    name: 'reference-performance',
+    predictionsRelation: relation,
+    labelsRelation: relation,
+    predictionIdColumn: definition.predictions.idColumn,
+    labelIdColumn: definition.predictions.idColumn,
+    labelColumn: ref.labelColumn,
+    window: { from: '1970-01-01', to: '1970-01-02' },
+  } as PerformanceQuerySpec);
+  const overall = groups.find((g) => g.group.kind === 'overall');
+  return overall ? toGroup(definition.model.task, overall) : undefined;
+}
+
+function labelsRelation(engine: QueryEngine, labels: DataSource): string {
+  return engine.dialect.relation(labels);
+}
+
+/** The date a window's labels have all arrived: its end plus the label delay. */
+export function maturityDate(definition: MonitorDefinition, window: Window): string {
+  const delay = definition.labels ? Math.ceil(durationDays(definition.labels.delay)) : 0;
+  return shiftDate(window.end, delay);
+}
+
+function gapOf(segment: MetricMap, overall: MetricMap): Record<string, number | null> {
+  const gap: Record<string, number | null> = {};
+  for (const [name, value] of Object.entries(segment)) {
+    const base = overall[name];
+    gap[name] = value === null || base === null || base === undefined ? null : value - base;
+  }
+  return gap;
+}
+
+function compareVersions(
+  definition: MonitorDefinition,
+  versions: PerformanceGroupResult<AnyAggregates>[],
+): VersionComparison | undefined {
+  if (definition.model.task !== 'binary' || versions.length < 2) return undefined;
+  const sorted = [...versions].sort((a, b) => b.coverage.labelled - a.coverage.labelled);
+  const incumbent = sorted[0]!;
+  const candidate = sorted[1]!;
+  const alpha = definition.performance.alpha;
+  const metrics: Comparison[] = [
+    compareAccuracy(
+      candidate.aggregates as BinaryAggregates,
+      incumbent.aggregates as BinaryAggregates,
+      alpha,
+    ),
+  ];
+  if (definition.predictions.scoreColumn) {
+    metrics.push(
+      compareRocAuc(
+        candidate.aggregates as BinaryAggregates,
+        incumbent.aggregates as BinaryAggregates,
+        alpha,
+      ),
+    );
+  }
+  return {
+    incumbent: incumbent.group.value ?? NULL_SEGMENT,
+    candidate: candidate.group.value ?? NULL_SEGMENT,
+    metrics,
+  };
+}
+
+/** Runs the performance job for the window starting on `date`. */
+export async function runPerformance(
+  deps: JobDeps,
+  date: string,
+): Promise<{ result: PerformanceResult; key: string }> {
+  const { definition, engine } = deps;
+  if (!definition.labels || !deps.sources.labels) {
+    throw new Error(
+      `model ${definition.model.id} has no labels log: add a labels section to the definition to evaluate performance`,
+    );
+  }
+  const window = windowFor(definition, date);
+  const today = deps.clock.now().toISOString().slice(0, 10);
+  const matureOn = maturityDate(definition, window);
+  const mature = today >= matureOn;
+  const primary = primaryMetric(definition);
+  const p = definition.predictions;
+
+  const groups = await evaluate(engine, definition, {
+    ...taskSpec(definition),
+    predictionsRelation: engine.dialect.relation(deps.sources.predictions),
+    labelsRelation: labelsRelation(engine, deps.sources.labels),
+    predictionIdColumn: p.idColumn,
+    labelIdColumn: definition.labels.idColumn,
+    labelColumn: definition.labels.labelColumn,
+    segmentColumns: definition.segments,
+    ...(p.modelVersionColumn ? { modelVersionColumn: p.modelVersionColumn } : {}),
+    window: { from: window.start, to: window.end },
+    ...(deps.sources.labels.partitioned ? { labelsSince: window.start } : {}),
+  } as PerformanceQuerySpec);
+
+  const task = definition.model.task;
+  const overallRaw = groups.find((g) => g.group.kind === 'overall');
+  const overall: PerformanceGroup = overallRaw
+    ? toGroup(task, overallRaw)
+    : { predictions: 0, labelled: 0, coverage: 0, metrics: {}, undefined: {} };
+  const minLabels = definition.performance.minSegmentLabels;
+  const segments: SegmentPerformance[] = groups
+    .filter((g) => g.group.kind === 'segment')
+    .map((g) => {
+      const group = toGroup(task, g);
+      return {
+        column: g.group.column!,
+        value: g.group.value ?? NULL_SEGMENT,
+        tooSmall: g.coverage.evaluated < minLabels,
+        ...group,
+        gap: gapOf(group.metrics, overall.metrics),
+      };
+    })
+    .sort(
+      (a, b) =>
+        definition.segments.indexOf(a.column) - definition.segments.indexOf(b.column) ||
+        a.value.localeCompare(b.value),
+    );
+  const versionGroups = groups.filter((g) => g.group.kind === 'model_version');
+  const versions = versionGroups
+    .map((g) => ({ version: g.group.value ?? NULL_SEGMENT, ...toGroup(task, g) }))
+    .sort((a, b) => a.version.localeCompare(b.version));
+
+  const sign = LOWER_IS_BETTER.has(primary) ? -1 : 1;
+  const worst = segments
+    .filter(
+      (s) => !s.tooSmall && typeof s.gap[primary] === 'number' && typeof s.metrics[primary] === 'number',
+    )
+    .sort((a, b) => sign * (a.gap[primary] as number) - sign * (b.gap[primary] as number))[0];
+
+  const operationalRows = await engine.query(
+    buildOperationalQuery(
+      {
+        source: deps.sources.predictions,
+        window: { from: window.start, to: window.end },
+        ...(p.latencyColumn ? { latencyColumn: p.latencyColumn } : {}),
+        ...(p.errorColumn ? { errorColumn: p.errorColumn } : {}),
+      },
+      engine.dialect,
+    ),
+  );
+  const op = operationalRows[0] ?? {};
+  const volume = Number(op.volume ?? 0);
+  const reference = await referencePerformance(deps);
+
+  const status: PerformanceResult['status'] =
+    overall.predictions === 0
+      ? 'no_data'
+      : !mature
+        ? 'not_mature'
+        : overall.labelled === 0
+          ? 'no_labels'
+          : 'ok';
+  const key = resultKeys.result(definition.model.id, 'performance', window);
+  const previous = await deps.store.getJson<PerformanceResult>(key);
+  let revision = 1;
+  if (previous) {
+    // Same labels as before: a re-run replaces the result. More labels: keep the old one.
+    const changed = previous.overall.labelled !== overall.labelled || previous.status !== status;
+    revision = changed ? previous.revision + 1 : previous.revision;
+    if (changed) await deps.store.putJson(revisionKey(key, previous.revision), previous);
+  }
+  const comparison = compareVersions(
+    definition,
+    versionGroups.filter((g) => g.coverage.evaluated >= minLabels),
+  );
+  const stats = engine.stats();
+  const result: PerformanceResult = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    kind: 'performance',
+    model: definition.model.id,
+    task,
+    window,
+    generatedAt: deps.clock.now().toISOString(),
+    revision,
+    status,
+    maturity: { labelDelay: definition.labels.delay, matureOn, mature },
+    primaryMetric: primary,
+    overall,
+    ...(reference ? { reference } : {}),
+    segments,
+    ...(worst
+      ? {
+          worstSegment: {
+            column: worst.column,
+            value: worst.value,
+            metric: primary,
+            metricValue: worst.metrics[primary] as number,
+            gap: worst.gap[primary] as number,
+          },
+        }
+      : {}),
+    versions,
+    ...(comparison ? { comparison } : {}),
+    operational: {
+      volume,
+      ...(p.latencyColumn
+        ? { latencyMs: { p50: numOrNull(op.p50), p95: numOrNull(op.p95), p99: numOrNull(op.p99) } }
+        : {}),
+      ...(p.errorColumn ? { errorRate: volume ? Number(op.errors ?? 0) / volume : null } : {}),
+    },
+    engine: {
+      name: engine.dialect.name,
+      queries: stats.queries,
+      bytesScanned: stats.bytesScanned,
+      millis: Math.round(stats.engineMillis),
+    },
+  };
+  await deps.store.putJson(key, result);
+  return { result, key };
+}
+
+function numOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+/** Where an earlier evaluation of a window is kept. */
+export function revisionKey(resultKey: string, revision: number): string {
+  return resultKey.replace(/\.json$/, `.revision-${revision}.json`);
+}

@@ -1,0 +1,36 @@
+/** Operational metrics of a window from the prediction log: volume, latency percentiles, error rate. */
+import type { CompiledQuery } from '../ports.js';
+import type { DataSource, SqlDialect } from './dialect.js';
+import { quoteIdentifier } from './identifiers.js';
+
+/** Rows: one, `{ volume, p50, p95, p99, errors }` (latency and errors only when their columns are given). */
+export function buildOperationalQuery(
+  spec: {
+    source: DataSource;
+    window: { from: string; to: string };
+    latencyColumn?: string;
+    /** A column that is non-null and not false/0/'' when the prediction failed. */
+    errorColumn?: string;
+  },
+  dialect: SqlDialect,
+): CompiledQuery {
+  const select = ['count(*) AS volume'];
+  if (spec.latencyColumn) {
+    const latency = `TRY_CAST(${quoteIdentifier(spec.latencyColumn)} AS DOUBLE)`;
+    select.push(
+      `${dialect.percentile(latency, 0.5)} AS p50`,
+      `${dialect.percentile(latency, 0.95)} AS p95`,
+      `${dialect.percentile(latency, 0.99)} AS p99`,
+    );
+  }
+  if (spec.errorColumn) {
+    const error = dialect.toVarchar(quoteIdentifier(spec.errorColumn));
+    select.push(`count_if(${error} IS NOT NULL AND lower(${error}) NOT IN ('', '0', 'false')) AS errors`);
+  }
+  const dt = quoteIdentifier('dt');
+  return {
+    name: 'operational',
+    sql: `SELECT ${select.join(', ')} FROM ${dialect.relation(spec.source)} WHERE ${dt} >= ? AND ${dt} < ?`,
+    parameters: [spec.window.from, spec.window.to],
+  };
+}

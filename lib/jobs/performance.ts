@@ -169,7 +169,6 @@ function taskSpec(
 
 async function evaluate(
   engine: QueryEngine,
-  definition: MonitorDefinition,
   spec: PerformanceQuerySpec,
 ): Promise<PerformanceGroupResult<AnyAggregates>[]> {
   const query = buildPerformanceQuery(spec, engine.dialect);
@@ -191,7 +190,7 @@ async function referencePerformance(deps: JobDeps): Promise<PerformanceGroup | u
   if (ref.type !== 'dataset' || !ref.labelColumn || !deps.sources.reference) return undefined;
   // The reference file has no dt partition: give it one, so the same query serves.
   const relation = `(SELECT *, '1970-01-01' AS ${quoteIdentifier('dt')} FROM ${engine.dialect.relation(deps.sources.reference)})`;
-  const groups = await evaluate(engine, definition, {
+  const groups = await evaluate(engine, {
     ...taskSpec(definition),
     name: 'reference-performance',
     predictionsRelation: relation,
@@ -274,7 +273,7 @@ export async function runPerformance(
   const primary = primaryMetric(definition);
   const p = definition.predictions;
 
-  const groups = await evaluate(engine, definition, {
+  const groups = await evaluate(engine, {
     ...taskSpec(definition),
     predictionsRelation: engine.dialect.relation(deps.sources.predictions),
     labelsRelation: labelsRelation(engine, deps.sources.labels),

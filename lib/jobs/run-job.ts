@@ -44,13 +44,33 @@ export async function runJob(request: JobRequest, deps: JobDeps): Promise<JobSum
               `, ${result.quality.findings.length} data-quality finding${result.quality.findings.length === 1 ? '' : 's'}`,
       };
     }
-    case 'performance':
-    case 'digest':
+    case 'performance': {
+      const date = request.date ?? lastCompleteWindow(deps);
+      const { result, key } = await runPerformance(deps, date);
+      const primary = result.overall.metrics[result.primaryMetric];
+      const parts = [
+        `${result.overall.labelled} of ${result.overall.predictions} predictions labelled (${(result.overall.coverage * 100).toFixed(1)}%)`,
+      ];
+      if (result.status === 'not_mature') parts.push(`not mature until ${result.maturity.matureOn}`);
+      if (result.status === 'ok' && typeof primary === 'number')
+        parts.push(`${result.primaryMetric} ${primary.toFixed(4)}`);
+      if (result.status === 'ok' && result.worstSegment) {
+        const w = result.worstSegment;
+        parts.push(`worst segment ${w.column}=${w.value} (${w.gap >= 0 ? '+' : ''}${w.gap.toFixed(3)})`);
+      }
+      if (result.revision > 1) parts.push(`revision ${result.revision}`);
       return {
-        job: request.job,
+        job: 'performance',
         model,
-        status: 'skipped',
-        message: `the ${request.job} job is not available yet`,
+        window: { start: result.window.start, end: result.window.end },
+        status: result.status === 'ok' || result.status === 'not_mature' ? result.status : 'no_data',
+        resultKey: key,
+        message: parts.join(', '),
       };
+    }
+    case 'digest':
+      throw new Error(
+        'the digest covers every model: run it with `driftwatch digest`, not as a per-model job',
+      );
   }
 }

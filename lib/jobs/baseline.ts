@@ -11,6 +11,7 @@ import { buildDescribeQuery } from '../sql/schema-query.js';
 import {
   type CategoricalProfile,
   edgesFromOrderStatistics,
+  type FeatureProfile,
   FINE_BINS,
   type NumericProfile,
   PROFILE_SCHEMA_VERSION,
@@ -80,24 +81,23 @@ export function referenceSelection(
   }
 }
 
-/** Profiles a reference selection with exact counts and quantile edges. */
-export async function profileReference(
-  engine: QueryEngine,
-  definition: MonitorDefinition,
-  selection: { source: DataSource; range?: { from: string; to: string }; description: string },
-  createdAt: Date,
-): Promise<ReferenceProfile> {
-  const bins = definition.drift.bins;
-  const cols = monitoredColumns(definition);
-  const numericColumns = [
-    ...cols.numeric,
-    ...(cols.prediction?.kind === 'numeric' ? [cols.prediction.column] : []),
-  ];
-  const categoricalColumns = [
-    ...cols.categorical,
-    ...(cols.prediction?.kind === 'categorical' ? [cols.prediction.column] : []),
-  ];
+/** What to profile: columns by kind, the bin count, which numeric columns get the fine grid. */
+export interface ColumnSelection {
+  numeric: readonly string[];
+  categorical: readonly string[];
+  bins: number;
+  fine: (column: string) => boolean;
+}
 
+/** Profiles columns of a source with exact counts and quantile edges (three scans). */
+export async function profileColumns(
+  engine: QueryEngine,
+  selection: { source: DataSource; range?: { from: string; to: string }; description: string },
+  columns: ColumnSelection,
+): Promise<{ rows: number; columnTypes: Record<string, string>; profiles: FeatureProfile[] }> {
+  const { bins } = columns;
+  const numericColumns = [...columns.numeric];
+  const categoricalColumns = [...columns.categorical];
   const describe = await engine.query(buildDescribeQuery(selection.source, engine.dialect));
   const columnTypes = Object.fromEntries(describe.map((r) => [String(r.column_name), String(r.column_type)]));
   const absent = [...numericColumns, ...categoricalColumns].filter((c) => !(c in columnTypes));
@@ -107,7 +107,6 @@ export async function profileReference(
         `fix the feature names in the definition or add the columns to the reference`,
     );
   }
-
   const base: Omit<DriftScanSpec, 'numeric'> = {
     source: selection.source,
     ...(selection.range ? { window: selection.range } : {}),
@@ -126,7 +125,7 @@ export async function profileReference(
   ).overall;
 
   // Pass 2: exact order statistics for the edges.
-  const wantsFine = numericColumns.map((column) => needsFineGrid(definition, column));
+  const wantsFine = numericColumns.map((column) => columns.fine(column));
   const positions = numericColumns.map((column, f) => ({
     column,
     positions: [
@@ -203,9 +202,29 @@ export async function profileReference(
     nulls: first.categorical[f]!.nulls,
     categories: first.categorical[f]!.categories,
   }));
-  const all = [...numericProfiles, ...categoricalProfiles];
-  const predictionProfile = cols.prediction ? all.find((p) => p.name === cols.prediction!.column) : undefined;
-  const featureOrder = definition.features.map((f) => f.name);
+  return { rows: first.rows, columnTypes, profiles: [...numericProfiles, ...categoricalProfiles] };
+}
+
+/** Profiles a reference selection for a monitor definition: its features and its prediction. */
+export async function profileReference(
+  engine: QueryEngine,
+  definition: MonitorDefinition,
+  selection: { source: DataSource; range?: { from: string; to: string }; description: string },
+  createdAt: Date,
+): Promise<ReferenceProfile> {
+  const cols = monitoredColumns(definition);
+  const { rows, columnTypes, profiles } = await profileColumns(engine, selection, {
+    numeric: [...cols.numeric, ...(cols.prediction?.kind === 'numeric' ? [cols.prediction.column] : [])],
+    categorical: [
+      ...cols.categorical,
+      ...(cols.prediction?.kind === 'categorical' ? [cols.prediction.column] : []),
+    ],
+    bins: definition.drift.bins,
+    fine: (column) => needsFineGrid(definition, column),
+  });
+  const predictionProfile = cols.prediction
+    ? profiles.find((p) => p.name === cols.prediction!.column)
+    : undefined;
   return {
     schemaVersion: PROFILE_SCHEMA_VERSION,
     kind: 'reference-profile',
@@ -216,10 +235,10 @@ export async function profileReference(
       ...(selection.range ? { window: { start: selection.range.from, end: selection.range.to } } : {}),
     },
     createdAt: createdAt.toISOString(),
-    rows: first.rows,
-    bins,
+    rows,
+    bins: definition.drift.bins,
     columnTypes,
-    features: featureOrder.map((name) => all.find((p) => p.name === name)!),
+    features: definition.features.map((f) => profiles.find((p) => p.name === f.name)!),
     ...(predictionProfile ? { prediction: predictionProfile } : {}),
   };
 }

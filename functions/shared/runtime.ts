@@ -1,0 +1,139 @@
+/**
+ * What the handlers share: Powertools logging and EMF metrics, the AWS adapters built from the
+ * environment, and the run of one job with its metrics. Handlers stay a few lines each.
+ */
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { AthenaQueryEngine } from '../../lib/adapters/athena-engine.js';
+import { resolveAthenaSources } from '../../lib/adapters/athena-sources.js';
+import { EventBridgePublisher } from '../../lib/adapters/eventbridge-publisher.js';
+import { composeNotifier, type Notifier } from '../../lib/adapters/notifier.js';
+import { S3ResultStore } from '../../lib/adapters/s3-store.js';
+import { SnsNotifier } from '../../lib/adapters/sns-notifier.js';
+import type { MonitorDefinition } from '../../lib/config/schema.js';
+import { runJob } from '../../lib/jobs/run-job.js';
+import type { JobDeps, JobSummary } from '../../lib/jobs/types.js';
+import type { Clock } from '../../lib/ports.js';
+import type { HubEnvironment } from './env.js';
+import type { JobEvent } from './event.js';
+
+/** The part of the Lambda context driftwatch uses. */
+export interface LambdaContext {
+  awsRequestId: string;
+  functionName: string;
+  getRemainingTimeInMillis(): number;
+}
+
+export const SERVICE_NAME = 'driftwatch';
+export const METRICS_NAMESPACE = process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Driftwatch';
+
+export const logger = new Logger({ serviceName: SERVICE_NAME });
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+
+/** Time kept back from the Lambda's deadline so a query is stopped and the error logged before it. */
+const DEADLINE_MARGIN_MILLIS = 30_000;
+
+/** The adapters that live as long as the execution environment. */
+export interface Adapters {
+  env: HubEnvironment;
+  athena: AthenaClient;
+  store: S3ResultStore;
+  notifier: Notifier;
+}
+
+export function buildAdapters(env: HubEnvironment): Adapters {
+  const store = new S3ResultStore({
+    bucket: env.bucket,
+    prefix: env.prefix,
+    consoleRegion: process.env.AWS_REGION,
+  });
+  const notifier = composeNotifier(
+    new SnsNotifier({ alertTopicArn: env.alertTopicArn, digestTopicArn: env.digestTopicArn, store }),
+    new EventBridgePublisher({ eventBusName: env.eventBusName, store }),
+  );
+  return { env, athena: new AthenaClient({ maxAttempts: 1 }), store, notifier };
+}
+
+/** The job's clock: the schedule's fire time when known, so retries compute the same window. */
+export function clockFor(event: JobEvent): Clock {
+  const fixed = event.scheduledTime ? new Date(event.scheduledTime) : undefined;
+  return { now: () => fixed ?? new Date() };
+}
+
+/**
+ * The key recording that a scheduled run finished: one per model, job and schedule fire time. A
+ * re-delivery of the same scheduled event (Lambda and Scheduler deliver at least once) finds it and
+ * returns the recorded summary instead of scanning again. Runs without `scheduledTime` (manual
+ * invocations, backfills) always run.
+ */
+export function runMarkerKey(model: string, event: JobEvent): string | undefined {
+  if (!event.scheduledTime) return undefined;
+  return `_runs/${model}/${event.job}/${encodeURIComponent(event.scheduledTime)}.json`;
+}
+
+/**
+ * Runs one job for one model with a fresh engine (so its stats are this run's), records the EMF
+ * metrics `JobSucceeded` / `JobFailed` and `AthenaBytesScanned`, and returns the summary.
+ */
+export async function runModelJob(
+  event: JobEvent,
+  definition: MonitorDefinition,
+  adapters: Adapters,
+  context: LambdaContext,
+): Promise<JobSummary> {
+  const model = definition.model.id;
+  const markerKey = runMarkerKey(model, event);
+  const previous = markerKey ? await adapters.store.getJson<{ summary: JobSummary }>(markerKey) : undefined;
+  if (previous?.summary) {
+    logger.info('this scheduled run already finished: returning its summary', { markerKey });
+    return previous.summary;
+  }
+  const engine = new AthenaQueryEngine({
+    workGroup: adapters.env.workGroup,
+    client: adapters.athena,
+    timeoutMillis: Math.max(10_000, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MILLIS),
+  });
+  // `notifier` is passed along for the jobs that publish; JobDeps gains the field when they do.
+  const deps: JobDeps & { notifier: Notifier } = {
+    definition,
+    sources: resolveAthenaSources(definition, adapters.env.database),
+    engine,
+    store: adapters.store,
+    clock: clockFor(event),
+    notifier: adapters.notifier,
+    log: (message, detail) => logger.info(message, { model, ...detail }),
+  };
+  const jobMetrics = metrics.singleMetric();
+  jobMetrics.addDimensions({ model, job: event.job });
+  try {
+    const summary = await runJob(
+      event.date ? { job: event.job, date: event.date } : { job: event.job },
+      deps,
+    );
+    if (markerKey) await adapters.store.putJson(markerKey, { summary, finishedAt: new Date().toISOString() });
+    jobMetrics.addMetric('JobSucceeded', MetricUnit.Count, 1);
+    logger.info('job finished', { summary, queries: engine.stats() });
+    return summary;
+  } catch (error) {
+    jobMetrics.addMetric('JobFailed', MetricUnit.Count, 1);
+    logger.error('job failed', { model, job: event.job, error: error as Error, queries: engine.stats() });
+    throw error;
+  } finally {
+    // One custom metric per model and job for cost (CloudWatch bills each metric monthly); engine
+    // time and the USD estimate are in the log line above.
+    const costMetrics = metrics.singleMetric();
+    costMetrics.addDimensions({ model, job: event.job });
+    costMetrics.addMetric('AthenaBytesScanned', MetricUnit.Bytes, engine.stats().bytesScanned);
+    await engine.close();
+  }
+}
+
+/** Logs a malformed event and counts it; the caller returns instead of throwing, so it is not retried. */
+export function rejectEvent(error: Error, event: unknown): { status: 'rejected'; message: string } {
+  logger.error('rejected a malformed event; it will not be retried', { error, event });
+  metrics.addMetric('InvalidEvent', MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
+  return { status: 'rejected', message: error.message };
+}

@@ -1,0 +1,163 @@
+/**
+ * Glue table definitions over a model's logs: columns derived from the monitor definition, the
+ * SerDe for the log format, and partition projection on `dt` so Athena computes partitions from
+ * the query's date range instead of needing a crawler or MSCK REPAIR.
+ */
+import type * as glue from 'aws-cdk-lib/aws-glue';
+import type { MonitorDefinition } from '../lib/config/schema.js';
+import { IDENTIFIER_PATTERN } from '../lib/sql/identifiers.js';
+
+/** One column of a Glue table. `type` is a Hive type: string, double, bigint, int, boolean, timestamp, date, decimal(p,s). */
+export interface GlueColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+export type LogFormat = MonitorDefinition['predictions']['format'];
+
+const HIVE_TYPE =
+  /^(string|double|float|bigint|int|smallint|tinyint|boolean|timestamp|date|decimal\(\d{1,2},\s*\d{1,2}\)|varchar\(\d+\)|char\(\d+\))$/;
+
+/** Checks explicit columns and types from props: identifiers as in the definition, known Hive types. */
+export function checkColumns(columns: readonly GlueColumn[], field: string): void {
+  columns.forEach((column, i) => {
+    if (!IDENTIFIER_PATTERN.test(column.name)) {
+      throw new Error(
+        `${field}[${i}].name ${JSON.stringify(column.name)} is not a plain column name: use letters, digits and underscores, not starting with a digit`,
+      );
+    }
+    if (!HIVE_TYPE.test(column.type)) {
+      throw new Error(
+        `${field}[${i}].type ${JSON.stringify(column.type)} is not a supported Hive type: use string, double, bigint, int, boolean, timestamp, date or decimal(p,s)`,
+      );
+    }
+  });
+}
+
+function labelType(task: MonitorDefinition['model']['task']): string {
+  return task === 'binary' ? 'int' : task === 'multiclass' ? 'string' : 'double';
+}
+
+function add(columns: GlueColumn[], name: string | undefined, type: string): void {
+  if (name && !columns.some((c) => c.name === name)) columns.push({ name, type });
+}
+
+/**
+ * The prediction log's columns as the definition describes them. Types are the usual ones (features
+ * double or string, score double, binary labels int); override with `columnTypes` when a log differs.
+ */
+export function predictionColumns(
+  def: MonitorDefinition,
+  overrides: Readonly<Record<string, string>> = {},
+): GlueColumn[] {
+  const p = def.predictions;
+  const columns: GlueColumn[] = [];
+  add(columns, p.idColumn, 'string');
+  add(columns, p.timestampColumn, p.format === 'parquet' ? 'timestamp' : 'string');
+  add(columns, p.scoreColumn, 'double');
+  add(columns, p.predictionColumn, labelType(def.model.task));
+  for (const column of Object.values(p.classScoreColumns ?? {})) add(columns, column, 'double');
+  add(columns, p.modelVersionColumn, 'string');
+  add(columns, p.latencyColumn, 'double');
+  add(columns, p.errorColumn, 'string');
+  for (const feature of def.features)
+    add(columns, feature.name, feature.kind === 'numeric' ? 'double' : 'string');
+  for (const segment of def.segments) add(columns, segment, 'string');
+  return applyOverrides(columns, overrides);
+}
+
+/** The label log's columns: the prediction id and the label. */
+export function labelColumns(
+  def: MonitorDefinition,
+  overrides: Readonly<Record<string, string>> = {},
+): GlueColumn[] {
+  if (!def.labels) return [];
+  const columns: GlueColumn[] = [];
+  add(columns, def.labels.idColumn, 'string');
+  add(columns, def.labels.labelColumn, labelType(def.model.task));
+  return applyOverrides(columns, overrides);
+}
+
+/** The reference dataset's columns: the prediction log's, plus its label column when it has one. */
+export function referenceColumns(
+  def: MonitorDefinition,
+  overrides: Readonly<Record<string, string>> = {},
+): GlueColumn[] {
+  const columns = predictionColumns(def, overrides);
+  if (def.reference.type === 'dataset') add(columns, def.reference.labelColumn, labelType(def.model.task));
+  return applyOverrides(columns, overrides);
+}
+
+function applyOverrides(columns: GlueColumn[], overrides: Readonly<Record<string, string>>): GlueColumn[] {
+  return columns.map((c) => (overrides[c.name] ? { name: c.name, type: overrides[c.name]! } : c));
+}
+
+/** The storage part of a table for a log format. */
+export function storageFor(format: LogFormat): Pick<
+  glue.CfnTable.StorageDescriptorProperty,
+  'inputFormat' | 'outputFormat' | 'serdeInfo'
+> & {
+  tableParameters: Record<string, string>;
+} {
+  switch (format) {
+    case 'parquet':
+      return {
+        inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+        outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+        serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+        tableParameters: { classification: 'parquet' },
+      };
+    case 'jsonl':
+      return {
+        inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+        outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+        serdeInfo: {
+          serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
+          parameters: { 'ignore.malformed.json': 'FALSE', 'case.insensitive': 'TRUE' },
+        },
+        tableParameters: { classification: 'json' },
+      };
+    case 'csv':
+      return {
+        inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+        outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+        serdeInfo: {
+          serializationLibrary: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
+          parameters: { separatorChar: ',', quoteChar: '"', escapeChar: '\\' },
+        },
+        tableParameters: { classification: 'csv', 'skip.header.line.count': '1' },
+      };
+  }
+}
+
+/**
+ * Table parameters for partition projection on `dt=YYYY-MM-DD` folders, from `startDate` to today.
+ * `location` ends with `/`.
+ */
+export function dtProjection(location: string, startDate: string): Record<string, string> {
+  return {
+    'projection.enabled': 'true',
+    'projection.dt.type': 'date',
+    'projection.dt.format': 'yyyy-MM-dd',
+    'projection.dt.range': `${startDate},NOW`,
+    'projection.dt.interval': '1',
+    'projection.dt.interval.unit': 'DAYS',
+    'storage.location.template': `${location}dt=\${dt}/`,
+  };
+}
+
+/** Splits `s3://bucket/some/prefix/` into its bucket and key prefix (with a trailing `/`, or empty). */
+export function parseS3Uri(uri: string, field: string): { bucket: string; prefix: string; uri: string } {
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri);
+  if (!match) {
+    throw new Error(
+      `${field} must be an s3:// URI such as s3://my-bucket/predictions/ for a deployed monitor, got ${JSON.stringify(uri)}`,
+    );
+  }
+  const bucket = match[1]!;
+  const raw = (match[2] ?? '').replace(/\/+$/, '');
+  // A location naming one file (a reference dataset) is read through its folder.
+  const isFile = /\.(parquet|csv|jsonl?|ndjson)$/i.test(raw);
+  const folder = isFile ? raw.slice(0, raw.lastIndexOf('/') + 1) : raw ? `${raw}/` : '';
+  return { bucket, prefix: folder, uri: `s3://${bucket}/${folder}` };
+}

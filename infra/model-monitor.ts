@@ -1,0 +1,453 @@
+/**
+ * ModelMonitor: one monitored model, attached to a MonitoringHub. Its props are the monitor
+ * definition (validated at synth: a bad definition fails `cdk synth` with the field and the fix)
+ * plus AWS specifics. It creates the Glue tables over the model's logs (partition projection on
+ * `dt`, no crawler), a results table, the model's Lambda with the definition bundled in, the
+ * schedules, a dead-letter queue, least-privilege IAM and the alarms.
+ */
+import { Duration, Stack, type TimeZone, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { glueTableNames } from '../lib/adapters/athena-sources.js';
+import { validateDefinition } from '../lib/config/load.js';
+import type { MonitorDefinition, MonitorDefinitionInput } from '../lib/config/schema.js';
+import type { JobName } from '../lib/jobs/types.js';
+import { DriftwatchFunction } from './driftwatch-function.js';
+import {
+  checkColumns,
+  dtProjection,
+  type GlueColumn,
+  labelColumns,
+  parseS3Uri,
+  predictionColumns,
+  referenceColumns,
+  storageFor,
+} from './glue-tables.js';
+import { acknowledgeSchedulerInvoke, type MonitoringHub } from './monitoring-hub.js';
+import { acknowledgeWildcard } from './nag.js';
+
+/** When each job runs: an EventBridge Scheduler expression, or 'off' (run it on demand). */
+export interface ModelMonitorSchedules {
+  /** @default 'cron(0 1 * * ? *)' (01:00 daily; the profile is rebuilt, so a changed reference is picked up) */
+  readonly baseline?: string;
+  /** @default 'cron(0 2 * * ? *)' (02:00 daily, over yesterday's window) */
+  readonly drift?: string;
+  /** @default 'cron(0 3 * * ? *)' (03:00 daily) when the definition has labels, otherwise off */
+  readonly performance?: string;
+}
+
+/** AWS specifics of a ModelMonitor, beside the monitor definition. */
+export interface ModelMonitorAwsProps {
+  /** The hub this model reports to. */
+  readonly hub: MonitoringHub;
+  /** @default - see ModelMonitorSchedules */
+  readonly schedules?: ModelMonitorSchedules;
+  /** The first day partition projection offers for `dt`. @default '2020-01-01' */
+  readonly projectionStartDate?: string;
+  /** Hive types of log columns that differ from the defaults (e.g. `{ defaulted: 'boolean' }`). @default - none */
+  readonly columnTypes?: Readonly<Record<string, string>>;
+  /**
+   * Every column of the prediction log, in file order. Required in practice for CSV logs, whose
+   * columns are positional. @default - derived from the definition
+   */
+  readonly predictionColumns?: readonly GlueColumn[];
+  /** @default - the label id and label columns */
+  readonly labelColumns?: readonly GlueColumn[];
+  /** @default - the prediction columns plus the reference's label column */
+  readonly referenceColumns?: readonly GlueColumn[];
+  /** @default 1024 */
+  readonly memorySize?: number;
+  /** @default Duration.minutes(15) */
+  readonly timeout?: Duration;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export type ModelMonitorProps = MonitorDefinitionInput & ModelMonitorAwsProps;
+
+const DEFAULT_SCHEDULES = {
+  baseline: 'cron(0 1 * * ? *)',
+  drift: 'cron(0 2 * * ? *)',
+  performance: 'cron(0 3 * * ? *)',
+} as const;
+
+const SCHEDULE_EXPRESSION =
+  /^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|at\([^()]+\))$/;
+
+export class ModelMonitor extends Construct {
+  readonly definition: MonitorDefinition;
+  readonly modelId: string;
+  readonly hub: MonitoringHub;
+  readonly monitorFunction: DriftwatchFunction;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly predictionsTable: glue.CfnTable;
+  readonly labelsTable?: glue.CfnTable;
+  readonly referenceTable?: glue.CfnTable;
+  readonly resultsTable: glue.CfnTable;
+  readonly schedules: Partial<Record<JobName, scheduler.Schedule>> = {};
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: ModelMonitorProps) {
+    super(scope, id);
+    const {
+      hub,
+      schedules,
+      projectionStartDate,
+      columnTypes,
+      predictionColumns: explicitPredictionColumns,
+      labelColumns: explicitLabelColumns,
+      referenceColumns: explicitReferenceColumns,
+      memorySize,
+      timeout,
+      logRetention,
+      ...definitionInput
+    } = props;
+
+    // Validate everything before creating any child.
+    this.definition = validateDefinition(definitionInput, `ModelMonitor ${this.node.path}`);
+    const def = this.definition;
+    this.modelId = def.model.id;
+    this.hub = hub;
+    const start = projectionStartDate ?? '2020-01-01';
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(start)) {
+      throw new Error(`projectionStartDate must be a date as YYYY-MM-DD, got ${JSON.stringify(start)}`);
+    }
+    for (const [column, type] of Object.entries(columnTypes ?? {}))
+      checkColumns([{ name: column, type }], 'columnTypes');
+    if (explicitPredictionColumns) checkColumns(explicitPredictionColumns, 'predictionColumns');
+    if (explicitLabelColumns) checkColumns(explicitLabelColumns, 'labelColumns');
+    if (explicitReferenceColumns) checkColumns(explicitReferenceColumns, 'referenceColumns');
+    const predictionsLocation = parseS3Uri(def.predictions.location, 'predictions.location');
+    const labelsLocation = def.labels ? parseS3Uri(def.labels.location, 'labels.location') : undefined;
+    const referenceLocation =
+      def.reference.type === 'dataset' ? parseS3Uri(def.reference.location, 'reference.location') : undefined;
+    const plan = {
+      baseline: schedules?.baseline ?? DEFAULT_SCHEDULES.baseline,
+      drift: schedules?.drift ?? DEFAULT_SCHEDULES.drift,
+      performance: schedules?.performance ?? (def.labels ? DEFAULT_SCHEDULES.performance : 'off'),
+    };
+    for (const [job, expression] of Object.entries(plan)) {
+      if (expression !== 'off' && !Token.isUnresolved(expression) && !SCHEDULE_EXPRESSION.test(expression)) {
+        throw new Error(
+          `schedules.${job} must be an EventBridge Scheduler expression such as cron(0 2 * * ? *) or rate(1 day), or 'off', got ${JSON.stringify(expression)}`,
+        );
+      }
+    }
+    if (plan.performance !== 'off' && !def.labels) {
+      throw new Error(
+        'schedules.performance is set but the definition has no labels: add labels or leave the schedule out',
+      );
+    }
+    hub.registerModel(this.modelId);
+
+    // Tables
+    const names = glueTableNames(this.modelId);
+    const warnCsv = (format: string, explicit: unknown, what: string) => {
+      if (format === 'csv' && !explicit) {
+        Validations.of(this).addWarning(
+          'driftwatch:csv-columns',
+          `${what} is CSV: its columns are positional, so give ${what}Columns in file order (the derived order is a guess)`,
+        );
+      }
+    };
+    warnCsv(def.predictions.format, explicitPredictionColumns, 'prediction');
+    this.predictionsTable = this.createTable('PredictionsTable', {
+      name: names.predictions,
+      description: `driftwatch: ${this.modelId} predictions`,
+      location: predictionsLocation.uri,
+      format: def.predictions.format,
+      columns: explicitPredictionColumns ?? predictionColumns(def, columnTypes),
+      partitionStart: start,
+    });
+    if (def.labels && labelsLocation) {
+      warnCsv(def.labels.format, explicitLabelColumns, 'label');
+      this.labelsTable = this.createTable('LabelsTable', {
+        name: names.labels,
+        description: `driftwatch: ${this.modelId} ground-truth labels`,
+        location: labelsLocation.uri,
+        format: def.labels.format,
+        columns: explicitLabelColumns ?? labelColumns(def, columnTypes),
+        partitionStart: def.labels.partitioned ? start : undefined,
+      });
+    }
+    if (def.reference.type === 'dataset' && referenceLocation) {
+      warnCsv(def.reference.format, explicitReferenceColumns, 'reference');
+      this.referenceTable = this.createTable('ReferenceTable', {
+        name: names.reference,
+        description: `driftwatch: ${this.modelId} reference dataset`,
+        location: referenceLocation.uri,
+        format: def.reference.format,
+        columns: explicitReferenceColumns ?? referenceColumns(def, columnTypes),
+      });
+    }
+    this.resultsTable = this.createResultsTable(names.results);
+
+    // Function
+    this.deadLetterQueue = hub.createDeadLetterQueue(this, 'DeadLetterQueue');
+    this.monitorFunction = new DriftwatchFunction(this, 'Monitor', {
+      handlerFile: 'run-job.ts',
+      description: `monitor of model ${this.modelId}`,
+      memorySize,
+      timeout,
+      logRetention,
+      deadLetterQueue: this.deadLetterQueue,
+      environment: hub.environment(),
+      define: { 'process.env.DRIFTWATCH_DEFINITION': JSON.stringify(JSON.stringify(definitionInput)) },
+    });
+    const role = this.monitorFunction.role;
+    hub.grantResults(role);
+    hub.grantQueries(
+      role,
+      [this.predictionsTable, this.labelsTable, this.referenceTable, this.resultsTable]
+        .filter((t): t is glue.CfnTable => t !== undefined)
+        .map((t) => `${hub.databaseName}/${(t.tableInput as glue.CfnTable.TableInputProperty).name}`),
+    );
+    hub.grantNotify(role);
+    const monitored = [predictionsLocation, labelsLocation, referenceLocation].filter(
+      (l): l is NonNullable<typeof l> => l !== undefined,
+    );
+    this.grantReadLogs(role, monitored);
+
+    // Schedules, alarms, dashboard
+    for (const job of ['baseline', 'drift', 'performance'] as const) {
+      if (plan[job] === 'off') continue;
+      this.schedules[job] = this.createSchedule(job, plan[job], hub.scheduleTimeZone);
+    }
+    acknowledgeSchedulerInvoke(this, this.monitorFunction);
+    this.createAlarms();
+    this.addDashboardRow();
+  }
+
+  /**
+   * Sends this model's retraining tickets (`Model Retraining Requested` events on the hub's bus,
+   * filtered to this model) to a target, e.g. a Step Functions state machine or a SageMaker pipeline.
+   */
+  onRetrainingRequested(target: events.IRuleTarget, id = 'RetrainingRequested'): events.Rule {
+    return new events.Rule(this, id, {
+      description: `driftwatch: retraining requested for ${this.modelId}`,
+      eventBus: this.hub.eventBus,
+      eventPattern: {
+        source: ['driftwatch'],
+        detailType: ['Model Retraining Requested'],
+        detail: { model: [this.modelId] },
+      },
+      targets: [target],
+    });
+  }
+
+  /** A metric this model's jobs publish (EMF, namespace Driftwatch), per job. */
+  metricJob(
+    metricName: 'JobSucceeded' | 'JobFailed' | 'AthenaBytesScanned',
+    job: JobName,
+    props: cloudwatch.MetricOptions = {},
+  ): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'Driftwatch',
+      metricName,
+      dimensionsMap: { service: 'driftwatch', model: this.modelId, job },
+      statistic: 'Sum',
+      period: Duration.days(1),
+      ...props,
+    });
+  }
+
+  private createTable(
+    id: string,
+    spec: {
+      name: string;
+      description: string;
+      location: string;
+      format: MonitorDefinition['predictions']['format'];
+      columns: readonly GlueColumn[];
+      partitionStart?: string;
+    },
+  ): glue.CfnTable {
+    const storage = storageFor(spec.format);
+    const table = new glue.CfnTable(this, id, {
+      catalogId: Stack.of(this).account,
+      databaseName: this.hub.databaseName,
+      tableInput: {
+        name: spec.name,
+        description: spec.description,
+        tableType: 'EXTERNAL_TABLE',
+        parameters: {
+          ...storage.tableParameters,
+          EXTERNAL: 'TRUE',
+          ...(spec.partitionStart ? dtProjection(spec.location, spec.partitionStart) : {}),
+        },
+        partitionKeys: spec.partitionStart ? [{ name: 'dt', type: 'string' }] : [],
+        storageDescriptor: {
+          location: spec.location,
+          columns: spec.columns.map((c) => ({ name: c.name, type: c.type })),
+          inputFormat: storage.inputFormat,
+          outputFormat: storage.outputFormat,
+          serdeInfo: storage.serdeInfo,
+        },
+      },
+    });
+    table.node.addDependency(this.hub.database);
+    return table;
+  }
+
+  /**
+   * The model's result documents as a table: one row per document (JSON on one line, read whole
+   * into `doc`; query it with json_extract), partitioned by job and window date.
+   */
+  private createResultsTable(name: string): glue.CfnTable {
+    const location = `s3://${this.hub.bucket.bucketName}/${this.hub.resultsPrefix}/${this.modelId}/`;
+    const table = new glue.CfnTable(this, 'ResultsTable', {
+      catalogId: Stack.of(this).account,
+      databaseName: this.hub.databaseName,
+      tableInput: {
+        name,
+        description: `driftwatch: ${this.modelId} result documents (json_extract(doc, '$.field'))`,
+        tableType: 'EXTERNAL_TABLE',
+        parameters: {
+          EXTERNAL: 'TRUE',
+          classification: 'json',
+          'projection.enabled': 'true',
+          'projection.job.type': 'enum',
+          'projection.job.values': 'drift,performance,digest',
+          'projection.dt.type': 'date',
+          'projection.dt.format': 'yyyy-MM-dd',
+          'projection.dt.range': '2020-01-01,NOW',
+          'projection.dt.interval': '1',
+          'projection.dt.interval.unit': 'DAYS',
+          'storage.location.template': `${location}\${job}/dt=\${dt}/`,
+        },
+        partitionKeys: [
+          { name: 'job', type: 'string' },
+          { name: 'dt', type: 'string' },
+        ],
+        storageDescriptor: {
+          location,
+          columns: [{ name: 'doc', type: 'string' }],
+          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+          // JSON escapes control characters, so \u0001 never occurs: each line is one field.
+          serdeInfo: {
+            serializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
+            parameters: { 'field.delim': '\u0001', 'serialization.format': '\u0001' },
+          },
+        },
+      },
+    });
+    table.node.addDependency(this.hub.database);
+    return table;
+  }
+
+  /** GetObject on the monitored prefixes only, ListBucket limited to them by condition. */
+  private grantReadLogs(role: iam.IRole, locations: readonly { bucket: string; prefix: string }[]): void {
+    const byBucket = new Map<string, string[]>();
+    for (const { bucket, prefix } of locations)
+      byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), prefix]);
+    for (const [bucket, prefixes] of byBucket) {
+      const unique = [...new Set(prefixes)];
+      const objects = unique.map((p) => `arn:${Stack.of(this).partition}:s3:::${bucket}/${p}*`);
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects }));
+      for (const arn of objects) {
+        acknowledgeWildcard(
+          role,
+          arn,
+          'Athena reads the monitored log files under this prefix as the caller (read only)',
+        );
+      }
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+          resources: [`arn:${Stack.of(this).partition}:s3:::${bucket}`],
+          conditions: { StringLike: { 's3:prefix': unique.flatMap((p) => (p ? [p, `${p}*`] : ['*'])) } },
+        }),
+      );
+    }
+  }
+
+  private createSchedule(job: JobName, expression: string, timeZone: TimeZone): scheduler.Schedule {
+    const name = job.charAt(0).toUpperCase() + job.slice(1);
+    return new scheduler.Schedule(this, `${name}Schedule`, {
+      description: `driftwatch: ${job} job of ${this.modelId}`,
+      schedule: scheduler.ScheduleExpression.expression(expression, timeZone),
+      target: new schedulerTargets.LambdaInvoke(this.monitorFunction.function, {
+        input: scheduler.ScheduleTargetInput.fromObject({
+          job,
+          scheduledTime: scheduler.ContextAttribute.scheduledTime,
+        }),
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(6),
+        deadLetterQueue: this.deadLetterQueue,
+      }),
+    });
+  }
+
+  private createAlarms(): void {
+    const fn = this.monitorFunction.function;
+    const action = new cloudwatchActions.SnsAction(this.hub.alarmTopic);
+    const add = (alarm: cloudwatch.Alarm) => {
+      alarm.addAlarmAction(action);
+      this.alarms.push(alarm);
+    };
+    add(
+      new cloudwatch.Alarm(this, 'JobErrorsAlarm', {
+        alarmDescription: `driftwatch ${this.modelId}: a job failed (see the function's logs; failed events are in the dead-letter queue)`,
+        metric: fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    add(
+      new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+        alarmDescription: `driftwatch ${this.modelId}: runs that could not be delivered or kept failing wait in the dead-letter queue`,
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    for (const job of Object.keys(this.schedules) as JobName[]) {
+      const name = job.charAt(0).toUpperCase() + job.slice(1);
+      add(
+        new cloudwatch.Alarm(this, `Missing${name}RunAlarm`, {
+          alarmDescription: `driftwatch ${this.modelId}: no successful ${job} run in the last day`,
+          metric: this.metricJob('JobSucceeded', job),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        }),
+      );
+    }
+  }
+
+  private addDashboardRow(): void {
+    const jobs: JobName[] = ['baseline', 'drift', 'performance'];
+    this.hub.dashboard.addWidgets(
+      new cloudwatch.TextWidget({ markdown: `## ${this.modelId}`, width: 24, height: 1 }),
+      new cloudwatch.GraphWidget({
+        title: `${this.modelId}: job runs`,
+        left: jobs.map((job) => this.metricJob('JobSucceeded', job, { label: `${job} ok` })),
+        right: jobs.map((job) => this.metricJob('JobFailed', job, { label: `${job} failed` })),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${this.modelId}: Athena bytes scanned`,
+        left: jobs.map((job) => this.metricJob('AthenaBytesScanned', job, { label: job })),
+        width: 8,
+      }),
+      new cloudwatch.AlarmStatusWidget({ title: `${this.modelId}: alarms`, alarms: this.alarms, width: 8 }),
+    );
+  }
+}

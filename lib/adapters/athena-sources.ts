@@ -1,0 +1,64 @@
+/**
+ * How a model's logs are named in the Glue Data Catalog. The ModelMonitor construct creates the
+ * tables under these names and the Lambda handlers resolve the same names, so both sides agree
+ * without passing table names around.
+ */
+import type { MonitorDefinition } from '../config/schema.js';
+import type { ResolvedSources } from '../jobs/types.js';
+import type { DataSource } from '../sql/dialect.js';
+
+/** The Glue table names of one model: the model id with `-` turned into `_`, plus a suffix. */
+export function glueTableNames(modelId: string): {
+  predictions: string;
+  labels: string;
+  reference: string;
+  results: string;
+} {
+  const base = modelId.replaceAll('-', '_');
+  return {
+    predictions: `${base}_predictions`,
+    labels: `${base}_labels`,
+    reference: `${base}_reference`,
+    results: `${base}_results`,
+  };
+}
+
+/** The key, in the results store, of the copy of a model's definition the hub's digest reads. */
+export function registryKey(modelId: string): string {
+  return `_registry/${modelId}.json`;
+}
+
+function s3Location(location: string, field: string): string {
+  if (!/^s3:\/\/[^/]+/i.test(location)) {
+    throw new Error(`${field} must be an s3:// URI on AWS, got ${JSON.stringify(location)}`);
+  }
+  return location;
+}
+
+/** Resolves a definition's logs to the Glue tables ModelMonitor creates in `database`. */
+export function resolveAthenaSources(definition: MonitorDefinition, database: string): ResolvedSources {
+  const names = glueTableNames(definition.model.id);
+  const predictions: DataSource = {
+    location: s3Location(definition.predictions.location, 'predictions.location'),
+    format: definition.predictions.format,
+    partitioned: true,
+    table: { database, name: names.predictions },
+  };
+  const labels: DataSource | undefined = definition.labels && {
+    location: s3Location(definition.labels.location, 'labels.location'),
+    format: definition.labels.format,
+    partitioned: definition.labels.partitioned,
+    table: { database, name: names.labels },
+  };
+  const ref = definition.reference;
+  const reference: DataSource | undefined =
+    ref.type === 'dataset'
+      ? {
+          location: s3Location(ref.location, 'reference.location'),
+          format: ref.format,
+          partitioned: false,
+          table: { database, name: names.reference },
+        }
+      : undefined;
+  return { predictions, ...(labels ? { labels } : {}), ...(reference ? { reference } : {}) };
+}

@@ -1,0 +1,161 @@
+/**
+ * The AWS ResultStore: one S3 bucket under a prefix. JSON documents are written on one line so the
+ * results table (a one-column text table over the prefix) reads one document per row.
+ * `createJson` is a conditional write (`If-None-Match: *`): S3 refuses it with 412 when the key
+ * exists, which makes it a cheap lock and idempotency marker.
+ */
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import type { ResultStore } from '../ports.js';
+import { assertValidKey, assertValidPrefix, joinKey } from './keys.js';
+import { isTransientError, type RetryOptions, withRetry } from './retry.js';
+
+export interface S3ResultStoreOptions {
+  bucket: string;
+  /** The prefix every key lives under, e.g. `results`. @default '' (the bucket's root) */
+  prefix?: string;
+  /** A client to use (tests point one at a local S3 server). @default - a new S3Client */
+  client?: S3Client;
+  /**
+   * When set, `linkFor` returns an S3 console URL in this region instead of an `s3://` URI.
+   * @default - s3:// URIs
+   */
+  consoleRegion?: string;
+  /** Keys per ListObjectsV2 page. @default 1000 */
+  listPageSize?: number;
+  /** Retries of throttled and 5xx calls, and of 409 conflicts on conditional writes. */
+  retry?: Partial<RetryOptions>;
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+}
+
+function isNotFound(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  return name === 'NoSuchKey' || name === 'NotFound' || statusOf(error) === 404;
+}
+
+export class S3ResultStore implements ResultStore {
+  readonly bucket: string;
+  readonly prefix: string;
+  private readonly client: S3Client;
+
+  constructor(private readonly options: S3ResultStoreOptions) {
+    this.bucket = options.bucket;
+    this.prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    this.client = options.client ?? new S3Client({});
+  }
+
+  async putJson(key: string, doc: unknown): Promise<void> {
+    await this.put(key, JSON.stringify(doc), 'application/json');
+  }
+
+  async getJson<T = unknown>(key: string): Promise<T | undefined> {
+    assertValidKey(key);
+    try {
+      const out = await withRetry(
+        () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) })),
+        this.options.retry,
+      );
+      const text = (await out.Body?.transformToString('utf-8')) ?? '';
+      return JSON.parse(text) as T;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async createJson(key: string, doc: unknown): Promise<boolean> {
+    assertValidKey(key);
+    const body = JSON.stringify(doc);
+    try {
+      await withRetry(
+        () =>
+          this.client.send(
+            new PutObjectCommand({
+              Bucket: this.bucket,
+              Key: this.fullKey(key),
+              Body: body,
+              ContentType: 'application/json',
+              IfNoneMatch: '*',
+            }),
+          ),
+        // 409 ConditionalRequestConflict: a concurrent conditional write to this key is in flight.
+        // S3 asks for a retry; the retry then sees 412 if the other write won.
+        { ...this.options.retry, retryIf: (error) => statusOf(error) === 409 || isTransientError(error) },
+      );
+      return true;
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (statusOf(error) === 412 || name === 'PreconditionFailed') return false;
+      throw error;
+    }
+  }
+
+  async putText(key: string, text: string, contentType: string): Promise<void> {
+    await this.put(key, text, contentType);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    assertValidPrefix(prefix);
+    const root = this.prefix ? `${this.prefix}/` : '';
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const continuation = token;
+      const page: ListObjectsV2CommandOutput = await withRetry(
+        () =>
+          this.client.send(
+            new ListObjectsV2Command({
+              Bucket: this.bucket,
+              Prefix: root + prefix,
+              ContinuationToken: continuation,
+              ...(this.options.listPageSize ? { MaxKeys: this.options.listPageSize } : {}),
+            }),
+          ),
+        this.options.retry,
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key?.startsWith(root)) keys.push(object.Key.slice(root.length));
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys.sort();
+  }
+
+  linkFor(key: string): string {
+    assertValidKey(key);
+    const full = this.fullKey(key);
+    if (this.options.consoleRegion) {
+      const region = encodeURIComponent(this.options.consoleRegion);
+      return `https://${region}.console.aws.amazon.com/s3/object/${encodeURIComponent(this.bucket)}?region=${region}&prefix=${encodeURIComponent(full)}`;
+    }
+    return `s3://${this.bucket}/${full}`;
+  }
+
+  private async put(key: string, body: string, contentType: string): Promise<void> {
+    assertValidKey(key);
+    await withRetry(
+      () =>
+        this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: this.fullKey(key),
+            Body: body,
+            ContentType: contentType,
+          }),
+        ),
+      this.options.retry,
+    );
+  }
+
+  private fullKey(key: string): string {
+    return joinKey(this.prefix, key);
+  }
+}

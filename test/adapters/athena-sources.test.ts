@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { glueTableNames, registryKey, resolveAthenaSources } from '../../lib/adapters/athena-sources.js';
+import { validateDefinition } from '../../lib/config/load.js';
+
+const definition = validateDefinition({
+  model: { id: 'churn-v2', task: 'binary' },
+  predictions: {
+    location: 's3://logs/churn/predictions/',
+    format: 'jsonl',
+    idColumn: 'id',
+    timestampColumn: 'ts',
+    scoreColumn: 'p',
+  },
+  features: [{ name: 'tenure', kind: 'numeric' }],
+  labels: {
+    location: 's3://logs/churn/labels/',
+    idColumn: 'id',
+    labelColumn: 'churned',
+    delay: 'P30D',
+    partitioned: false,
+  },
+  reference: { type: 'dataset', location: 's3://logs/churn/train.parquet' },
+});
+
+describe('resolveAthenaSources', () => {
+  it('names the Glue tables after the model id, as ModelMonitor creates them', () => {
+    expect(glueTableNames('churn-v2')).toEqual({
+      predictions: 'churn_v2_predictions',
+      labels: 'churn_v2_labels',
+      reference: 'churn_v2_reference',
+      results: 'churn_v2_results',
+    });
+    expect(registryKey('churn-v2')).toBe('_registry/churn-v2.json');
+  });
+
+  it('resolves every log to its table in the database', () => {
+    expect(resolveAthenaSources(definition, 'dw')).toEqual({
+      predictions: {
+        location: 's3://logs/churn/predictions/',
+        format: 'jsonl',
+        partitioned: true,
+        table: { database: 'dw', name: 'churn_v2_predictions' },
+      },
+      labels: {
+        location: 's3://logs/churn/labels/',
+        format: 'parquet',
+        partitioned: false,
+        table: { database: 'dw', name: 'churn_v2_labels' },
+      },
+      reference: {
+        location: 's3://logs/churn/train.parquet',
+        format: 'parquet',
+        partitioned: false,
+        table: { database: 'dw', name: 'churn_v2_reference' },
+      },
+    });
+  });
+
+  it('refuses a local folder on AWS', () => {
+    const local = { ...definition, predictions: { ...definition.predictions, location: 'logs/predictions' } };
+    expect(() => resolveAthenaSources(local, 'dw')).toThrow(
+      'predictions.location must be an s3:// URI on AWS',
+    );
+  });
+});

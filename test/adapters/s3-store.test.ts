@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { InvalidKeyError } from '../../lib/adapters/errors.js';
+import { S3ResultStore } from '../../lib/adapters/s3-store.js';
+
+// A real S3 API: s3rver on loopback, behind the If-None-Match proxy (test/setup/s3-server.ts).
+const client = new S3Client({
+  endpoint: inject('s3Endpoint'),
+  forcePathStyle: true,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  maxAttempts: 1,
+});
+const bucket = inject('s3Bucket');
+
+function freshStore(listPageSize?: number): S3ResultStore {
+  return new S3ResultStore({ bucket, prefix: `results-${randomUUID()}`, client, listPageSize });
+}
+
+afterAll(() => client.destroy());
+
+describe('S3ResultStore', () => {
+  it('writes and reads a JSON document on one line under the prefix', async () => {
+    // Prepare
+    const store = freshStore();
+    const doc = { schemaVersion: 1, model: 'credit-default', values: [1, 2.5, null], nested: { ok: true } };
+
+    // Act
+    await store.putJson('credit-default/drift/dt=2026-01-21/P1D.json', doc);
+
+    // Assess
+    expect(await store.getJson('credit-default/drift/dt=2026-01-21/P1D.json')).toEqual(doc);
+    const raw = await client.send(
+      new GetObjectCommand({
+        Bucket: bucket,
+        Key: `${store.prefix}/credit-default/drift/dt=2026-01-21/P1D.json`,
+      }),
+    );
+    const text = await raw.Body!.transformToString();
+    expect(text).not.toContain('\n');
+  });
+
+  it('returns undefined for a key that does not exist', async () => {
+    expect(await freshStore().getJson('nope/missing.json')).toBeUndefined();
+  });
+
+  it('replaces a document on a second putJson', async () => {
+    const store = freshStore();
+    await store.putJson('a.json', { v: 1 });
+    await store.putJson('a.json', { v: 2 });
+    expect(await store.getJson('a.json')).toEqual({ v: 2 });
+  });
+
+  it('creates a document once and refuses the second create with false', async () => {
+    const store = freshStore();
+    expect(await store.createJson('sent/alert-1.json', { first: true })).toBe(true);
+    expect(await store.createJson('sent/alert-1.json', { first: false })).toBe(false);
+    expect(await store.getJson('sent/alert-1.json')).toEqual({ first: true });
+  });
+
+  it('lets exactly one of many concurrent creates win', async () => {
+    const store = freshStore();
+    const outcomes = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => store.createJson('lock.json', { writer: i })),
+    );
+    expect(outcomes.filter(Boolean)).toHaveLength(1);
+    const winner = outcomes.indexOf(true);
+    expect(await store.getJson('lock.json')).toEqual({ writer: winner });
+  });
+
+  it('writes text with its content type', async () => {
+    const store = freshStore();
+    await store.putText('credit-default/report.html', '<h1>ok</h1>', 'text/html; charset=utf-8');
+    const head = await client.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: `${store.prefix}/credit-default/report.html` }),
+    );
+    expect(head.ContentType).toBe('text/html; charset=utf-8');
+  });
+
+  it('lists keys relative to the prefix, sorted, across pages', async () => {
+    // Prepare: more keys than one page of the paginated listing below
+    const store = freshStore(5);
+    const keys = Array.from(
+      { length: 23 },
+      (_, i) => `m/drift/dt=2026-01-${String(i + 1).padStart(2, '0')}/P1D.json`,
+    );
+    await Promise.all([...keys].reverse().map((k) => store.putJson(k, { k })));
+    await store.putJson('other/x.json', {});
+
+    // Act
+    const listed = await store.list('m/drift/');
+
+    // Assess
+    expect(listed).toEqual([...keys].sort());
+    expect(await store.list('')).toHaveLength(24);
+    expect(await store.list('m/nothing/')).toEqual([]);
+  });
+
+  it('builds an s3:// URI or a console URL for a key', () => {
+    const plain = new S3ResultStore({ bucket: 'b', prefix: 'results/', client });
+    expect(plain.linkFor('m/drift/dt=2026-01-21/P1D.json')).toBe(
+      's3://b/results/m/drift/dt=2026-01-21/P1D.json',
+    );
+    const console = new S3ResultStore({ bucket: 'b', prefix: 'results', client, consoleRegion: 'eu-west-1' });
+    expect(console.linkFor('m/r.html')).toBe(
+      'https://eu-west-1.console.aws.amazon.com/s3/object/b?region=eu-west-1&prefix=results%2Fm%2Fr.html',
+    );
+  });
+
+  it.each([['../escape.json'], ['/abs.json'], ['a/../b.json'], [''], ['a\\b.json'], ['a//b.json']])(
+    'refuses the key %j before any request',
+    async (key) => {
+      const store = freshStore();
+      await expect(store.putJson(key, {})).rejects.toBeInstanceOf(InvalidKeyError);
+      await expect(store.getJson(key)).rejects.toBeInstanceOf(InvalidKeyError);
+    },
+  );
+});

@@ -1,0 +1,223 @@
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import type { MonitorDefinitionInput } from '../../lib/config/schema.js';
+import type { JobDeps, JobRequest, JobSummary } from '../../lib/jobs/types.js';
+
+const runJob = vi.fn<(request: JobRequest, deps: JobDeps) => Promise<JobSummary>>();
+vi.mock('../../lib/jobs/run-job.js', () => ({ runJob }));
+
+const s3 = mockClient(S3Client);
+
+const DEFINITION: MonitorDefinitionInput = {
+  model: { id: 'credit-default', task: 'binary' },
+  predictions: {
+    location: 's3://ml-logs/credit-default/predictions/',
+    idColumn: 'prediction_id',
+    timestampColumn: 'ts',
+    scoreColumn: 'score',
+  },
+  features: [{ name: 'income', kind: 'numeric' }],
+  reference: { type: 'dataset', location: 's3://ml-logs/credit-default/reference/' },
+};
+
+const ENV = {
+  RESULTS_BUCKET: 'dw-results',
+  RESULTS_PREFIX: 'results',
+  ATHENA_WORKGROUP: 'driftwatch',
+  GLUE_DATABASE: 'driftwatch',
+  ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts',
+  DIGEST_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:digest',
+  EVENT_BUS_NAME: 'driftwatch',
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+};
+
+const context = {
+  awsRequestId: 'req-1',
+  functionName: 'credit-default-monitor',
+  getRemainingTimeInMillis: () => 900_000,
+};
+
+let stdout: MockInstance;
+let stderr: MockInstance;
+let saved: NodeJS.ProcessEnv;
+
+function output(): Record<string, unknown>[] {
+  return [...stdout.mock.calls, ...stderr.mock.calls]
+    .map((call) => String(call[0]))
+    .flatMap((text) => text.split('\n'))
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+async function loadRunJob(env: Record<string, string | undefined> = {}) {
+  Object.assign(process.env, ENV, { DRIFTWATCH_DEFINITION: JSON.stringify(DEFINITION) }, env);
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
+  return import('../../functions/run-job.js');
+}
+
+beforeEach(() => {
+  saved = { ...process.env };
+  vi.resetModules();
+  runJob.mockReset();
+  s3.reset();
+  s3.on(PutObjectCommand).resolves({});
+  s3.on(GetObjectCommand).rejects(
+    Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }),
+  );
+  // Powertools writes logs and EMF to stdout, errors to stderr.
+  stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+});
+afterEach(() => {
+  stdout.mockRestore();
+  stderr.mockRestore();
+  process.env = saved;
+});
+
+describe('run-job handler', () => {
+  it('runs the job with Athena sources, the schedule time as clock, and reports metrics', async () => {
+    // Prepare
+    runJob.mockResolvedValue({ job: 'drift', model: 'credit-default', status: 'ok', message: '3 features' });
+    const { handler } = await loadRunJob();
+
+    // Act
+    const summary = await handler({ job: 'drift', scheduledTime: '2026-01-22T02:00:00Z' }, context);
+
+    // Assess
+    expect(summary).toMatchObject({ status: 'ok', job: 'drift' });
+    expect(runJob).toHaveBeenCalledTimes(1);
+    const [request, deps] = runJob.mock.calls[0]!;
+    expect(request).toEqual({ job: 'drift' });
+    expect(deps.definition.model.id).toBe('credit-default');
+    expect(deps.engine.dialect.name).toBe('athena');
+    expect(deps.clock.now().toISOString()).toBe('2026-01-22T02:00:00.000Z');
+    expect(deps.sources.predictions).toEqual({
+      location: 's3://ml-logs/credit-default/predictions/',
+      format: 'parquet',
+      partitioned: true,
+      table: { database: 'driftwatch', name: 'credit_default_predictions' },
+    });
+    expect(deps.sources.reference?.table).toEqual({
+      database: 'driftwatch',
+      name: 'credit_default_reference',
+    });
+    expect(deps.store.linkFor('x.json')).toContain('results%2Fx.json');
+    expect('notifier' in deps).toBe(true);
+    const put = s3.commandCalls(PutObjectCommand)[0]!.args[0].input;
+    expect(put).toMatchObject({ Bucket: 'dw-results', Key: 'results/_registry/credit-default.json' });
+    const emf = output().filter((line) => '_aws' in line);
+    expect(emf.some((m) => m.JobSucceeded === 1 && m.model === 'credit-default' && m.job === 'drift')).toBe(
+      true,
+    );
+    expect(emf.some((m) => m.AthenaBytesScanned === 0)).toBe(true);
+  });
+
+  it('does not run a re-delivered scheduled event again', async () => {
+    // Prepare: the first delivery ran and recorded its summary
+    const summary = { job: 'drift', model: 'credit-default', status: 'ok', message: 'first run' } as const;
+    runJob.mockResolvedValue(summary);
+    const { handler } = await loadRunJob();
+    const event = { job: 'drift', scheduledTime: '2026-01-22T02:00:00Z' };
+    await handler(event, context);
+    const marker = s3
+      .commandCalls(PutObjectCommand)
+      .map((c) => c.args[0].input)
+      .find((input) => input.Key?.startsWith('results/_runs/'));
+    expect(marker?.Key).toBe('results/_runs/credit-default/drift/2026-01-22T02%3A00%3A00Z.json');
+    s3.on(GetObjectCommand, { Key: marker!.Key }).resolves({
+      Body: { transformToString: async () => String(marker!.Body) } as never,
+    });
+
+    // Act
+    const again = await handler(event, context);
+
+    // Assess
+    expect(again).toEqual(summary);
+    expect(runJob).toHaveBeenCalledTimes(1);
+  });
+
+  it('passes an explicit date through', async () => {
+    runJob.mockResolvedValue({ job: 'baseline', model: 'credit-default', status: 'ok', message: '' });
+    const { handler } = await loadRunJob();
+    await handler({ job: 'baseline', date: '2026-01-01' }, context);
+    expect(runJob.mock.calls[0]![0]).toEqual({ job: 'baseline', date: '2026-01-01' });
+  });
+
+  it.each([
+    [{ job: 'retrain' }, /job: Invalid option/],
+    [{ job: 'drift', date: '21/01/2026' }, /date: a date as YYYY-MM-DD/],
+    [{ job: 'drift', extra: 1 }, /Unrecognized key/],
+    [{ 'detail-type': 'Scheduled Event', detail: {} }, /job/],
+    ['drift', /\(event\)/],
+  ])('rejects the malformed event %j without retry, logging why', async (event, reason) => {
+    const { handler } = await loadRunJob();
+
+    const result = await handler(event, context);
+
+    expect(result).toMatchObject({ status: 'rejected', message: expect.stringMatching(reason) });
+    expect(runJob).not.toHaveBeenCalled();
+    const errors = output().filter((line) => line.level === 'ERROR');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toMatch(/malformed event/);
+    expect(output().some((line) => line.InvalidEvent === 1)).toBe(true);
+  });
+
+  it('rethrows a failed job so Lambda retries it and then dead-letters it', async () => {
+    runJob.mockRejectedValue(new Error('athena query drift-scan (q-1) ended FAILED: boom'));
+    const { handler } = await loadRunJob();
+
+    await expect(handler({ job: 'drift' }, context)).rejects.toThrow('boom');
+    expect(output().some((line) => line.JobFailed === 1 && line.job === 'drift')).toBe(true);
+  });
+
+  it('fails at cold start when an environment variable is missing', async () => {
+    await expect(loadRunJob({ ATHENA_WORKGROUP: undefined })).rejects.toThrow(
+      'environment variable ATHENA_WORKGROUP is not set',
+    );
+  });
+
+  it('fails at cold start when the bundled definition is invalid', async () => {
+    const bad = { ...DEFINITION, features: [{ name: 'x"; DROP TABLE t; --', kind: 'numeric' }] };
+    await expect(loadRunJob({ DRIFTWATCH_DEFINITION: JSON.stringify(bad) })).rejects.toThrow(
+      /invalid monitor definition.*features\[0\]\.name/s,
+    );
+  });
+});
+
+describe('digest handler', () => {
+  async function loadDigest() {
+    Object.assign(process.env, ENV, { MODEL_IDS: 'credit-default,churn' });
+    return import('../../functions/digest.js');
+  }
+
+  it('runs the digest of every registered model and skips the ones that never ran', async () => {
+    // Prepare
+    s3.on(GetObjectCommand, { Key: 'results/_registry/credit-default.json' }).resolves({
+      Body: { transformToString: async () => JSON.stringify({ definition: DEFINITION }) } as never,
+    });
+    s3.on(GetObjectCommand, { Key: 'results/_registry/churn.json' }).rejects(
+      Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }),
+    );
+    runJob.mockResolvedValue({ job: 'digest', model: 'credit-default', status: 'ok', message: 'quiet day' });
+    const { handler } = await loadDigest();
+
+    // Act
+    const result = await handler({ job: 'digest', scheduledTime: '2026-01-22T07:00:00Z' }, context);
+
+    // Assess
+    expect(result).toEqual({
+      digests: [{ job: 'digest', model: 'credit-default', status: 'ok', message: 'quiet day' }],
+      skipped: ['churn'],
+    });
+    expect(runJob.mock.calls.map((c) => c[0])).toEqual([{ job: 'digest' }]);
+  });
+
+  it('refuses any job but the digest', async () => {
+    const { handler } = await loadDigest();
+    expect(await handler({ job: 'drift' }, context)).toMatchObject({ status: 'rejected' });
+    expect(runJob).not.toHaveBeenCalled();
+  });
+});

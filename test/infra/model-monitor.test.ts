@@ -1,0 +1,369 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { creditDefaultDefinition } from '../../infra/demo-stack.js';
+import { ModelMonitor, type ModelMonitorProps } from '../../infra/model-monitor.js';
+import { MonitoringHub } from '../../infra/monitoring-hub.js';
+import { demoStack, LOGS_BUCKET } from './helpers.js';
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+function monitorStack(overrides: Partial<ModelMonitorProps> = {}) {
+  const app = new App({ postCliContext: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'S', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const hub = new MonitoringHub(stack, 'Hub');
+  const monitor = new ModelMonitor(stack, 'Model', {
+    hub,
+    ...creditDefaultDefinition(LOGS_BUCKET),
+    ...overrides,
+  });
+  return { stack, hub, monitor };
+}
+
+/** Every statement of the policies attached to the role whose logical id starts with `rolePrefix`. */
+function statementsOf(template: Template, rolePrefix: RegExp): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.values(policies)
+    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => rolePrefix.test(r.Ref)))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+describe('ModelMonitor', () => {
+  let template: Template;
+
+  beforeAll(() => {
+    template = Template.fromStack(demoStack());
+  });
+
+  it('creates a Parquet predictions table with partition projection on dt and columns from the definition', () => {
+    template.hasResourceProperties('AWS::Glue::Table', {
+      DatabaseName: 'driftwatch',
+      TableInput: {
+        Name: 'credit_default_predictions',
+        TableType: 'EXTERNAL_TABLE',
+        Parameters: Match.objectLike({
+          classification: 'parquet',
+          'projection.enabled': 'true',
+          'projection.dt.type': 'date',
+          'projection.dt.format': 'yyyy-MM-dd',
+          'projection.dt.range': '2020-01-01,NOW',
+          'storage.location.template': `s3://${LOGS_BUCKET}/credit-default/predictions/dt=\${dt}/`,
+        }),
+        PartitionKeys: [{ Name: 'dt', Type: 'string' }],
+        StorageDescriptor: Match.objectLike({
+          Location: `s3://${LOGS_BUCKET}/credit-default/predictions/`,
+          SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+          Columns: [
+            { Name: 'prediction_id', Type: 'string' },
+            { Name: 'ts', Type: 'timestamp' },
+            { Name: 'score', Type: 'double' },
+            { Name: 'prediction', Type: 'int' },
+            { Name: 'model_version', Type: 'string' },
+            { Name: 'income', Type: 'double' },
+            { Name: 'debt_to_income', Type: 'double' },
+            { Name: 'credit_utilization', Type: 'double' },
+            { Name: 'age', Type: 'double' },
+            { Name: 'loan_amount', Type: 'double' },
+            { Name: 'employment_type', Type: 'string' },
+            { Name: 'home_ownership', Type: 'string' },
+            { Name: 'loan_purpose', Type: 'string' },
+            { Name: 'region', Type: 'string' },
+            { Name: 'channel', Type: 'string' },
+            { Name: 'locale', Type: 'string' },
+          ],
+        }),
+      },
+    });
+  });
+
+  it('creates the labels, reference and results tables', () => {
+    template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({
+        Name: 'credit_default_labels',
+        PartitionKeys: [{ Name: 'dt', Type: 'string' }],
+        StorageDescriptor: Match.objectLike({
+          Columns: [
+            { Name: 'prediction_id', Type: 'string' },
+            { Name: 'defaulted', Type: 'int' },
+          ],
+        }),
+      }),
+    });
+    template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({
+        Name: 'credit_default_reference',
+        PartitionKeys: [],
+        Parameters: Match.not(Match.objectLike({ 'projection.enabled': 'true' })),
+        StorageDescriptor: Match.objectLike({ Location: `s3://${LOGS_BUCKET}/credit-default/reference/` }),
+      }),
+    });
+    template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({
+        Name: 'credit_default_results',
+        PartitionKeys: [
+          { Name: 'job', Type: 'string' },
+          { Name: 'dt', Type: 'string' },
+        ],
+        Parameters: Match.objectLike({ 'projection.job.type': 'enum', 'projection.dt.type': 'date' }),
+        StorageDescriptor: Match.objectLike({ Columns: [{ Name: 'doc', Type: 'string' }] }),
+      }),
+    });
+    template.resourceCountIs('AWS::Glue::Crawler', 0);
+  });
+
+  it('creates the Node 22 arm64 function with the hub settings and a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 1024,
+      Timeout: 900,
+      DeadLetterConfig: {
+        TargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^CreditDefaultDeadLetterQueue'), 'Arn'] },
+      },
+      Environment: {
+        Variables: Match.objectLike({
+          RESULTS_BUCKET: { Ref: Match.stringLikeRegexp('^HubResultsBucket') },
+          RESULTS_PREFIX: 'results',
+          ATHENA_WORKGROUP: 'driftwatch',
+          GLUE_DATABASE: 'driftwatch',
+          ALERT_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^HubAlertTopic') },
+          DIGEST_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^HubDigestTopic') },
+          EVENT_BUS_NAME: { Ref: Match.stringLikeRegexp('^HubEventBus') },
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 21600,
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ MODEL_IDS: 'credit-default' }) },
+    });
+  });
+
+  it('wires the baseline, drift and performance schedules to the model function with retries and the DLQ', () => {
+    const expected = [
+      ['baseline', 'cron(0 1 * * ? *)'],
+      ['drift', 'cron(0 2 * * ? *)'],
+      ['performance', 'cron(0 3 * * ? *)'],
+    ];
+    for (const [job, cron] of expected) {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: cron,
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: {
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^CreditDefaultMonitorFunction'), 'Arn'] },
+          Input: JSON.stringify({ job, scheduledTime: '<aws.scheduler.scheduled-time>' }),
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 21600 },
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^CreditDefaultDeadLetterQueue'), 'Arn'] },
+          },
+          RoleArn: Match.anyValue(),
+        },
+      });
+    }
+    template.resourceCountIs('AWS::Scheduler::Schedule', 4);
+  });
+
+  it('lets the model function read only the monitored prefixes, and write only under the results prefix', () => {
+    const statements = statementsOf(template, /^CreditDefaultMonitorRole/);
+    const allActions = statements.flatMap(actions);
+    expect(allActions.some((a) => a === 's3:*' || a === '*' || a.endsWith(':*'))).toBe(false);
+
+    const reads = statements.filter((s) => actions(s).includes('s3:GetObject'));
+    expect(reads.map((s) => s.Resource)).toContainEqual([
+      {
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${LOGS_BUCKET}/credit-default/predictions/*`],
+        ],
+      },
+      {
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${LOGS_BUCKET}/credit-default/labels/*`]],
+      },
+      {
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${LOGS_BUCKET}/credit-default/reference/*`],
+        ],
+      },
+    ]);
+    const list = statements.find(
+      (s) => actions(s).includes('s3:ListBucket') && JSON.stringify(s.Resource).includes(LOGS_BUCKET),
+    );
+    expect(list?.Condition).toEqual({
+      StringLike: {
+        's3:prefix': [
+          'credit-default/predictions/',
+          'credit-default/predictions/*',
+          'credit-default/labels/',
+          'credit-default/labels/*',
+          'credit-default/reference/',
+          'credit-default/reference/*',
+        ],
+      },
+    });
+
+    const writes = statements.filter((s) => actions(s).includes('s3:PutObject'));
+    const writeTargets = writes.map((s) => JSON.stringify(s.Resource));
+    expect(writeTargets).toHaveLength(2);
+    expect(writeTargets.some((t) => t.includes('/results/*'))).toBe(true);
+    expect(writeTargets.some((t) => t.includes('/athena-results/*'))).toBe(true);
+    expect(writeTargets.some((t) => t.includes(LOGS_BUCKET))).toBe(false);
+  });
+
+  it('scopes Athena to the workgroup, Glue to the model tables, SNS to the topics and events to the bus', () => {
+    const statements = statementsOf(template, /^CreditDefaultMonitorRole/);
+    const athena = statements.find((s) => actions(s).includes('athena:StartQueryExecution'));
+    expect(JSON.stringify(athena?.Resource)).toContain(':workgroup/driftwatch');
+    const glue = statements.find((s) => actions(s).includes('glue:GetTable'));
+    const glueResources = JSON.stringify(glue?.Resource);
+    for (const table of ['predictions', 'labels', 'reference', 'results']) {
+      expect(glueResources).toContain(`:table/driftwatch/credit_default_${table}`);
+    }
+    expect(glueResources).not.toContain('table/driftwatch/*');
+    expect(actions(statements.find((s) => actions(s).includes('sns:Publish'))!)).toEqual(['sns:Publish']);
+    expect(statements.some((s) => actions(s).includes('events:PutEvents'))).toBe(true);
+    expect(statements.flatMap(actions)).not.toContain('kms:GenerateDataKey*');
+  });
+
+  it('alarms on job errors, dead letters and missing runs, notifying the alert topic', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^HubAlertTopic') }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^CreditDefaultDeadLetterQueue'), 'QueueName'] },
+        },
+      ],
+    });
+    for (const job of ['baseline', 'drift', 'performance']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'Driftwatch',
+        MetricName: 'JobSucceeded',
+        Dimensions: Match.arrayWith([
+          { Name: 'job', Value: job },
+          { Name: 'model', Value: 'credit-default' },
+        ]),
+        Period: 86400,
+        Statistic: 'Sum',
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 1,
+        TreatMissingData: 'breaching',
+      });
+    }
+  });
+
+  it('routes retraining tickets of this model to a target with onRetrainingRequested', () => {
+    const { stack, monitor } = monitorStack();
+    const queue = new sqs.Queue(stack, 'RetrainQueue', { enforceSSL: true });
+    monitor.onRetrainingRequested(new targets.SqsQueue(queue));
+    Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: Match.stringLikeRegexp('^HubEventBus') },
+      EventPattern: {
+        source: ['driftwatch'],
+        'detail-type': ['Model Retraining Requested'],
+        detail: { model: ['credit-default'] },
+      },
+      Targets: [
+        Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RetrainQueue'), 'Arn'] } }),
+      ],
+    });
+  });
+
+  it('skips the performance schedule without labels and turns schedules off on request', () => {
+    const { stack } = monitorStack({
+      labels: undefined,
+      schedules: { baseline: 'off', drift: 'rate(12 hours)' },
+    });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::Scheduler::Schedule', 2); // drift + the hub's digest
+    t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(12 hours)' });
+    t.resourcePropertiesCountIs(
+      'AWS::Glue::Table',
+      { TableInput: Match.objectLike({ Name: 'credit_default_labels' }) },
+      0,
+    );
+  });
+
+  it('uses the JSON SerDe for JSON lines and the CSV SerDe (with a warning) for CSV', () => {
+    const def = creditDefaultDefinition(LOGS_BUCKET);
+    const { stack } = monitorStack({
+      predictions: { ...def.predictions, format: 'jsonl' },
+      reference: { type: 'dataset', location: `s3://${LOGS_BUCKET}/ref/train.csv`, format: 'csv' },
+      columnTypes: { age: 'int' },
+    });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({
+        Name: 'credit_default_predictions',
+        StorageDescriptor: Match.objectLike({
+          SerdeInfo: Match.objectLike({ SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' }),
+          Columns: Match.arrayWith([
+            { Name: 'ts', Type: 'string' },
+            { Name: 'age', Type: 'int' },
+          ]),
+        }),
+      }),
+    });
+    t.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({
+        Name: 'credit_default_reference',
+        Parameters: Match.objectLike({ 'skip.header.line.count': '1' }),
+        StorageDescriptor: Match.objectLike({
+          Location: `s3://${LOGS_BUCKET}/ref/`,
+          SerdeInfo: Match.objectLike({ SerializationLibrary: 'org.apache.hadoop.hive.serde2.OpenCSVSerde' }),
+        }),
+      }),
+    });
+    Annotations.fromStack(stack).hasWarning('/S/Model', Match.stringLikeRegexp('reference is CSV'));
+  });
+});
+
+describe('ModelMonitor validation at synth', () => {
+  it('refuses a column name that tries to break out of its quotes, naming the field', () => {
+    const def = creditDefaultDefinition(LOGS_BUCKET);
+    expect(() =>
+      monitorStack({
+        features: [...def.features, { name: 'income" FROM x; DROP TABLE t; --', kind: 'numeric' }],
+      }),
+    ).toThrow(/invalid monitor definition in ModelMonitor S\/Model.*features\[8\]\.name/s);
+    expect(() => monitorStack({ segments: ["region') OR 1=1 --"] })).toThrow(/segments\[0\]/);
+  });
+
+  it('refuses a definition without features or with an unknown field', () => {
+    expect(() => monitorStack({ features: [] })).toThrow(/features: .*at least one feature/);
+    expect(() => monitorStack({ thresholds: {} } as unknown as Partial<ModelMonitorProps>)).toThrow(
+      /unknown field/,
+    );
+  });
+
+  it('refuses a local log location, a bad schedule, a bad column type and a second monitor of one model', () => {
+    const def = creditDefaultDefinition(LOGS_BUCKET);
+    expect(() =>
+      monitorStack({ predictions: { ...def.predictions, location: './logs/predictions' } }),
+    ).toThrow(/predictions.location must be an s3:\/\/ URI/);
+    expect(() => monitorStack({ schedules: { drift: 'every day' } })).toThrow(
+      /schedules.drift must be an EventBridge/,
+    );
+    expect(() => monitorStack({ columnTypes: { age: 'int; DROP' } })).toThrow(/not a supported Hive type/);
+    expect(() => monitorStack({ labels: undefined, schedules: { performance: 'rate(1 day)' } })).toThrow(
+      /no labels/,
+    );
+    const { stack, hub } = monitorStack();
+    expect(() => new ModelMonitor(stack, 'Again', { hub, ...def })).toThrow(/already monitored by this hub/);
+  });
+});

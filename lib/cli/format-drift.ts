@@ -31,7 +31,7 @@ export function driftDaysTable(results: DriftResult[]): string {
 }
 
 /** The full per-feature table of one window. */
-export function driftFeatureTable(result: DriftResult): string {
+export function driftFeatureTable(result: Pick<DriftResult, 'features' | 'prediction'>): string {
   const features = [
     ...result.features,
     ...(result.prediction ? [{ ...result.prediction, name: `${result.prediction.name} (prediction)` }] : []),

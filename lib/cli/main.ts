@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { InvalidDefinitionError } from '../config/load.js';
 import { runDemo } from './commands/demo.js';
+import { runCompare, runEvaluate } from './commands/files.js';
 import { checkDate, runBackfill, runWindows } from './commands/run.js';
 import { CliError } from './errors.js';
 
@@ -74,6 +75,46 @@ export function buildProgram(): Command {
         { config: opts.config, job: opts.job, out: opts.out, json: opts.json, from: opts.from, to: opts.to },
         print,
       );
+    });
+
+  program
+    .command('compare')
+    .description(
+      'compare two files column by column (CSV, Parquet or JSON lines), with the drift job’s statistics',
+    )
+    .requiredOption('--reference <file>', 'the reference file')
+    .requiredOption('--current <file>', 'the file to compare')
+    .option(
+      '--method <name>',
+      'psi | kl | jensenshannon | hellinger | linf | ks | wasserstein | chisquare | ztest | auto',
+      'auto',
+    )
+    .option('--bins <n>', 'reference-quantile bins for numeric columns', integer)
+    .option('--categorical <cols>', 'comma-separated columns to treat as categorical')
+    .option('--columns <cols>', 'comma-separated columns to compare (default: every shared column)')
+    .option('--json', 'print machine-readable output', false)
+    .action(async (opts) => {
+      await runCompare(opts, print);
+    });
+
+  program
+    .command('evaluate')
+    .description('performance metrics of a labelled file, with the performance job’s code')
+    .requiredOption('--data <file>', 'a labelled file (CSV, Parquet or JSON lines)')
+    .requiredOption('--label <col>', 'the true label (or target) column')
+    .option('--score <col>', 'binary: the probability of the positive class')
+    .option('--prediction <col>', 'the predicted label or value')
+    .requiredOption('--task <task>', 'binary | multiclass | regression')
+    .option('--segment <col>', 'also break the metrics down by this column')
+    .option('--threshold <p>', 'binary decision threshold', Number)
+    .option('--json', 'print machine-readable output', false)
+    .action(async (opts) => {
+      if (!['binary', 'multiclass', 'regression'].includes(opts.task)) {
+        throw new CliError(
+          `--task ${JSON.stringify(opts.task)} is not a task: use binary, multiclass or regression`,
+        );
+      }
+      await runEvaluate(opts, print);
     });
 
   return program;

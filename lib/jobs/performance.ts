@@ -63,7 +63,7 @@ export function primaryMetric(definition: MonitorDefinition): string {
 type AnyAggregates = BinaryAggregates | MulticlassAggregates | RegressionAggregates;
 
 /** Splits a metrics object into values and reasons; nested or count fields become `confusion`. */
-function toGroup(
+export function toGroup(
   task: MonitorDefinition['model']['task'],
   result: PerformanceGroupResult<AnyAggregates>,
 ): PerformanceGroup {
@@ -167,7 +167,7 @@ function taskSpec(
   }
 }
 
-async function evaluate(
+export async function evaluate(
   engine: QueryEngine,
   spec: PerformanceQuerySpec,
 ): Promise<PerformanceGroupResult<AnyAggregates>[]> {

@@ -1,0 +1,120 @@
+/**
+ * `driftwatch evaluate`: the performance metrics of one labelled file, through the same SQL and
+ * metric code as the performance job (the file is both the predictions and the labels).
+ */
+import type { DuckDbQueryEngine } from '../adapters/duckdb-engine.js';
+import { quoteIdentifier } from '../sql/identifiers.js';
+import type { PerformanceQuerySpec } from '../sql/performance-query.js';
+import { buildDescribeQuery } from '../sql/schema-query.js';
+import { FileInputError, fileSource } from './compare-files.js';
+import { evaluate, toGroup } from './performance.js';
+import type { PerformanceGroup } from './performance-result.js';
+import { NULL_SEGMENT } from './scan-reader.js';
+
+export interface EvaluateOptions {
+  data: string;
+  label: string;
+  score?: string;
+  prediction?: string;
+  task: 'binary' | 'multiclass' | 'regression';
+  segment?: string;
+  threshold?: number;
+}
+
+export interface EvaluateOutput {
+  rows: number;
+  labelled: number;
+  metrics: Record<string, number | null>;
+  undefined: Record<string, string>;
+  confusion?: unknown;
+  segments: {
+    column: string;
+    value: string;
+    rows: number;
+    metrics: Record<string, number | null>;
+    undefined: Record<string, string>;
+  }[];
+}
+
+const ROWS_TABLE = 'driftwatch_evaluate_rows';
+
+export async function evaluateFile(
+  engine: DuckDbQueryEngine,
+  options: EvaluateOptions,
+): Promise<EvaluateOutput> {
+  if (!options.score && !options.prediction) {
+    throw new FileInputError(
+      'give --score COL (a probability) or --prediction COL (a predicted label or value)',
+    );
+  }
+  if (options.task === 'regression' && !options.prediction) {
+    throw new FileInputError('a regression is evaluated on --prediction COL (the predicted value)');
+  }
+  const source = fileSource(options.data, '--data');
+  const columns = new Set(
+    (await engine.query(buildDescribeQuery(source, engine.dialect))).map((r) => String(r.column_name)),
+  );
+  for (const [flag, column] of Object.entries({
+    '--label': options.label,
+    '--score': options.score,
+    '--prediction': options.prediction,
+    '--segment': options.segment,
+  })) {
+    if (column !== undefined && !columns.has(column)) {
+      throw new FileInputError(
+        `${flag} ${JSON.stringify(column)} is not a column of ${options.data}; columns: ${[...columns].join(', ')}`,
+      );
+    }
+    if (column !== undefined) quoteIdentifier(column);
+  }
+  // Number the rows once, so the file can be joined with itself as predictions and labels.
+  await engine.execute(
+    `CREATE OR REPLACE TEMP TABLE ${ROWS_TABLE} AS SELECT *, CAST(row_number() OVER () AS VARCHAR) AS driftwatch_row_id, '1970-01-01' AS dt FROM ${engine.dialect.relation(source)}`,
+  );
+  try {
+    const taskColumns =
+      options.task === 'binary'
+        ? {
+            task: 'binary' as const,
+            ...(options.score ? { scoreColumn: options.score } : {}),
+            ...(options.prediction ? { predictionColumn: options.prediction } : {}),
+            ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
+          }
+        : { task: options.task, predictionColumn: options.prediction! };
+    const groups = await evaluate(engine, {
+      ...taskColumns,
+      name: 'evaluate-file',
+      predictionsRelation: ROWS_TABLE,
+      labelsRelation: ROWS_TABLE,
+      predictionIdColumn: 'driftwatch_row_id',
+      labelIdColumn: 'driftwatch_row_id',
+      labelColumn: options.label,
+      segmentColumns: options.segment ? [options.segment] : [],
+      window: { from: '1970-01-01', to: '1970-01-02' },
+    } as PerformanceQuerySpec);
+    const overallRaw = groups.find((g) => g.group.kind === 'overall')!;
+    const overall: PerformanceGroup = toGroup(options.task, overallRaw);
+    return {
+      rows: overall.predictions,
+      labelled: overall.labelled,
+      metrics: overall.metrics,
+      undefined: overall.undefined,
+      ...(overall.confusion !== undefined ? { confusion: overall.confusion } : {}),
+      segments: groups
+        .filter((g) => g.group.kind === 'segment')
+        .map((g) => {
+          const group = toGroup(options.task, g);
+          return {
+            column: g.group.column!,
+            value: g.group.value ?? NULL_SEGMENT,
+            rows: group.predictions,
+            metrics: group.metrics,
+            undefined: group.undefined,
+          };
+        })
+        .sort((a, b) => a.value.localeCompare(b.value)),
+    };
+  } finally {
+    await engine.execute(`DROP TABLE IF EXISTS ${ROWS_TABLE}`);
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The daily digest: one short message for every monitored model, readable on a phone. Per model:
+ * a status line (healthy / warning / critical / no data), what changed since yesterday, the open
+ * incidents and ticket, label coverage and the report link.
+ */
+import type { DigestMessage } from '../adapters/notifier.js';
+import type { MonitorDefinition } from '../config/schema.js';
+import type { DriftResult } from '../jobs/drift-result.js';
+import type { PerformanceResult } from '../jobs/performance-result.js';
+import { incidentTitle } from './messages.js';
+import { fmt } from './observe.js';
+import type { TicketRecord } from './tickets.js';
+import { type AlertState, type Incident, LEVEL_RANK } from './types.js';
+
+export type ModelStatus = 'healthy' | 'warning' | 'critical' | 'no data';
+
+export interface DigestModelInput {
+  definition: MonitorDefinition;
+  /** The drift result of the digest's window (undefined: none stored). */
+  drift?: DriftResult | undefined;
+  /** The drift result of the window before, to say what changed. */
+  previousDrift?: DriftResult | undefined;
+  /** The latest matured performance result. */
+  performance?: PerformanceResult | undefined;
+  state?: AlertState | undefined;
+  openTicket?: TicketRecord | undefined;
+  reportLink: string;
+}
+
+/** Incidents listed per model before "+N more". */
+const MAX_LISTED = 3;
+
+export function modelStatus(input: DigestModelInput): ModelStatus {
+  if (!input.drift || input.drift.status === 'no_data') return 'no data';
+  const open = (input.state?.incidents ?? []).filter((i) => i.status === 'open');
+  if (open.some((i) => i.level === 'critical')) return 'critical';
+  return open.length ? 'warning' : 'healthy';
+}
+
+function pct(share: number): string {
+  return `${Math.round(share * 100)}%`;
+}
+
+function incidentLine(i: Incident): string {
+  const value = i.last.value !== undefined ? ` ${fmt(i.last.value)}` : '';
+  return `${i.last.title ?? incidentTitle(i.kind, i.subject)}${value} (${i.level}, since ${i.sinceWindow.slice(5)})`;
+}
+
+function changes(date: string, input: DigestModelInput): string[] {
+  const incidents = input.state?.incidents ?? [];
+  const out: string[] = [];
+  for (const i of incidents.filter((x) => x.openedWindow === date))
+    out.push(`new ${incidentTitle(i.kind, i.subject)}`);
+  for (const i of incidents.filter((x) => x.resolvedWindow === date))
+    out.push(`resolved ${incidentTitle(i.kind, i.subject)}`);
+  const today = new Set(input.drift?.dataset.drivers ?? []);
+  const yesterday = new Set(input.previousDrift?.dataset.drivers ?? []);
+  const started = [...today].filter((f) => !yesterday.has(f));
+  const stopped = [...yesterday].filter((f) => !today.has(f));
+  if (input.previousDrift && started.length) out.push(`drifting now: ${started.join(', ')}`);
+  if (input.previousDrift && stopped.length) out.push(`no longer drifting: ${stopped.join(', ')}`);
+  if (
+    input.drift?.quality.volume.ratio !== undefined &&
+    input.previousDrift?.quality.volume.ratio !== undefined
+  ) {
+    const delta = input.drift.quality.volume.ratio - input.previousDrift.quality.volume.ratio;
+    if (Math.abs(delta) >= 0.2)
+      out.push(`volume ${delta > 0 ? 'up' : 'down'} to ${pct(input.drift.quality.volume.ratio)} of expected`);
+  }
+  return out;
+}
+
+function modelSection(date: string, input: DigestModelInput): string[] {
+  const { definition } = input;
+  const status = modelStatus(input);
+  const open = (input.state?.incidents ?? [])
+    .filter((i) => i.status === 'open')
+    .sort(
+      (a, b) => LEVEL_RANK[b.level] - LEVEL_RANK[a.level] || a.openedWindow.localeCompare(b.openedWindow),
+    );
+  const rows = input.drift?.status === 'ok' ? `${input.drift.rows} predictions` : 'no predictions';
+  const lines = [
+    `${definition.model.id} (tier ${definition.model.tier}): ${status.toUpperCase()}${open.length ? ` - ${open.length} open incident${open.length === 1 ? '' : 's'}` : ''}, ${input.drift ? rows : 'no result'}`,
+  ];
+  const changed = changes(date, input);
+  lines.push(`  changed: ${changed.length ? changed.join('; ') : 'nothing since yesterday'}`);
+  if (open.length) {
+    const listed = open.slice(0, MAX_LISTED).map(incidentLine);
+    lines.push(
+      `  open: ${listed.join('; ')}${open.length > MAX_LISTED ? `; +${open.length - MAX_LISTED} more` : ''}`,
+    );
+  }
+  if (input.openTicket) {
+    lines.push(
+      `  ticket: ${input.openTicket.ticketId} open since ${input.openTicket.openedWindow} (${input.openTicket.reason.replace('_', ' ')})`,
+    );
+  }
+  if (definition.labels) {
+    const p = input.performance;
+    lines.push(
+      p
+        ? `  labels: ${pct(p.overall.coverage)} coverage (window ${p.window.start})${typeof p.overall.metrics[p.primaryMetric] === 'number' ? `, ${p.primaryMetric} ${fmt(p.overall.metrics[p.primaryMetric] as number)}` : ''}`
+        : '  labels: no matured window yet',
+    );
+  }
+  lines.push(`  report: ${input.reportLink}`);
+  return lines;
+}
+
+/** Renders the digest for the windows starting on `date`. */
+export function renderDigest(date: string, models: readonly DigestModelInput[]): DigestMessage {
+  const statuses = models.map(modelStatus);
+  const count = (s: ModelStatus) => statuses.filter((x) => x === s).length;
+  const parts = (['critical', 'warning', 'no data', 'healthy'] as const)
+    .filter((s) => count(s) > 0)
+    .map((s) => `${count(s)} ${s}`);
+  const order: Record<ModelStatus, number> = { critical: 0, 'no data': 1, warning: 2, healthy: 3 };
+  const sorted = models
+    .map((m, i) => ({ m, s: statuses[i]! }))
+    .sort(
+      (a, b) => order[a.s] - order[b.s] || a.m.definition.model.id.localeCompare(b.m.definition.model.id),
+    );
+  const body = [
+    `driftwatch daily digest for ${date}: ${models.length} model${models.length === 1 ? '' : 's'}, ${parts.join(', ') || 'none monitored'}.`,
+    '',
+    ...sorted.flatMap(({ m }) => [...modelSection(date, m), '']),
+  ].join('\n');
+  return {
+    id: `digest-${date}`,
+    subject: `driftwatch digest ${date}: ${parts.join(', ') || 'no models'}`.slice(0, 99),
+    body: body.trimEnd(),
+  };
+}

@@ -1,0 +1,565 @@
+/**
+ * From result documents to observations: what each rule sees, per subject, in one window. Drift
+ * results feed the drift rules (features, segments, prediction, data quality, volume, no data);
+ * performance results the performance rules (metric, slice parity, label coverage, operational).
+ */
+import type { DriftResult, FeatureDrift, QualityFinding } from '../jobs/drift-result.js';
+import type { PerformanceResult } from '../jobs/performance-result.js';
+import { normalQuantile } from '../stats/distributions.js';
+import { benjaminiHochberg, driftPValue } from './multiple-testing.js';
+import type { Rule } from './rules.js';
+import { badDirectionOfMetric, levelOf } from './thresholds.js';
+import { type Hint, type Level, maxLevel, type Observation } from './types.js';
+
+/** The observations of one window of one source, and which rules could evaluate it. */
+export interface WindowObservations {
+  window: string;
+  /** Rule ids that had data to judge in this window (a missing value is not a clear window). */
+  applicable: Set<string>;
+  observations: Observation[];
+  hints: Hint[];
+}
+
+const FEATURE_FINDINGS = new Set<QualityFinding['kind']>(['new_category', 'out_of_range']);
+const OWN_RULE_FINDINGS = new Set<QualityFinding['kind']>(['volume', 'no_data']);
+
+export function fmt(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 0.001 || abs >= 1e6)) return value.toPrecision(3);
+  return String(Number(value.toFixed(abs >= 100 ? 1 : 3)));
+}
+
+function pct(share: number): string {
+  return `${Number((share * 100).toFixed(share < 0.1 ? 1 : 0))}%`;
+}
+
+function driftLevel(feature: FeatureDrift): Level {
+  return feature.level === 'warning' || feature.level === 'critical' ? feature.level : 'none';
+}
+
+/**
+ * The history a dynamic threshold learns from: the earlier values except the most recent
+ * `confirm.windows - 1`, so that the windows being confirmed do not widen their own baseline.
+ */
+export function baselineHistory(values: readonly number[], rule: Pick<Rule, 'confirm'>): number[] {
+  return values.slice(0, Math.max(0, values.length - (rule.confirm.windows - 1)));
+}
+
+/** Reads a dotted path (`operational.latencyMs.p95`) from a document. */
+export function valueAt(doc: unknown, path: string): number | undefined {
+  let node: unknown = doc;
+  for (const part of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return typeof node === 'number' && Number.isFinite(node) ? node : undefined;
+}
+
+interface Test {
+  feature: FeatureDrift;
+  segment?: { column: string; value: string };
+  pValue: number;
+}
+
+/** The window's drift tests after Benjamini-Hochberg: a key `feature@col=value` per rejected test. */
+export function significantDrift(result: DriftResult, fdr: number): Set<string> {
+  const tests: Test[] = [];
+  const add = (feature: FeatureDrift, segment?: { column: string; value: string }) => {
+    if (feature.level === 'insufficient_data') return;
+    const pValue = driftPValue(feature);
+    if (pValue !== null) tests.push({ feature, ...(segment ? { segment } : {}), pValue });
+  };
+  for (const f of result.features) add(f);
+  if (result.prediction) add(result.prediction);
+  for (const s of result.segments) {
+    if (s.tooSmall) continue;
+    for (const f of s.features) add(f, { column: s.column, value: s.value });
+    if (s.prediction) add(s.prediction, { column: s.column, value: s.value });
+  }
+  const rejected = benjaminiHochberg(
+    tests.map((t) => t.pValue),
+    fdr,
+  );
+  const keys = new Set<string>();
+  tests.forEach((t, i) => {
+    if (rejected[i]) keys.add(testKey(t.feature.name, t.segment));
+  });
+  return keys;
+}
+
+export function testKey(feature: string, segment?: { column: string; value: string }): string {
+  return segment ? `${feature}@${segment.column}=${segment.value}` : feature;
+}
+
+/** Overall level of a feature: its verdict, gated by BH when the verdict comes from a test. */
+function gatedLevel(feature: FeatureDrift, significant: Set<string>): Level {
+  const level = driftLevel(feature);
+  if (level === 'none') return 'none';
+  if (feature.pValue !== null && feature.pValue !== undefined && !significant.has(feature.name))
+    return 'none';
+  return level;
+}
+
+/** The top drifting features and segments of a window, strongest first (relative to threshold). */
+export function driftHints(result: DriftResult | undefined, significant: Set<string>, limit = 5): Hint[] {
+  if (result?.status !== 'ok') return [];
+  const strength = (f: FeatureDrift) => (f.statistic ?? 0) / (f.threshold || 1);
+  const hint = (f: FeatureDrift, segment?: { column: string; value: string }): Hint => ({
+    feature: f.name,
+    ...(segment ? { segment } : {}),
+    method: f.method,
+    statistic: f.statistic ?? 0,
+    level: driftLevel(f),
+  });
+  const overall = [...result.features, ...(result.prediction ? [result.prediction] : [])]
+    .filter((f) => gatedLevel(f, significant) !== 'none')
+    .sort((a, b) => strength(b) - strength(a))
+    .slice(0, limit)
+    .map((f) => hint(f));
+  const segments = result.segments
+    .filter((s) => !s.tooSmall)
+    .flatMap((s) =>
+      [...s.features, ...(s.prediction ? [s.prediction] : [])]
+        .filter((f) => driftLevel(f) !== 'none' && significant.has(testKey(f.name, s)))
+        .map((f) => ({ f, s })),
+    )
+    .sort((a, b) => strength(b.f) - strength(a.f))
+    .slice(0, limit)
+    .map(({ f, s }) => hint(f, { column: s.column, value: s.value }));
+  return [...overall, ...segments];
+}
+
+function describeDrift(f: FeatureDrift): string {
+  return `${f.method.toUpperCase()} ${fmt(f.statistic ?? 0)} (warning ${fmt(f.threshold)}, critical ${fmt(f.criticalThreshold)})`;
+}
+
+/** Observations of one drift window. `previous` are the earlier drift results, oldest first. */
+export function observeDrift(
+  result: DriftResult | undefined,
+  window: string,
+  rules: readonly Rule[],
+  fdr: number,
+  previous: readonly (DriftResult | undefined)[],
+): WindowObservations {
+  const out: WindowObservations = { window, applicable: new Set(), observations: [], hints: [] };
+  if (!result) return out;
+  const enabled = (id: string) => rules.find((r) => r.id === id && r.enabled);
+  const push = (o: Observation) => out.observations.push(o);
+
+  const noData = enabled('no-data');
+  if (noData) {
+    out.applicable.add(noData.id);
+    if (result.status === 'no_data') {
+      push({
+        ruleId: noData.id,
+        kind: 'no_data',
+        subject: 'predictions',
+        window,
+        level: 'critical',
+        value: 0,
+        measure: 'rows',
+        summary: `no predictions in the window starting ${window}`,
+      });
+    }
+  }
+  if (result.status !== 'ok') return out;
+
+  const significant = significantDrift(result, fdr);
+  out.hints = driftHints(result, significant);
+  const findings = result.quality.findings;
+
+  const featureRule = enabled('feature-drift');
+  if (featureRule) {
+    out.applicable.add(featureRule.id);
+    for (const f of result.features) {
+      const level = featureDriftLevel(featureRule, f, significant, previous);
+      const related = findings.filter(
+        (q) => q.feature === f.name && !q.segment && FEATURE_FINDINGS.has(q.kind),
+      );
+      const findingLevel = maxLevel(...related.map((q) => q.severity));
+      const total = maxLevel(level, findingLevel);
+      if (total === 'none') continue;
+      const segments = result.segments
+        .filter((s) => !s.tooSmall)
+        .flatMap((s) =>
+          s.features.filter((sf) => sf.name === f.name && driftLevel(sf) !== 'none').map((sf) => ({ s, sf })),
+        )
+        .sort((a, b) => (b.sf.statistic ?? 0) - (a.sf.statistic ?? 0));
+      const lines = [...related.map((q) => q.message)];
+      if (level !== 'none') lines.push(`${f.name} distribution: ${describeDrift(f)}`);
+      push({
+        ruleId: featureRule.id,
+        kind: 'feature_drift',
+        subject: f.name,
+        window,
+        level: total,
+        ...(f.statistic !== null ? { value: f.statistic } : {}),
+        warning: f.threshold,
+        critical: f.criticalThreshold,
+        measure: f.method,
+        ...(related.length > 0
+          ? { title: `${f.name} ${[...new Set(related.map((q) => q.kind.replace('_', ' ')))].join(' and ')}` }
+          : {}),
+        summary:
+          related.length > 0
+            ? `${f.name}: ${related.map((q) => q.kind.replace('_', ' ')).join(' and ')}${level !== 'none' ? `, ${f.method.toUpperCase()} ${fmt(f.statistic ?? 0)}` : ''}`
+            : `${f.name} drifted: ${describeDrift(f)}`,
+        details: [
+          ...lines,
+          ...(segments.length
+            ? [
+                `also in ${segments.length} segment${segments.length === 1 ? '' : 's'}: ${segments
+                  .slice(0, 4)
+                  .map(({ s, sf }) => `${s.column}=${s.value} (${fmt(sf.statistic ?? 0)})`)
+                  .join(', ')}${segments.length > 4 ? ', ...' : ''}`,
+              ]
+            : []),
+        ],
+      });
+    }
+  }
+
+  const segmentRule = enabled('segment-drift');
+  if (segmentRule) {
+    out.applicable.add(segmentRule.id);
+    for (const s of result.segments) {
+      if (s.tooSmall) continue;
+      for (const sf of s.features) {
+        const overall = result.features.find((f) => f.name === sf.name);
+        if (overall && gatedLevel(overall, significant) !== 'none') continue; // the feature incident covers it
+        const level = driftLevel(sf);
+        if (level === 'none' || !significant.has(testKey(sf.name, s))) continue;
+        push({
+          ruleId: segmentRule.id,
+          kind: 'segment_drift',
+          subject: testKey(sf.name, s),
+          window,
+          level,
+          ...(sf.statistic !== null ? { value: sf.statistic } : {}),
+          warning: sf.threshold,
+          critical: sf.criticalThreshold,
+          measure: sf.method,
+          summary: `${sf.name} drifted in ${s.column}=${s.value} (${s.rows} rows): ${describeDrift(sf)}; overall it did not`,
+        });
+      }
+    }
+  }
+
+  const predictionRule = enabled('prediction-drift');
+  if (predictionRule && result.prediction) {
+    out.applicable.add(predictionRule.id);
+    const p = result.prediction;
+    const level = featureDriftLevel(predictionRule, p, significant, previous, true);
+    if (level !== 'none') {
+      push({
+        ruleId: predictionRule.id,
+        kind: 'prediction_drift',
+        subject: p.name,
+        window,
+        level,
+        ...(p.statistic !== null ? { value: p.statistic } : {}),
+        warning: p.threshold,
+        critical: p.criticalThreshold,
+        measure: p.method,
+        summary: `the model output (${p.name}) drifted: ${describeDrift(p)}`,
+      });
+    }
+  }
+
+  const qualityRule = enabled('data-quality');
+  if (qualityRule) {
+    out.applicable.add(qualityRule.id);
+    for (const q of findings) {
+      if (OWN_RULE_FINDINGS.has(q.kind)) continue;
+      if (FEATURE_FINDINGS.has(q.kind) && !q.segment && featureRule) continue; // part of the feature incident
+      push({
+        ruleId: qualityRule.id,
+        kind: 'data_quality',
+        subject: `${q.kind}:${testKey(q.feature ?? 'dataset', q.segment)}`,
+        window,
+        level: q.severity,
+        value: q.value,
+        ...(q.expected !== undefined ? { baseline: q.expected } : {}),
+        measure: q.kind,
+        summary: q.message,
+      });
+    }
+  }
+
+  const volumeRule = enabled('volume');
+  const ratio = result.quality.volume.ratio;
+  if (volumeRule && ratio !== undefined && volumeRule.threshold.type !== 'verdict') {
+    const history = previous.flatMap((d) =>
+      d?.quality.volume.ratio !== undefined ? [d.quality.volume.ratio] : [],
+    );
+    const judged = levelOf({
+      value: ratio,
+      direction: volumeRule.direction === 'above' ? 'above' : 'below',
+      threshold: volumeRule.threshold,
+      reference: 1,
+      history: baselineHistory(history, volumeRule),
+    });
+    out.applicable.add(volumeRule.id);
+    if (judged.level !== 'none') {
+      push({
+        ruleId: volumeRule.id,
+        kind: 'volume',
+        subject: 'predictions',
+        window,
+        level: judged.level,
+        value: ratio,
+        ...(judged.warning !== undefined ? { warning: judged.warning } : {}),
+        ...(judged.critical !== undefined ? { critical: judged.critical } : {}),
+        baseline: result.quality.volume.expected ?? 1,
+        measure: 'volume ratio',
+        summary: `${result.rows} predictions against ${fmt(result.quality.volume.expected ?? 0)} expected (${pct(ratio)})`,
+      });
+    }
+  }
+
+  for (const rule of rules) {
+    if (!rule.enabled || rule.kind !== 'metric' || rule.source !== 'drift') continue;
+    observeCustom(rule, result, previous, window, out);
+  }
+  return out;
+}
+
+function featureDriftLevel(
+  rule: Rule,
+  f: FeatureDrift,
+  significant: Set<string>,
+  previous: readonly (DriftResult | undefined)[],
+  isPrediction = false,
+): Level {
+  if (rule.threshold.type === 'verdict') return gatedLevel(f, significant);
+  if (f.statistic === null || f.level === 'insufficient_data') return 'none';
+  const history = previous.flatMap((d) => {
+    const g = isPrediction ? d?.prediction : d?.features.find((x) => x.name === f.name);
+    return g?.statistic !== null && g?.statistic !== undefined ? [g.statistic] : [];
+  });
+  return levelOf({ value: f.statistic, direction: 'above', threshold: rule.threshold, reference: 0, history })
+    .level;
+}
+
+function substitute(path: string, doc: { primaryMetric?: string }): string {
+  return path.replaceAll('{primaryMetric}', doc.primaryMetric ?? '');
+}
+
+function observeCustom(
+  rule: Rule,
+  doc: DriftResult | PerformanceResult,
+  previous: readonly (DriftResult | PerformanceResult | undefined)[],
+  window: string,
+  out: WindowObservations,
+): void {
+  if (!rule.path || rule.threshold.type === 'verdict') return;
+  const path = substitute(rule.path, doc as { primaryMetric?: string });
+  const value = valueAt(doc, path);
+  if (value === undefined) return;
+  out.applicable.add(rule.id);
+  const direction =
+    rule.direction === 'auto' ? badDirectionOfMetric(path.split('.').pop() ?? '') : rule.direction;
+  const judged = levelOf({
+    value,
+    direction,
+    threshold: rule.threshold,
+    reference: rule.referencePath
+      ? valueAt(doc, substitute(rule.referencePath, doc as { primaryMetric?: string }))
+      : undefined,
+    history: baselineHistory(
+      previous.flatMap((d) => {
+        const v = d ? valueAt(d, substitute(rule.path ?? '', d as { primaryMetric?: string })) : undefined;
+        return v === undefined ? [] : [v];
+      }),
+      rule,
+    ),
+  });
+  if (judged.level === 'none') return;
+  out.observations.push({
+    ruleId: rule.id,
+    kind: rule.kind,
+    subject: path,
+    window,
+    level: judged.level,
+    value,
+    ...(judged.warning !== undefined ? { warning: judged.warning } : {}),
+    ...(judged.critical !== undefined ? { critical: judged.critical } : {}),
+    ...(judged.baseline !== undefined ? { baseline: judged.baseline } : {}),
+    measure: path,
+    summary: `${path} is ${fmt(value)} (${judged.level} at ${fmt(judged[judged.level] ?? 0)}${judged.baseline !== undefined ? `, baseline ${fmt(judged.baseline)}` : ''})`,
+  });
+}
+
+const DEFAULT_FALLBACK = {
+  type: 'dynamic',
+  warningK: 3,
+  criticalK: 4,
+  windows: 14,
+  minHistory: 7,
+  minDelta: 0,
+} as const;
+
+/** Observations of one performance window. `previous` are earlier performance results, oldest first. */
+export function observePerformance(
+  result: PerformanceResult,
+  rules: readonly Rule[],
+  previous: readonly PerformanceResult[],
+): WindowObservations {
+  const window = result.window.start;
+  const out: WindowObservations = { window, applicable: new Set(), observations: [], hints: [] };
+  const enabled = (id: string) => rules.find((r) => r.id === id && r.enabled);
+  const okPrevious = previous.filter((p) => p.status === 'ok');
+
+  const perfRule = enabled('performance');
+  if (perfRule && result.status === 'ok') {
+    const metric = perfRule.metric ?? result.primaryMetric;
+    const value = result.overall.metrics[metric];
+    if (typeof value === 'number' && Number.isFinite(value)) {
+      out.applicable.add(perfRule.id);
+      const direction = perfRule.direction === 'auto' ? badDirectionOfMetric(metric) : perfRule.direction;
+      const reference = result.reference?.metrics[metric];
+      // Without a labelled reference, a relative rule falls back to the metric's own history.
+      const threshold =
+        perfRule.threshold.type === 'verdict' ||
+        (perfRule.threshold.type === 'relative' && (reference === undefined || reference === null))
+          ? DEFAULT_FALLBACK
+          : perfRule.threshold;
+      const history = okPrevious.flatMap((p) => {
+        const v = p.overall.metrics[metric];
+        return typeof v === 'number' && Number.isFinite(v) ? [v] : [];
+      });
+      const judged = levelOf({
+        value,
+        direction,
+        threshold,
+        reference: reference ?? null,
+        history: baselineHistory(history, perfRule),
+      });
+      if (judged.level !== 'none') {
+        const against =
+          threshold.type === 'relative'
+            ? 'the reference'
+            : threshold.type === 'dynamic'
+              ? 'its recent mean'
+              : 'its limit';
+        out.observations.push({
+          ruleId: perfRule.id,
+          kind: 'performance',
+          subject: metric,
+          window,
+          level: judged.level,
+          value,
+          ...(judged.warning !== undefined ? { warning: judged.warning } : {}),
+          ...(judged.critical !== undefined ? { critical: judged.critical } : {}),
+          ...(judged.baseline !== undefined ? { baseline: judged.baseline } : {}),
+          measure: metric,
+          summary:
+            judged.baseline !== undefined
+              ? `${metric} ${fmt(value)}, ${fmt(Math.abs(value - judged.baseline))} ${direction === 'below' ? 'below' : 'above'} ${against} (${fmt(judged.baseline)})`
+              : `${metric} ${fmt(value)}`,
+          details: [`${result.overall.labelled} labelled predictions of ${result.overall.predictions}`],
+        });
+      }
+    }
+  }
+
+  const sliceRule = enabled('slice-parity');
+  if (sliceRule && result.status === 'ok') {
+    const metric = sliceRule.metric ?? result.primaryMetric;
+    const direction = sliceRule.direction === 'auto' ? badDirectionOfMetric(metric) : sliceRule.direction;
+    const judgedSegments = result.segments.filter((s) => !s.tooSmall);
+    out.applicable.add(sliceRule.id);
+    const overallValue = result.overall.metrics[metric];
+    const overallSe = result.overall.metrics[`${metric}StandardError`];
+    // With standard errors, a gap must also be significant: one-sided z at 1% / segments (Bonferroni).
+    const zCritical = normalQuantile(1 - 0.01 / Math.max(1, judgedSegments.length));
+    for (const s of judgedSegments) {
+      const gap = s.gap[metric];
+      const segmentValue = s.metrics[metric];
+      if (typeof gap !== 'number' || !Number.isFinite(gap)) continue;
+      const worse = direction === 'below' ? -gap : gap;
+      const threshold =
+        sliceRule.threshold.type === 'verdict' || sliceRule.threshold.type === 'relative'
+          ? { type: 'static' as const, warning: 0.1, critical: 0.2 }
+          : sliceRule.threshold;
+      const judged = levelOf({
+        value: worse,
+        direction: 'above',
+        threshold,
+        reference: 0,
+        history: baselineHistory(
+          okPrevious.flatMap((p) => {
+            const g = p.segments.find((x) => x.column === s.column && x.value === s.value)?.gap[metric];
+            return typeof g === 'number' ? [direction === 'below' ? -g : g] : [];
+          }),
+          sliceRule,
+        ),
+      });
+      if (judged.level === 'none') continue;
+      const segmentSe = s.metrics[`${metric}StandardError`];
+      if (typeof segmentSe === 'number' && typeof overallSe === 'number') {
+        const se = Math.sqrt(segmentSe ** 2 + overallSe ** 2);
+        if (se > 0 && worse / se < zCritical) continue;
+      }
+      out.observations.push({
+        ruleId: sliceRule.id,
+        kind: 'slice_parity',
+        subject: `${s.column}=${s.value}`,
+        window,
+        level: judged.level,
+        value: worse,
+        ...(judged.warning !== undefined ? { warning: judged.warning } : {}),
+        ...(judged.critical !== undefined ? { critical: judged.critical } : {}),
+        measure: `${metric} gap`,
+        summary: `${s.column}=${s.value}: ${metric} ${typeof segmentValue === 'number' ? fmt(segmentValue) : 'n/a'} against ${typeof overallValue === 'number' ? fmt(overallValue) : 'n/a'} overall (${fmt(worse)} worse)`,
+        details: [`${s.labelled} labelled predictions in the segment (coverage ${pct(s.coverage)})`],
+      });
+    }
+  }
+
+  const coverageRule = enabled('label-coverage');
+  if (
+    coverageRule &&
+    (result.status === 'ok' || result.status === 'no_labels') &&
+    coverageRule.threshold.type !== 'verdict'
+  ) {
+    out.applicable.add(coverageRule.id);
+    const coverage = result.status === 'no_labels' ? 0 : result.overall.coverage;
+    const judged = levelOf({
+      value: coverage,
+      direction: 'below',
+      threshold: coverageRule.threshold,
+      reference: null,
+      history: previous
+        .filter((p) => p.status === 'ok' || p.status === 'no_labels')
+        .map((p) => p.overall.coverage),
+    });
+    if (judged.level !== 'none') {
+      out.observations.push({
+        ruleId: coverageRule.id,
+        kind: 'label_coverage',
+        subject: 'labels',
+        window,
+        level: judged.level,
+        value: coverage,
+        ...(judged.warning !== undefined ? { warning: judged.warning } : {}),
+        ...(judged.critical !== undefined ? { critical: judged.critical } : {}),
+        measure: 'label coverage',
+        summary: `${pct(coverage)} of predictions have a label after the ${result.maturity.labelDelay} label delay`,
+      });
+    }
+  }
+
+  for (const rule of rules) {
+    if (!rule.enabled || rule.source !== 'performance') continue;
+    if (rule.kind === 'operational' && rule.metric && result.status !== 'no_data') {
+      observeCustom({ ...rule, path: `operational.${rule.metric}` }, result, previous, window, out);
+      const last = out.observations.at(-1);
+      if (last && last.ruleId === rule.id) last.subject = rule.metric;
+    } else if (rule.kind === 'metric') {
+      observeCustom(rule, result, previous, window, out);
+    }
+  }
+  return out;
+}

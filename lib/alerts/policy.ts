@@ -1,0 +1,426 @@
+/**
+ * The alert policy: results + history + state in, decisions out. Pure: no I/O, no clock (`now` is
+ * an input). The job (lib/jobs/alerts.ts) loads the inputs, stores the new state and publishes.
+ *
+ * Per (rule, subject) the policy reads the series of levels over the rule's recent windows:
+ * - it FIRES when the current window is at the rule's opening level and M of the last N windows
+ *   were (confirmation), and opens an incident unless one is open;
+ * - an open incident RESOLVES once the last `clearWindows` windows are all below the opening level;
+ * - while open it ESCALATES once when it turns critical, and is REMINDED at most every
+ *   `reminderEvery`; otherwise nothing is sent.
+ * Decisions are keyed deterministically (incident id = hash of model, rule, subject and opening
+ * window; notification id = incident id + event), and a run for a window at or before the one an
+ * incident was last evaluated in changes nothing: re-running a window, or the whole history,
+ * never sends anything new.
+ */
+import type { MonitorDefinition } from '../config/schema.js';
+import type { DriftResult } from '../jobs/drift-result.js';
+import type { PerformanceResult } from '../jobs/performance-result.js';
+import { daysBetween, durationDays, shiftDate, type Window } from '../jobs/windows.js';
+import { incidentId } from './ids.js';
+import { observeDrift, observePerformance, type WindowObservations } from './observe.js';
+import { type Rule, resolveRules } from './rules.js';
+import { type AlertSettings, type Route, resolveAlertSettings } from './settings.js';
+import { evaluateTicket, type TicketRequest } from './ticket-rule.js';
+import {
+  type AlertLevel,
+  type AlertState,
+  atLeast,
+  type Decision,
+  emptyState,
+  type Hint,
+  type Incident,
+  type JobFailure,
+  LEVEL_RANK,
+  type Level,
+  type Observation,
+} from './types.js';
+
+export interface PolicyInput {
+  definition: MonitorDefinition;
+  /** The run window. */
+  window: Window;
+  now: Date;
+  /** Drift results of the run window and the windows before it, oldest first (undefined: none stored). */
+  drift: readonly { window: string; result?: DriftResult | undefined }[];
+  /** Performance results with a window start at or before the run window, oldest first. */
+  performance: readonly PerformanceResult[];
+  /** The first window with a stored drift result: earlier windows are not expected to have results. */
+  monitoringSince?: string;
+  failures?: readonly JobFailure[];
+  state?: AlertState;
+}
+
+/** The current judgement of one (rule, subject), for the digest and the job's report. */
+export interface Evaluation {
+  ruleId: string;
+  subject: string;
+  level: Level;
+  firing: boolean;
+  observation?: Observation;
+}
+
+export interface PolicyOutput {
+  state: AlertState;
+  decisions: Decision[];
+  evaluations: Evaluation[];
+  ticket?: TicketRequest;
+  /** Drift hints of the run window. */
+  hints: Hint[];
+}
+
+/** Where a level goes for a model tier, unless the settings say otherwise. */
+export const DEFAULT_ROUTING: Record<1 | 2 | 3, Record<AlertLevel, Route>> = {
+  1: { critical: 'page', warning: 'alert' },
+  2: { critical: 'alert', warning: 'alert' },
+  3: { critical: 'alert', warning: 'digest' },
+};
+
+export function routeFor(settings: AlertSettings, tier: 1 | 2 | 3, level: AlertLevel): Route {
+  const override = settings.routing[`tier${tier}`];
+  return (override ?? DEFAULT_ROUTING[tier])[level];
+}
+
+/** Resolved incidents kept per model, newest first; older ones are dropped from the state. */
+const RESOLVED_KEPT = 200;
+
+interface Series {
+  /** Oldest first; each window the rule could evaluate. */
+  windows: WindowObservations[];
+}
+
+interface Judgement {
+  rule: Rule;
+  subject: string;
+  current: Level;
+  firing: boolean;
+  clear: boolean;
+  sinceWindow: string;
+  observation?: Observation;
+  hints: Hint[];
+}
+
+function judge(rule: Rule, subject: string, series: Series, hintsFor: (window: string) => Hint[]): Judgement {
+  const windows = series.windows.filter((w) => w.applicable.has(rule.id));
+  const levelAt = (w: WindowObservations) =>
+    w.observations.find((o) => o.ruleId === rule.id && o.subject === subject)?.level ?? 'none';
+  const latest = windows.at(-1);
+  const current: Level = latest ? levelAt(latest) : 'none';
+  const recent = windows.slice(-rule.confirm.windows);
+  const over = recent.filter((w) => atLeast(levelAt(w), rule.openAt));
+  const firing = atLeast(current, rule.openAt) && over.length >= rule.confirm.required;
+  const tail = windows.slice(-rule.clearWindows);
+  const clear = tail.length >= rule.clearWindows && tail.every((w) => !atLeast(levelAt(w), rule.openAt));
+  // The observation to report: the latest one at or above warning.
+  const withObservation = [...windows].reverse().find((w) => levelAt(w) !== 'none');
+  const observation = withObservation?.observations.find(
+    (o) => o.ruleId === rule.id && o.subject === subject,
+  );
+  return {
+    rule,
+    subject,
+    current,
+    firing,
+    clear,
+    sinceWindow: over[0]?.window ?? latest?.window ?? '',
+    ...(observation ? { observation } : {}),
+    hints: hintsFor(latest?.window ?? ''),
+  };
+}
+
+function missingResultObservations(
+  input: PolicyInput,
+  settings: AlertSettings,
+  rule: Rule | undefined,
+): WindowObservations {
+  const out: WindowObservations = {
+    window: input.window.start,
+    applicable: new Set(rule ? [rule.id] : []),
+    observations: [],
+    hints: [],
+  };
+  if (!rule || !input.monitoringSince) return out;
+  const step = durationDays(input.window.duration);
+  const lateMillis = durationDays(settings.lateAfter) * 86_400_000;
+  const dueBy = (end: string, extraDays = 0) =>
+    Date.parse(`${end}T00:00:00Z`) + extraDays * 86_400_000 + lateMillis;
+  const now = input.now.getTime();
+  const starts = Array.from({ length: settings.lookbackWindows }, (_, k) =>
+    shiftDate(input.window.start, -k * step),
+  )
+    .filter((s) => s >= (input.monitoringSince ?? s))
+    .reverse();
+  const driftByWindow = new Map(input.drift.map((d) => [d.window, d.result]));
+  const missingDrift = starts.filter((s) => !driftByWindow.get(s) && now >= dueBy(shiftDate(s, step)));
+  if (missingDrift.length) {
+    out.observations.push({
+      ruleId: rule.id,
+      kind: 'missing_result',
+      subject: 'drift',
+      window: input.window.start,
+      level: 'critical',
+      value: missingDrift.length,
+      measure: 'missing windows',
+      summary: `no drift result for ${missingDrift.join(', ')}: the drift job did not run or the data is late`,
+    });
+  }
+  const labels = input.definition.labels;
+  if (labels) {
+    const delay = durationDays(labels.delay);
+    const perfByWindow = new Map(input.performance.map((p) => [p.window.start, p]));
+    const missingPerf = starts
+      .map((s) => shiftDate(s, -Math.ceil(delay / step) * step))
+      .filter((s) => s >= (input.monitoringSince ?? s))
+      .filter((s) => {
+        if (now < dueBy(shiftDate(s, step), delay)) return false;
+        const doc = perfByWindow.get(s);
+        return !doc || doc.status === 'not_mature';
+      });
+    if (missingPerf.length) {
+      out.observations.push({
+        ruleId: rule.id,
+        kind: 'missing_result',
+        subject: 'performance',
+        window: input.window.start,
+        level: 'warning',
+        value: missingPerf.length,
+        measure: 'missing windows',
+        summary: `no matured performance result for ${missingPerf.join(', ')}: the performance job did not run or the labels are late`,
+      });
+    }
+  }
+  return out;
+}
+
+function failureObservations(input: PolicyInput, rule: Rule | undefined): WindowObservations {
+  const out: WindowObservations = {
+    window: input.window.start,
+    applicable: new Set(rule ? [rule.id] : []),
+    observations: [],
+    hints: [],
+  };
+  if (!rule) return out;
+  const byJob = new Map<string, JobFailure[]>();
+  for (const f of input.failures ?? []) byJob.set(f.job, [...(byJob.get(f.job) ?? []), f]);
+  for (const [job, failures] of byJob) {
+    out.observations.push({
+      ruleId: rule.id,
+      kind: 'job_failed',
+      subject: job,
+      window: input.window.start,
+      level: 'critical',
+      value: failures.length,
+      measure: 'failures',
+      summary: `the ${job} job failed${failures[0]?.window ? ` for ${failures.map((f) => f.window).join(', ')}` : ''}: ${failures[0]?.message ?? ''}`,
+      details: failures.slice(1).map((f) => f.message),
+    });
+  }
+  return out;
+}
+
+/** Evaluates every rule for the run window and decides what to open, escalate, remind and resolve. */
+export function evaluatePolicy(input: PolicyInput): PolicyOutput {
+  const definition = input.definition;
+  const model = definition.model.id;
+  const settings = resolveAlertSettings(definition.alerts);
+  const state: AlertState = structuredClone(input.state ?? emptyState(model));
+  if (!settings.enabled) return { state, decisions: [], evaluations: [], hints: [] };
+  const rules = resolveRules(settings, model).filter((r) => r.enabled);
+  const runWindow = input.window.start;
+
+  const driftHistory = input.drift.filter((d) => d.window <= runWindow);
+  const driftSeries: WindowObservations[] = driftHistory.map((d, i) =>
+    observeDrift(
+      d.result,
+      d.window,
+      rules,
+      settings.falseDiscoveryRate,
+      driftHistory.slice(0, i).map((x) => x.result),
+    ),
+  );
+  const performance = latestPerWindow(input.performance.filter((p) => p.window.start <= runWindow));
+  const perfSeries = performance.map((p, i) => observePerformance(p, rules, performance.slice(0, i)));
+  const runSeries = [
+    missingResultObservations(
+      input,
+      settings,
+      rules.find((r) => r.kind === 'missing_result'),
+    ),
+    failureObservations(
+      input,
+      rules.find((r) => r.kind === 'job_failed'),
+    ),
+  ];
+  const seriesOf = (rule: Rule): WindowObservations[] =>
+    rule.source === 'drift'
+      ? driftSeries
+      : rule.source === 'performance'
+        ? perfSeries
+        : runSeries.filter((w) => w.applicable.has(rule.id));
+  const hintsByWindow = new Map(driftSeries.map((w) => [w.window, w.hints]));
+  const runHints = hintsByWindow.get(runWindow) ?? [];
+  const hintsFor = (window: string) => hintsByWindow.get(window) ?? runHints;
+
+  const judgements: Judgement[] = [];
+  for (const rule of rules) {
+    const series: Series = { windows: seriesOf(rule) };
+    const subjects = new Set<string>();
+    for (const w of series.windows.slice(-Math.max(rule.confirm.windows, rule.clearWindows))) {
+      for (const o of w.observations) if (o.ruleId === rule.id) subjects.add(o.subject);
+    }
+    for (const i of state.incidents) if (i.ruleId === rule.id && i.status === 'open') subjects.add(i.subject);
+    for (const subject of [...subjects].sort()) judgements.push(judge(rule, subject, series, hintsFor));
+  }
+
+  // A slice explains a moderate overall drop: the overall performance incident waits for critical.
+  const sliceFiring =
+    judgements.some((j) => j.rule.kind === 'slice_parity' && j.firing) ||
+    state.incidents.some((i) => i.kind === 'slice_parity' && i.status === 'open');
+  for (const j of judgements) {
+    if (j.rule.kind === 'performance' && sliceFiring && j.current !== 'critical') {
+      j.firing = false;
+    }
+  }
+
+  const decisions: Decision[] = [];
+  for (const j of judgements) decide(j, state, input, settings, decisions);
+  pruneResolved(state);
+
+  const ticket = evaluateTicket({
+    definition,
+    settings,
+    runWindow,
+    driftSeries,
+    perfJudgement: judgements.find(
+      (j) => j.rule.kind === 'performance' && j.firing && j.current === 'critical',
+    ),
+    state,
+    hints: runHints,
+  });
+  if (ticket) state.lastTicketWindow = runWindow;
+
+  return {
+    state,
+    decisions,
+    evaluations: judgements.map((j) => ({
+      ruleId: j.rule.id,
+      subject: j.subject,
+      level: j.current,
+      firing: j.firing,
+      ...(j.observation ? { observation: j.observation } : {}),
+    })),
+    ...(ticket ? { ticket } : {}),
+    hints: runHints,
+  };
+}
+
+/** Keeps the latest revision per window, sorted by window start. */
+function latestPerWindow(results: readonly PerformanceResult[]): PerformanceResult[] {
+  const byWindow = new Map<string, PerformanceResult>();
+  for (const r of results) {
+    const seen = byWindow.get(r.window.start);
+    if (!seen || r.revision >= seen.revision) byWindow.set(r.window.start, r);
+  }
+  return [...byWindow.values()].sort((a, b) => a.window.start.localeCompare(b.window.start));
+}
+
+function decide(
+  j: Judgement,
+  state: AlertState,
+  input: PolicyInput,
+  settings: AlertSettings,
+  out: Decision[],
+): void {
+  const model = input.definition.model.id;
+  const tier = input.definition.model.tier;
+  const runWindow = input.window.start;
+  const mine = state.incidents.filter((i) => i.ruleId === j.rule.id && i.subject === j.subject);
+  const latest = mine.reduce<Incident | undefined>(
+    (a, b) => (!a || b.openedWindow > a.openedWindow ? b : a),
+    undefined,
+  );
+  const decision = (type: Decision['type'], incident: Incident, suffix: string, notify: boolean) => {
+    const observation = j.observation ?? incident.last;
+    out.push({
+      type,
+      incident: structuredClone(incident),
+      notificationId: `${incident.id}.${suffix}`,
+      notify,
+      observation,
+      hints: j.hints,
+    });
+  };
+
+  if (latest?.status === 'open') {
+    if (runWindow < latest.lastEvaluatedWindow) return; // a replay of an older window
+    latest.lastEvaluatedWindow = runWindow;
+    if (j.observation && atLeast(j.observation.level, j.rule.openAt)) latest.last = j.observation;
+    const notified = latest.lastNotifiedWindow !== undefined;
+    if (j.clear) {
+      latest.status = 'resolved';
+      latest.resolvedWindow = runWindow;
+      latest.resolvedAt = input.now.toISOString();
+      decision('resolved', latest, 'resolved', notified);
+      return;
+    }
+    if (j.current === 'critical' && latest.level === 'warning') {
+      latest.level = 'critical';
+      latest.peakLevel = 'critical';
+      latest.route = routeFor(settings, tier, 'critical');
+      const notify = latest.route !== 'digest';
+      if (notify) latest.lastNotifiedWindow = runWindow;
+      decision('escalated', latest, 'escalated', notify);
+      return;
+    }
+    const reminderDays = durationDays(settings.reminderEvery);
+    if (
+      notified &&
+      latest.route !== 'digest' &&
+      reminderDays > 0 &&
+      daysBetween(latest.lastNotifiedWindow ?? runWindow, runWindow) >= reminderDays
+    ) {
+      latest.lastNotifiedWindow = runWindow;
+      decision('reminder', latest, `reminder.${runWindow}`, true);
+    }
+    return;
+  }
+
+  if (!j.firing || !j.observation) return;
+  // Replays: a window already covered by the latest incident (or evaluated after it) opens nothing.
+  if (latest && runWindow <= (latest.resolvedWindow ?? latest.lastEvaluatedWindow)) return;
+  const level: AlertLevel = j.current === 'critical' ? 'critical' : 'warning';
+  const route = routeFor(settings, tier, level);
+  const incident: Incident = {
+    id: incidentId(model, j.rule.id, j.subject, runWindow),
+    model,
+    ruleId: j.rule.id,
+    kind: j.rule.kind,
+    subject: j.subject,
+    status: 'open',
+    level,
+    peakLevel: level,
+    route,
+    openedWindow: runWindow,
+    openedAt: input.now.toISOString(),
+    sinceWindow: j.sinceWindow,
+    lastEvaluatedWindow: runWindow,
+    ...(route !== 'digest' ? { lastNotifiedWindow: runWindow } : {}),
+    last: j.observation,
+  };
+  state.incidents.push(incident);
+  decision('opened', incident, 'opened', route !== 'digest');
+}
+
+function pruneResolved(state: AlertState): void {
+  const resolved = state.incidents
+    .filter((i) => i.status === 'resolved')
+    .sort((a, b) => (b.resolvedWindow ?? '').localeCompare(a.resolvedWindow ?? ''));
+  if (resolved.length <= RESOLVED_KEPT) return;
+  const drop = new Set(resolved.slice(RESOLVED_KEPT).map((i) => i.id));
+  state.incidents = state.incidents.filter((i) => !drop.has(i.id));
+}
+
+/** The level rank, exported for sorting in messages and the digest. */
+export function levelRank(level: Level): number {
+  return LEVEL_RANK[level];
+}

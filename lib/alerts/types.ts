@@ -1,0 +1,127 @@
+/** The alert policy's vocabulary: levels, rules, observations, incidents and decisions. */
+import type { Route } from './settings.js';
+
+export type Level = 'none' | 'warning' | 'critical';
+export type AlertLevel = Exclude<Level, 'none'>;
+
+export const LEVEL_RANK: Record<Level, number> = { none: 0, warning: 1, critical: 2 };
+
+export function maxLevel(...levels: Level[]): Level {
+  return levels.reduce<Level>((a, b) => (LEVEL_RANK[b] > LEVEL_RANK[a] ? b : a), 'none');
+}
+
+export function atLeast(level: Level, floor: Level): boolean {
+  return LEVEL_RANK[level] >= LEVEL_RANK[floor];
+}
+
+export const RULE_KINDS = [
+  'feature_drift',
+  'segment_drift',
+  'prediction_drift',
+  'data_quality',
+  'volume',
+  'no_data',
+  'performance',
+  'slice_parity',
+  'label_coverage',
+  'operational',
+  'metric',
+  'missing_result',
+  'job_failed',
+] as const;
+export type RuleKind = (typeof RULE_KINDS)[number];
+
+/** A root-cause hint: a drifting feature or segment in the same window, with its statistic. */
+export interface Hint {
+  feature: string;
+  segment?: { column: string; value: string };
+  method: string;
+  statistic: number;
+  level: Level;
+}
+
+/** What one rule saw for one subject in one window. */
+export interface Observation {
+  ruleId: string;
+  kind: RuleKind;
+  /** Stable key of what the rule is about: `income`, `locale=es-US`, `income@region=west`, `drift`. */
+  subject: string;
+  /** The window the evidence comes from (a performance rule sees matured windows, days back). */
+  window: string;
+  level: Level;
+  /** The observed value, and the thresholds it was compared with, when numeric. */
+  value?: number;
+  warning?: number;
+  critical?: number;
+  /** The reference (or history) value a relative or dynamic threshold was built on. */
+  baseline?: number;
+  /** The metric or statistic name: `psi`, `rocAuc`, `volume ratio`. */
+  measure?: string;
+  /** One line: what was seen. */
+  summary: string;
+  /** A short title for subjects, when the rule's generic one is not specific enough. */
+  title?: string;
+  /** Extra lines for the alert body (segments, categories, merged signals). */
+  details?: string[];
+}
+
+/** One incident per (model, rule, subject) at a time; resolved incidents are kept as history. */
+export interface Incident {
+  id: string;
+  model: string;
+  ruleId: string;
+  kind: RuleKind;
+  subject: string;
+  status: 'open' | 'resolved';
+  level: AlertLevel;
+  /** The highest level reached while open. */
+  peakLevel: AlertLevel;
+  route: Route;
+  /** The run window the incident opened in. */
+  openedWindow: string;
+  openedAt: string;
+  /** The first window over the threshold among those that confirmed it. */
+  sinceWindow: string;
+  /** The last run window that evaluated it (replays of older windows leave it alone). */
+  lastEvaluatedWindow: string;
+  /** The last run window a message went out for it (opening, escalation, reminder). */
+  lastNotifiedWindow?: string;
+  resolvedWindow?: string;
+  resolvedAt?: string;
+  /** The latest observation over the threshold. */
+  last: Observation;
+}
+
+/** Alert state of one model, stored at `<model>/alerts/state.json`. */
+export interface AlertState {
+  schemaVersion: 1;
+  model: string;
+  incidents: Incident[];
+  /** The run window a retraining ticket was last requested in (replays before it request none). */
+  lastTicketWindow?: string;
+}
+
+export type DecisionType = 'opened' | 'escalated' | 'reminder' | 'resolved';
+
+/** What the policy decided for one incident in this run. */
+export interface Decision {
+  type: DecisionType;
+  incident: Incident;
+  /** Deterministic: the same decision on a re-run has the same id, so the Notifier drops it. */
+  notificationId: string;
+  /** False for digest-only incidents (tier 3 warnings by default): state changes, nothing is sent. */
+  notify: boolean;
+  observation: Observation;
+  hints: Hint[];
+}
+
+/** A job failure the caller passes in (the drift job threw, the performance job timed out). */
+export interface JobFailure {
+  job: string;
+  window?: string;
+  message: string;
+}
+
+export function emptyState(model: string): AlertState {
+  return { schemaVersion: 1, model, incidents: [] };
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { modelStatus, renderDigest } from '../../../lib/alerts/digest.js';
+import type { TicketRecord } from '../../../lib/alerts/tickets.js';
+import { days, driftResult, makeDefinition, perfResult } from './fixtures.js';
+import { runAll, simulation } from './helpers.js';
+
+describe('renderDigest', () => {
+  it('summarises every model in one short message', () => {
+    // Prepare: a tier-1 model with drift and a volume incident, a tier-3 model that is healthy.
+    const credit = simulation(makeDefinition({ labels: false }));
+    const dates = days('2026-10-01', 3);
+    for (const [i, d] of dates.entries())
+      credit.drift.set(
+        d,
+        driftResult(d, { features: i >= 1 ? { income: { statistic: 0.3 } } : {}, ratio: i === 1 ? 0.2 : 1 }),
+      );
+    runAll(credit, dates);
+    const churnDefinition = makeDefinition({ id: 'churn', tier: 3 });
+    const ticket: TicketRecord = {
+      ticketId: 'rt-0123456789abcdef',
+      model: 'credit-default',
+      slot: 0,
+      status: 'open',
+      reason: 'critical_drift',
+      summary: 'critical drift in income for 3 consecutive windows',
+      openedWindow: '2026-10-03',
+      openedAt: '2026-10-04T02:00:00.000Z',
+      evidence: { windows: [], statistics: [], segments: [] },
+      links: { report: 'r', runbook: 'b' },
+    };
+    // Act
+    const digest = renderDigest('2026-10-03', [
+      {
+        definition: churnDefinition,
+        drift: driftResult('2026-10-03', {}, 'churn'),
+        previousDrift: driftResult('2026-10-02', {}, 'churn'),
+        performance: perfResult('2026-09-25', { coverage: 0.91, value: 0.774 }, 'churn'),
+        reportLink: 'https://reports.example/churn',
+      },
+      {
+        definition: credit.definition,
+        drift: credit.drift.get('2026-10-03'),
+        previousDrift: credit.drift.get('2026-10-02'),
+        state: credit.state,
+        openTicket: ticket,
+        reportLink: 'https://reports.example/credit-default',
+      },
+    ]);
+    // Assess
+    expect(digest.id).toBe('digest-2026-10-03');
+    expect(digest.subject).toBe('driftwatch digest 2026-10-03: 1 critical, 1 healthy');
+    expect(digest.body).toBe(
+      [
+        'driftwatch daily digest for 2026-10-03: 2 models, 1 critical, 1 healthy.',
+        '',
+        'credit-default (tier 1): CRITICAL - 1 open incident, 3000 predictions',
+        '  changed: new income drift; resolved volume drop; volume up to 100% of expected',
+        '  open: income drift 0.3 (critical, since 10-02)',
+        '  ticket: rt-0123456789abcdef open since 2026-10-03 (critical drift)',
+        '  report: https://reports.example/credit-default',
+        '',
+        'churn (tier 3): HEALTHY, 3000 predictions',
+        '  changed: nothing since yesterday',
+        '  labels: 91% coverage (window 2026-09-25), rocAuc 0.774',
+        '  report: https://reports.example/churn',
+      ].join('\n'),
+    );
+    // Short enough for a phone: a few lines per model.
+    expect(digest.body.split('\n').length).toBeLessThan(20);
+  });
+
+  it('reports no data when the window has no result or no rows', () => {
+    const definition = makeDefinition();
+    expect(modelStatus({ definition, reportLink: '' })).toBe('no data');
+    expect(
+      modelStatus({ definition, drift: driftResult('2026-10-01', { status: 'no_data' }), reportLink: '' }),
+    ).toBe('no data');
+  });
+});

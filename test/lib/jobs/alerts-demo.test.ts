@@ -1,0 +1,155 @@
+/**
+ * The alert policy's defaults on the demo: run the demo (drift and performance for 30 days), then
+ * the alerts job window by window as the schedule would (each run at 02:00 the morning after its
+ * window, seeing only the performance windows whose labels have matured by then), and check that
+ * exactly the injected problems open one incident each. A second full pass sends nothing new.
+ */
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FsResultStore } from '../../../lib/adapters/fs-store.js';
+import type { AlertState } from '../../../lib/alerts/types.js';
+import { runDemo } from '../../../lib/cli/commands/demo.js';
+import { loadDefinitionFile } from '../../../lib/cli/context.js';
+import type { MonitorDefinition } from '../../../lib/config/schema.js';
+import { type AlertsRunSummary, alertKeys, runAlerts, runDigest } from '../../../lib/jobs/alerts.js';
+import { listTickets } from '../../../lib/jobs/alerts-tickets.js';
+import type { DriftResult } from '../../../lib/jobs/drift-result.js';
+import { dateOfKey, shiftDate } from '../../../lib/jobs/windows.js';
+import type { ResultStore } from '../../../lib/ports.js';
+import { tempDir } from '../../helpers/temp.js';
+import { RecordingNotifier } from '../alerts/fixtures.js';
+
+/** The store as of a run: drift results up to its window, performance results matured by then. */
+class AsOfStore implements ResultStore {
+  window = '';
+  constructor(
+    private readonly inner: ResultStore,
+    private readonly labelDelayDays: number,
+  ) {}
+  private visible(key: string): boolean {
+    const date = dateOfKey(key);
+    if (!date) return true;
+    if (key.includes('/drift/')) return date <= this.window;
+    if (key.includes('/performance/')) return date <= shiftDate(this.window, -this.labelDelayDays);
+    return true;
+  }
+  putJson(key: string, doc: unknown) {
+    return this.inner.putJson(key, doc);
+  }
+  async getJson<T>(key: string) {
+    return this.visible(key) ? this.inner.getJson<T>(key) : undefined;
+  }
+  createJson(key: string, doc: unknown) {
+    return this.inner.createJson(key, doc);
+  }
+  putText(key: string, text: string, contentType: string) {
+    return this.inner.putText(key, text, contentType);
+  }
+  async list(prefix: string) {
+    return (await this.inner.list(prefix)).filter((k) => this.visible(k));
+  }
+  linkFor(key: string) {
+    return this.inner.linkFor(key);
+  }
+}
+
+describe('alerts on the demo', () => {
+  let dir: { path: string; cleanup: () => Promise<void> };
+  let definition: MonitorDefinition;
+  let store: AsOfStore;
+  let dates: string[];
+  const notifier = new RecordingNotifier();
+  const firstPass: AlertsRunSummary[] = [];
+
+  beforeAll(async () => {
+    dir = await tempDir('driftwatch-alerts-demo-');
+    const outcome = await runDemo({ out: dir.path, rowsPerDay: 3000, seed: 42, json: true }, () => {});
+    definition = await loadDefinitionFile(outcome.configPath);
+    store = new AsOfStore(new FsResultStore(`${dir.path}/results`), outcome.manifest.labelDelayDays);
+    dates = Array.from({ length: outcome.manifest.days }, (_, i) => shiftDate(outcome.manifest.startDate, i));
+    for (const date of dates) {
+      store.window = date;
+      const clock = { now: () => new Date(`${shiftDate(date, 1)}T02:00:00Z`) };
+      firstPass.push(await runAlerts({ definition, store, notifier, clock }, date));
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await dir?.cleanup();
+  });
+
+  it('opens exactly the injected problems, each once, and none in the stable first 14 days', () => {
+    const opened = firstPass.flatMap((run) =>
+      run.decisions
+        .filter((d) => d.type === 'opened')
+        .map((d) => `${run.window.start} ${d.ruleId} ${d.subject} ${d.level}`),
+    );
+    expect(opened).toEqual([
+      '2026-10-18 volume predictions critical',
+      '2026-10-22 feature-drift debt_to_income warning',
+      '2026-10-22 feature-drift income critical',
+      // es-US degrades from the 15th; its labels mature 7 days later, confirmed on the 16th's.
+      '2026-10-23 slice-parity locale=es-US critical',
+      // The new category and the PSI of employment_type are one incident.
+      '2026-10-26 feature-drift employment_type critical',
+    ]);
+  });
+
+  it('resolves the volume drop the next day and keeps the ongoing problems open', async () => {
+    const resolved = firstPass.flatMap((run) =>
+      run.decisions.filter((d) => d.type === 'resolved').map((d) => `${run.window.start} ${d.ruleId}`),
+    );
+    expect(resolved).toEqual(['2026-10-19 volume']);
+    const state = await store.getJson<AlertState>(alertKeys.state('credit-default'));
+    expect(
+      state?.incidents
+        .filter((i) => i.status === 'open')
+        .map((i) => i.subject)
+        .sort(),
+    ).toEqual(['debt_to_income', 'employment_type', 'income', 'locale=es-US']);
+  });
+
+  it('keeps the score drift below an incident: it opens one only when critical', () => {
+    expect(firstPass.flatMap((r) => r.decisions).some((d) => d.ruleId === 'prediction-drift')).toBe(false);
+  });
+
+  it('raises one retraining ticket', async () => {
+    expect(notifier.tickets).toHaveLength(1);
+    expect(notifier.tickets[0]?.detail).toMatchObject({ reason: 'critical_drift', window: '2026-10-23' });
+    expect((await listTickets(store)).map((t) => t.status)).toEqual(['open']);
+  });
+
+  it('pages for the tier-1 critical incidents and names the segment in the slice alert', () => {
+    const slice = notifier.alerts.find((a) => a.subject.includes('es-US'));
+    expect(slice?.subject).toMatch(
+      /^\[CRITICAL\] credit-default: locale=es-US below overall \(rocAuc gap 0\.\d+\)$/,
+    );
+    expect(slice?.attributes).toMatchObject({ severity: 'critical', kind: 'slice_parity', route: 'page' });
+    for (const alert of notifier.alerts) expect(alert.subject.length).toBeLessThan(100);
+  });
+
+  it('sends nothing new when the whole demo is run again', async () => {
+    const before = notifier.sentCount;
+    const secondPass: AlertsRunSummary[] = [];
+    for (const date of dates) {
+      store.window = date;
+      const clock = { now: () => new Date(`${shiftDate(date, 1)}T02:00:00Z`) };
+      secondPass.push(await runAlerts({ definition, store, notifier, clock }, date));
+    }
+    expect(secondPass.flatMap((r) => r.decisions)).toEqual([]);
+    expect(notifier.sentCount).toBe(before);
+  });
+
+  it('writes a digest that shows the model critical with its open incidents and ticket', async () => {
+    store.window = dates.at(-1)!;
+    const { message } = await runDigest(
+      { definitions: [definition], store, notifier, clock: { now: () => new Date('2026-10-31T06:00:00Z') } },
+      dates.at(-1)!,
+    );
+    expect(message.body).toContain('credit-default (tier 1): CRITICAL - 4 open incidents, 3000 predictions');
+    expect(message.body).toMatch(/ticket: rt-[0-9a-f]{16} open since 2026-10-23 \(critical drift\)/);
+    expect(message.body).toContain('labels: 96% coverage (window 2026-10-23)');
+    const last = await store.getJson<DriftResult>(`credit-default/drift/dt=${dates.at(-1)}/P1D.json`);
+    expect(last?.status).toBe('ok');
+  });
+});

@@ -62,7 +62,9 @@ function readGroup(row: Row, spec: DriftScanSpec, dialect: SqlDialect): ScanGrou
         std: maybe(row[a.std]),
         below: num(row[a.below]),
         above: num(row[a.above]),
-        binCounts: Array.from({ length: feature.edges.length + 1 }, (_, b) => num(row[a.bin(b)])),
+        binCounts: feature.edges.length
+          ? dialect.readFineHistogram((row[a.bins] as string | null) ?? null, feature.edges)
+          : [num(row[a.valid])],
         ...(feature.fineEdges?.length
           ? {
               fineCounts: dialect.readFineHistogram(

@@ -45,7 +45,7 @@ export const driftAliases = {
     std: `n${f}_std`,
     below: `n${f}_below`,
     above: `n${f}_above`,
-    bin: (b: number) => `n${f}_b${b}`,
+    bins: `n${f}_bins`,
     fine: `n${f}_fine`,
   }),
   categorical: (f: number) => ({ counts: `c${f}_counts`, nulls: `c${f}_nulls` }),
@@ -78,11 +78,12 @@ export function buildDriftScan(spec: DriftScanSpec, dialect: SqlDialect): Compil
         `count_if(${finite} AND ${value} > ${quoteDouble(feature.referenceMax)}) AS ${a.above}`,
       );
     }
-    const edges = feature.edges.map(quoteDouble);
-    for (let b = 0; b <= edges.length; b++) {
-      const lower = b === 0 ? '' : ` AND ${value} >= ${edges[b - 1]}`;
-      const upper = b === edges.length ? '' : ` AND ${value} < ${edges[b]}`;
-      select.push(`count_if(${finite}${lower}${upper}) AS ${a.bin(b)}`);
+    // Counts per reference bin in one aggregate (histogram on bounds in DuckDB, width_bucket in
+    // Trino): as fast as a plain sum, where one count_if per bin cost 4x the scan.
+    if (feature.edges.length) {
+      select.push(
+        `${dialect.fineHistogram(`CASE WHEN ${finite} THEN ${value} END`, feature.edges)} AS ${a.bins}`,
+      );
     }
     if (feature.fineEdges?.length) {
       select.push(

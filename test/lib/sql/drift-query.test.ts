@@ -98,8 +98,9 @@ describe('buildDriftScan', () => {
   it('passes the window as parameters and renders edges as DOUBLE literals', () => {
     const q = buildDriftScan(spec({ from: '2026-01-01', to: '2026-01-02' }), engine.dialect);
     expect(q.parameters).toEqual(['2026-01-01', '2026-01-02']);
+    // Bins [e(i-1), e(i)) as DuckDB's histogram on the doubles just below the edges.
     expect(q.sql).toContain(
-      'count_if(v0 IS NOT NULL AND isfinite(v0) AND v0 >= 1e+1 AND v0 < 5e+1) AS n0_b1',
+      'histogram(CASE WHEN v0 IS NOT NULL AND isfinite(v0) THEN v0 END, [9.999999999999998e+0, 4.999999999999999e+1, 8.999999999999999e+1])',
     );
   });
 
@@ -111,6 +112,9 @@ describe('buildDriftScan', () => {
     );
     expect(q.sql).toContain('FROM "driftwatch"."credit_predictions"');
     expect(q.sql).toContain('json_format(CAST(histogram(k0) AS JSON))');
+    expect(q.sql).toContain(
+      'width_bucket(CASE WHEN v0 IS NOT NULL AND is_finite(v0) THEN v0 END, ARRAY[1e+1, 5e+1, 9e+1])',
+    );
     const errors = new TrinoSQL().validate(q.sql.replaceAll('?', "'2026-01-01'"));
     expect(errors).toEqual([]);
   });

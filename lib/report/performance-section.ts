@@ -1,0 +1,81 @@
+/** The current window's performance: overall metrics against the reference, and its maturity. */
+import type { PerformanceResult } from '../jobs/performance-result.js';
+import { escapeHtml } from './escape.js';
+import { formatCount, formatNumber, formatPercent, formatSigned } from './format.js';
+
+const STATUS_NOTE: Record<PerformanceResult['status'], string> = {
+  ok: 'Evaluated on matured labels.',
+  not_mature: 'Provisional: the label delay has not passed yet, so more labels may still arrive.',
+  no_data: 'No predictions in this window.',
+  no_labels: 'The label delay has passed but no label arrived for this window.',
+};
+
+function metricsTable(performance: PerformanceResult, caption: string): string {
+  const overall = performance.overall;
+  const reference = performance.reference?.metrics ?? {};
+  const names = Object.keys(overall.metrics).sort((a, b) =>
+    a === performance.primaryMetric ? -1 : b === performance.primaryMetric ? 1 : a < b ? -1 : 1,
+  );
+  const rows = names.map((name) => {
+    const value = overall.metrics[name] ?? null;
+    const ref = reference[name] ?? null;
+    const why = overall.undefined[name];
+    const primary = name === performance.primaryMetric;
+    return `<tr${primary ? ' class="primary"' : ''}><th scope="row">${escapeHtml(name)}${primary ? ' <span class="muted">(primary)</span>' : ''}</th><td class="num">${escapeHtml(formatNumber(value))}</td><td class="num">${escapeHtml(formatNumber(ref))}</td><td class="num">${value !== null && ref !== null ? escapeHtml(formatSigned(value - ref)) : '–'}</td><td>${why ? escapeHtml(why) : ''}</td></tr>`;
+  });
+  return `<div class="table-wrap"><table class="metrics"><caption>${escapeHtml(caption)}</caption>
+<thead><tr><th scope="col">Metric</th><th scope="col">Value</th><th scope="col">Reference</th><th scope="col">Change</th><th scope="col">Note</th></tr></thead>
+<tbody>${rows.join('\n')}</tbody></table></div>`;
+}
+
+function coverageLine(performance: PerformanceResult): string {
+  const overall = performance.overall;
+  return `Revision ${performance.revision}; ${escapeHtml(formatCount(overall.labelled))} of ${escapeHtml(formatCount(overall.predictions))} predictions labelled (${escapeHtml(formatPercent(overall.coverage))}); labels mature on ${escapeHtml(performance.maturity.matureOn)}.`;
+}
+
+function worstLine(performance: PerformanceResult): string {
+  const worst = performance.worstSegment;
+  if (!worst) return '';
+  return `<p>Worst segment: <strong>${escapeHtml(`${worst.column} = ${worst.value}`)}</strong>, ${escapeHtml(worst.metric)} ${escapeHtml(formatNumber(worst.metricValue))} (${escapeHtml(formatSigned(worst.gap))} vs overall).</p>`;
+}
+
+function latencyLine(performance: PerformanceResult): string {
+  const latency = performance.operational.latencyMs;
+  if (!latency) return '';
+  const parts = (['p50', 'p95', 'p99'] as const).map((p) => `${p} ${formatNumber(latency[p])} ms`).join(', ');
+  return `<p>Latency: ${escapeHtml(parts)}.</p>`;
+}
+
+/**
+ * The current window's performance when it is evaluated; otherwise its status and the latest
+ * window whose labels have matured (`evaluated`), so the section is never empty for long.
+ */
+export function performanceSection(
+  current: PerformanceResult | undefined,
+  evaluated: PerformanceResult | undefined,
+): string {
+  const heading = '<h2 id="performance-heading">Performance</h2>';
+  const open = `<section id="performance" aria-labelledby="performance-heading">${heading}`;
+  const parts: string[] = [];
+  if (current) {
+    parts.push(
+      `<p>This window: ${escapeHtml(STATUS_NOTE[current.status])} ${coverageLine(current)}</p>`,
+      latencyLine(current),
+    );
+  } else {
+    parts.push(
+      '<p class="empty">No performance result for this window: labels have not been evaluated yet (or the model logs no labels).</p>',
+    );
+  }
+  if (current && current.status === 'ok') {
+    parts.push(worstLine(current), metricsTable(current, 'Overall metrics, primary first'));
+  } else if (evaluated) {
+    parts.push(
+      `<h3>Latest evaluated window: ${escapeHtml(evaluated.window.start)}</h3>`,
+      `<p>${coverageLine(evaluated)}</p>`,
+      worstLine(evaluated),
+      metricsTable(evaluated, `Overall metrics of ${evaluated.window.start}, primary first`),
+    );
+  }
+  return `${open}${parts.filter(Boolean).join('\n')}</section>`;
+}

@@ -1,0 +1,69 @@
+/**
+ * `renderReport`: one self-contained HTML page for a model and a window. Pure: data in, one
+ * string out; charts are rendered to inline SVG here, so the page loads nothing at view time.
+ */
+import { driftSection, rankedRows } from './drift-section.js';
+import { escapeHtml } from './escape.js';
+import { header } from './header.js';
+import { driftSeries, evaluatedPerformance, performanceSeries } from './history.js';
+import { performanceSection } from './performance-section.js';
+import { qualitySection } from './quality-section.js';
+import { linksSection, segmentsSection, trendsSection } from './sections.js';
+import { overallStatus } from './status.js';
+import { REPORT_CSS } from './styles.js';
+import type { ReportInput } from './types.js';
+
+/** Renders the report; every string from data is escaped, every chart has a text alternative. */
+export async function renderReport(input: ReportInput): Promise<string> {
+  const incidents = input.incidents ?? [];
+  const status = overallStatus(input.drift, incidents);
+  const drift = driftSeries(input);
+  const performance = performanceSeries(input);
+  const evaluated = evaluatedPerformance(performance);
+  const featureOrder =
+    input.drift && input.drift.status === 'ok' ? rankedRows(input.drift).map((f) => f.name) : [];
+  const [driftHtml, trendsHtml, segmentsHtml] = [
+    await driftSection(input.drift),
+    await trendsSection(drift, performance, featureOrder, incidents),
+    await segmentsSection(input.drift, evaluated ?? input.performance, input.window.start, featureOrder),
+  ];
+  const title = `${input.model.id} · ${input.window.start} · ${status.replace('_', ' ')} · driftwatch report`;
+  const links = input.links ?? [];
+  const toc = [
+    ['drift', 'Feature drift'],
+    ['performance', 'Performance'],
+    ['trends', 'Trends'],
+    ['segments', 'Segments'],
+    ['quality', 'Data quality'],
+    ...(links.length ? [['links', 'Links']] : []),
+  ]
+    .map(([id, label]) => `<li><a href="#${id}">${label}</a></li>`)
+    .join('');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="driftwatch">
+<title>${escapeHtml(title)}</title>
+<style>${REPORT_CSS}</style>
+</head>
+<body>
+<a class="skip" href="#main">Skip to the findings</a>
+<div class="page">
+${header(input, status, evaluated)}
+<nav class="toc" aria-label="Sections"><ul>${toc}</ul></nav>
+<main id="main">
+${driftHtml}
+${performanceSection(input.performance, evaluated)}
+${trendsHtml}
+${segmentsHtml}
+${qualitySection(input.drift)}
+${linksSection(links)}
+</main>
+<footer><p>Generated ${escapeHtml(input.generatedAt)} by driftwatch${input.drift ? ` · drift engine ${escapeHtml(input.drift.engine.name)}, ${input.drift.engine.queries} queries · result schema v${input.drift.schemaVersion}` : ''}. Self-contained: this page loads nothing from the network.</p></footer>
+</div>
+</body>
+</html>
+`;
+}

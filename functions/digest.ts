@@ -1,19 +1,20 @@
 /**
- * The hub's digest Lambda, on one daily schedule for every model: runs the `digest` job of each
+ * The hub's digest Lambda, on one daily schedule for every model: ONE digest message covering every
  * model deployed to the hub (MODEL_IDS, kept in step with the ModelMonitor constructs at synth),
  * using the definition each model's function registered in the results store.
  *
  * Event: `{ "job": "digest", "date"?: "2026-01-21", "scheduledTime"?: "..." }`. A model that has
- * not run yet (no registered definition) is skipped with a log line; a model whose digest fails
- * does not stop the others, and the invocation then fails so it is retried (the digests already
- * published are not repeated: notifications are idempotent).
+ * not run yet (no registered definition) is skipped with a log line. A failure throws, so the
+ * invocation is retried; the digest id is per date, so a retry never sends it twice.
  */
 import { registryKey } from '../lib/adapters/athena-sources.js';
 import { validateDefinition } from '../lib/config/load.js';
-import type { JobSummary } from '../lib/jobs/types.js';
+import type { MonitorDefinition } from '../lib/config/schema.js';
+import { runDigest } from '../lib/jobs/alerts.js';
+import { shiftDate } from '../lib/jobs/windows.js';
 import { readHubEnvironment } from './shared/env.js';
 import { InvalidEventError, parseJobEvent } from './shared/event.js';
-import { buildAdapters, type LambdaContext, logger, rejectEvent, runModelJob } from './shared/runtime.js';
+import { buildAdapters, clockFor, type LambdaContext, logger, rejectEvent } from './shared/runtime.js';
 
 // Empty when no ModelMonitor is attached to the hub yet.
 const modelIds = (process.env.MODEL_IDS ?? '')
@@ -25,7 +26,10 @@ const adapters = buildAdapters(readHubEnvironment());
 export async function handler(
   event: unknown,
   context: LambdaContext,
-): Promise<{ digests: JobSummary[]; skipped: string[] } | { status: 'rejected'; message: string }> {
+): Promise<
+  | { date: string; models: string[]; skipped: string[]; subject: string; delivery: string }
+  | { status: 'rejected'; message: string }
+> {
   logger.addContext(context as never);
   let request: ReturnType<typeof parseJobEvent>;
   try {
@@ -40,9 +44,8 @@ export async function handler(
       event,
     );
   }
-  const digests: JobSummary[] = [];
+  const definitions: MonitorDefinition[] = [];
   const skipped: string[] = [];
-  const failures: unknown[] = [];
   for (const id of modelIds) {
     const registered = await adapters.store.getJson<{ definition: unknown }>(registryKey(id));
     if (!registered) {
@@ -50,14 +53,21 @@ export async function handler(
       skipped.push(id);
       continue;
     }
-    try {
-      const definition = validateDefinition(registered.definition, `the registered definition of ${id}`);
-      digests.push(await runModelJob(request, definition, adapters, context));
-    } catch (error) {
-      failures.push(error);
-    }
+    definitions.push(validateDefinition(registered.definition, `the registered definition of ${id}`));
   }
-  if (failures.length)
-    throw new AggregateError(failures, `the digest failed for ${failures.length} model(s)`);
-  return { digests, skipped };
+  const clock = clockFor(request);
+  const date = request.date ?? shiftDate(clock.now().toISOString().slice(0, 10), -1);
+  // One message for every model: the digest a stakeholder reads over breakfast.
+  const { message, delivery } = await runDigest(
+    { definitions, store: adapters.store, notifier: adapters.notifier, clock },
+    date,
+  );
+  logger.info('digest published', { date, models: definitions.length, delivery: delivery.status });
+  return {
+    date,
+    models: definitions.map((d) => d.model.id),
+    skipped,
+    subject: message.subject,
+    delivery: delivery.status,
+  };
 }

@@ -13,8 +13,11 @@ import { composeNotifier, type Notifier } from '../../lib/adapters/notifier.js';
 import { S3ResultStore } from '../../lib/adapters/s3-store.js';
 import { SnsNotifier } from '../../lib/adapters/sns-notifier.js';
 import type { MonitorDefinition } from '../../lib/config/schema.js';
+import { runAlerts } from '../../lib/jobs/alerts.js';
+import { runReport } from '../../lib/jobs/report-job.js';
 import { runJob } from '../../lib/jobs/run-job.js';
 import type { JobDeps, JobSummary } from '../../lib/jobs/types.js';
+import { lastCompleteWindow } from '../../lib/jobs/windows.js';
 import type { Clock } from '../../lib/ports.js';
 import type { HubEnvironment } from './env.js';
 import type { JobEvent } from './event.js';
@@ -112,6 +115,7 @@ export async function runModelJob(
       event.date ? { job: event.job, date: event.date } : { job: event.job },
       deps,
     );
+    await afterJob(event, deps, summary.window?.start);
     if (markerKey) await adapters.store.putJson(markerKey, { summary, finishedAt: new Date().toISOString() });
     jobMetrics.addMetric('JobSucceeded', MetricUnit.Count, 1);
     logger.info('job finished', { summary, queries: engine.stats() });
@@ -119,6 +123,7 @@ export async function runModelJob(
   } catch (error) {
     jobMetrics.addMetric('JobFailed', MetricUnit.Count, 1);
     logger.error('job failed', { model, job: event.job, error: error as Error, queries: engine.stats() });
+    await reportFailure(event, deps, error as Error);
     throw error;
   } finally {
     // One custom metric per model and job for cost (CloudWatch bills each metric monthly); engine
@@ -127,6 +132,56 @@ export async function runModelJob(
     costMetrics.addDimensions({ model, job: event.job });
     costMetrics.addMetric('AthenaBytesScanned', MetricUnit.Bytes, engine.stats().bytesScanned);
     await engine.close();
+  }
+}
+
+/**
+ * After the last job of a morning (performance, or drift for a model without labels): the alert
+ * policy for the window, then its report. Alerts read every stored result, so they run once both
+ * jobs have written theirs.
+ */
+async function afterJob(
+  event: JobEvent,
+  deps: JobDeps & { notifier: Notifier },
+  window?: string,
+): Promise<void> {
+  const last = event.job === 'performance' || (event.job === 'drift' && !deps.definition.labels);
+  if (!last) return;
+  const date = event.job === 'drift' && window ? window : lastCompleteWindow(deps);
+  const alerts = await runAlerts(
+    { definition: deps.definition, store: deps.store, notifier: deps.notifier, clock: deps.clock },
+    date,
+  );
+  const report = await runReport({ definition: deps.definition, store: deps.store, clock: deps.clock }, date);
+  logger.info('alerts and report done', {
+    window: date,
+    sent: alerts.sent,
+    openIncidents: alerts.openIncidents,
+    report: report.key,
+  });
+}
+
+/** A drift or performance job that failed for good becomes a `job failed` meta-alert, never silence. */
+async function reportFailure(
+  event: JobEvent,
+  deps: JobDeps & { notifier: Notifier },
+  error: Error,
+): Promise<void> {
+  if (event.job !== 'drift' && event.job !== 'performance') return;
+  const date = event.date ?? lastCompleteWindow(deps);
+  try {
+    await runAlerts(
+      {
+        definition: deps.definition,
+        store: deps.store,
+        notifier: deps.notifier,
+        clock: deps.clock,
+        failures: [{ job: event.job, window: date, message: error.message }],
+      },
+      date,
+    );
+  } catch (alertError) {
+    logger.error('could not publish the job-failed alert', { error: alertError as Error });
   }
 }
 

@@ -5,9 +5,11 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { InvalidDefinitionError } from '../config/load.js';
+import { runAlertsCommand, runDigestCommand, runReportCommand } from './commands/alerts.js';
 import { runDemo } from './commands/demo.js';
 import { runCompare, runEvaluate } from './commands/files.js';
 import { checkDate, runBackfill, runWindows } from './commands/run.js';
+import { ticketsCommand } from './commands/tickets.js';
 import { CliError } from './errors.js';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -115,6 +117,52 @@ export function buildProgram(): Command {
         );
       }
       await runEvaluate(opts, print);
+    });
+
+  program.addCommand(ticketsCommand(print));
+
+  program
+    .command('alerts')
+    .description('run the alert policy for one window (after its drift and performance jobs)')
+    .requiredOption('--config <file>', 'monitor definition (YAML or JSON)')
+    .option('--date <YYYY-MM-DD>', 'first day of the window (default: the last complete window)')
+    .option(
+      '--out <dir>',
+      'output folder (results/ inside; alerts.jsonl and tickets.jsonl beside it)',
+      '.driftwatch',
+    )
+    .option('--json', 'print machine-readable output', false)
+    .action(async (opts) => {
+      await runAlertsCommand(
+        { ...opts, ...(opts.date ? { date: checkDate(opts.date, '--date') } : {}) },
+        print,
+      );
+    });
+
+  program
+    .command('digest')
+    .description('write the daily digest of every model (digest.txt)')
+    .requiredOption('--config <files>', 'comma-separated monitor definitions')
+    .option('--date <YYYY-MM-DD>', 'the day the digest covers (default: yesterday)')
+    .option('--out <dir>', 'output folder', '.driftwatch')
+    .action(async (opts) => {
+      await runDigestCommand(
+        { ...opts, ...(opts.date ? { date: checkDate(opts.date, '--date') } : {}) },
+        print,
+      );
+    });
+
+  program
+    .command('report')
+    .description('write the HTML report of one window')
+    .requiredOption('--config <file>', 'monitor definition (YAML or JSON)')
+    .option('--date <YYYY-MM-DD>', 'first day of the window (default: the last complete window)')
+    .option('--out <dir>', 'output folder', '.driftwatch')
+    .action(async (opts) => {
+      await runReportCommand(
+        { ...opts, ...(opts.date ? { date: checkDate(opts.date, '--date') } : {}) },
+        print,
+      );
     });
 
   return program;

@@ -6,13 +6,9 @@ import { runBaseline } from './baseline.js';
 import { runDrift } from './drift.js';
 import { runPerformance } from './performance.js';
 import type { JobDeps, JobRequest, JobSummary } from './types.js';
-import { durationDays, shiftDate } from './windows.js';
+import { lastCompleteWindow } from './windows.js';
 
-/** The start of the last complete window before `now` (yesterday for daily windows). */
-export function lastCompleteWindow(deps: Pick<JobDeps, 'definition' | 'clock'>): string {
-  const today = deps.clock.now().toISOString().slice(0, 10);
-  return shiftDate(today, -Math.max(1, Math.round(durationDays(deps.definition.window))));
-}
+export { lastCompleteWindow };
 
 export async function runJob(request: JobRequest, deps: JobDeps): Promise<JobSummary> {
   const model = deps.definition.model.id;

@@ -1,5 +1,6 @@
 /** Windows and result keys: the deterministic layout every store shares. */
 import type { MonitorDefinition } from '../config/schema.js';
+import type { Clock } from '../ports.js';
 
 export interface Window {
   /** First day, YYYY-MM-DD (inclusive). */
@@ -58,4 +59,10 @@ export const resultKeys = {
 /** The window start encoded in a result key, if any. */
 export function dateOfKey(key: string): string | undefined {
   return /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1];
+}
+
+/** The start of the last complete window before `now` (yesterday for daily windows). */
+export function lastCompleteWindow(deps: { definition: MonitorDefinition; clock: Clock }): string {
+  const today = deps.clock.now().toISOString().slice(0, 10);
+  return shiftDate(today, -Math.max(1, Math.round(durationDays(deps.definition.window))));
 }

@@ -1,4 +1,5 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import type { MonitorDefinitionInput } from '../../lib/config/schema.js';
@@ -8,6 +9,7 @@ const runJob = vi.fn<(request: JobRequest, deps: JobDeps) => Promise<JobSummary>
 vi.mock('../../lib/jobs/run-job.js', () => ({ runJob }));
 
 const s3 = mockClient(S3Client);
+const sns = mockClient(SNSClient);
 
 const DEFINITION: MonitorDefinitionInput = {
   model: { id: 'credit-default', task: 'binary' },
@@ -64,6 +66,9 @@ beforeEach(() => {
   runJob.mockReset();
   s3.reset();
   s3.on(PutObjectCommand).resolves({});
+  s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+  sns.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
   s3.on(GetObjectCommand).rejects(
     Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }),
   );
@@ -113,6 +118,10 @@ describe('run-job handler', () => {
       true,
     );
     expect(emf.some((m) => m.AthenaBytesScanned === 0)).toBe(true);
+    // The model has no labels, so drift is its last job of the morning: alerts and report follow.
+    const keys = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key);
+    expect(keys).toContain('results/credit-default/alerts/state.json');
+    expect(keys).toContain('results/credit-default/reports/latest.html');
   });
 
   it('does not run a re-delivered scheduled event again', async () => {
@@ -193,7 +202,7 @@ describe('digest handler', () => {
     return import('../../functions/digest.js');
   }
 
-  it('runs the digest of every registered model and skips the ones that never ran', async () => {
+  it('publishes one digest for every registered model and skips the ones that never ran', async () => {
     // Prepare
     s3.on(GetObjectCommand, { Key: 'results/_registry/credit-default.json' }).resolves({
       Body: { transformToString: async () => JSON.stringify({ definition: DEFINITION }) } as never,
@@ -201,18 +210,23 @@ describe('digest handler', () => {
     s3.on(GetObjectCommand, { Key: 'results/_registry/churn.json' }).rejects(
       Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }),
     );
-    runJob.mockResolvedValue({ job: 'digest', model: 'credit-default', status: 'ok', message: 'quiet day' });
     const { handler } = await loadDigest();
 
     // Act
     const result = await handler({ job: 'digest', scheduledTime: '2026-01-22T07:00:00Z' }, context);
 
     // Assess
-    expect(result).toEqual({
-      digests: [{ job: 'digest', model: 'credit-default', status: 'ok', message: 'quiet day' }],
+    expect(result).toMatchObject({
+      date: '2026-01-21',
+      models: ['credit-default'],
       skipped: ['churn'],
+      delivery: 'sent',
     });
-    expect(runJob.mock.calls.map((c) => c[0])).toEqual([{ job: 'digest' }]);
+    const published = sns.commandCalls(PublishCommand);
+    expect(published).toHaveLength(1);
+    expect(published[0]!.args[0].input.Subject).toMatch(/^driftwatch digest 2026-01-21/);
+    expect(published[0]!.args[0].input.Message).toContain('credit-default');
+    expect(runJob).not.toHaveBeenCalled();
   });
 
   it('refuses any job but the digest', async () => {

@@ -1,19 +1,25 @@
 /** `driftwatch demo`: generate the demo data, then baseline, drift and the rest over every day. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { DuckDbQueryEngine } from '../../adapters/duckdb-engine.js';
+import { FileNotifier } from '../../adapters/file-notifier.js';
+import type { AlertState, Incident } from '../../alerts/types.js';
 import { validateDefinition } from '../../config/load.js';
 import { demoDefinition } from '../../demo/definition.js';
 import { DEMO_DEFAULTS, type DemoManifest, generateDemo } from '../../demo/generate.js';
+import { type AlertsRunSummary, alertKeys, runAlerts, runDigest } from '../../jobs/alerts.js';
+import { listTickets } from '../../jobs/alerts-tickets.js';
 import { runBaseline } from '../../jobs/baseline.js';
 import { runDrift } from '../../jobs/drift.js';
 import type { DriftResult } from '../../jobs/drift-result.js';
 import { runPerformance } from '../../jobs/performance.js';
 import type { PerformanceResult } from '../../jobs/performance-result.js';
+import { runReport } from '../../jobs/report-job.js';
 import { shiftDate } from '../../jobs/windows.js';
 import { localContext } from '../context.js';
 import { CliError } from '../errors.js';
+import { incidentsTable } from '../format-alerts.js';
 import { driftDaysTable } from '../format-drift.js';
 import { performanceDaysTable } from '../format-performance.js';
 import { progressBar } from '../progress.js';
@@ -31,6 +37,9 @@ export interface DemoOutcome {
   configPath: string;
   drift: DriftResult[];
   performance: PerformanceResult[];
+  alerts: AlertsRunSummary[];
+  incidents: Incident[];
+  reportPath: string;
 }
 
 export async function runDemo(
@@ -70,34 +79,77 @@ export async function runDemo(
   const context = await localContext(definition, { baseDir: outDir, outDir });
   const drift: DriftResult[] = [];
   const performance: PerformanceResult[] = [];
-  // The demo runs as of the morning after the log's last day: the last 7 windows' labels are
-  // still on their way.
-  const asOf = new Date(`${shiftDate(manifest.endDate, 1)}T06:00:00Z`);
-  const deps = { ...context.deps, clock: { now: () => asOf } };
+  const alertRuns: AlertsRunSummary[] = [];
+  const notifier = new FileNotifier({ outDir, print: () => {} });
+  const labelDelay = manifest.labelDelayDays;
+  // The demo replays the schedule: each morning at 02:00 the drift job runs for yesterday, the
+  // performance job for the window whose labels have just matured, then the alerts.
+  const at = (date: string, time = '02:00') => {
+    const now = new Date(`${date}T${time}:00Z`);
+    return { ...context.deps, clock: { now: () => now } };
+  };
+  let report: { key: string; link: string } | undefined;
+  let digestPath: string | undefined;
   try {
-    await runBaseline(deps);
-    const progress = progressBar(manifest.days, 'drift + performance');
+    await runBaseline(at(manifest.startDate, '00:00'));
+    const progress = progressBar(manifest.days, 'drift + performance + alerts');
     for (let day = 0; day < manifest.days; day++) {
       const date = shiftDate(manifest.startDate, day);
+      const deps = at(shiftDate(date, 1));
       drift.push((await runDrift(deps, date)).result);
-      performance.push((await runPerformance(deps, date)).result);
+      const matured = shiftDate(date, -labelDelay);
+      if (matured >= manifest.startDate) performance.push((await runPerformance(deps, matured)).result);
+      alertRuns.push(await runAlerts({ definition, store: deps.store, notifier, clock: deps.clock }, date));
       progress.tick(date);
     }
     progress.done();
+    // The windows whose labels are still on their way, as of the last morning.
+    const last = at(shiftDate(manifest.endDate, 1), '06:00');
+    for (let day = manifest.days - labelDelay; day < manifest.days; day++) {
+      performance.push((await runPerformance(last, shiftDate(manifest.startDate, day))).result);
+    }
+    await runDigest(
+      { definitions: [definition], store: last.store, notifier, clock: last.clock },
+      manifest.endDate,
+    );
+    digestPath = join(outDir, 'digest.txt');
+    report = await runReport({ definition, store: last.store, clock: last.clock }, manifest.endDate);
+    await copyFile(join(outDir, 'results', report.key), join(outDir, 'report.html'));
   } finally {
     await context.close();
   }
+  const state = await context.deps.store.getJson<AlertState>(alertKeys.state(definition.model.id));
+  const incidents = state?.incidents ?? [];
+  const tickets = await listTickets(context.deps.store, { model: definition.model.id });
   if (!options.json) {
     print('');
     print(driftDaysTable(drift));
     print('');
     print(performanceDaysTable(performance));
     print('');
+    print(incidentsTable(incidents));
+    print('');
+    print(
+      tickets.length
+        ? `retraining tickets: ${tickets.map((t) => `${t.ticketId} (${t.status})`).join(', ')} -> ${join(outDir, 'tickets.jsonl')}`
+        : 'retraining tickets: none',
+    );
+    print(`alerts: ${join(outDir, 'alerts.jsonl')}   digest: ${digestPath}`);
+    print(`report: ${join(outDir, 'report.html')}`);
     print(
       `injected (data/manifest.json): ${manifest.injected.map((p) => `${p.kind} ${p.feature ?? (p.segment ? `${p.segment.column}=${p.segment.value}` : 'all rows')} from ${p.startDate}`).join('; ')}`,
     );
     print(`results: ${join(outDir, 'results')}   config: ${configPath}`);
     print(`done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   }
-  return { manifest, outDir, configPath, drift, performance };
+  return {
+    manifest,
+    outDir,
+    configPath,
+    drift,
+    performance,
+    alerts: alertRuns,
+    incidents,
+    reportPath: join(outDir, 'report.html'),
+  };
 }

@@ -5,73 +5,56 @@
  * exactly the injected problems open one incident each. A second full pass sends nothing new.
  */
 
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsResultStore } from '../../../lib/adapters/fs-store.js';
 import type { AlertState } from '../../../lib/alerts/types.js';
-import { runDemo } from '../../../lib/cli/commands/demo.js';
+import { type DemoOutcome, runDemo } from '../../../lib/cli/commands/demo.js';
 import { loadDefinitionFile } from '../../../lib/cli/context.js';
 import type { MonitorDefinition } from '../../../lib/config/schema.js';
 import { type AlertsRunSummary, alertKeys, runAlerts, runDigest } from '../../../lib/jobs/alerts.js';
 import { listTickets } from '../../../lib/jobs/alerts-tickets.js';
 import type { DriftResult } from '../../../lib/jobs/drift-result.js';
-import { dateOfKey, shiftDate } from '../../../lib/jobs/windows.js';
-import type { ResultStore } from '../../../lib/ports.js';
+import { shiftDate } from '../../../lib/jobs/windows.js';
 import { tempDir } from '../../helpers/temp.js';
 import { RecordingNotifier } from '../alerts/fixtures.js';
 
-/** The store as of a run: drift results up to its window, performance results matured by then. */
-class AsOfStore implements ResultStore {
-  window = '';
-  constructor(
-    private readonly inner: ResultStore,
-    private readonly labelDelayDays: number,
-  ) {}
-  private visible(key: string): boolean {
-    const date = dateOfKey(key);
-    if (!date) return true;
-    if (key.includes('/drift/')) return date <= this.window;
-    if (key.includes('/performance/')) return date <= shiftDate(this.window, -this.labelDelayDays);
-    return true;
-  }
-  putJson(key: string, doc: unknown) {
-    return this.inner.putJson(key, doc);
-  }
-  async getJson<T>(key: string) {
-    return this.visible(key) ? this.inner.getJson<T>(key) : undefined;
-  }
-  createJson(key: string, doc: unknown) {
-    return this.inner.createJson(key, doc);
-  }
-  putText(key: string, text: string, contentType: string) {
-    return this.inner.putText(key, text, contentType);
-  }
-  async list(prefix: string) {
-    return (await this.inner.list(prefix)).filter((k) => this.visible(k));
-  }
-  linkFor(key: string) {
-    return this.inner.linkFor(key);
-  }
+interface Line {
+  subject: string;
+  attributes: Record<string, string>;
+  detail?: Record<string, unknown>;
+}
+
+async function lines(path: string): Promise<Line[]> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Line);
 }
 
 describe('alerts on the demo', () => {
   let dir: { path: string; cleanup: () => Promise<void> };
   let definition: MonitorDefinition;
-  let store: AsOfStore;
+  let store: FsResultStore;
   let dates: string[];
-  const notifier = new RecordingNotifier();
-  const firstPass: AlertsRunSummary[] = [];
+  let outcome: DemoOutcome;
+  let firstPass: AlertsRunSummary[];
+  let alerts: Line[];
+  let tickets: Line[];
 
   beforeAll(async () => {
     dir = await tempDir('driftwatch-alerts-demo-');
-    const outcome = await runDemo({ out: dir.path, rowsPerDay: 3000, seed: 42, json: true }, () => {});
+    // The demo replays the schedule: each morning drift for yesterday, performance for the window
+    // whose labels just matured, then the alerts (lib/cli/commands/demo.ts).
+    outcome = await runDemo({ out: dir.path, rowsPerDay: 3000, seed: 42, json: true }, () => {});
     definition = await loadDefinitionFile(outcome.configPath);
-    store = new AsOfStore(new FsResultStore(`${dir.path}/results`), outcome.manifest.labelDelayDays);
+    store = new FsResultStore(`${dir.path}/results`);
     dates = Array.from({ length: outcome.manifest.days }, (_, i) => shiftDate(outcome.manifest.startDate, i));
-    for (const date of dates) {
-      store.window = date;
-      const clock = { now: () => new Date(`${shiftDate(date, 1)}T02:00:00Z`) };
-      firstPass.push(await runAlerts({ definition, store, notifier, clock }, date));
-    }
+    firstPass = outcome.alerts;
+    alerts = await lines(join(dir.path, 'alerts.jsonl'));
+    tickets = await lines(join(dir.path, 'tickets.jsonl'));
   }, 180_000);
 
   afterAll(async () => {
@@ -114,34 +97,38 @@ describe('alerts on the demo', () => {
   });
 
   it('raises one retraining ticket', async () => {
-    expect(notifier.tickets).toHaveLength(1);
-    expect(notifier.tickets[0]?.detail).toMatchObject({ reason: 'critical_drift', window: '2026-10-23' });
+    expect(tickets).toHaveLength(1);
+    expect(tickets[0]?.detail).toMatchObject({ reason: 'critical_drift', window: '2026-10-23' });
     expect((await listTickets(store)).map((t) => t.status)).toEqual(['open']);
   });
 
   it('pages for the tier-1 critical incidents and names the segment in the slice alert', () => {
-    const slice = notifier.alerts.find((a) => a.subject.includes('es-US'));
+    const slice = alerts.find((a) => a.subject.includes('es-US'));
     expect(slice?.subject).toMatch(
       /^\[CRITICAL\] credit-default: locale=es-US below overall \(rocAuc gap 0\.\d+\)$/,
     );
     expect(slice?.attributes).toMatchObject({ severity: 'critical', kind: 'slice_parity', route: 'page' });
-    for (const alert of notifier.alerts) expect(alert.subject.length).toBeLessThan(100);
+    for (const alert of alerts) expect(alert.subject.length).toBeLessThan(100);
   });
 
-  it('sends nothing new when the whole demo is run again', async () => {
-    const before = notifier.sentCount;
+  it('sends nothing new when the alerts run again, or the whole demo is run again', async () => {
+    const notifier = new RecordingNotifier();
     const secondPass: AlertsRunSummary[] = [];
     for (const date of dates) {
-      store.window = date;
       const clock = { now: () => new Date(`${shiftDate(date, 1)}T02:00:00Z`) };
       secondPass.push(await runAlerts({ definition, store, notifier, clock }, date));
     }
     expect(secondPass.flatMap((r) => r.decisions)).toEqual([]);
-    expect(notifier.sentCount).toBe(before);
-  });
+    expect(notifier.sentCount).toBe(0);
+
+    const again = await runDemo({ out: dir.path, rowsPerDay: 3000, seed: 42, json: true }, () => {});
+    expect(again.alerts.flatMap((r) => r.decisions)).toEqual([]);
+    expect(await lines(join(dir.path, 'alerts.jsonl'))).toHaveLength(alerts.length);
+    expect(await lines(join(dir.path, 'tickets.jsonl'))).toHaveLength(1);
+  }, 120_000);
 
   it('writes a digest that shows the model critical with its open incidents and ticket', async () => {
-    store.window = dates.at(-1)!;
+    const notifier = new RecordingNotifier();
     const { message } = await runDigest(
       { definitions: [definition], store, notifier, clock: { now: () => new Date('2026-10-31T06:00:00Z') } },
       dates.at(-1)!,
@@ -151,5 +138,15 @@ describe('alerts on the demo', () => {
     expect(message.body).toContain('labels: 96% coverage (window 2026-10-23)');
     const last = await store.getJson<DriftResult>(`credit-default/drift/dt=${dates.at(-1)}/P1D.json`);
     expect(last?.status).toBe('ok');
+    expect(await readFile(join(dir.path, 'digest.txt'), 'utf8')).toContain(
+      'credit-default (tier 1): CRITICAL',
+    );
+  });
+
+  it('writes the report of the last window with its open incidents', async () => {
+    const html = await readFile(outcome.reportPath, 'utf8');
+    expect(html).toContain('<html');
+    expect(html).toContain('credit-default');
+    expect(html).toContain('locale=es-US');
   });
 });

@@ -4,22 +4,10 @@
  * ("ROC-AUC 0.05 below reference"); dynamic levels are learned from the value's own history
  * (mean +/- k standard deviations over the last windows, armed only once enough history exists).
  */
+
+import { LOWER_IS_BETTER } from '../metrics/direction.js';
 import type { Threshold } from './settings.js';
 import type { Level } from './types.js';
-
-/** Metrics where a lower value is better; every other metric is taken as higher-is-better. */
-const LOWER_IS_BETTER = new Set([
-  'logLoss',
-  'brier',
-  'ece',
-  'rmse',
-  'mse',
-  'mae',
-  'mape',
-  'medianAbsoluteError',
-  'maxError',
-  'rocAucStandardError',
-]);
 
 /** The direction in which a performance metric goes bad. */
 export function badDirectionOfMetric(metric: string): 'above' | 'below' {

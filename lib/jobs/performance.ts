@@ -8,6 +8,7 @@
 import type { MonitorDefinition } from '../config/schema.js';
 import { type BinaryAggregates, binaryMetrics } from '../metrics/binary.js';
 import { type Comparison, compareAccuracy, compareRocAuc } from '../metrics/compare.js';
+import { LOWER_IS_BETTER } from '../metrics/direction.js';
 import type { MetricValue } from '../metrics/metric-value.js';
 import { type MulticlassAggregates, multiclassMetrics } from '../metrics/multiclass.js';
 import { type RegressionAggregates, regressionMetrics } from '../metrics/regression.js';
@@ -33,19 +34,6 @@ import type {
 import { NULL_SEGMENT } from './scan-reader.js';
 import type { JobDeps } from './types.js';
 import { durationDays, resultKeys, shiftDate, type Window, windowFor } from './windows.js';
-
-/** Metrics where lower is better: a segment is worse when its value is higher. */
-export const LOWER_IS_BETTER = new Set([
-  'logLoss',
-  'brier',
-  'ece',
-  'mae',
-  'mse',
-  'rmse',
-  'mape',
-  'maxError',
-  'medianAbsoluteError',
-]);
 
 /** The metric slices and default alert rules judge first. */
 export function primaryMetric(definition: MonitorDefinition): string {

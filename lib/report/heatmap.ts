@@ -6,22 +6,10 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { DriftLevel, DriftResult } from '../jobs/drift-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
+import { LOWER_IS_BETTER } from '../metrics/direction.js';
 import { BASE_CONFIG, PALETTE } from './chart.js';
 import { formatNumber } from './format.js';
 import { LEVEL_SYMBOL, thresholdRatio } from './status.js';
-
-/** Metrics where a smaller value is better: their gap is flipped before it is coloured. */
-const LOWER_IS_BETTER = new Set([
-  'logLoss',
-  'brier',
-  'ece',
-  'mae',
-  'mse',
-  'rmse',
-  'mape',
-  'maxError',
-  'medianAbsoluteError',
-]);
 
 export type CellLevel = DriftLevel | 'too_small';
 

@@ -9,7 +9,7 @@ import type { QueryEngine } from '../ports.js';
 import type { DataSource } from '../sql/dialect.js';
 import { buildDriftScan, type DriftScanSpec } from '../sql/drift-query.js';
 import { IDENTIFIER_PATTERN } from '../sql/identifiers.js';
-import { buildDescribeQuery } from '../sql/schema-query.js';
+import { buildDescribeQuery, typeFamily } from '../sql/schema-query.js';
 import { buildValueCountsQuery } from '../sql/value-counts-query.js';
 import { chooseMethod } from '../stats/registry.js';
 import type { WeightedSample } from '../stats/weighted-sample.js';
@@ -36,9 +36,6 @@ export class FileInputError extends Error {
     this.name = 'FileInputError';
   }
 }
-
-const NUMERIC_TYPE =
-  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL.*)$/i;
 
 export function fileSource(path: string, option: string): DataSource {
   const ext = extname(path).toLowerCase();
@@ -115,7 +112,7 @@ export async function compareFiles(
     );
   }
   const categoricalSet = new Set(options.categorical ?? []);
-  const isNumeric = (c: string) => !categoricalSet.has(c) && NUMERIC_TYPE.test(refTypes.get(c)!.trim());
+  const isNumeric = (c: string) => !categoricalSet.has(c) && typeFamily(refTypes.get(c)!) === 'number';
   const numeric = chosen.filter(isNumeric);
   const categorical = chosen.filter((c) => !isNumeric(c));
   const fine = (column: string) => ['ks', 'wasserstein', 'auto'].includes(method) && numeric.includes(column);

@@ -5,7 +5,7 @@
  */
 import type { FeatureDefinition, MonitorDefinition } from '../config/schema.js';
 import { buildDriftScan, type DriftScanSpec } from '../sql/drift-query.js';
-import { buildDescribeQuery } from '../sql/schema-query.js';
+import { buildDescribeQuery, typeFamily } from '../sql/schema-query.js';
 import { buildValueCountsQuery } from '../sql/value-counts-query.js';
 import { chooseMethod } from '../stats/registry.js';
 import type { WeightedSample } from '../stats/weighted-sample.js';
@@ -39,20 +39,6 @@ export const QUALITY_LIMITS = {
   /** Windows of history that set the expected volume. */
   volumeHistory: 7,
 } as const;
-
-const TYPE_FAMILIES: [RegExp, string][] = [
-  [
-    /^(TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|DOUBLE|FLOAT|REAL|DECIMAL.*)$/i,
-    'number',
-  ],
-  [/^(VARCHAR|STRING|CHAR.*|TEXT)$/i, 'string'],
-  [/^BOOLEAN$/i, 'boolean'],
-  [/^(DATE|TIMESTAMP.*|TIME.*)$/i, 'time'],
-];
-
-function typeFamily(type: string): string {
-  return TYPE_FAMILIES.find(([pattern]) => pattern.test(type.trim()))?.[1] ?? type.toLowerCase();
-}
 
 function rate(part: number, whole: number): number {
   return whole > 0 ? part / whole : 0;

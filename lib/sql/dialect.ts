@@ -45,6 +45,8 @@ export interface SqlDialect {
    * Wasserstein on large windows.
    */
   fineHistogram(expr: string, edges: readonly number[]): string;
+  /** A query listing a log's columns as rows `{ column_name, column_type }`. */
+  describe(source: DataSource): { sql: string; parameters: string[] };
   /** Decodes `fineHistogram`'s JSON into `edges.length + 1` counts. */
   readFineHistogram(json: string | null, edges: readonly number[]): number[];
 }
@@ -91,6 +93,7 @@ export const duckdbDialect: SqlDialect = {
   median: (expr) => `quantile_cont(${expr}, 5e-1)`,
   medianIsExact: true,
   percentile: (expr, p) => `quantile_cont(${expr}, ${quoteDouble(p)})`,
+  describe: (source) => ({ sql: `DESCRIBE SELECT * FROM ${duckdbDialect.relation(source)}`, parameters: [] }),
   // DuckDB's histogram(x, bounds) counts (b[i-1], b[i]] and a last "inf" bucket; bounds just
   // below each edge turn that into [e[i-1], e[i]). Keys print as shortest round-trip doubles.
   fineHistogram: (expr, edges) =>
@@ -122,6 +125,13 @@ export const athenaDialect: SqlDialect = {
   median: (expr) => `approx_percentile(${expr}, 5e-1)`,
   medianIsExact: false,
   percentile: (expr, p) => `approx_percentile(${expr}, ${quoteDouble(p)})`,
+  describe(source) {
+    if (!source.table) throw new Error(`no Glue table is configured for ${source.location}`);
+    return {
+      sql: 'SELECT column_name, data_type AS column_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?',
+      parameters: [source.table.database, source.table.name],
+    };
+  },
   // width_bucket(x, bins) is 0 below bins[1], i for bins[i] <= x < bins[i+1]: our bins exactly.
   fineHistogram: (expr, edges) =>
     `json_format(CAST(histogram(width_bucket(${expr}, ARRAY[${edges.map(quoteDouble).join(', ')}])) AS JSON))`,

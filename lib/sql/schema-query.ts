@@ -4,13 +4,20 @@ import type { DataSource, SqlDialect } from './dialect.js';
 
 /** Rows: `{ column_name, column_type }`. */
 export function buildDescribeQuery(source: DataSource, dialect: SqlDialect): CompiledQuery {
-  if (dialect.name === 'athena') {
-    if (!source.table) throw new Error(`no Glue table is configured for ${source.location}`);
-    return {
-      name: 'describe',
-      sql: 'SELECT column_name, data_type AS column_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?',
-      parameters: [source.table.database, source.table.name],
-    };
-  }
-  return { name: 'describe', sql: `DESCRIBE SELECT * FROM ${dialect.relation(source)}`, parameters: [] };
+  return { name: 'describe', ...dialect.describe(source) };
+}
+
+const TYPE_FAMILIES: [RegExp, string][] = [
+  [
+    /^(TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|DOUBLE|FLOAT|REAL|DECIMAL.*)$/i,
+    'number',
+  ],
+  [/^(VARCHAR|STRING|CHAR.*|TEXT)$/i, 'string'],
+  [/^BOOLEAN$/i, 'boolean'],
+  [/^(DATE|TIMESTAMP.*|TIME.*)$/i, 'time'],
+];
+
+/** The family of an engine's column type (DuckDB or Trino spelling): number, string, boolean, time. */
+export function typeFamily(type: string): string {
+  return TYPE_FAMILIES.find(([pattern]) => pattern.test(type.trim()))?.[1] ?? type.toLowerCase();
 }

@@ -7,7 +7,7 @@ import type { QueryEngine } from '../ports.js';
 import type { DataSource } from '../sql/dialect.js';
 import { buildDriftScan, type DriftScanSpec } from '../sql/drift-query.js';
 import { buildOrderStatisticsQuery } from '../sql/quantile-query.js';
-import { buildDescribeQuery } from '../sql/schema-query.js';
+import { buildDescribeQuery, typeFamily } from '../sql/schema-query.js';
 import {
   type CategoricalProfile,
   edgesFromOrderStatistics,
@@ -107,6 +107,7 @@ export async function profileColumns(
         `fix the feature names in the definition or add the columns to the reference`,
     );
   }
+  const isNumber = (column: string) => typeFamily(columnTypes[column]!) === 'number';
   const base: Omit<DriftScanSpec, 'numeric'> = {
     source: selection.source,
     ...(selection.range ? { window: selection.range } : {}),
@@ -116,7 +117,7 @@ export async function profileColumns(
   // Pass 1: counts, ranges, categories.
   const firstSpec: DriftScanSpec = {
     ...base,
-    numeric: numericColumns.map((column) => ({ column, edges: [] })),
+    numeric: numericColumns.map((column) => ({ column, edges: [], numericType: isNumber(column) })),
   };
   const first = readDriftScan(
     await engine.query(buildDriftScan(firstSpec, engine.dialect)),
@@ -165,6 +166,7 @@ export async function profileColumns(
     numeric: numericColumns.map((column, f) => ({
       column,
       edges: edges[f]!,
+      numericType: isNumber(column),
       ...(fineEdges[f]?.length ? { fineEdges: fineEdges[f] } : {}),
     })),
   };

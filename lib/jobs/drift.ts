@@ -4,7 +4,12 @@
  * deterministic key (a re-run replaces it).
  */
 import type { FeatureDefinition, MonitorDefinition } from '../config/schema.js';
-import { buildDriftScan, type DriftScanSpec } from '../sql/drift-query.js';
+import {
+  buildDriftScan,
+  buildSegmentCombinationsQuery,
+  type DriftScanSpec,
+  MAX_SEGMENT_COMBINATIONS,
+} from '../sql/drift-query.js';
 import { buildDescribeQuery, typeFamily } from '../sql/schema-query.js';
 import { buildValueCountsQuery } from '../sql/value-counts-query.js';
 import { chooseMethod } from '../stats/registry.js';
@@ -212,6 +217,16 @@ async function expectedVolume(deps: JobDeps, window: Window): Promise<number | u
   return rows.length % 2 ? rows[mid]! : (rows[mid - 1]! + rows[mid]!) / 2;
 }
 
+/**
+ * How the scan groups segments: by combination of values (each row aggregated once, merged in
+ * TypeScript) unless two or more segment columns make too many combinations, counted first.
+ */
+async function segmentGrouping(deps: JobDeps, spec: DriftScanSpec): Promise<'combinations' | 'sets'> {
+  if (spec.segments.length < 2) return 'combinations';
+  const [row] = await deps.engine.query(buildSegmentCombinationsQuery(spec, deps.engine.dialect));
+  return Number(row?.combinations ?? 0) > MAX_SEGMENT_COMBINATIONS ? 'sets' : 'combinations';
+}
+
 /** Runs the drift job for the window starting on `date`. */
 export async function runDrift(deps: JobDeps, date: string): Promise<{ result: DriftResult; key: string }> {
   const { definition, engine } = deps;
@@ -262,10 +277,12 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
       edges: p.edges,
       ...(p.min !== null && p.max !== null ? { referenceMin: p.min, referenceMax: p.max } : {}),
       ...(p.fineEdges?.length ? { fineEdges: p.fineEdges } : {}),
+      numericType: typeFamily(types.get(p.name)!) === 'number',
     })),
     categorical: categoricalProfiles.map((p) => p.name),
     segments: definition.segments.filter(present),
   };
+  spec.grouping = await segmentGrouping(deps, spec);
   const scan = readDriftScan(await engine.query(buildDriftScan(spec, engine.dialect)), spec, engine.dialect);
   const overall = scan.overall;
 

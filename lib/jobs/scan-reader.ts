@@ -1,10 +1,14 @@
 /**
  * Reads the rows of a drift scan (lib/sql/drift-query.ts) back into plain objects: one
- * ScanGroup for the whole window and one per segment value.
+ * ScanGroup for the whole window and one per segment value. With `combinations` grouping every
+ * row is one combination of segment values, and the groups are merged here: counts and
+ * histograms add up, min and max combine, mean and std merge with Chan's parallel formula
+ * (Chan, Golub and LeVeque, "Updating formulae and a pairwise algorithm for computing sample
+ * variances", 1979), exact up to rounding.
  */
 import type { Row, SqlValue } from '../ports.js';
 import type { SqlDialect } from '../sql/dialect.js';
-import { type DriftScanSpec, driftAliases } from '../sql/drift-query.js';
+import { type DriftScanSpec, driftAliases, scanBounds } from '../sql/drift-query.js';
 
 export interface NumericScan {
   present: number;
@@ -46,25 +50,50 @@ function maybe(value: SqlValue | undefined): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
+/** Counts per reference bin, below and above the range, from the counts on `scanBounds`. */
+function splitBounds(
+  feature: DriftScanSpec['numeric'][number],
+  counts: number[],
+): { binCounts: number[]; below: number; above: number } {
+  const { bounds, lowIndex, highIndex } = scanBounds(feature);
+  // counts[j] holds [bounds[j-1], bounds[j]); a value's reference bin is the number of edges <= it.
+  const binCounts = new Array<number>(feature.edges.length + 1).fill(0);
+  let bin = 0;
+  let below = 0;
+  let above = 0;
+  counts.forEach((count, j) => {
+    if (j > 0 && feature.edges.includes(bounds[j - 1]!)) bin += 1;
+    binCounts[bin]! += count;
+    if (lowIndex !== undefined && j <= lowIndex) below += count;
+    if (highIndex !== undefined && j > highIndex) above += count;
+  });
+  return { binCounts, below, above };
+}
+
 function readGroup(row: Row, spec: DriftScanSpec, dialect: SqlDialect): ScanGroup {
+  const rows = num(row[driftAliases.rows]);
   const group: ScanGroup = {
-    rows: num(row[driftAliases.rows]),
+    rows,
     numeric: spec.numeric.map((feature, f) => {
       const a = driftAliases.numeric(f);
+      const { bounds } = scanBounds(feature);
+      const present = num(row[a.present]);
+      const parsed = feature.numericType ? present : num(row[a.parsed]);
+      const counts = bounds.length
+        ? dialect.readFineHistogram((row[a.bins] as string | null) ?? null, bounds)
+        : undefined;
+      const valid = counts ? counts.reduce((x, y) => x + y, 0) : num(row[a.valid]);
+      const split = counts ? splitBounds(feature, counts) : { binCounts: [valid], below: 0, above: 0 };
       return {
-        present: num(row[a.present]),
-        valid: num(row[a.valid]),
-        invalid: num(row[a.invalid]),
-        infinite: num(row[a.infinite]),
+        present,
+        valid,
+        invalid: present - parsed,
+        infinite: parsed - valid,
         min: maybe(row[a.min]),
         max: maybe(row[a.max]),
         mean: maybe(row[a.mean]),
         std: maybe(row[a.std]),
-        below: num(row[a.below]),
-        above: num(row[a.above]),
-        binCounts: feature.edges.length
-          ? dialect.readFineHistogram((row[a.bins] as string | null) ?? null, feature.edges)
-          : [num(row[a.valid])],
+        ...split,
         ...(feature.fineEdges?.length
           ? {
               fineCounts: dialect.readFineHistogram(
@@ -76,29 +105,18 @@ function readGroup(row: Row, spec: DriftScanSpec, dialect: SqlDialect): ScanGrou
       };
     }),
     categorical: spec.categorical.map((_, f) => {
-      const a = driftAliases.categorical(f);
-      const raw = row[a.counts];
-      const parsed = typeof raw === 'string' && raw.length ? (JSON.parse(raw) as Record<string, number>) : {};
-      return { nulls: num(row[a.nulls]), categories: parsed };
+      const raw = row[driftAliases.categorical(f).counts];
+      const categories =
+        typeof raw === 'string' && raw.length ? (JSON.parse(raw) as Record<string, number>) : {};
+      const counted = Object.values(categories).reduce((x, y) => x + y, 0);
+      return { nulls: rows - counted, categories };
     }),
   };
-  spec.segments.forEach((column, s) => {
-    if (num(row[driftAliases.segmentFlag(s)]) === 0) {
-      const value = row[driftAliases.segmentValue(s)];
-      group.segment = { column, value: value === null || value === undefined ? NULL_SEGMENT : String(value) };
-    }
-  });
   return group;
 }
 
-/** Splits scan rows into the overall group and the segment groups (sorted by column, then value). */
-export function readDriftScan(
-  rows: Row[],
-  spec: DriftScanSpec,
-  dialect: SqlDialect,
-): { overall: ScanGroup; segments: ScanGroup[] } {
-  const groups = rows.map((row) => readGroup(row, spec, dialect));
-  const overall = groups.find((g) => !g.segment) ?? {
+function emptyGroup(spec: DriftScanSpec): ScanGroup {
+  return {
     rows: 0,
     numeric: spec.numeric.map((f) => ({
       present: 0,
@@ -116,13 +134,103 @@ export function readDriftScan(
     })),
     categorical: spec.categorical.map(() => ({ nulls: 0, categories: {} })),
   };
-  const order = new Map(spec.segments.map((s, i) => [s, i]));
-  const segments = groups
-    .filter((g) => g.segment)
-    .sort(
-      (x, y) =>
-        (order.get(x.segment!.column) ?? 0) - (order.get(y.segment!.column) ?? 0) ||
-        x.segment!.value.localeCompare(y.segment!.value),
+}
+
+const addArrays = (x: number[], y: number[]) => x.map((v, i) => v + (y[i] ?? 0));
+
+function mergeNumeric(x: NumericScan, y: NumericScan): NumericScan {
+  const valid = x.valid + y.valid;
+  let mean: number | null = null;
+  let std: number | null = null;
+  if (x.valid === 0) ({ mean, std } = y);
+  else if (y.valid === 0) ({ mean, std } = x);
+  else {
+    // Chan et al.: M2 = M2x + M2y + delta^2 * nx * ny / n, mean = mean_x + delta * ny / n.
+    const delta = y.mean! - x.mean!;
+    mean = x.mean! + (delta * y.valid) / valid;
+    const m2 = x.std! ** 2 * x.valid + y.std! ** 2 * y.valid + (delta * delta * x.valid * y.valid) / valid;
+    std = Math.sqrt(Math.max(m2, 0) / valid);
+  }
+  return {
+    present: x.present + y.present,
+    valid,
+    invalid: x.invalid + y.invalid,
+    infinite: x.infinite + y.infinite,
+    min: x.min === null ? y.min : y.min === null ? x.min : Math.min(x.min, y.min),
+    max: x.max === null ? y.max : y.max === null ? x.max : Math.max(x.max, y.max),
+    mean,
+    std,
+    below: x.below + y.below,
+    above: x.above + y.above,
+    binCounts: addArrays(x.binCounts, y.binCounts),
+    ...(x.fineCounts && y.fineCounts ? { fineCounts: addArrays(x.fineCounts, y.fineCounts) } : {}),
+  };
+}
+
+function mergeCategorical(x: CategoricalScan, y: CategoricalScan): CategoricalScan {
+  const categories = { ...x.categories };
+  for (const [value, count] of Object.entries(y.categories))
+    categories[value] = (categories[value] ?? 0) + count;
+  return { nulls: x.nulls + y.nulls, categories };
+}
+
+/** The sum of scan groups (the groups must come from the same spec). */
+export function mergeGroups(groups: readonly ScanGroup[], spec: DriftScanSpec): ScanGroup {
+  return groups.reduce<ScanGroup>(
+    (acc, g) => ({
+      rows: acc.rows + g.rows,
+      numeric: acc.numeric.map((n, i) => mergeNumeric(n, g.numeric[i]!)),
+      categorical: acc.categorical.map((c, i) => mergeCategorical(c, g.categorical[i]!)),
+    }),
+    emptyGroup(spec),
+  );
+}
+
+function segmentValue(value: SqlValue | undefined): string {
+  return value === null || value === undefined ? NULL_SEGMENT : String(value);
+}
+
+/** Splits scan rows into the overall group and the segment groups (sorted by column, then value). */
+export function readDriftScan(
+  rows: Row[],
+  spec: DriftScanSpec,
+  dialect: SqlDialect,
+): { overall: ScanGroup; segments: ScanGroup[] } {
+  const read = rows.map((row) => ({ row, group: readGroup(row, spec, dialect) }));
+  let overall: ScanGroup;
+  const segments: ScanGroup[] = [];
+  if (spec.grouping === 'sets') {
+    // One row per grouping set: the overall row has every flag set.
+    overall = emptyGroup(spec);
+    for (const { row, group } of read) {
+      const s = spec.segments.findIndex((_, i) => num(row[driftAliases.segmentFlag(i)]) === 0);
+      if (s < 0) overall = group;
+      else
+        segments.push({
+          ...group,
+          segment: { column: spec.segments[s]!, value: segmentValue(row[driftAliases.segmentValue(s)]) },
+        });
+    }
+  } else {
+    overall = mergeGroups(
+      read.map((r) => r.group),
+      spec,
     );
+    spec.segments.forEach((column, s) => {
+      const byValue = new Map<string, ScanGroup[]>();
+      for (const { row, group } of read) {
+        const value = segmentValue(row[driftAliases.segmentValue(s)]);
+        byValue.set(value, [...(byValue.get(value) ?? []), group]);
+      }
+      for (const [value, groups] of byValue)
+        segments.push({ ...mergeGroups(groups, spec), segment: { column, value } });
+    });
+  }
+  const order = new Map(spec.segments.map((s, i) => [s, i]));
+  segments.sort(
+    (x, y) =>
+      (order.get(x.segment!.column) ?? 0) - (order.get(y.segment!.column) ?? 0) ||
+      x.segment!.value.localeCompare(y.segment!.value),
+  );
   return { overall, segments };
 }

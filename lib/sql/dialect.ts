@@ -61,6 +61,11 @@ export function previousDouble(x: number): number {
   return buffer.getFloat64(0);
 }
 
+/** The smallest double above `x` (x finite): `v > x` exactly when `v >= nextDouble(x)`. */
+export function nextDouble(x: number): number {
+  return -previousDouble(-x);
+}
+
 function parseCounts(json: string | null): Record<string, number> {
   return json ? (JSON.parse(json) as Record<string, number>) : {};
 }

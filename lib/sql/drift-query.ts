@@ -1,13 +1,19 @@
 /**
- * The drift scan: ONE pass over a window of the prediction log that returns, overall and per
- * value of every segment column, what drift and data quality need: row counts; per numeric
- * column the present / invalid / infinite counts, min, max, mean, population std, the counts in
- * the reference's bins and outside the reference's range; per categorical column the category
- * counts (a JSON object) and nulls. Pure: text in, text out.
+ * The drift scan: ONE pass over a window of the prediction log that returns what drift and data
+ * quality need: row counts; per numeric column the present / parsable / finite counts, min, max,
+ * mean, population std and the counts in the reference's bins and outside the reference's range
+ * (one histogram aggregate); per categorical column the category counts (a JSON object; nulls
+ * are the rows it does not count). Pure: text in, text out.
+ *
+ * Segments: by default the scan groups by the COMBINATION of segment values (one plain GROUP BY)
+ * and the reader merges the combinations into the whole window and each segment value (counts,
+ * histograms, min and max add up; mean and std merge exactly with Chan's parallel formula). That
+ * aggregates every row once, where GROUPING SETS aggregate it once more per segment column; the
+ * `sets` grouping is kept for many combinations (the job counts them first).
  */
 import type { CompiledQuery } from '../ports.js';
-import type { DataSource, SqlDialect } from './dialect.js';
-import { quoteDouble, quoteIdentifier } from './identifiers.js';
+import { type DataSource, nextDouble, type SqlDialect } from './dialect.js';
+import { quoteIdentifier } from './identifiers.js';
 
 export interface NumericColumnSpec {
   column: string;
@@ -18,6 +24,8 @@ export interface NumericColumnSpec {
   referenceMax?: number;
   /** A fine grid of reference quantiles (KS and Wasserstein on large windows), counted too. */
   fineEdges?: readonly number[];
+  /** True when the log stores the column as a number, so nothing can fail to parse (one count less). */
+  numericType?: boolean;
 }
 
 export interface DriftScanSpec {
@@ -27,6 +35,11 @@ export interface DriftScanSpec {
   numeric: readonly NumericColumnSpec[];
   categorical: readonly string[];
   segments: readonly string[];
+  /**
+   * `combinations` (default): one GROUP BY over all segment columns, merged by the reader.
+   * `sets`: GROUPING SETS ((), (s1), (s2), ...), for segment columns with many combinations.
+   */
+  grouping?: 'combinations' | 'sets';
 }
 
 /** The column aliases the scan returns, so the reader never guesses. */
@@ -36,91 +49,124 @@ export const driftAliases = {
   segmentValue: (s: number) => `s${s}`,
   numeric: (f: number) => ({
     present: `n${f}_present`,
+    parsed: `n${f}_parsed`,
     valid: `n${f}_valid`,
-    invalid: `n${f}_invalid`,
-    infinite: `n${f}_inf`,
     min: `n${f}_min`,
     max: `n${f}_max`,
     mean: `n${f}_mean`,
     std: `n${f}_std`,
-    below: `n${f}_below`,
-    above: `n${f}_above`,
     bins: `n${f}_bins`,
     fine: `n${f}_fine`,
   }),
-  categorical: (f: number) => ({ counts: `c${f}_counts`, nulls: `c${f}_nulls` }),
+  categorical: (f: number) => ({ counts: `c${f}_counts` }),
 } as const;
+
+/**
+ * The boundaries one histogram counts for a numeric column: the reference's bin edges plus its
+ * range, so `(-inf, min)` is "below the range", `[max+, inf)` "above" and everything between adds
+ * up to the reference bins. Strictly increasing; `nextDouble(max)` makes "above" mean `> max`.
+ */
+export function scanBounds(feature: NumericColumnSpec): {
+  bounds: number[];
+  /** Index in `bounds` of the range's ends, when the range is known. */
+  lowIndex?: number;
+  highIndex?: number;
+} {
+  const points = new Set(feature.edges);
+  const range = feature.referenceMin !== undefined && feature.referenceMax !== undefined;
+  const high = range ? nextDouble(feature.referenceMax!) : undefined;
+  if (range) {
+    points.add(feature.referenceMin!);
+    points.add(high!);
+  }
+  const bounds = [...points].sort((a, b) => a - b);
+  return range
+    ? { bounds, lowIndex: bounds.indexOf(feature.referenceMin!), highIndex: bounds.indexOf(high!) }
+    : { bounds };
+}
 
 /** Builds the drift scan for a dialect. Bin edges are rendered as DOUBLE literals, never strings. */
 export function buildDriftScan(spec: DriftScanSpec, dialect: SqlDialect): CompiledQuery {
   const select: string[] = [`count(*) AS ${driftAliases.rows}`];
-  const inner: string[] = [];
+  const read: string[] = [];
+  const finite: string[] = [];
 
   spec.numeric.forEach((feature, f) => {
     const a = driftAliases.numeric(f);
     const raw = quoteIdentifier(feature.column);
     const value = `v${f}`;
-    inner.push(`${raw} AS r${f}`, `TRY_CAST(${raw} AS DOUBLE) AS ${value}`);
-    const finite = `${value} IS NOT NULL AND ${dialect.isFinite(value)}`;
+    const x = `x${f}`;
+    if (feature.numericType) {
+      read.push(`CAST(${raw} AS DOUBLE) AS ${value}`);
+      select.push(`count(${value}) AS ${a.present}`);
+    } else {
+      read.push(`${raw} AS r${f}`, `TRY_CAST(${raw} AS DOUBLE) AS ${value}`);
+      select.push(`count(r${f}) AS ${a.present}`, `count(${value}) AS ${a.parsed}`);
+    }
+    // The finite value, computed once below the aggregates (NaN and infinities become NULL).
+    finite.push(`CASE WHEN ${dialect.isFinite(value)} THEN ${value} END AS ${x}`);
+    const { bounds } = scanBounds(feature);
     select.push(
-      `count(r${f}) AS ${a.present}`,
-      `count_if(${finite}) AS ${a.valid}`,
-      `count_if(r${f} IS NOT NULL AND ${value} IS NULL) AS ${a.invalid}`,
-      `count_if(${value} IS NOT NULL AND NOT ${dialect.isFinite(value)}) AS ${a.infinite}`,
-      `min(CASE WHEN ${finite} THEN ${value} END) AS ${a.min}`,
-      `max(CASE WHEN ${finite} THEN ${value} END) AS ${a.max}`,
-      `avg(CASE WHEN ${finite} THEN ${value} END) AS ${a.mean}`,
-      `${dialect.stddevPop(`CASE WHEN ${finite} THEN ${value} END`)} AS ${a.std}`,
+      `min(${x}) AS ${a.min}`,
+      `max(${x}) AS ${a.max}`,
+      `avg(${x}) AS ${a.mean}`,
+      `${dialect.stddevPop(x)} AS ${a.std}`,
     );
-    if (feature.referenceMin !== undefined && feature.referenceMax !== undefined) {
-      select.push(
-        `count_if(${finite} AND ${value} < ${quoteDouble(feature.referenceMin)}) AS ${a.below}`,
-        `count_if(${finite} AND ${value} > ${quoteDouble(feature.referenceMax)}) AS ${a.above}`,
-      );
-    }
-    // Counts per reference bin in one aggregate (histogram on bounds in DuckDB, width_bucket in
-    // Trino): as fast as a plain sum, where one count_if per bin cost 4x the scan.
-    if (feature.edges.length) {
-      select.push(
-        `${dialect.fineHistogram(`CASE WHEN ${finite} THEN ${value} END`, feature.edges)} AS ${a.bins}`,
-      );
-    }
-    if (feature.fineEdges?.length) {
-      select.push(
-        `${dialect.fineHistogram(`CASE WHEN ${finite} THEN ${value} END`, feature.fineEdges)} AS ${a.fine}`,
-      );
-    }
+    // Bins and range in one aggregate (histogram on bounds in DuckDB, width_bucket in Trino):
+    // as fast as a plain sum, where one count_if per bin cost 4x the scan. Its total is the
+    // finite count, so that needs no aggregate of its own.
+    if (bounds.length) select.push(`${dialect.fineHistogram(x, bounds)} AS ${a.bins}`);
+    else select.push(`count(${x}) AS ${a.valid}`);
+    if (feature.fineEdges?.length) select.push(`${dialect.fineHistogram(x, feature.fineEdges)} AS ${a.fine}`);
   });
 
   spec.categorical.forEach((column, f) => {
-    const a = driftAliases.categorical(f);
     const value = `k${f}`;
-    inner.push(`${dialect.toVarchar(quoteIdentifier(column))} AS ${value}`);
-    select.push(
-      `${dialect.mapToJson(`histogram(${value})`)} AS ${a.counts}`,
-      `count_if(${value} IS NULL) AS ${a.nulls}`,
-    );
+    read.push(`${dialect.toVarchar(quoteIdentifier(column))} AS ${value}`);
+    select.push(`${dialect.mapToJson(`histogram(${value})`)} AS ${driftAliases.categorical(f).counts}`);
   });
 
+  const sets = spec.grouping === 'sets';
   spec.segments.forEach((column, s) => {
     const value = `seg${s}`;
-    inner.push(`${dialect.toVarchar(quoteIdentifier(column))} AS ${value}`);
-    select.push(
-      `grouping(${value}) AS ${driftAliases.segmentFlag(s)}`,
-      `${value} AS ${driftAliases.segmentValue(s)}`,
-    );
+    read.push(`${dialect.toVarchar(quoteIdentifier(column))} AS ${value}`);
+    if (sets) select.push(`grouping(${value}) AS ${driftAliases.segmentFlag(s)}`);
+    select.push(`${value} AS ${driftAliases.segmentValue(s)}`);
   });
 
   const parameters: string[] = [];
   let where = '';
   if (spec.window) {
-    where = `\n  WHERE ${quoteIdentifier('dt')} >= ? AND ${quoteIdentifier('dt')} < ?`;
+    where = `\n    WHERE ${quoteIdentifier('dt')} >= ? AND ${quoteIdentifier('dt')} < ?`;
     parameters.push(spec.window.from, spec.window.to);
   }
-  const groupBy = spec.segments.length
-    ? `\nGROUP BY GROUPING SETS ((), ${spec.segments.map((_, s) => `(seg${s})`).join(', ')})`
-    : '';
-  const innerList = inner.length ? inner.join(',\n    ') : '1 AS one';
-  const sql = `SELECT\n  ${select.join(',\n  ')}\nFROM (\n  SELECT\n    ${innerList}\n  FROM ${dialect.relation(spec.source)}${where}\n) AS w${groupBy}`;
+  const segmentKeys = spec.segments.map((_, s) => `seg${s}`);
+  const groupBy = !segmentKeys.length
+    ? ''
+    : sets
+      ? `\nGROUP BY GROUPING SETS ((), ${segmentKeys.map((k) => `(${k})`).join(', ')})`
+      : `\nGROUP BY ${segmentKeys.join(', ')}`;
+  const readList = read.length ? read.join(',\n      ') : '1 AS one';
+  const finiteList = finite.length ? `,\n    ${finite.join(',\n    ')}` : '';
+  const sql = `SELECT\n  ${select.join(',\n  ')}\nFROM (\n  SELECT r.*${finiteList}\n  FROM (\n    SELECT\n      ${readList}\n    FROM ${dialect.relation(spec.source)}${where}\n  ) AS r\n) AS w${groupBy}`;
   return { name: 'drift-scan', sql, parameters };
+}
+
+/** Above this many combinations of segment values, the job asks for `sets` grouping. */
+export const MAX_SEGMENT_COMBINATIONS = 1024;
+
+/** Counts the combinations of segment values in a window (run before a scan with 2+ segment columns). */
+export function buildSegmentCombinationsQuery(
+  spec: Pick<DriftScanSpec, 'source' | 'window' | 'segments'>,
+  dialect: SqlDialect,
+): CompiledQuery {
+  const keys = spec.segments.map((column) => dialect.toVarchar(quoteIdentifier(column)));
+  const parameters: string[] = [];
+  let where = '';
+  if (spec.window) {
+    where = ` WHERE ${quoteIdentifier('dt')} >= ? AND ${quoteIdentifier('dt')} < ?`;
+    parameters.push(spec.window.from, spec.window.to);
+  }
+  const sql = `SELECT count(*) AS combinations FROM (SELECT ${keys.join(', ')} FROM ${dialect.relation(spec.source)}${where} GROUP BY ${keys.join(', ')}) AS c`;
+  return { name: 'segment-combinations', sql, parameters };
 }

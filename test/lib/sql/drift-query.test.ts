@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine } from '../../../lib/adapters/duckdb-engine.js';
 import { readDriftScan } from '../../../lib/jobs/scan-reader.js';
 import { athenaDialect, type DataSource } from '../../../lib/sql/dialect.js';
-import { buildDriftScan, type DriftScanSpec } from '../../../lib/sql/drift-query.js';
+import {
+  buildDriftScan,
+  buildSegmentCombinationsQuery,
+  type DriftScanSpec,
+} from '../../../lib/sql/drift-query.js';
 import { UnsafeIdentifierError } from '../../../lib/sql/identifiers.js';
 import { tempDir } from '../../helpers/temp.js';
 
@@ -98,10 +102,12 @@ describe('buildDriftScan', () => {
   it('passes the window as parameters and renders edges as DOUBLE literals', () => {
     const q = buildDriftScan(spec({ from: '2026-01-01', to: '2026-01-02' }), engine.dialect);
     expect(q.parameters).toEqual(['2026-01-01', '2026-01-02']);
-    // Bins [e(i-1), e(i)) as DuckDB's histogram on the doubles just below the edges.
+    // Bins [e(i-1), e(i)) as DuckDB's histogram on the doubles just below the bounds: the
+    // reference minimum (0), the edges and the double just above the reference maximum (79.5).
     expect(q.sql).toContain(
-      'histogram(CASE WHEN v0 IS NOT NULL AND isfinite(v0) THEN v0 END, [9.999999999999998e+0, 4.999999999999999e+1, 8.999999999999999e+1])',
+      'histogram(x0, [-5e-324, 9.999999999999998e+0, 4.999999999999999e+1, 7.95e+1, 8.999999999999999e+1])',
     );
+    expect(q.sql).toContain('CASE WHEN isfinite(v0) THEN v0 END AS x0');
   });
 
   it('renders SQL that parses under a Trino grammar for Athena', () => {
@@ -112,11 +118,73 @@ describe('buildDriftScan', () => {
     );
     expect(q.sql).toContain('FROM "driftwatch"."credit_predictions"');
     expect(q.sql).toContain('json_format(CAST(histogram(k0) AS JSON))');
-    expect(q.sql).toContain(
-      'width_bucket(CASE WHEN v0 IS NOT NULL AND is_finite(v0) THEN v0 END, ARRAY[1e+1, 5e+1, 9e+1])',
+    expect(q.sql).toContain('width_bucket(x0, ARRAY[0e+0, 1e+1, 5e+1, 7.950000000000001e+1, 9e+1])');
+    const sets = buildDriftScan(
+      { ...spec({ from: '2026-01-01', to: '2026-01-02' }), source: athenaSource, grouping: 'sets' },
+      athenaDialect,
     );
-    const errors = new TrinoSQL().validate(q.sql.replaceAll('?', "'2026-01-01'"));
-    expect(errors).toEqual([]);
+    const combinations = buildSegmentCombinationsQuery(
+      { source: athenaSource, segments: ['region', 'cat'], window: { from: '2026-01-01', to: '2026-01-02' } },
+      athenaDialect,
+    );
+    for (const text of [q.sql, sets.sql, combinations.sql]) {
+      expect(new TrinoSQL().validate(text.replaceAll('?', "'2026-01-01'"))).toEqual([]);
+    }
+  });
+
+  it('merges segment combinations into exactly what grouping sets return', async () => {
+    // Two segment columns (one with NULLs), a numeric column with a wide spread, two windows.
+    const multi = `${dir.path}/multi`;
+    await engine.execute(`COPY (
+        SELECT 1e6 + (hash(i) % 1000) / 7.0 AS x, ['a', 'b', NULL][1 + i % 3] AS region,
+               CASE WHEN i % 5 = 0 THEN 'app' ELSE 'web' END AS channel,
+               'c' || (i % 4) AS cat, '2026-01-01' AS dt
+        FROM range(5000) t(i))
+      TO '${multi}' (FORMAT parquet, PARTITION_BY (dt))`);
+    const base: DriftScanSpec = {
+      source: { location: multi, format: 'parquet', partitioned: true },
+      window: { from: '2026-01-01', to: '2026-01-02' },
+      numeric: [
+        { column: 'x', edges: [1e6 + 30, 1e6 + 70], referenceMin: 1e6 + 10, referenceMax: 1e6 + 120 },
+      ],
+      categorical: ['cat'],
+      segments: ['region', 'channel'],
+    };
+    const run = async (s: DriftScanSpec) =>
+      readDriftScan(await engine.query(buildDriftScan(s, engine.dialect)), s, engine.dialect);
+    const merged = await run({ ...base, grouping: 'combinations' });
+    const sets = await run({ ...base, grouping: 'sets' });
+    const typed = await run({ ...base, numeric: [{ ...base.numeric[0]!, numericType: true }] });
+    expect(merged.segments.map((g) => [g.segment, g.rows])).toEqual([
+      [{ column: 'region', value: '(null)' }, 1666],
+      [{ column: 'region', value: 'a' }, 1667],
+      [{ column: 'region', value: 'b' }, 1667],
+      [{ column: 'channel', value: 'app' }, 1000],
+      [{ column: 'channel', value: 'web' }, 4000],
+    ]);
+    for (const result of [sets, typed]) {
+      for (const [x, y] of [
+        [merged.overall, result.overall],
+        ...merged.segments.map((g, i) => [g, result.segments[i]!]),
+      ] as const) {
+        expect(x.segment).toEqual(y.segment);
+        const { mean, std, ...counts } = x.numeric[0]!;
+        const { mean: mean2, std: std2, ...counts2 } = y.numeric[0]!;
+        expect(counts).toEqual(counts2);
+        expect(mean).toBeCloseTo(mean2!, 6);
+        expect(std! / std2!).toBeCloseTo(1, 11);
+        expect(x.categorical).toEqual(y.categorical);
+      }
+    }
+    expect(merged.overall.numeric[0]!.below + merged.overall.numeric[0]!.above).toBeGreaterThan(0);
+  });
+
+  it('counts the combinations of segment values in a window', async () => {
+    const q = buildSegmentCombinationsQuery(
+      { source, segments: ['region', 'cat'], window: { from: '2026-01-01', to: '2026-01-02' } },
+      engine.dialect,
+    );
+    expect(await engine.query(q)).toEqual([{ combinations: 4 }]);
   });
 
   it('refuses an identifier that could break out of its quotes', () => {

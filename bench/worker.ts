@@ -1,6 +1,6 @@
 /**
  * One measurement in its own process, so peak RSS belongs to it alone:
- *   tsx bench/worker.ts <drift|performance|bare> <dataDir> <rows>
+ *   tsx bench/worker.ts <drift|performance|bare|part-histograms|part-moments|part-categories> <dataDir> <rows>
  * Prints one JSON line: { task, rows, seconds, maxRssMb }.
  */
 import { join } from 'node:path';
@@ -28,13 +28,26 @@ const deps: JobDeps = {
   clock: { now: () => new Date('2026-02-01T00:00:00Z') },
 };
 
+/**
+ * Single passes over the same files with one kind of aggregate each, to show where the drift
+ * scan's time goes: `bare` is the floor the issue names (count and sum of every column); the
+ * `part-*` tasks add one aggregate per column of the kind the drift scan computes.
+ */
+const bins = (k: number) =>
+  `[${[-2, -1, -0.5, -0.25, 0, 0.25, 0.5, 1, 2].map((z) => (k + z * (1 + k / 10)).toExponential()).join(', ')}]`;
+const passes: Record<string, string> = {
+  bare: [...NUMERIC.map((c) => `sum(${c})`), ...CATEGORICAL.map((c) => `count(${c})`)].join(', '),
+  'part-histograms': NUMERIC.map((c, k) => `histogram(${c}, ${bins(k)})`).join(', '),
+  'part-moments': NUMERIC.map((c) => `avg(${c}), stddev_pop(${c})`).join(', '),
+  'part-categories': CATEGORICAL.map((c) => `histogram(${c})`).join(', '),
+};
+
 let seconds = 0;
-if (task === 'bare') {
-  const sums = [...NUMERIC.map((c) => `sum(${c})`), ...CATEGORICAL.map((c) => `count(${c})`)].join(', ');
+if (passes[task]) {
   const started = performance.now();
   await engine.query({
-    name: 'bare',
-    sql: `SELECT count(*), ${sums} FROM read_parquet('${join(base, 'predictions')}/**/*.parquet', hive_partitioning = true, hive_types_autocast = false) WHERE dt >= ? AND dt < ?`,
+    name: task,
+    sql: `SELECT count(*), ${passes[task]} FROM read_parquet('${join(base, 'predictions')}/**/*.parquet', hive_partitioning = true, hive_types_autocast = false) WHERE dt >= ? AND dt < ?`,
     parameters: [DAY, '2026-01-16'],
   });
   seconds = (performance.now() - started) / 1000;
@@ -51,7 +64,7 @@ if (task === 'bare') {
   if (result.overall.labelled !== rows)
     throw new Error(`performance saw ${result.overall.labelled} labels, expected ${rows}`);
 } else {
-  throw new Error(`unknown task ${task}: use drift, performance or bare`);
+  throw new Error(`unknown task ${task}: use drift, performance, ${Object.keys(passes).join(', ')}`);
 }
 await engine.close();
 const maxRssMb = process.resourceUsage().maxRSS / 1024;

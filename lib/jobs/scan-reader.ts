@@ -8,7 +8,7 @@
  */
 import type { Row, SqlValue } from '../ports.js';
 import type { SqlDialect } from '../sql/dialect.js';
-import { type DriftScanSpec, driftAliases, scanBounds } from '../sql/drift-query.js';
+import { type DriftScanSpec, driftAliases, regroupCounts, scanBounds } from '../sql/drift-query.js';
 
 export interface NumericScan {
   present: number;
@@ -50,24 +50,20 @@ function maybe(value: SqlValue | undefined): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
-/** Counts per reference bin, below and above the range, from the counts on `scanBounds`. */
+/** Counts per reference bin (and fine-grid bin), below and above the range, from the counts on `scanBounds`. */
 function splitBounds(
   feature: DriftScanSpec['numeric'][number],
   counts: number[],
-): { binCounts: number[]; below: number; above: number } {
+): Pick<NumericScan, 'binCounts' | 'below' | 'above' | 'fineCounts'> {
   const { bounds, lowIndex, highIndex } = scanBounds(feature);
-  // counts[j] holds [bounds[j-1], bounds[j]); a value's reference bin is the number of edges <= it.
-  const binCounts = new Array<number>(feature.edges.length + 1).fill(0);
-  let bin = 0;
-  let below = 0;
-  let above = 0;
-  counts.forEach((count, j) => {
-    if (j > 0 && feature.edges.includes(bounds[j - 1]!)) bin += 1;
-    binCounts[bin]! += count;
-    if (lowIndex !== undefined && j <= lowIndex) below += count;
-    if (highIndex !== undefined && j > highIndex) above += count;
-  });
-  return { binCounts, below, above };
+  const sum = (from: number, to: number) => counts.slice(from, to).reduce((x, y) => x + y, 0);
+  return {
+    binCounts: regroupCounts(bounds, counts, feature.edges),
+    // counts[j] holds [bounds[j-1], bounds[j]): below the range is j <= lowIndex, above j > highIndex.
+    below: lowIndex === undefined ? 0 : sum(0, lowIndex + 1),
+    above: highIndex === undefined ? 0 : sum(highIndex + 1, counts.length),
+    ...(feature.fineEdges?.length ? { fineCounts: regroupCounts(bounds, counts, feature.fineEdges) } : {}),
+  };
 }
 
 function readGroup(row: Row, spec: DriftScanSpec, dialect: SqlDialect): ScanGroup {
@@ -94,14 +90,6 @@ function readGroup(row: Row, spec: DriftScanSpec, dialect: SqlDialect): ScanGrou
         mean: maybe(row[a.mean]),
         std: maybe(row[a.std]),
         ...split,
-        ...(feature.fineEdges?.length
-          ? {
-              fineCounts: dialect.readFineHistogram(
-                (row[a.fine] as string | null) ?? null,
-                feature.fineEdges,
-              ),
-            }
-          : {}),
       };
     }),
     categorical: spec.categorical.map((_, f) => {

@@ -56,15 +56,15 @@ export const driftAliases = {
     mean: `n${f}_mean`,
     std: `n${f}_std`,
     bins: `n${f}_bins`,
-    fine: `n${f}_fine`,
   }),
   categorical: (f: number) => ({ counts: `c${f}_counts` }),
 } as const;
 
 /**
- * The boundaries one histogram counts for a numeric column: the reference's bin edges plus its
- * range, so `(-inf, min)` is "below the range", `[max+, inf)` "above" and everything between adds
- * up to the reference bins. Strictly increasing; `nextDouble(max)` makes "above" mean `> max`.
+ * The boundaries one histogram counts for a numeric column: the reference's bin edges, its fine
+ * grid when asked for, and its range, so `(-inf, min)` is "below the range", `[max+, inf)`
+ * "above", and consecutive intervals add up to the reference bins and to the fine grid (one
+ * aggregate for all three). Strictly increasing; `nextDouble(max)` makes "above" mean `> max`.
  */
 export function scanBounds(feature: NumericColumnSpec): {
   bounds: number[];
@@ -72,7 +72,7 @@ export function scanBounds(feature: NumericColumnSpec): {
   lowIndex?: number;
   highIndex?: number;
 } {
-  const points = new Set(feature.edges);
+  const points = new Set([...feature.edges, ...(feature.fineEdges ?? [])]);
   const range = feature.referenceMin !== undefined && feature.referenceMax !== undefined;
   const high = range ? nextDouble(feature.referenceMax!) : undefined;
   if (range) {
@@ -83,6 +83,25 @@ export function scanBounds(feature: NumericColumnSpec): {
   return range
     ? { bounds, lowIndex: bounds.indexOf(feature.referenceMin!), highIndex: bounds.indexOf(high!) }
     : { bounds };
+}
+
+/**
+ * Counts on the coarser `edges` (a subset of `bounds`) from counts on `bounds`: both count
+ * `(-inf, b1), [b1, b2), ..., [bk, inf)`.
+ */
+export function regroupCounts(
+  bounds: readonly number[],
+  counts: readonly number[],
+  edges: readonly number[],
+): number[] {
+  const out = new Array<number>(edges.length + 1).fill(0);
+  let bin = 0;
+  counts.forEach((count, j) => {
+    // Interval j starts at bounds[j - 1]; its coarse bin is the number of edges <= that start.
+    while (j > 0 && bin < edges.length && edges[bin]! <= bounds[j - 1]!) bin += 1;
+    out[bin]! += count;
+  });
+  return out;
 }
 
 /** Builds the drift scan for a dialect. Bin edges are rendered as DOUBLE literals, never strings. */
@@ -112,12 +131,11 @@ export function buildDriftScan(spec: DriftScanSpec, dialect: SqlDialect): Compil
       `avg(${x}) AS ${a.mean}`,
       `${dialect.stddevPop(x)} AS ${a.std}`,
     );
-    // Bins and range in one aggregate (histogram on bounds in DuckDB, width_bucket in Trino):
-    // as fast as a plain sum, where one count_if per bin cost 4x the scan. Its total is the
-    // finite count, so that needs no aggregate of its own.
+    // Bins, fine grid and range in one aggregate (histogram on bounds in DuckDB, width_bucket in
+    // Trino), where one count_if per bin cost 4x the scan. Its total is the finite count, so
+    // that needs no aggregate of its own.
     if (bounds.length) select.push(`${dialect.fineHistogram(x, bounds)} AS ${a.bins}`);
     else select.push(`count(${x}) AS ${a.valid}`);
-    if (feature.fineEdges?.length) select.push(`${dialect.fineHistogram(x, feature.fineEdges)} AS ${a.fine}`);
   });
 
   spec.categorical.forEach((column, f) => {

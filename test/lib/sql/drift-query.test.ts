@@ -7,6 +7,7 @@ import {
   buildDriftScan,
   buildSegmentCombinationsQuery,
   type DriftScanSpec,
+  regroupCounts,
 } from '../../../lib/sql/drift-query.js';
 import { UnsafeIdentifierError } from '../../../lib/sql/identifiers.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -177,6 +178,37 @@ describe('buildDriftScan', () => {
       }
     }
     expect(merged.overall.numeric[0]!.below + merged.overall.numeric[0]!.above).toBeGreaterThan(0);
+  });
+
+  it('counts the reference bins, the fine grid and the range in one histogram', async () => {
+    const s: DriftScanSpec = {
+      ...spec({ from: '2026-01-01', to: '2026-01-02' }),
+      numeric: [
+        {
+          column: 'x',
+          edges: [10, 50, 90],
+          fineEdges: [5, 10, 25, 50, 75, 90],
+          referenceMin: 0,
+          referenceMax: 79.5,
+        },
+      ],
+    };
+    const q = buildDriftScan(s, engine.dialect);
+    expect(q.sql.match(/histogram\(x0/g)).toHaveLength(1);
+    const { overall } = readDriftScan(await engine.query(q), s, engine.dialect);
+    // x = 0..99: [0,5) [5,10) [10,25) [25,50) [50,75) [75,90) [90,100)
+    expect(overall.numeric[0]).toMatchObject({
+      binCounts: [10, 40, 40, 10],
+      fineCounts: [5, 5, 15, 25, 25, 15, 10],
+      below: 0,
+      above: 20,
+      valid: 100,
+    });
+  });
+
+  it('regroups counts on fine bounds into coarser edges', () => {
+    expect(regroupCounts([1, 2, 3, 4], [1, 2, 3, 4, 5], [2, 4])).toEqual([3, 7, 5]);
+    expect(regroupCounts([1, 2, 3], [1, 2, 3, 4], [])).toEqual([10]);
   });
 
   it('counts the combinations of segment values in a window', async () => {

@@ -8,20 +8,40 @@
  *    label and is counted in `label_conflicts`).
  * 2. `dw_joined`: the window's predictions (`dt >= ? AND dt < ?`) LEFT JOINed to the labels on
  *    the id (both cast to VARCHAR), with the segment and model-version columns cast to VARCHAR.
- * 3. The groupings are GROUPING SETS: `(keys)`, `(segment1, keys)`, ..., `(model_version, keys)`,
- *    and `grouping_id` = 0 overall, i for the i-th grouping column (`groupings` in the result
- *    says which). Ranks cannot be taken over grouping sets directly, so the rows are first
- *    aggregated per grouping set AND distinct score (`dw_levels`: positives and negatives at each
- *    score), then window functions partitioned by (grouping_id, group value) accumulate the counts
- *    over the ascending scores (`dw_ranked`). Every ranking aggregate is a sum over those score
- *    levels: the mid-rank of a level is (rows below) + (rows at the level + 1) / 2, a positive's
- *    DeLong placement is (negatives below) + (negatives at the level) / 2, and a level's share of
- *    average precision is (positives at it) x (positives at or above) / (rows at or above). So
- *    ranks are always within the group: per segment value they are within that segment.
+ * 3. The groupings: `grouping_id` = 0 overall, i for the i-th grouping column (`groupings` in the
+ *    result says which); regression and the multiclass coverage and confusion parts use GROUPING
+ *    SETS `()`, `(segment1)`, ..., `(model_version)`.
+ * 4. Ranking (binary with a probability score, and each multiclass one-vs-rest class): ranks
+ *    cannot be taken over grouping sets, so each row is repeated once per grouping (`dw_x`: a
+ *    CROSS JOIN with the grouping ids; the group value is the row's value of that grouping's
+ *    column) and ranked within (grouping_id, group value[, class]) by window functions that only
+ *    count rows, over two specs ordered by descending score (`dw_counted`): `rank()` and
+ *    `count(*)` within the group, and the same within the group's rows of the same `dw_state`
+ *    (1 positive, 0 negative; rows that are not evaluated get other states or a NULL score, so
+ *    they never count for an evaluated row). Per row
+ *    that gives (`dw_ranked`) `dw_e` = rows of the other class scored strictly above + half those
+ *    tied (a negative's DeLong placement; N minus a positive's) and `dw_prec` = rows of its class
+ *    at or above / rows at or above (the precision at a positive's score). So ranks are always
+ *    within the group: per segment value they are within that segment. Ties count as halves, so
+ *    the sums equal those over distinct score levels (mid-ranks, scikit-learn's step-wise average
+ *    precision).
+ * 5. `dw_parts`: plain sums of those terms per group (and class), state and, for binary, side of
+ *    the threshold and calibration bin: a few rows per group. The final SELECT adds them up per
+ *    group and derives U (= both placement sums), the rank sum U + P (P + 1) / 2 and the
+ *    positives' squared placements N^2 P - 2 N sum(dw_e) + sum(dw_e^2) (see rankingSums). The
+ *    terms are half-integers, so the sums are exact while they stay below 2^53 (sums of squared
+ *    placements pass it from about a million rows; beyond, DOUBLE rounding, ~1e-16 relative).
+ *    A binary spec without probability (the score is the logged 0/1 prediction) takes the other
+ *    road to the same parts: the rows are first aggregated per grouping set AND distinct score
+ *    (`dw_levels`, GROUPING SETS `(score)`, `(segment1, score)`, ...), two running sums give the
+ *    positives and negatives at or above each level, and each level is split into the parts (see
+ *    levelParts). With a handful of levels that is much cheaper than ranking every row; with
+ *    mostly distinct scores ranking the rows is much cheaper (measurements in levelParts).
  *
  * Every column name goes through quoteIdentifier and every number through quoteDouble; the window
- * dates and class labels are `?` parameters. Counts are DOUBLEs (exact up to 2^53), so no integer
- * division happens on Athena.
+ * dates and class labels are `?` parameters. Counts (BIGINT from count(*), rank() and the
+ * window sums) are cast to DOUBLE before any division or product, so no integer division or
+ * BIGINT overflow happens on Athena; DOUBLE counts are exact up to 2^53.
  *
  * @module
  */
@@ -72,6 +92,12 @@ export interface BinaryPerformanceSpec extends PerformanceQueryCommon {
   readonly threshold?: number;
   /** Equal-width calibration bins on [0, 1]; 10 by default. */
   readonly calibrationBins?: number;
+  /**
+   * How scores are ranked: `rows` (default with a score column) ranks every row, fast whatever the
+   * number of distinct scores; `levels` aggregates rows per distinct score first, faster when
+   * scores repeat a lot (rounded scores). Same results; see {@link chooseRanking}.
+   */
+  readonly ranking?: 'rows' | 'levels';
 }
 
 /** Multiclass classification: labels compared as VARCHAR. */
@@ -248,57 +274,165 @@ dw_joined AS (
 }
 
 /**
- * The score-level CTEs: `dw_levels` (per grouping set, extra keys and distinct score: positives,
- * negatives and the caller's extra sums) and `dw_ranked` (the counts accumulated below each level).
- * `source` must have the dims, `dw_s` (NULL when the row is not evaluated) and `dw_y` (1 or 0).
+ * The ranking CTEs. `dw_x` repeats each row of `source` once per grouping (`dw_gid`; `dw_gval` is
+ * the row's value of that grouping's column, NULL for overall). `dw_counted` adds four window
+ * functions that only count rows (no running sum, which DuckDB evaluates much more slowly), over
+ * two specs that order by descending score: `rank()` and `count(*)` (default RANGE frame: ties
+ * included) within the group, and the same within the group's rows of the same `dw_state`.
+ * `dw_ranked` derives, per row:
+ * - `dw_e` = (rows of the other class scored strictly above) + (those tied with it) / 2: for a
+ *   negative, its DeLong placement (positives above + half the positives tied); for a positive, N
+ *   minus its placement (negatives below + half the negatives tied);
+ * - `dw_prec` = (rows of its class at or above) / (rows at or above): for a positive, the
+ *   precision at its score.
+ * The ORDER BY on `source` changes no result: it is a physical hint. DuckDB keeps the order
+ * through the CROSS JOIN, and its window sort is much faster on input already ordered by score
+ * (measured: 28 s -> 18 s at 10M rows); Trino drops an ORDER BY in a subquery without LIMIT.
+ * `source` must have the dims, the extra keys, `dw_s` (NULL when the row is not evaluated) and
+ * `dw_state` (1 / 0 for an evaluated positive / negative; any other value otherwise: those rows
+ * are ranked apart, and after every evaluated row of the group), plus `passThrough`.
  */
 function rankingCtes(
   source: string,
   dims: readonly string[],
   extraKeys: readonly string[],
-  extraLevelSums: readonly string[],
+  passThrough: readonly string[],
   dialect: SqlDialect,
 ): string {
-  const keys = [...extraKeys, 'dw_s'];
+  const gval =
+    dims.length === 0
+      ? dialect.toVarchar('NULL')
+      : `CASE dw_c.dw_gid ${dims.map((d, i) => `WHEN ${i + 1} THEN dw_r.${d}`).join(' ')} END`;
+  const gids = [0, ...dims.map((_, i) => i + 1)].map((i) => `(${i})`).join(', ');
   const partition = ['dw_gid', 'dw_gval', ...extraKeys].join(', ');
-  const levelSums = [
-    `CAST(sum(CASE WHEN dw_s IS NOT NULL AND dw_y = ${ONE} THEN 1 ELSE 0 END) AS DOUBLE) AS dw_pos`,
-    `CAST(sum(CASE WHEN dw_s IS NOT NULL AND dw_y = ${ZERO} THEN 1 ELSE 0 END) AS DOUBLE) AS dw_neg`,
-    ...extraLevelSums,
-  ];
-  const cumulative = (column: string) =>
-    `sum(${column}) OVER (PARTITION BY ${partition} ORDER BY dw_s ASC NULLS LAST ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - ${column}`;
-  return `dw_levels AS (
-  SELECT ${groupingIdExpr(dims)} AS dw_gid, ${groupValueExpr(dims, dialect)} AS dw_gval, ${keys.join(', ')},
-    ${levelSums.join(',\n    ')}
-  FROM ${source}
-  ${groupBy(dims, keys)}
+  const byGroup = `OVER (PARTITION BY ${partition} ORDER BY dw_s DESC NULLS LAST)`;
+  const byClass = `OVER (PARTITION BY ${partition}, dw_state ORDER BY dw_s DESC NULLS LAST)`;
+  const columns = [...extraKeys, 'dw_s', 'dw_state', ...passThrough];
+  return `dw_x AS (
+  SELECT dw_c.dw_gid, ${gval} AS dw_gval, ${columns.map((c) => `dw_r.${c}`).join(', ')}
+  FROM (SELECT * FROM ${source} ORDER BY dw_s DESC NULLS LAST) AS dw_r
+  CROSS JOIN (VALUES ${gids}) AS dw_c (dw_gid)
+),
+dw_counted AS (
+  SELECT dw_x.*,
+    rank() ${byGroup} AS dw_rank,
+    count(*) ${byGroup} AS dw_ge,
+    rank() ${byClass} AS dw_class_rank,
+    count(*) ${byClass} AS dw_class_ge
+  FROM dw_x
 ),
 dw_ranked AS (
-  SELECT dw_levels.*,
-    ${cumulative('dw_pos')} AS dw_pos_below,
-    ${cumulative('dw_neg')} AS dw_neg_below,
-    sum(dw_pos) OVER (PARTITION BY ${partition}) AS dw_pos_total,
-    sum(dw_pos + dw_neg) OVER (PARTITION BY ${partition}) AS dw_n_total
-  FROM dw_levels
+  SELECT dw_gid, dw_gval, ${columns.join(', ')},
+    CAST(dw_ge - dw_class_ge + dw_rank - dw_class_rank AS DOUBLE) * ${HALF} AS dw_e,
+    CAST(dw_class_ge AS DOUBLE) / CAST(dw_ge AS DOUBLE) AS dw_prec
+  FROM dw_counted
 )`;
 }
 
-/** The ranking sums over `dw_ranked` (one output row per group and extra keys). */
+/**
+ * The sums of `dw_ranked` that the final step needs, per the caller's keys and `dw_state`: the row
+ * count `dw_k` and the sums of `dw_e`, its square and `dw_prec`.
+ */
+const RANKING_PARTS = [
+  'CAST(count(*) AS DOUBLE) AS dw_k',
+  'sum(dw_e) AS dw_e',
+  'sum(dw_e * dw_e) AS dw_e_sq',
+  'sum(dw_prec) AS dw_prec',
+];
+
+/** The sum over a group's parts of `column` where `dw_state` is `state` (0 when there is none). */
+function ofState(state: 0 | 1, column: string): string {
+  return `coalesce(sum(CASE WHEN dw_state = ${state} THEN ${column} END), ${ZERO})`;
+}
+
+/**
+ * The ranking aggregates of a group, from its parts (see {@link RANKING_PARTS}). Every term is a
+ * half-integer, so the sums are exact while they stay below 2^53. U, the sum of the negatives' placements, equals
+ * the sum of the positives' (both count the correctly ordered positive-negative pairs, ties as
+ * half); the positives' mid-rank sum is U + P (P + 1) / 2 (their ranks among the positives alone
+ * sum to P (P + 1) / 2); a positive's placement is N - dw_e, so the sum of their squares is
+ * N^2 P - 2 N sum(dw_e) + sum(dw_e^2); a positive adds the precision at its score to the average
+ * precision sum (the same as positives-at-the-score x precision, summed over the scores).
+ */
 function rankingSums(): string[] {
-  const posAbove = '(dw_pos_total - dw_pos_below - dw_pos)';
-  const posPlacement = `(dw_neg_below + ${HALF} * dw_neg)`;
-  const negPlacement = `(${posAbove} + ${HALF} * dw_pos)`;
+  const p = ofState(1, 'dw_k');
+  const n = ofState(0, 'dw_k');
+  const u = ofState(0, 'dw_e');
   return [
-    `sum(dw_pos) AS positives`,
-    `sum(dw_neg) AS negatives`,
-    `coalesce(sum(dw_pos * (dw_pos_below + dw_neg_below + (dw_pos + dw_neg + ${ONE}) * ${HALF})), ${ZERO}) AS positive_rank_sum`,
-    `coalesce(sum(CASE WHEN dw_pos > ${ZERO} THEN dw_pos * (dw_pos_total - dw_pos_below) / (dw_n_total - dw_pos_below - dw_neg_below) ELSE ${ZERO} END), ${ZERO}) AS average_precision_sum`,
-    `coalesce(sum(dw_pos * ${posPlacement}), ${ZERO}) AS pos_placement_sum`,
-    `coalesce(sum(dw_pos * ${posPlacement} * ${posPlacement}), ${ZERO}) AS pos_placement_sum_sq`,
-    `coalesce(sum(dw_neg * ${negPlacement}), ${ZERO}) AS neg_placement_sum`,
-    `coalesce(sum(dw_neg * ${negPlacement} * ${negPlacement}), ${ZERO}) AS neg_placement_sum_sq`,
+    `${p} AS positives`,
+    `${n} AS negatives`,
+    `${u} + ${p} * (${p} + ${ONE}) * ${HALF} AS positive_rank_sum`,
+    `${ofState(1, 'dw_prec')} AS average_precision_sum`,
+    `${u} AS pos_placement_sum`,
+    `${n} * ${n} * ${p} - ${quoteDouble(2)} * ${n} * ${ofState(1, 'dw_e')} + ${ofState(1, 'dw_e_sq')} AS pos_placement_sum_sq`,
+    `${u} AS neg_placement_sum`,
+    `${ofState(0, 'dw_e_sq')} AS neg_placement_sum_sq`,
   ];
+}
+
+/**
+ * `dw_parts` of a binary spec without probability (the score is the logged 0/1 prediction), from
+ * score levels instead of ranked rows: with a handful of distinct scores, aggregating first makes
+ * the windows run over a few rows per group instead of every row (measured at 10M rows with two
+ * distinct scores: 4 s with levels, 22 s with ranked rows; with all scores distinct it is the
+ * other way round, 39 s with levels, 19 s ranked). `dw_levels` has one row per grouping set and
+ * distinct score, with the rows of each `dw_state`; two running sums (one window spec, descending
+ * score) give the positives and negatives at or above each level. Each level is then split by
+ * state into the parts the ranked rows would sum to: a negative's `dw_e` is (positives above) +
+ * (positives at the level) / 2, a positive's is (negatives above) + (negatives at the level) / 2,
+ * and a positive's `dw_prec` is the precision at its level.
+ */
+function levelParts(
+  dims: readonly string[],
+  threshold: string,
+  dialect: SqlDialect,
+  probability?: { bin: string; clamped: string },
+): string {
+  const count = (state: number) => `count(CASE WHEN dw_state = ${state} THEN 1 END) AS dw_n${state}`;
+  const window = `OVER (PARTITION BY dw_gid, dw_gval ORDER BY dw_s DESC NULLS LAST ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
+  const pos = 'CAST(dw_n1 AS DOUBLE)';
+  const neg = 'CAST(dw_n0 AS DOUBLE)';
+  const posE = `(dw_neg_ge - ${HALF} * ${neg})`;
+  const negE = `(dw_pos_ge - ${HALF} * ${pos})`;
+  const byState = (whenPositive: string, whenNegative: string) =>
+    `CASE dw_c.dw_state WHEN 1 THEN ${whenPositive} WHEN 0 THEN ${whenNegative} END`;
+  return `dw_levels AS (
+  SELECT ${groupingIdExpr(dims)} AS dw_gid, ${groupValueExpr(dims, dialect)} AS dw_gval, dw_s,
+    ${[0, 1, 2, 3, 4].map(count).join(', ')}
+  FROM dw_rows
+  ${groupBy(dims, ['dw_s'])}
+),
+dw_level_ranked AS (
+  SELECT dw_levels.*,
+    CAST(sum(dw_n1) ${window} AS DOUBLE) AS dw_pos_ge,
+    CAST(sum(dw_n0) ${window} AS DOUBLE) AS dw_neg_ge
+  FROM dw_levels
+),
+dw_level_states AS (
+  SELECT dw_gid, dw_gval, dw_c.dw_state, dw_s >= ${threshold} AS dw_above,
+    CAST(CASE dw_c.dw_state WHEN 0 THEN dw_n0 WHEN 1 THEN dw_n1 WHEN 2 THEN dw_n2 WHEN 3 THEN dw_n3 ELSE dw_n4 END AS DOUBLE) AS dw_k,
+    ${byState(`${pos} * ${posE}`, `${neg} * ${negE}`)} AS dw_e,
+    ${byState(`${pos} * ${posE} * ${posE}`, `${neg} * ${negE} * ${negE}`)} AS dw_e_sq,
+    CASE WHEN dw_c.dw_state = 1 AND dw_n1 > 0 THEN ${pos} * dw_pos_ge / (dw_pos_ge + dw_neg_ge) END AS dw_prec${
+      probability
+        ? `,
+    ${probability.bin} AS dw_bin,
+    ${byState(`-${pos} * ln(${probability.clamped})`, `-${neg} * ln(${ONE} - ${probability.clamped})`)} AS dw_ll,
+    ${byState(`${pos} * (dw_s - ${ONE}) * (dw_s - ${ONE})`, `${neg} * dw_s * dw_s`)} AS dw_brier,
+    ${byState(`${pos} * dw_s`, `${neg} * dw_s`)} AS dw_score_sum`
+        : ''
+    }
+  FROM dw_level_ranked
+  CROSS JOIN (VALUES (0), (1), (2), (3), (4)) AS dw_c (dw_state)
+),
+dw_parts AS (
+  SELECT dw_gid, dw_gval, dw_state, dw_above${probability ? ', dw_bin' : ''},
+    sum(dw_k) AS dw_k, sum(dw_e) AS dw_e, sum(dw_e_sq) AS dw_e_sq, sum(dw_prec) AS dw_prec${
+      probability ? ', sum(dw_ll) AS dw_ll, sum(dw_brier) AS dw_brier, sum(dw_score_sum) AS dw_score_sum' : ''
+    }
+  FROM dw_level_states
+  GROUP BY dw_gid, dw_gval, dw_state, dw_above${probability ? ', dw_bin' : ''}
+)`;
 }
 
 function buildBinary(spec: BinaryPerformanceSpec, dialect: SqlDialect): PerformanceQuery {
@@ -315,35 +449,37 @@ function buildBinary(spec: BinaryPerformanceSpec, dialect: SqlDialect): Performa
   const base = baseCtes(spec, dialect, params, groupings, 'DOUBLE', (p) => [
     `TRY_CAST(${p(scoreColumn)} AS DOUBLE) AS dw_score`,
   ]);
+  const evaluated = `dw_y IN (${ZERO}, ${ONE}) AND ${dialect.isFinite('dw_score')}`;
+  // dw_state: 1 / 0 an evaluated positive / negative; 2 labelled but not evaluated (label not 0/1
+  // or score not finite), 3 conflicting labels, 4 no label.
   const rows = `dw_rows AS (
-  SELECT ${[...dims, 'dw_has_label', 'dw_conflict', 'dw_y'].join(', ')},
-    CASE WHEN dw_y IN (${ZERO}, ${ONE}) AND ${dialect.isFinite('dw_score')} THEN dw_score END AS dw_s
+  SELECT ${dims.join(', ')}${dims.length ? ',' : ''}
+    CASE WHEN ${evaluated} THEN dw_score END AS dw_s,
+    CASE WHEN ${evaluated} THEN CASE WHEN dw_y = ${ONE} THEN 1 ELSE 0 END WHEN dw_conflict = 1 THEN 3 WHEN dw_has_label = 1 THEN 2 ELSE 4 END AS dw_state
   FROM dw_joined
 )`;
-  const ranking = rankingCtes(
-    'dw_rows',
-    dims,
-    [],
-    [
-      'CAST(count(*) AS DOUBLE) AS dw_nrows',
-      'CAST(sum(dw_has_label) AS DOUBLE) AS dw_labelled',
-      'CAST(sum(dw_conflict) AS DOUBLE) AS dw_conflicts',
-    ],
-    dialect,
-  );
   const thr = quoteDouble(threshold);
   const nullDouble = 'CAST(NULL AS DOUBLE)';
   const q = clamp('dw_s', LOG_LOSS_EPSILON, 1 - LOG_LOSS_EPSILON);
   const bin = `CASE WHEN dw_s IS NULL THEN NULL ELSE ${clamp(`floor(dw_s * ${quoteDouble(bins)})`, 0, bins - 1)} END`;
+  // dw_parts: plain sums per group, state, side of the threshold and (with a probability)
+  // calibration bin: a few rows per group, which the final step adds up per group.
+  const partKeys = ['dw_gid', 'dw_gval', 'dw_state', 'dw_above', 'dw_bin'];
+  const partSums = [
+    ...RANKING_PARTS,
+    `sum(-ln(CASE WHEN dw_state = 1 THEN ${q} ELSE ${ONE} - ${q} END)) AS dw_ll`,
+    'sum((dw_s - dw_state) * (dw_s - dw_state)) AS dw_brier',
+    'sum(dw_s) AS dw_score_sum',
+  ];
   const calibration: string[] = [];
   for (let k = 0; k < bins; k += 1) {
     const c = calibrationColumns(k);
     const inBin = `dw_bin = ${quoteDouble(k)}`;
     if (hasProbability) {
       calibration.push(
-        `coalesce(sum(CASE WHEN ${inBin} THEN dw_pos + dw_neg ELSE ${ZERO} END), ${ZERO}) AS ${c.count}`,
-        `coalesce(sum(CASE WHEN ${inBin} THEN (dw_pos + dw_neg) * dw_s ELSE ${ZERO} END), ${ZERO}) AS ${c.scoreSum}`,
-        `coalesce(sum(CASE WHEN ${inBin} THEN dw_pos ELSE ${ZERO} END), ${ZERO}) AS ${c.labelSum}`,
+        `coalesce(sum(CASE WHEN ${inBin} AND dw_state IN (0, 1) THEN dw_k END), ${ZERO}) AS ${c.count}`,
+        `coalesce(sum(CASE WHEN ${inBin} THEN dw_score_sum END), ${ZERO}) AS ${c.scoreSum}`,
+        `coalesce(sum(CASE WHEN ${inBin} AND dw_state = 1 THEN dw_k END), ${ZERO}) AS ${c.labelSum}`,
       );
     } else {
       calibration.push(
@@ -353,33 +489,41 @@ function buildBinary(spec: BinaryPerformanceSpec, dialect: SqlDialect): Performa
       );
     }
   }
+  const confusion = (above: boolean, state: 0 | 1) =>
+    `coalesce(sum(CASE WHEN ${above ? '' : 'NOT '}dw_above AND dw_state = ${state} THEN dw_k END), ${ZERO})`;
   const sums = [
-    'sum(dw_nrows) AS predictions',
-    'sum(dw_labelled) AS labelled',
-    'sum(dw_conflicts) AS label_conflicts',
+    'sum(dw_k) AS predictions',
+    `coalesce(sum(CASE WHEN dw_state <> 4 THEN dw_k END), ${ZERO}) AS labelled`,
+    `coalesce(sum(CASE WHEN dw_state = 3 THEN dw_k END), ${ZERO}) AS label_conflicts`,
     ...rankingSums(),
-    `coalesce(sum(CASE WHEN dw_s >= ${thr} THEN dw_pos ELSE ${ZERO} END), ${ZERO}) AS tp`,
-    `coalesce(sum(CASE WHEN dw_s >= ${thr} THEN dw_neg ELSE ${ZERO} END), ${ZERO}) AS fp`,
-    `coalesce(sum(CASE WHEN dw_s < ${thr} THEN dw_neg ELSE ${ZERO} END), ${ZERO}) AS tn`,
-    `coalesce(sum(CASE WHEN dw_s < ${thr} THEN dw_pos ELSE ${ZERO} END), ${ZERO}) AS fn`,
-    hasProbability
-      ? `coalesce(sum(-(dw_pos * ln(${q}) + dw_neg * ln(${ONE} - ${q}))), ${ZERO}) AS log_loss_sum`
-      : `${nullDouble} AS log_loss_sum`,
-    hasProbability
-      ? `coalesce(sum(dw_pos * (dw_s - ${ONE}) * (dw_s - ${ONE}) + dw_neg * dw_s * dw_s), ${ZERO}) AS brier_sum`
-      : `${nullDouble} AS brier_sum`,
+    `${confusion(true, 1)} AS tp`,
+    `${confusion(true, 0)} AS fp`,
+    `${confusion(false, 0)} AS tn`,
+    `${confusion(false, 1)} AS fn`,
+    hasProbability ? `coalesce(sum(dw_ll), ${ZERO}) AS log_loss_sum` : `${nullDouble} AS log_loss_sum`,
+    hasProbability ? `coalesce(sum(dw_brier), ${ZERO}) AS brier_sum` : `${nullDouble} AS brier_sum`,
     ...calibration,
   ];
+  const parts =
+    hasProbability && spec.ranking !== 'levels'
+      ? `${rankingCtes('dw_rows', dims, [], [], dialect)},
+dw_binned AS (
+  SELECT dw_ranked.*, dw_s >= ${thr} AS dw_above, ${bin} AS dw_bin
+  FROM dw_ranked
+),
+dw_parts AS (
+  SELECT ${partKeys.join(', ')},
+    ${partSums.join(',\n    ')}
+  FROM dw_binned
+  GROUP BY ${partKeys.join(', ')}
+)`
+      : levelParts(dims, thr, dialect, hasProbability ? { bin, clamped: q } : undefined);
   const sql = `WITH ${base},
 ${rows},
-${ranking},
-dw_binned AS (
-  SELECT dw_ranked.*, ${bin} AS dw_bin
-  FROM dw_ranked
-)
+${parts}
 SELECT dw_gid AS grouping_id, dw_gval AS group_value,
   ${sums.join(',\n  ')}
-FROM dw_binned
+FROM dw_parts
 GROUP BY dw_gid, dw_gval
 ORDER BY grouping_id, group_value`;
   return {
@@ -474,19 +618,25 @@ ${groupBy(dims, ['dw_y', 'dw_pred'])}`);
 dw_ovr AS (
   SELECT ${dims.map((d) => `r.${d}`).join(', ')}${dims.length ? ', ' : ''}c.dw_class,
     CASE c.dw_class ${classes.map((_, i) => `WHEN ${i} THEN r.${pk(i)}`).join(' ')} END AS dw_s,
-    CASE WHEN r.dw_y_index = c.dw_class THEN ${ONE} ELSE ${ZERO} END AS dw_y,
+    CASE WHEN r.dw_y_index = c.dw_class THEN 1 ELSE 0 END AS dw_state,
     CASE WHEN r.dw_y_index = c.dw_class THEN -ln((CASE c.dw_class ${classes.map((_, i) => `WHEN ${i} THEN r.${qk(i)}`).join(' ')} END) / (${classes.map((_, i) => `r.${qk(i)}`).join(' + ')})) END AS dw_ll
   FROM dw_mrows AS r
   CROSS JOIN (VALUES ${classes.map((_, i) => `(${i})`).join(', ')}) AS c (dw_class)
 )`);
-    ctes.push(rankingCtes('dw_ovr', dims, ['dw_class'], ['sum(dw_ll) AS dw_ll_sum'], dialect));
+    ctes.push(rankingCtes('dw_ovr', dims, ['dw_class'], ['dw_ll'], dialect));
+    ctes.push(`dw_parts AS (
+  SELECT dw_gid, dw_gval, dw_class, dw_state,
+    ${[...RANKING_PARTS, 'sum(dw_ll) AS dw_ll'].join(',\n    ')}
+  FROM dw_ranked
+  GROUP BY dw_gid, dw_gval, dw_class, dw_state
+)`);
     const sums = rankingSums();
     parts.push(`SELECT 'ovr' AS part, dw_gid AS grouping_id, dw_gval AS group_value,
   ${nullVarchar} AS label, ${nullVarchar} AS predicted, dw_class AS class_index, ${nullDouble} AS n,
   ${nullDouble} AS predictions, ${nullDouble} AS labelled, ${nullDouble} AS label_conflicts,
   ${sums.join(',\n  ')},
-  coalesce(sum(dw_ll_sum), ${ZERO}) AS log_loss_sum
-FROM dw_ranked
+  coalesce(sum(dw_ll), ${ZERO}) AS log_loss_sum
+FROM dw_parts
 GROUP BY dw_gid, dw_gval, dw_class`);
   }
   const sql = `WITH ${ctes.join(',\n')}
@@ -577,4 +727,28 @@ export function buildPerformanceQuery(spec: PerformanceQuerySpec, dialect: SqlDi
     case 'regression':
       return buildRegression(spec, dialect);
   }
+}
+
+/**
+ * A cheap pre-query for binary specs with a score column: rows and (approximately) distinct
+ * scores in the window, for {@link chooseRanking}.
+ */
+export function buildScoreLevelsQuery(spec: BinaryPerformanceSpec, dialect: SqlDialect): CompiledQuery {
+  const score = quoteIdentifier(spec.scoreColumn ?? spec.predictionColumn ?? '');
+  const partition = quoteIdentifier(spec.partitionColumn ?? 'dt');
+  return {
+    name: 'score-levels',
+    sql: `SELECT count(*) AS n, ${dialect.approxDistinct(`TRY_CAST(${score} AS DOUBLE)`)} AS levels FROM ${spec.predictionsRelation} WHERE ${partition} >= ? AND ${partition} < ?`,
+    parameters: [spec.window.from, spec.window.to],
+  };
+}
+
+/**
+ * Ranks from score levels when a level holds 4 rows or more on average (rounded or calibrated
+ * scores), else every row: ranked rows cost the same per row whatever the ties, while levels cost
+ * per level but need running sums, several times dearer than ranks in DuckDB (measured at 10M
+ * rows: two distinct scores, 4 s with levels and 22 s ranked; all distinct, 39 s and 19 s).
+ */
+export function chooseRanking(rows: number, levels: number): 'rows' | 'levels' {
+  return levels * 4 <= rows ? 'levels' : 'rows';
 }

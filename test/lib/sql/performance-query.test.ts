@@ -13,6 +13,8 @@ import { quoteString } from '../../../lib/sql/identifiers.js';
 import {
   type BinaryPerformanceSpec,
   buildPerformanceQuery,
+  buildScoreLevelsQuery,
+  chooseRanking,
   type MulticlassPerformanceSpec,
   type PerformanceQuery,
   type PerformanceQuerySpec,
@@ -330,6 +332,106 @@ describe('labels: conflicts and prediction-only logs', () => {
   });
 });
 
+describe('prediction-only logs are ranked from score levels', () => {
+  it('gives the same coverage, ranking sums and confusion as the same column read as a score (ranked rows)', async () => {
+    // Few distinct values, many ties, a value that is neither 0 nor 1, missing and conflicting labels.
+    const n = 60;
+    const value = (i: number) => (i % 11 === 0 ? null : [0, 1, 1, 0.5, 0][i % 5]!);
+    const predictions = await table(
+      { id: 'INTEGER', dt: 'VARCHAR', pred: 'DOUBLE', region: 'VARCHAR', version: 'VARCHAR' },
+      [...Array(n).keys()].map((i) => [i, IN, value(i), segmentOf(i), versionOf(i)]),
+    );
+    const labels = await table(
+      { id: 'INTEGER', label: 'INTEGER' },
+      [...Array(n).keys()]
+        .filter((i) => i % 13 !== 0)
+        .flatMap((i) => [
+          [i, (i * 7) % 3 === 0 ? 1 : 0],
+          ...(i % 17 === 0 ? [[i, 1 - ((i * 7) % 3 === 0 ? 1 : 0)]] : []),
+        ]),
+    );
+    const common = {
+      task: 'binary' as const,
+      predictionsRelation: predictions,
+      labelsRelation: labels,
+      predictionIdColumn: 'id',
+      labelIdColumn: 'id',
+      labelColumn: 'label',
+      segmentColumns: ['region'],
+      modelVersionColumn: 'version',
+      window: WINDOW,
+    };
+    const levels = await run({ ...common, predictionColumn: 'pred' });
+    const ranked = await run({ ...common, scoreColumn: 'pred' });
+    expect(levels.q.sql).toContain('dw_levels');
+    expect(ranked.q.sql).not.toContain('dw_levels');
+    const byGroup = readBinaryPerformance(ranked.rows, ranked.q);
+    const fromLevels = readBinaryPerformance(levels.rows, levels.q);
+    expect(fromLevels).toHaveLength(byGroup.length);
+    for (const r of fromLevels) {
+      const other = byGroup.find((x) => x.group.kind === r.group.kind && x.group.value === r.group.value)!;
+      const { logLossSum, brierSum, calibration, ...shared } = other.aggregates;
+      expect(r.coverage).toEqual(other.coverage);
+      expectCloseDeep(r.aggregates, shared, `${r.group.kind}:${r.group.value}`);
+      expect(r.aggregates.logLossSum).toBeNull();
+    }
+    const overall = fromLevels.find((r) => r.group.kind === 'overall')!;
+    expect(overall.coverage.labelConflicts).toBeGreaterThan(0);
+    expect(overall.aggregates.positives).toBeGreaterThan(0);
+  });
+});
+
+describe('rounded scores are ranked from score levels', () => {
+  it('gives every aggregate the ranked rows give, calibration and log loss included', async () => {
+    const n = 300;
+    // Scores on a 0.1 grid (ties everywhere), a NaN, missing and conflicting labels.
+    const score = (i: number) => (i % 37 === 0 ? 'NaN' : String(Math.round(((i * 7919) % 100) / 10) / 10));
+    const predictions = await table(
+      { id: 'INTEGER', dt: 'VARCHAR', score: 'DOUBLE', region: 'VARCHAR', version: 'VARCHAR' },
+      [...Array(n).keys()].map((i) => [i, IN, score(i), segmentOf(i), versionOf(i)]),
+    );
+    const labels = await table(
+      { id: 'INTEGER', label: 'INTEGER' },
+      [...Array(n).keys()]
+        .filter((i) => i % 13 !== 0)
+        .flatMap((i) => [[i, (i * 31) % 7 < 3 ? 1 : 0], ...(i % 29 === 0 ? [[i, 1]] : [])]),
+    );
+    const spec: BinaryPerformanceSpec = {
+      task: 'binary',
+      predictionsRelation: predictions,
+      labelsRelation: labels,
+      predictionIdColumn: 'id',
+      labelIdColumn: 'id',
+      labelColumn: 'label',
+      scoreColumn: 'score',
+      threshold: 0.4,
+      segmentColumns: ['region'],
+      modelVersionColumn: 'version',
+      window: WINDOW,
+    };
+    const ranked = await run({ ...spec, ranking: 'rows' });
+    const levels = await run({ ...spec, ranking: 'levels' });
+    expect(levels.q.sql).toContain('dw_levels');
+    expect(ranked.q.sql).not.toContain('dw_levels');
+    const byRows = readBinaryPerformance(ranked.rows, ranked.q);
+    const byLevels = readBinaryPerformance(levels.rows, levels.q);
+    expect(byLevels.map((r) => r.group)).toEqual(byRows.map((r) => r.group));
+    byLevels.forEach((r, i) => {
+      expect(r.coverage).toEqual(byRows[i]!.coverage);
+      expectCloseDeep(r.aggregates, byRows[i]!.aggregates, `${r.group.kind}:${r.group.value}`);
+    });
+    expect(byLevels[0]!.aggregates.logLossSum).toBeGreaterThan(0);
+
+    const [estimate] = await engine.query(buildScoreLevelsQuery(spec, duckdbDialect));
+    expect(estimate!.n).toBe(n);
+    // 11 grid values and NaN; HyperLogLog is approximate, so only roughly.
+    expect(Number(estimate!.levels)).toBeGreaterThanOrEqual(9);
+    expect(Number(estimate!.levels)).toBeLessThanOrEqual(15);
+    expect(chooseRanking(Number(estimate!.n), Number(estimate!.levels))).toBe('levels');
+    expect(chooseRanking(1000, 990)).toBe('rows');
+  });
+});
+
 describe('multiclass performance query in DuckDB against the sklearn oracle', () => {
   for (const c of multiclassCases()) {
     for (const mode of ['prediction column', 'argmax of the probabilities'] as const) {
@@ -479,6 +581,7 @@ describe('the Athena rendering is valid Trino SQL', () => {
       scoreColumn: 'score',
     },
     'binary, prediction only': { ...common, task: 'binary', predictionColumn: 'approved' },
+    'binary, score levels': { ...common, task: 'binary', scoreColumn: 'score', ranking: 'levels' },
     multiclass: {
       ...common,
       task: 'multiclass',

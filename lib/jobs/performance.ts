@@ -16,7 +16,12 @@ import type { QueryEngine } from '../ports.js';
 import type { DataSource } from '../sql/dialect.js';
 import { quoteIdentifier } from '../sql/identifiers.js';
 import { buildOperationalQuery } from '../sql/operational-query.js';
-import { buildPerformanceQuery, type PerformanceQuerySpec } from '../sql/performance-query.js';
+import {
+  buildPerformanceQuery,
+  buildScoreLevelsQuery,
+  chooseRanking,
+  type PerformanceQuerySpec,
+} from '../sql/performance-query.js';
 import {
   type PerformanceGroupResult,
   readBinaryPerformance,
@@ -159,6 +164,11 @@ export async function evaluate(
   engine: QueryEngine,
   spec: PerformanceQuerySpec,
 ): Promise<PerformanceGroupResult<AnyAggregates>[]> {
+  if (spec.task === 'binary' && spec.scoreColumn && !spec.ranking) {
+    // Rounded scores repeat: rank their levels rather than every row (chooseRanking).
+    const [row] = await engine.query(buildScoreLevelsQuery(spec, engine.dialect));
+    spec = { ...spec, ranking: chooseRanking(Number(row?.n ?? 0), Number(row?.levels ?? 0)) };
+  }
   const query = buildPerformanceQuery(spec, engine.dialect);
   const rows = await engine.query(query);
   switch (spec.task) {

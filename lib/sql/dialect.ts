@@ -45,6 +45,8 @@ export interface SqlDialect {
    * Wasserstein on large windows.
    */
   fineHistogram(expr: string, edges: readonly number[]): string;
+  /** An approximate count of distinct values (HyperLogLog in both engines), to choose a plan. */
+  approxDistinct(expr: string): string;
   /** A query listing a log's columns as rows `{ column_name, column_type }`. */
   describe(source: DataSource): { sql: string; parameters: string[] };
   /** Decodes `fineHistogram`'s JSON into `edges.length + 1` counts. */
@@ -98,6 +100,7 @@ export const duckdbDialect: SqlDialect = {
   median: (expr) => `quantile_cont(${expr}, 5e-1)`,
   medianIsExact: true,
   percentile: (expr, p) => `quantile_cont(${expr}, ${quoteDouble(p)})`,
+  approxDistinct: (expr) => `approx_count_distinct(${expr})`,
   describe: (source) => ({ sql: `DESCRIBE SELECT * FROM ${duckdbDialect.relation(source)}`, parameters: [] }),
   // DuckDB's histogram(x, bounds) counts (b[i-1], b[i]] and a last "inf" bucket; bounds just
   // below each edge turn that into [e[i-1], e[i]). Keys print as shortest round-trip doubles.
@@ -130,6 +133,7 @@ export const athenaDialect: SqlDialect = {
   median: (expr) => `approx_percentile(${expr}, 5e-1)`,
   medianIsExact: false,
   percentile: (expr, p) => `approx_percentile(${expr}, ${quoteDouble(p)})`,
+  approxDistinct: (expr) => `approx_distinct(${expr})`,
   describe(source) {
     if (!source.table) throw new Error(`no Glue table is configured for ${source.location}`);
     return {

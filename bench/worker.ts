@@ -4,7 +4,7 @@
  * Prints one JSON line: { task, rows, seconds, maxRssMb }.
  */
 import { join } from 'node:path';
-import { DuckDbQueryEngine } from '../lib/adapters/duckdb-engine.js';
+import { DuckDbQueryEngine, localEngineOptions } from '../lib/adapters/duckdb-engine.js';
 import { MemoryResultStore } from '../lib/adapters/memory-store.js';
 import { validateDefinition } from '../lib/config/load.js';
 import { runBaseline } from '../lib/jobs/baseline.js';
@@ -17,7 +17,7 @@ import { benchDefinition, CATEGORICAL, DAY, NUMERIC } from './data.js';
 const [task, dir, rowsText] = process.argv.slice(2) as [string, string, string];
 const rows = Number(rowsText);
 const base = join(dir, String(rows));
-const engine = await DuckDbQueryEngine.create();
+const engine = await DuckDbQueryEngine.create(localEngineOptions());
 const definition = validateDefinition(benchDefinition(base, dir));
 const store = new MemoryResultStore();
 const deps: JobDeps = {

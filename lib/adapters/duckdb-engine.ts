@@ -2,6 +2,8 @@
  * The embedded QueryEngine: DuckDB in-process, reading local folders of Parquet, JSON lines or CSV.
  * Only the extensions DuckDB ships built in (parquet, json, icu) are used; nothing is downloaded.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { CompiledQuery, QueryEngine, QueryStats, Row, SqlValue } from '../ports.js';
 import { duckdbDialect } from '../sql/dialect.js';
@@ -36,6 +38,34 @@ export interface DuckDbEngineOptions {
   threads?: number;
   /** A memory cap such as `1GB`; defaults to DuckDB's (80% of RAM). */
   memoryLimit?: string;
+  /** Where DuckDB spills joins, aggregates and sorts that exceed the cap; DuckDB's default is `.tmp` in the working directory. */
+  tempDirectory?: string;
+}
+
+/** The memory cap of local runs unless DRIFTWATCH_MEMORY_LIMIT says otherwise. */
+export const DEFAULT_LOCAL_MEMORY_LIMIT = '1GB';
+
+/**
+ * The engine options of local runs (CLI, demo, benchmark): memory capped at
+ * DRIFTWATCH_MEMORY_LIMIT (default 1GB: big windows spill to the OS temp folder instead of
+ * growing with rows), threads from DRIFTWATCH_THREADS (default: every core).
+ */
+export function localEngineOptions(env: NodeJS.ProcessEnv = process.env): DuckDbEngineOptions {
+  const threads = env.DRIFTWATCH_THREADS ? Number(env.DRIFTWATCH_THREADS) : undefined;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) {
+    throw new Error(
+      `DRIFTWATCH_THREADS=${env.DRIFTWATCH_THREADS} is not a positive integer: unset it or use e.g. 2`,
+    );
+  }
+  const memoryLimit = env.DRIFTWATCH_MEMORY_LIMIT ?? DEFAULT_LOCAL_MEMORY_LIMIT;
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) {
+    throw new Error(`DRIFTWATCH_MEMORY_LIMIT=${memoryLimit} is not a size: use e.g. 512MB or 4GB`);
+  }
+  return {
+    memoryLimit,
+    tempDirectory: join(tmpdir(), 'driftwatch-duckdb'),
+    ...(threads ? { threads } : {}),
+  };
 }
 
 function toSqlValue(value: DuckDBValue): SqlValue {
@@ -70,6 +100,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     };
     if (options.threads) config.threads = String(options.threads);
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
+    if (options.tempDirectory) config.temp_directory = options.tempDirectory;
     const instance = await DuckDBInstance.create(':memory:', config);
     const connection = await instance.connect();
     return new DuckDbQueryEngine(instance, connection);

@@ -1,7 +1,7 @@
 /** Builds a job's dependencies for a local run: the definition, DuckDB, a results folder. */
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { DuckDbQueryEngine } from '../adapters/duckdb-engine.js';
+import { DuckDbQueryEngine, localEngineOptions } from '../adapters/duckdb-engine.js';
 import { FsResultStore } from '../adapters/fs-store.js';
 import { parseDefinition } from '../config/load.js';
 import type { MonitorDefinition } from '../config/schema.js';
@@ -36,7 +36,7 @@ export async function localContext(
   definition: MonitorDefinition,
   options: { baseDir: string; outDir: string; verbose?: boolean },
 ): Promise<LocalContext> {
-  const engine = await DuckDbQueryEngine.create();
+  const engine = await DuckDbQueryEngine.create(localEngineOptions());
   const outDir = resolve(options.outDir);
   const deps: JobDeps = {
     definition,

@@ -1,5 +1,5 @@
 /** `driftwatch compare` and `driftwatch evaluate`: ad-hoc checks of files with the jobs' own code. */
-import { DuckDbQueryEngine } from '../../adapters/duckdb-engine.js';
+import { DuckDbQueryEngine, localEngineOptions } from '../../adapters/duckdb-engine.js';
 import { compareFiles, FileInputError } from '../../jobs/compare-files.js';
 import { type EvaluateOptions, evaluateFile } from '../../jobs/evaluate-file.js';
 import { CliError } from '../errors.js';
@@ -7,7 +7,7 @@ import { driftFeatureTable } from '../format-drift.js';
 import { formatNumber, renderTable } from '../table.js';
 
 async function withEngine<T>(fn: (engine: DuckDbQueryEngine) => Promise<T>): Promise<T> {
-  const engine = await DuckDbQueryEngine.create();
+  const engine = await DuckDbQueryEngine.create(localEngineOptions());
   try {
     return await fn(engine);
   } catch (error) {

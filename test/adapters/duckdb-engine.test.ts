@@ -1,0 +1,37 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DuckDbQueryEngine, localEngineOptions } from '../../lib/adapters/duckdb-engine.js';
+
+describe('local engine options', () => {
+  it('caps memory at 1GB and spills to the OS temp folder by default', async () => {
+    const options = localEngineOptions({});
+    expect(options).toEqual({ memoryLimit: '1GB', tempDirectory: join(tmpdir(), 'driftwatch-duckdb') });
+    const engine = await DuckDbQueryEngine.create(options);
+    try {
+      const [row] = await engine.query({
+        name: 'settings',
+        sql: "SELECT current_setting('memory_limit') AS memory, current_setting('temp_directory') AS temp",
+        parameters: [],
+      });
+      // DuckDB reports the cap in its own units (1GB = 953.6 MiB).
+      expect(String(row!.memory)).toMatch(/^953\.6 MiB$/);
+      expect(row!.temp).toBe(join(tmpdir(), 'driftwatch-duckdb'));
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('takes the cap and threads from the environment and names a bad value', () => {
+    expect(localEngineOptions({ DRIFTWATCH_MEMORY_LIMIT: '512MB', DRIFTWATCH_THREADS: '2' })).toMatchObject({
+      memoryLimit: '512MB',
+      threads: 2,
+    });
+    expect(() => localEngineOptions({ DRIFTWATCH_MEMORY_LIMIT: 'lots' })).toThrow(
+      'DRIFTWATCH_MEMORY_LIMIT=lots is not a size: use e.g. 512MB or 4GB',
+    );
+    expect(() => localEngineOptions({ DRIFTWATCH_THREADS: '0' })).toThrow(
+      'DRIFTWATCH_THREADS=0 is not a positive integer',
+    );
+  });
+});

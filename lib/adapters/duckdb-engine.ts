@@ -43,11 +43,11 @@ export interface DuckDbEngineOptions {
 }
 
 /** The memory cap of local runs unless DRIFTWATCH_MEMORY_LIMIT says otherwise. */
-export const DEFAULT_LOCAL_MEMORY_LIMIT = '1GB';
+export const DEFAULT_LOCAL_MEMORY_LIMIT = '512MB';
 
 /**
  * The engine options of local runs (CLI, demo, benchmark): memory capped at
- * DRIFTWATCH_MEMORY_LIMIT (default 1GB: big windows spill to the OS temp folder instead of
+ * DRIFTWATCH_MEMORY_LIMIT (default 512MB: big windows spill to the OS temp folder instead of
  * growing with rows), threads from DRIFTWATCH_THREADS (default: every core).
  */
 export function localEngineOptions(env: NodeJS.ProcessEnv = process.env): DuckDbEngineOptions {

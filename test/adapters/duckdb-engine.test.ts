@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine, localEngineOptions } from '../../lib/adapters/duckdb-engine.js';
 
 describe('local engine options', () => {
-  it('caps memory at 1GB and spills to the OS temp folder by default', async () => {
+  it('caps memory at 512MB and spills to the OS temp folder by default', async () => {
     const options = localEngineOptions({});
-    expect(options).toEqual({ memoryLimit: '1GB', tempDirectory: join(tmpdir(), 'driftwatch-duckdb') });
+    expect(options).toEqual({ memoryLimit: '512MB', tempDirectory: join(tmpdir(), 'driftwatch-duckdb') });
     const engine = await DuckDbQueryEngine.create(options);
     try {
       const [row] = await engine.query({
@@ -14,8 +14,8 @@ describe('local engine options', () => {
         sql: "SELECT current_setting('memory_limit') AS memory, current_setting('temp_directory') AS temp",
         parameters: [],
       });
-      // DuckDB reports the cap in its own units (1GB = 953.6 MiB).
-      expect(String(row!.memory)).toMatch(/^953\.6 MiB$/);
+      // DuckDB reports the cap in its own units (512MB = 488.2 MiB).
+      expect(String(row!.memory)).toBe('488.2 MiB');
       expect(row!.temp).toBe(join(tmpdir(), 'driftwatch-duckdb'));
     } finally {
       await engine.close();
@@ -23,8 +23,8 @@ describe('local engine options', () => {
   });
 
   it('takes the cap and threads from the environment and names a bad value', () => {
-    expect(localEngineOptions({ DRIFTWATCH_MEMORY_LIMIT: '512MB', DRIFTWATCH_THREADS: '2' })).toMatchObject({
-      memoryLimit: '512MB',
+    expect(localEngineOptions({ DRIFTWATCH_MEMORY_LIMIT: '4GB', DRIFTWATCH_THREADS: '2' })).toMatchObject({
+      memoryLimit: '4GB',
       threads: 2,
     });
     expect(() => localEngineOptions({ DRIFTWATCH_MEMORY_LIMIT: 'lots' })).toThrow(

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { DuckDbQueryEngine } from '../lib/adapters/duckdb-engine.js';
+import { DuckDbQueryEngine, localEngineOptions } from '../lib/adapters/duckdb-engine.js';
 import { ensureBenchData } from './data.js';
 
 function arg(name: string, fallback: string): string {
@@ -86,7 +86,7 @@ const partsTable = [
 ].join('\n');
 const doc = `# Benchmarks
 
-Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, DuckDB (embedded, default threads).
+Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, DuckDB (embedded, default threads, memory_limit ${localEngineOptions().memoryLimit} as local runs use).
 Date: ${new Date().toISOString().slice(0, 10)}. Best of ${repeats} runs per cell, each in a fresh process (peak RSS = the process's maxRSS, DuckDB included).
 
 Data: one daily partition of N predictions x 25 features (20 numeric, 5 categorical), 3 segment columns

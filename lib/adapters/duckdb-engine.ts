@@ -27,6 +27,9 @@ export function explainDuckDbError(message: string): string {
     return `no file matches ${noFiles[1]}: check the location in the monitor definition (relative paths start at the definition's folder)`;
   }
   const firstLine = message.split('\n')[0]!.trim();
+  if (/Out of Memory Error/i.test(firstLine)) {
+    return `${firstLine} (the window needs more memory than the local cap: set DRIFTWATCH_MEMORY_LIMIT, e.g. DRIFTWATCH_MEMORY_LIMIT=4GB)`;
+  }
   if (/parquet|magic bytes|Invalid Input Error/i.test(firstLine)) {
     return `${firstLine} (an unreadable data file: re-write or remove it)`;
   }

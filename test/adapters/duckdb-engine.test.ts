@@ -1,7 +1,11 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DuckDbQueryEngine, localEngineOptions } from '../../lib/adapters/duckdb-engine.js';
+import {
+  DuckDbQueryEngine,
+  explainDuckDbError,
+  localEngineOptions,
+} from '../../lib/adapters/duckdb-engine.js';
 
 describe('local engine options', () => {
   it('caps memory at 512MB and spills to the OS temp folder by default', async () => {
@@ -32,6 +36,18 @@ describe('local engine options', () => {
     );
     expect(() => localEngineOptions({ DRIFTWATCH_THREADS: '0' })).toThrow(
       'DRIFTWATCH_THREADS=0 is not a positive integer',
+    );
+  });
+});
+
+describe('an out-of-memory failure', () => {
+  it('says which setting raises the cap', () => {
+    expect(
+      explainDuckDbError(
+        'Out of Memory Error: failed to allocate data of size 128.0 MiB (425.9 MiB/488.2 MiB used)\n\nPossible solutions: ...',
+      ),
+    ).toBe(
+      'Out of Memory Error: failed to allocate data of size 128.0 MiB (425.9 MiB/488.2 MiB used) (the window needs more memory than the local cap: set DRIFTWATCH_MEMORY_LIMIT, e.g. DRIFTWATCH_MEMORY_LIMIT=4GB)',
     );
   });
 });

@@ -32,6 +32,12 @@ export interface QueryEngine {
   readonly dialect: SqlDialect;
   /** Runs one query and returns every row (results are aggregates: kilobytes, not the log). */
   query(q: CompiledQuery, opts?: { signal?: AbortSignal }): Promise<Row[]>;
+  /**
+   * Optional: writes a query's rows to engine-local temporary storage and returns a FROM-clause
+   * relation reading them, plus a release that deletes them. Engines that spill to disk under a
+   * memory cap (DuckDB) offer it so a big job can run in stages; Athena needs no staging.
+   */
+  stage?(q: CompiledQuery): Promise<{ relation: string; release(): Promise<void> }>;
   /** Totals for the queries run so far by this engine instance. */
   stats(): QueryStats;
   /** Releases connections; the engine is unusable afterwards. */

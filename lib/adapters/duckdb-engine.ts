@@ -2,11 +2,14 @@
  * The embedded QueryEngine: DuckDB in-process, reading local folders of Parquet, JSON lines or CSV.
  * Only the extensions DuckDB ships built in (parquet, json, icu) are used; nothing is downloaded.
  */
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { CompiledQuery, QueryEngine, QueryStats, Row, SqlValue } from '../ports.js';
 import { duckdbDialect } from '../sql/dialect.js';
+import { quoteString } from '../sql/identifiers.js';
 
 /** A query DuckDB refused or failed: names the query and DuckDB's reason. */
 export class QueryFailedError extends Error {
@@ -94,6 +97,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    private readonly stageFolder?: string,
   ) {}
 
   static async create(options: DuckDbEngineOptions = {}): Promise<DuckDbQueryEngine> {
@@ -106,7 +110,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     if (options.tempDirectory) config.temp_directory = options.tempDirectory;
     const instance = await DuckDBInstance.create(':memory:', config);
     const connection = await instance.connect();
-    return new DuckDbQueryEngine(instance, connection);
+    return new DuckDbQueryEngine(instance, connection, options.tempDirectory);
   }
 
   async query(q: CompiledQuery): Promise<Row[]> {
@@ -130,6 +134,30 @@ export class DuckDbQueryEngine implements QueryEngine {
       this.totals.queries += 1;
       this.totals.engineMillis += performance.now() - started;
     }
+  }
+
+  /**
+   * Writes a query's rows to a Parquet file in the spill folder (zstd) and returns a relation
+   * reading it; `release` deletes the file. Staging lets a big job run as two queries, so no
+   * pipeline holds a join's hash table and window sorts at once under the memory cap.
+   */
+  async stage(q: CompiledQuery): Promise<{ relation: string; release(): Promise<void> }> {
+    const folder = this.stageFolder ?? tmpdir();
+    await mkdir(folder, { recursive: true });
+    const file = join(folder, `driftwatch-stage-${randomUUID()}.parquet`);
+    const started = performance.now();
+    try {
+      const copy = `COPY (${q.sql}) TO ${quoteString(file)} (FORMAT parquet, COMPRESSION zstd)`;
+      if (q.parameters.length) await this.connection.run(copy, [...q.parameters]);
+      else await this.connection.run(copy);
+    } catch (error) {
+      await rm(file, { force: true });
+      throw new QueryFailedError(q.name, explainDuckDbError((error as Error).message), { cause: error });
+    } finally {
+      this.totals.queries += 1;
+      this.totals.engineMillis += performance.now() - started;
+    }
+    return { relation: `read_parquet(${quoteString(file)})`, release: () => rm(file, { force: true }) };
   }
 
   /** Runs a statement that writes (used by the demo generator and tests, never by jobs). */

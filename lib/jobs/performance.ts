@@ -17,6 +17,7 @@ import type { DataSource } from '../sql/dialect.js';
 import { quoteIdentifier } from '../sql/identifiers.js';
 import { buildOperationalQuery } from '../sql/operational-query.js';
 import {
+  buildBinaryRowsQuery,
   buildPerformanceQuery,
   buildScoreLevelsQuery,
   chooseRanking,
@@ -160,17 +161,33 @@ function taskSpec(
   }
 }
 
+/**
+ * Ranked windows above this many predictions are evaluated in two stages when the engine can
+ * stage rows: 50M rows ran out of memory under the local 512MB cap in one query and took 261 s
+ * and 0.9 GB in two (BENCHMARKS.md).
+ */
+export const STAGE_ROWS = 5_000_000;
+
 export async function evaluate(
   engine: QueryEngine,
   spec: PerformanceQuerySpec,
 ): Promise<PerformanceGroupResult<AnyAggregates>[]> {
+  let windowRows = 0;
   if (spec.task === 'binary' && spec.scoreColumn && !spec.ranking) {
     // Rounded scores repeat: rank their levels rather than every row (chooseRanking).
     const [row] = await engine.query(buildScoreLevelsQuery(spec, engine.dialect));
-    spec = { ...spec, ranking: chooseRanking(Number(row?.n ?? 0), Number(row?.levels ?? 0)) };
+    windowRows = Number(row?.n ?? 0);
+    spec = { ...spec, ranking: chooseRanking(windowRows, Number(row?.levels ?? 0)) };
+  }
+  // Large ranked windows run in two stages where the engine can stage rows (DuckDB under a
+  // memory cap): the read and the join, then the ranking from the staged file.
+  let staged: { relation: string; release(): Promise<void> } | undefined;
+  if (spec.task === 'binary' && spec.ranking === 'rows' && engine.stage && windowRows > STAGE_ROWS) {
+    staged = await engine.stage(buildBinaryRowsQuery(spec, engine.dialect));
+    spec = { ...spec, stagedRowsRelation: staged.relation };
   }
   const query = buildPerformanceQuery(spec, engine.dialect);
-  const rows = await engine.query(query);
+  const rows = await engine.query(query).finally(() => staged?.release());
   switch (spec.task) {
     case 'binary':
       return readBinaryPerformance(rows, query);

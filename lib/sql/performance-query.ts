@@ -98,6 +98,11 @@ export interface BinaryPerformanceSpec extends PerformanceQueryCommon {
    * scores repeat a lot (rounded scores). Same results; see {@link chooseRanking}.
    */
   readonly ranking?: 'rows' | 'levels';
+  /**
+   * A relation holding {@link buildBinaryRowsQuery}'s rows, staged by the engine; the query then
+   * ranks from it instead of reading and joining the logs (and takes no parameters).
+   */
+  readonly stagedRowsRelation?: string;
 }
 
 /** Multiclass classification: labels compared as VARCHAR. */
@@ -435,6 +440,49 @@ dw_parts AS (
 )`;
 }
 
+/** The labels, joined and `dw_rows` CTEs of a binary spec: one row per prediction, its groups, score and state. */
+function binaryRowsCtes(
+  spec: BinaryPerformanceSpec,
+  dialect: SqlDialect,
+  params: Parameters,
+  groupings: readonly PerformanceGrouping[],
+  dims: readonly string[],
+  scoreColumn: string,
+): string {
+  const base = baseCtes(spec, dialect, params, groupings, 'DOUBLE', (p) => [
+    `TRY_CAST(${p(scoreColumn)} AS DOUBLE) AS dw_score`,
+  ]);
+  const evaluated = `dw_y IN (${ZERO}, ${ONE}) AND ${dialect.isFinite('dw_score')}`;
+  // dw_state: 1 / 0 an evaluated positive / negative; 2 labelled but not evaluated (label not 0/1
+  // or score not finite), 3 conflicting labels, 4 no label.
+  return `${base},
+dw_rows AS (
+  SELECT ${dims.join(', ')}${dims.length ? ',' : ''}
+    CASE WHEN ${evaluated} THEN dw_score END AS dw_s,
+    CASE WHEN ${evaluated} THEN CASE WHEN dw_y = ${ONE} THEN 1 ELSE 0 END WHEN dw_conflict = 1 THEN 3 WHEN dw_has_label = 1 THEN 2 ELSE 4 END AS dw_state
+  FROM dw_joined
+)`;
+}
+
+/**
+ * The rows a binary query ranks (groups, score, state: about 30 bytes a row), for engines that
+ * can stage them: ranking from a staged file lets no pipeline hold the join's hash table and the
+ * window sorts at once, which is what runs out of memory on very large windows under a memory cap
+ * (50M rows under 512MB: BENCHMARKS.md). Pass the staged relation as `stagedRowsRelation`.
+ */
+export function buildBinaryRowsQuery(spec: BinaryPerformanceSpec, dialect: SqlDialect): CompiledQuery {
+  const scoreColumn = spec.scoreColumn ?? spec.predictionColumn;
+  if (!scoreColumn) throw new Error('a binary performance query needs a score column or a prediction column');
+  const params = new Parameters();
+  const groupings = groupingsOf(spec);
+  const dims = groupings.filter((g) => g.column !== null).map((g) => dim(g.id));
+  return {
+    name: 'performance-rows',
+    sql: `WITH ${binaryRowsCtes(spec, dialect, params, groupings, dims, scoreColumn)}\nSELECT * FROM dw_rows`,
+    parameters: params.values,
+  };
+}
+
 function buildBinary(spec: BinaryPerformanceSpec, dialect: SqlDialect): PerformanceQuery {
   const scoreColumn = spec.scoreColumn ?? spec.predictionColumn;
   if (!scoreColumn) throw new Error('a binary performance query needs a score column or a prediction column');
@@ -446,18 +494,10 @@ function buildBinary(spec: BinaryPerformanceSpec, dialect: SqlDialect): Performa
   const params = new Parameters();
   const groupings = groupingsOf(spec);
   const dims = groupings.filter((g) => g.column !== null).map((g) => dim(g.id));
-  const base = baseCtes(spec, dialect, params, groupings, 'DOUBLE', (p) => [
-    `TRY_CAST(${p(scoreColumn)} AS DOUBLE) AS dw_score`,
-  ]);
-  const evaluated = `dw_y IN (${ZERO}, ${ONE}) AND ${dialect.isFinite('dw_score')}`;
-  // dw_state: 1 / 0 an evaluated positive / negative; 2 labelled but not evaluated (label not 0/1
-  // or score not finite), 3 conflicting labels, 4 no label.
-  const rows = `dw_rows AS (
-  SELECT ${dims.join(', ')}${dims.length ? ',' : ''}
-    CASE WHEN ${evaluated} THEN dw_score END AS dw_s,
-    CASE WHEN ${evaluated} THEN CASE WHEN dw_y = ${ONE} THEN 1 ELSE 0 END WHEN dw_conflict = 1 THEN 3 WHEN dw_has_label = 1 THEN 2 ELSE 4 END AS dw_state
-  FROM dw_joined
-)`;
+  // A staged relation replaces the read and the join (see buildBinaryRowsQuery): no parameters.
+  const rows = spec.stagedRowsRelation
+    ? `dw_rows AS (SELECT * FROM ${spec.stagedRowsRelation})`
+    : binaryRowsCtes(spec, dialect, params, groupings, dims, scoreColumn);
   const thr = quoteDouble(threshold);
   const nullDouble = 'CAST(NULL AS DOUBLE)';
   const q = clamp('dw_s', LOG_LOSS_EPSILON, 1 - LOG_LOSS_EPSILON);
@@ -518,8 +558,7 @@ dw_parts AS (
   GROUP BY ${partKeys.join(', ')}
 )`
       : levelParts(dims, thr, dialect, hasProbability ? { bin, clamped: q } : undefined);
-  const sql = `WITH ${base},
-${rows},
+  const sql = `WITH ${rows},
 ${parts}
 SELECT dw_gid AS grouping_id, dw_gval AS group_value,
   ${sums.join(',\n  ')}

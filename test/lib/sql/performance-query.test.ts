@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TrinoSQL } from 'dt-sql-parser';
@@ -12,6 +12,7 @@ import { athenaDialect, duckdbDialect } from '../../../lib/sql/dialect.js';
 import { quoteString } from '../../../lib/sql/identifiers.js';
 import {
   type BinaryPerformanceSpec,
+  buildBinaryRowsQuery,
   buildPerformanceQuery,
   buildScoreLevelsQuery,
   chooseRanking,
@@ -429,6 +430,53 @@ describe('rounded scores are ranked from score levels', () => {
     expect(Number(estimate!.levels)).toBeLessThanOrEqual(15);
     expect(chooseRanking(Number(estimate!.n), Number(estimate!.levels))).toBe('levels');
     expect(chooseRanking(1000, 990)).toBe('rows');
+  });
+});
+
+describe('large windows are ranked from staged rows', () => {
+  it('gives what the single query gives, and deletes the staged file', async () => {
+    const n = 200;
+    const predictions = await table(
+      { id: 'INTEGER', dt: 'VARCHAR', score: 'DOUBLE', region: 'VARCHAR' },
+      [...Array(n).keys()].map((i) => [
+        i,
+        i % 50 === 0 ? BEFORE : IN,
+        ((i * 37) % 23) / 22,
+        i % 9 === 0 ? null : segmentOf(i),
+      ]),
+    );
+    const labels = await table(
+      { id: 'INTEGER', label: 'INTEGER' },
+      [...Array(n).keys()].filter((i) => i % 11 !== 0).map((i) => [i, (i * 13) % 5 < 2 ? 1 : 0]),
+    );
+    const spec: BinaryPerformanceSpec = {
+      task: 'binary',
+      predictionsRelation: predictions,
+      labelsRelation: labels,
+      predictionIdColumn: 'id',
+      labelIdColumn: 'id',
+      labelColumn: 'label',
+      scoreColumn: 'score',
+      segmentColumns: ['region'],
+      window: WINDOW,
+      ranking: 'rows',
+    };
+    const whole = await run(spec);
+    const staged = await engine.stage(buildBinaryRowsQuery(spec, duckdbDialect));
+    const file = /read_parquet\('(.*)'\)/.exec(staged.relation)![1]!;
+    expect(existsSync(file)).toBe(true);
+    const fromStage = await run({ ...spec, stagedRowsRelation: staged.relation });
+    await staged.release();
+    expect(existsSync(file)).toBe(false);
+    expect(fromStage.q.parameters).toEqual([]);
+    const a = readBinaryPerformance(whole.rows, whole.q);
+    const b = readBinaryPerformance(fromStage.rows, fromStage.q);
+    expect(b.map((r) => r.group)).toEqual(a.map((r) => r.group));
+    expect(a[0]!.coverage.predictions).toBe(n - 4);
+    b.forEach((r, i) => {
+      expect(r.coverage).toEqual(a[i]!.coverage);
+      expectCloseDeep(r.aggregates, a[i]!.aggregates, `${r.group.kind}:${r.group.value}`);
+    });
   });
 });
 

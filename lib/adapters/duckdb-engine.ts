@@ -69,7 +69,8 @@ export function localEngineOptions(env: NodeJS.ProcessEnv = process.env): DuckDb
   }
   return {
     memoryLimit,
-    tempDirectory: join(tmpdir(), 'driftwatch-duckdb'),
+    // One folder per process: two DuckDB processes spilling into one folder could clash.
+    tempDirectory: join(tmpdir(), 'driftwatch-duckdb', String(process.pid)),
     ...(threads ? { threads } : {}),
   };
 }

@@ -163,8 +163,8 @@ function taskSpec(
 
 /**
  * Ranked windows above this many predictions are evaluated in two stages when the engine can
- * stage rows: 50M rows ran out of memory under the local 512MB cap in one query and took 261 s
- * and 0.9 GB in two (BENCHMARKS.md).
+ * stage rows: 50M rows ran out of memory under the local 512MB cap in one query and took 265 s
+ * at 0.82 GB peak RSS in two (BENCHMARKS.md).
  */
 export const STAGE_ROWS = 5_000_000;
 

@@ -10,7 +10,10 @@ import {
 describe('local engine options', () => {
   it('caps memory at 512MB and spills to the OS temp folder by default', async () => {
     const options = localEngineOptions({});
-    expect(options).toEqual({ memoryLimit: '512MB', tempDirectory: join(tmpdir(), 'driftwatch-duckdb') });
+    expect(options).toEqual({
+      memoryLimit: '512MB',
+      tempDirectory: join(tmpdir(), 'driftwatch-duckdb', String(process.pid)),
+    });
     const engine = await DuckDbQueryEngine.create(options);
     try {
       const [row] = await engine.query({
@@ -20,7 +23,7 @@ describe('local engine options', () => {
       });
       // DuckDB reports the cap in its own units (512MB = 488.2 MiB).
       expect(String(row!.memory)).toBe('488.2 MiB');
-      expect(row!.temp).toBe(join(tmpdir(), 'driftwatch-duckdb'));
+      expect(row!.temp).toBe(join(tmpdir(), 'driftwatch-duckdb', String(process.pid)));
     } finally {
       await engine.close();
     }

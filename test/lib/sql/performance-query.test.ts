@@ -104,6 +104,40 @@ async function run(
   return { q, rows: await engine.query(q) };
 }
 
+/** A binary spec over test tables `predictions` (id, dt, score, region) and `labels` (id, label). */
+function binarySpec(
+  predictions: string,
+  labels: string,
+  extra: Partial<BinaryPerformanceSpec> = {},
+): BinaryPerformanceSpec {
+  return {
+    task: 'binary',
+    predictionsRelation: predictions,
+    labelsRelation: labels,
+    predictionIdColumn: 'id',
+    labelIdColumn: 'id',
+    labelColumn: 'label',
+    scoreColumn: 'score',
+    segmentColumns: ['region'],
+    window: WINDOW,
+    ...extra,
+  };
+}
+
+/** Two renderings of one binary spec return the same groups, coverage and aggregates (1e-9). */
+function expectSameBinary(
+  actual: Awaited<ReturnType<typeof run>>,
+  expected: Awaited<ReturnType<typeof run>>,
+): void {
+  const a = readBinaryPerformance(actual.rows, actual.q);
+  const e = readBinaryPerformance(expected.rows, expected.q);
+  expect(a.map((r) => r.group)).toEqual(e.map((r) => r.group));
+  a.forEach((r, i) => {
+    expect(r.coverage).toEqual(e[i]!.coverage);
+    expectCloseDeep(r.aggregates, e[i]!.aggregates, `${r.group.kind}:${r.group.value}`);
+  });
+}
+
 describe('binary performance query in DuckDB against the sklearn oracle', () => {
   for (const c of binaryCases()) {
     it(c.name, async () => {
@@ -397,31 +431,13 @@ describe('rounded scores are ranked from score levels', () => {
         .filter((i) => i % 13 !== 0)
         .flatMap((i) => [[i, (i * 31) % 7 < 3 ? 1 : 0], ...(i % 29 === 0 ? [[i, 1]] : [])]),
     );
-    const spec: BinaryPerformanceSpec = {
-      task: 'binary',
-      predictionsRelation: predictions,
-      labelsRelation: labels,
-      predictionIdColumn: 'id',
-      labelIdColumn: 'id',
-      labelColumn: 'label',
-      scoreColumn: 'score',
-      threshold: 0.4,
-      segmentColumns: ['region'],
-      modelVersionColumn: 'version',
-      window: WINDOW,
-    };
+    const spec = binarySpec(predictions, labels, { threshold: 0.4, modelVersionColumn: 'version' });
     const ranked = await run({ ...spec, ranking: 'rows' });
     const levels = await run({ ...spec, ranking: 'levels' });
     expect(levels.q.sql).toContain('dw_levels');
     expect(ranked.q.sql).not.toContain('dw_levels');
-    const byRows = readBinaryPerformance(ranked.rows, ranked.q);
-    const byLevels = readBinaryPerformance(levels.rows, levels.q);
-    expect(byLevels.map((r) => r.group)).toEqual(byRows.map((r) => r.group));
-    byLevels.forEach((r, i) => {
-      expect(r.coverage).toEqual(byRows[i]!.coverage);
-      expectCloseDeep(r.aggregates, byRows[i]!.aggregates, `${r.group.kind}:${r.group.value}`);
-    });
-    expect(byLevels[0]!.aggregates.logLossSum).toBeGreaterThan(0);
+    expectSameBinary(levels, ranked);
+    expect(readBinaryPerformance(levels.rows, levels.q)[0]!.aggregates.logLossSum).toBeGreaterThan(0);
 
     const [estimate] = await engine.query(buildScoreLevelsQuery(spec, duckdbDialect));
     expect(estimate!.n).toBe(n);
@@ -449,18 +465,7 @@ describe('large windows are ranked from staged rows', () => {
       { id: 'INTEGER', label: 'INTEGER' },
       [...Array(n).keys()].filter((i) => i % 11 !== 0).map((i) => [i, (i * 13) % 5 < 2 ? 1 : 0]),
     );
-    const spec: BinaryPerformanceSpec = {
-      task: 'binary',
-      predictionsRelation: predictions,
-      labelsRelation: labels,
-      predictionIdColumn: 'id',
-      labelIdColumn: 'id',
-      labelColumn: 'label',
-      scoreColumn: 'score',
-      segmentColumns: ['region'],
-      window: WINDOW,
-      ranking: 'rows',
-    };
+    const spec = binarySpec(predictions, labels, { ranking: 'rows' });
     const whole = await run(spec);
     const staged = await engine.stage(buildBinaryRowsQuery(spec, duckdbDialect));
     const file = /read_parquet\('(.*)'\)/.exec(staged.relation)![1]!;
@@ -469,14 +474,8 @@ describe('large windows are ranked from staged rows', () => {
     await staged.release();
     expect(existsSync(file)).toBe(false);
     expect(fromStage.q.parameters).toEqual([]);
-    const a = readBinaryPerformance(whole.rows, whole.q);
-    const b = readBinaryPerformance(fromStage.rows, fromStage.q);
-    expect(b.map((r) => r.group)).toEqual(a.map((r) => r.group));
-    expect(a[0]!.coverage.predictions).toBe(n - 4);
-    b.forEach((r, i) => {
-      expect(r.coverage).toEqual(a[i]!.coverage);
-      expectCloseDeep(r.aggregates, a[i]!.aggregates, `${r.group.kind}:${r.group.value}`);
-    });
+    expectSameBinary(fromStage, whole);
+    expect(readBinaryPerformance(whole.rows, whole.q)[0]!.coverage.predictions).toBe(n - 4);
   });
 });
 

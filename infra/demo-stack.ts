@@ -5,6 +5,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { MonitorDefinitionInput } from '../lib/config/schema.js';
+import { demoDefinition } from '../lib/demo/definition.js';
 import { ModelMonitor } from './model-monitor.js';
 import { MonitoringHub } from './monitoring-hub.js';
 
@@ -17,50 +18,22 @@ export interface DemoStackProps extends StackProps {
   readonly digestEmails?: readonly string[];
 }
 
-/** The demo model's monitor definition, with its logs under `s3://<logsBucket>/credit-default/`. */
+/**
+ * The demo model's monitor definition (the same as `driftwatch demo` monitors: lib/demo), with its
+ * logs under `s3://<logsBucket>/credit-default/` and the reference as a folder of Parquet files.
+ */
 export function creditDefaultDefinition(logsBucket: string): MonitorDefinitionInput {
   const base = `s3://${logsBucket}/credit-default`;
+  const demo = demoDefinition(base);
   return {
-    model: {
-      id: 'credit-default',
-      task: 'binary',
-      tier: 1,
-      description: 'probability of default on a consumer loan',
-    },
-    predictions: {
-      location: `${base}/predictions/`,
-      format: 'parquet',
-      idColumn: 'prediction_id',
-      timestampColumn: 'ts',
-      scoreColumn: 'score',
-      predictionColumn: 'prediction',
-      modelVersionColumn: 'model_version',
-    },
-    features: [
-      { name: 'income', kind: 'numeric' },
-      { name: 'debt_to_income', kind: 'numeric' },
-      { name: 'credit_utilization', kind: 'numeric' },
-      { name: 'age', kind: 'numeric' },
-      { name: 'loan_amount', kind: 'numeric' },
-      { name: 'employment_type', kind: 'categorical' },
-      { name: 'home_ownership', kind: 'categorical' },
-      { name: 'loan_purpose', kind: 'categorical' },
-    ],
-    segments: ['region', 'channel', 'locale'],
-    labels: {
-      location: `${base}/labels/`,
-      format: 'parquet',
-      idColumn: 'prediction_id',
-      labelColumn: 'defaulted',
-      delay: 'P7D',
-    },
+    ...demo,
+    predictions: { ...demo.predictions, location: `${base}/predictions/` },
+    labels: { ...demo.labels!, location: `${base}/labels/` },
     reference: {
-      type: 'dataset',
+      ...demo.reference,
       location: `${base}/reference/`,
       format: 'parquet',
-      labelColumn: 'defaulted',
-    },
-    window: 'P1D',
+    } as MonitorDefinitionInput['reference'],
   };
 }
 
@@ -77,6 +50,8 @@ export class DemoStack extends Stack {
     this.monitor = new ModelMonitor(this, 'CreditDefault', {
       hub: this.hub,
       ...creditDefaultDefinition(props.logsBucket),
+      // The demo generator writes open_accounts as a 32-bit integer (lib/demo/generate.ts).
+      columnTypes: { open_accounts: 'int' },
     });
     new CfnOutput(this, 'ResultsBucket', { value: this.hub.bucket.bucketName });
     new CfnOutput(this, 'MonitorFunction', {

@@ -63,11 +63,13 @@ describe('ModelMonitor', () => {
             { Name: 'score', Type: 'double' },
             { Name: 'prediction', Type: 'int' },
             { Name: 'model_version', Type: 'string' },
+            { Name: 'latency_ms', Type: 'double' },
             { Name: 'income', Type: 'double' },
             { Name: 'debt_to_income', Type: 'double' },
             { Name: 'credit_utilization', Type: 'double' },
             { Name: 'age', Type: 'double' },
             { Name: 'loan_amount', Type: 'double' },
+            { Name: 'open_accounts', Type: 'int' },
             { Name: 'employment_type', Type: 'string' },
             { Name: 'home_ownership', Type: 'string' },
             { Name: 'loan_purpose', Type: 'string' },
@@ -340,7 +342,7 @@ describe('ModelMonitor validation at synth', () => {
       monitorStack({
         features: [...def.features, { name: 'income" FROM x; DROP TABLE t; --', kind: 'numeric' }],
       }),
-    ).toThrow(/invalid monitor definition in ModelMonitor S\/Model.*features\[8\]\.name/s);
+    ).toThrow(/invalid monitor definition in ModelMonitor S\/Model.*features\[9\]\.name/s);
     expect(() => monitorStack({ segments: ["region') OR 1=1 --"] })).toThrow(/segments\[0\]/);
   });
 

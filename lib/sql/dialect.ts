@@ -53,6 +53,19 @@ export interface SqlDialect {
   readFineHistogram(json: string | null, edges: readonly number[]): number[];
 }
 
+/**
+ * The filter on a log's `dt` partitions for a window `[from, to)`, same in every dialect: a
+ * ` WHERE` clause with `?` placeholders and their parameters, or nothing when there is no window.
+ */
+export function windowFilter(
+  window: { from: string; to: string } | undefined,
+  column = 'dt',
+): { where: string; parameters: string[] } {
+  if (!window) return { where: '', parameters: [] };
+  const c = quoteIdentifier(column);
+  return { where: ` WHERE ${c} >= ? AND ${c} < ?`, parameters: [window.from, window.to] };
+}
+
 /** The largest double below `x` (x finite): `v < x` exactly when `v <= previousDouble(x)`. */
 export function previousDouble(x: number): number {
   if (x === 0) return -Number.MIN_VALUE;

@@ -12,7 +12,7 @@
  * `sets` grouping is kept for many combinations (the job counts them first).
  */
 import type { CompiledQuery } from '../ports.js';
-import { type DataSource, nextDouble, type SqlDialect } from './dialect.js';
+import { type DataSource, nextDouble, type SqlDialect, windowFilter } from './dialect.js';
 import { quoteIdentifier } from './identifiers.js';
 
 export interface NumericColumnSpec {
@@ -152,12 +152,7 @@ export function buildDriftScan(spec: DriftScanSpec, dialect: SqlDialect): Compil
     select.push(`${value} AS ${driftAliases.segmentValue(s)}`);
   });
 
-  const parameters: string[] = [];
-  let where = '';
-  if (spec.window) {
-    where = `\n    WHERE ${quoteIdentifier('dt')} >= ? AND ${quoteIdentifier('dt')} < ?`;
-    parameters.push(spec.window.from, spec.window.to);
-  }
+  const { where, parameters } = windowFilter(spec.window);
   const segmentKeys = spec.segments.map((_, s) => `seg${s}`);
   const groupBy = !segmentKeys.length
     ? ''
@@ -179,12 +174,7 @@ export function buildSegmentCombinationsQuery(
   dialect: SqlDialect,
 ): CompiledQuery {
   const keys = spec.segments.map((column) => dialect.toVarchar(quoteIdentifier(column)));
-  const parameters: string[] = [];
-  let where = '';
-  if (spec.window) {
-    where = ` WHERE ${quoteIdentifier('dt')} >= ? AND ${quoteIdentifier('dt')} < ?`;
-    parameters.push(spec.window.from, spec.window.to);
-  }
+  const { where, parameters } = windowFilter(spec.window);
   const sql = `SELECT count(*) AS combinations FROM (SELECT ${keys.join(', ')} FROM ${dialect.relation(spec.source)}${where} GROUP BY ${keys.join(', ')}) AS c`;
   return { name: 'segment-combinations', sql, parameters };
 }

@@ -1,6 +1,6 @@
 /** Operational metrics of a window from the prediction log: volume, latency percentiles, error rate. */
 import type { CompiledQuery } from '../ports.js';
-import type { DataSource, SqlDialect } from './dialect.js';
+import { type DataSource, type SqlDialect, windowFilter } from './dialect.js';
 import { quoteIdentifier } from './identifiers.js';
 
 /** Rows: one, `{ volume, p50, p95, p99, errors }` (latency and errors only when their columns are given). */
@@ -27,10 +27,10 @@ export function buildOperationalQuery(
     const error = dialect.toVarchar(quoteIdentifier(spec.errorColumn));
     select.push(`count_if(${error} IS NOT NULL AND lower(${error}) NOT IN ('', '0', 'false')) AS errors`);
   }
-  const dt = quoteIdentifier('dt');
+  const { where, parameters } = windowFilter(spec.window);
   return {
     name: 'operational',
-    sql: `SELECT ${select.join(', ')} FROM ${dialect.relation(spec.source)} WHERE ${dt} >= ? AND ${dt} < ?`,
-    parameters: [spec.window.from, spec.window.to],
+    sql: `SELECT ${select.join(', ')} FROM ${dialect.relation(spec.source)}${where}`,
+    parameters,
   };
 }

@@ -46,7 +46,7 @@
  * @module
  */
 import type { CompiledQuery } from '../ports.js';
-import type { SqlDialect } from './dialect.js';
+import { type SqlDialect, windowFilter } from './dialect.js';
 import { quoteDouble, quoteIdentifier } from './identifiers.js';
 
 /** The log-loss clipping bound, 2^-52 (scikit-learn's). */
@@ -774,11 +774,11 @@ export function buildPerformanceQuery(spec: PerformanceQuerySpec, dialect: SqlDi
  */
 export function buildScoreLevelsQuery(spec: BinaryPerformanceSpec, dialect: SqlDialect): CompiledQuery {
   const score = quoteIdentifier(spec.scoreColumn ?? spec.predictionColumn ?? '');
-  const partition = quoteIdentifier(spec.partitionColumn ?? 'dt');
+  const { where, parameters } = windowFilter(spec.window, spec.partitionColumn);
   return {
     name: 'score-levels',
-    sql: `SELECT count(*) AS n, ${dialect.approxDistinct(`TRY_CAST(${score} AS DOUBLE)`)} AS levels FROM ${spec.predictionsRelation} WHERE ${partition} >= ? AND ${partition} < ?`,
-    parameters: [spec.window.from, spec.window.to],
+    sql: `SELECT count(*) AS n, ${dialect.approxDistinct(`TRY_CAST(${score} AS DOUBLE)`)} AS levels FROM ${spec.predictionsRelation}${where}`,
+    parameters,
   };
 }
 

@@ -5,7 +5,7 @@
  * approx_percentile is not).
  */
 import type { CompiledQuery } from '../ports.js';
-import type { DataSource, SqlDialect } from './dialect.js';
+import { type DataSource, type SqlDialect, windowFilter } from './dialect.js';
 import { quoteIdentifier } from './identifiers.js';
 
 export interface OrderStatisticsSpec {
@@ -24,11 +24,9 @@ export function buildOrderStatisticsQuery(spec: OrderStatisticsSpec, dialect: Sq
         throw new Error(`order statistic position ${p} is not a natural number`);
     }
     const value = `TRY_CAST(${quoteIdentifier(column)} AS DOUBLE)`;
-    let where = '';
-    if (spec.window) {
-      where = ` WHERE ${quoteIdentifier('dt')} >= ? AND ${quoteIdentifier('dt')} < ?`;
-      parameters.push(spec.window.from, spec.window.to);
-    }
+    const window = windowFilter(spec.window);
+    const where = window.where;
+    parameters.push(...window.parameters);
     const wanted = [...new Set(positions)].sort((a, b) => a - b).join(', ');
     return `SELECT ${f} AS f, pos, v FROM (
   SELECT v, row_number() OVER (ORDER BY v) - 1 AS pos

@@ -115,26 +115,19 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   async query(q: CompiledQuery): Promise<Row[]> {
-    const started = performance.now();
-    try {
+    return this.timed(q.name, async () => {
       const reader = q.parameters.length
         ? await this.connection.runAndReadAll(q.sql, [...q.parameters])
         : await this.connection.runAndReadAll(q.sql);
       const names = reader.columnNames();
-      const rows = reader.getRows().map((values) => {
+      return reader.getRows().map((values) => {
         const row: Row = {};
         values.forEach((value, i) => {
           row[names[i]!] = toSqlValue(value);
         });
         return row;
       });
-      return rows;
-    } catch (error) {
-      throw new QueryFailedError(q.name, explainDuckDbError((error as Error).message), { cause: error });
-    } finally {
-      this.totals.queries += 1;
-      this.totals.engineMillis += performance.now() - started;
-    }
+    });
   }
 
   /**
@@ -146,19 +139,29 @@ export class DuckDbQueryEngine implements QueryEngine {
     const folder = this.stageFolder ?? tmpdir();
     await mkdir(folder, { recursive: true });
     const file = join(folder, `driftwatch-stage-${randomUUID()}.parquet`);
-    const started = performance.now();
+    const copy = `COPY (${q.sql}) TO ${quoteString(file)} (FORMAT parquet, COMPRESSION zstd)`;
     try {
-      const copy = `COPY (${q.sql}) TO ${quoteString(file)} (FORMAT parquet, COMPRESSION zstd)`;
-      if (q.parameters.length) await this.connection.run(copy, [...q.parameters]);
-      else await this.connection.run(copy);
+      await this.timed(q.name, () =>
+        q.parameters.length ? this.connection.run(copy, [...q.parameters]) : this.connection.run(copy),
+      );
     } catch (error) {
       await rm(file, { force: true });
-      throw new QueryFailedError(q.name, explainDuckDbError((error as Error).message), { cause: error });
+      throw error;
+    }
+    return { relation: `read_parquet(${quoteString(file)})`, release: () => rm(file, { force: true }) };
+  }
+
+  /** Runs a statement for a named query: counted and timed in `stats()`, failures as QueryFailedError. */
+  private async timed<T>(name: string, run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await run();
+    } catch (error) {
+      throw new QueryFailedError(name, explainDuckDbError((error as Error).message), { cause: error });
     } finally {
       this.totals.queries += 1;
       this.totals.engineMillis += performance.now() - started;
     }
-    return { relation: `read_parquet(${quoteString(file)})`, release: () => rm(file, { force: true }) };
   }
 
   /** Runs a statement that writes (used by the demo generator and tests, never by jobs). */

@@ -208,7 +208,9 @@ export function readDriftScan(
       const byValue = new Map<string, ScanGroup[]>();
       for (const { row, group } of read) {
         const value = segmentValue(row[driftAliases.segmentValue(s)]);
-        byValue.set(value, [...(byValue.get(value) ?? []), group]);
+        const groups = byValue.get(value) ?? [];
+        groups.push(group);
+        byValue.set(value, groups);
       }
       for (const [value, groups] of byValue)
         segments.push({ ...mergeGroups(groups, spec), segment: { column, value } });

@@ -221,7 +221,7 @@ async function expectedVolume(deps: JobDeps, window: Window): Promise<number | u
  * How the scan groups segments: by combination of values (each row aggregated once, merged in
  * TypeScript) unless two or more segment columns make too many combinations, counted first.
  */
-async function segmentGrouping(deps: JobDeps, spec: DriftScanSpec): Promise<'combinations' | 'sets'> {
+export async function segmentGrouping(deps: JobDeps, spec: DriftScanSpec): Promise<'combinations' | 'sets'> {
   if (spec.segments.length < 2) return 'combinations';
   const [row] = await deps.engine.query(buildSegmentCombinationsQuery(spec, deps.engine.dialect));
   return Number(row?.combinations ?? 0) > MAX_SEGMENT_COMBINATIONS ? 'sets' : 'combinations';

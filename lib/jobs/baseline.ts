@@ -5,7 +5,12 @@
 import type { MonitorDefinition } from '../config/schema.js';
 import type { QueryEngine } from '../ports.js';
 import type { DataSource } from '../sql/dialect.js';
-import { buildDriftScan, type DriftScanSpec } from '../sql/drift-query.js';
+import {
+  buildDriftScan,
+  buildSegmentCombinationsQuery,
+  type DriftScanSpec,
+  MAX_SEGMENT_COMBINATIONS,
+} from '../sql/drift-query.js';
 import { buildOrderStatisticsQuery } from '../sql/quantile-query.js';
 import { buildDescribeQuery, typeFamily } from '../sql/schema-query.js';
 import {
@@ -13,12 +18,13 @@ import {
   edgesFromOrderStatistics,
   type FeatureProfile,
   FINE_BINS,
+  MAX_SEGMENT_PROFILES,
   type NumericProfile,
   PROFILE_SCHEMA_VERSION,
   quantilePositions,
   type ReferenceProfile,
 } from './profile.js';
-import { readDriftScan } from './scan-reader.js';
+import { readDriftScan, type ScanGroup } from './scan-reader.js';
 import type { JobDeps } from './types.js';
 import { resultKeys, shiftDate, type Window, windowFor } from './windows.js';
 
@@ -81,12 +87,27 @@ export function referenceSelection(
   }
 }
 
+/**
+ * How a scan groups segments: by combination of values (each row aggregated once, merged in
+ * TypeScript) unless two or more segment columns make too many combinations, counted first.
+ */
+export async function segmentGrouping(
+  engine: QueryEngine,
+  spec: DriftScanSpec,
+): Promise<'combinations' | 'sets'> {
+  if (spec.segments.length < 2) return 'combinations';
+  const [row] = await engine.query(buildSegmentCombinationsQuery(spec, engine.dialect));
+  return Number(row?.combinations ?? 0) > MAX_SEGMENT_COMBINATIONS ? 'sets' : 'combinations';
+}
+
 /** What to profile: columns by kind, the bin count, which numeric columns get the fine grid. */
 export interface ColumnSelection {
   numeric: readonly string[];
   categorical: readonly string[];
   bins: number;
   fine: (column: string) => boolean;
+  /** Segment columns to profile per value (in the same scan as the bin counts). */
+  segments?: readonly string[];
 }
 
 /** Profiles columns of a source with exact counts and quantile edges (three scans). */
@@ -94,7 +115,14 @@ export async function profileColumns(
   engine: QueryEngine,
   selection: { source: DataSource; range?: { from: string; to: string }; description: string },
   columns: ColumnSelection,
-): Promise<{ rows: number; columnTypes: Record<string, string>; profiles: FeatureProfile[] }> {
+): Promise<{
+  rows: number;
+  columnTypes: Record<string, string>;
+  profiles: FeatureProfile[];
+  segments: { column: string; value: string; rows: number; profiles: FeatureProfile[] }[];
+  segmentColumnsMissing: string[];
+  segmentColumnsTruncated: string[];
+}> {
   const { bins } = columns;
   const numericColumns = [...columns.numeric];
   const categoricalColumns = [...columns.categorical];
@@ -160,7 +188,9 @@ export async function profileColumns(
     wantsFine[f] ? edgesFor(f, column, FINE_BINS) : undefined,
   );
 
-  // Pass 3: counts on the edges.
+  // Pass 3: counts on the edges, overall and per segment value (one scan).
+  const segments = (columns.segments ?? []).filter((c) => c in columnTypes);
+  const segmentColumnsMissing = (columns.segments ?? []).filter((c) => !(c in columnTypes));
   const thirdSpec: DriftScanSpec = {
     ...base,
     numeric: numericColumns.map((column, f) => ({
@@ -169,42 +199,61 @@ export async function profileColumns(
       numericType: isNumber(column),
       ...(fineEdges[f]?.length ? { fineEdges: fineEdges[f] } : {}),
     })),
+    segments: [...segments],
   };
+  thirdSpec.grouping = await segmentGrouping(engine, thirdSpec);
   const third = readDriftScan(
     await engine.query(buildDriftScan(thirdSpec, engine.dialect)),
     thirdSpec,
     engine.dialect,
-  ).overall;
-
-  const numericProfiles: NumericProfile[] = numericColumns.map((name, f) => {
-    const s = first.numeric[f]!;
-    return {
-      name,
-      kind: 'numeric',
-      rows: first.rows,
-      nulls: first.rows - s.present,
-      invalid: s.invalid,
-      infinite: s.infinite,
-      valid: s.valid,
-      min: s.min,
-      max: s.max,
-      mean: s.mean,
-      std: s.std,
-      edges: edges[f]!,
-      binCounts: third.numeric[f]!.binCounts,
-      ...(fineEdges[f]?.length
-        ? { fineEdges: fineEdges[f]!, fineCounts: third.numeric[f]!.fineCounts! }
-        : {}),
-    };
+  );
+  const profilesOf = (group: ScanGroup): FeatureProfile[] => [
+    ...numericColumns.map((name, f): NumericProfile => {
+      const s = group.numeric[f]!;
+      return {
+        name,
+        kind: 'numeric',
+        rows: group.rows,
+        nulls: group.rows - s.present,
+        invalid: s.invalid,
+        infinite: s.infinite,
+        valid: s.valid,
+        min: s.min,
+        max: s.max,
+        mean: s.mean,
+        std: s.std,
+        edges: edges[f]!,
+        binCounts: s.binCounts,
+        ...(fineEdges[f]?.length && s.fineCounts
+          ? { fineEdges: fineEdges[f]!, fineCounts: s.fineCounts }
+          : {}),
+      };
+    }),
+    ...categoricalColumns.map(
+      (name, f): CategoricalProfile => ({
+        name,
+        kind: 'categorical',
+        rows: group.rows,
+        nulls: group.categorical[f]!.nulls,
+        categories: group.categorical[f]!.categories,
+      }),
+    ),
+  ];
+  // The largest MAX_SEGMENT_PROFILES values of each segment column are profiled.
+  const segmentColumnsTruncated: string[] = [];
+  const kept = segments.flatMap((column) => {
+    const values = third.segments.filter((g) => g.segment!.column === column);
+    if (values.length > MAX_SEGMENT_PROFILES) segmentColumnsTruncated.push(column);
+    return values.sort((x, y) => y.rows - x.rows).slice(0, MAX_SEGMENT_PROFILES);
   });
-  const categoricalProfiles: CategoricalProfile[] = categoricalColumns.map((name, f) => ({
-    name,
-    kind: 'categorical',
+  return {
     rows: first.rows,
-    nulls: first.categorical[f]!.nulls,
-    categories: first.categorical[f]!.categories,
-  }));
-  return { rows: first.rows, columnTypes, profiles: [...numericProfiles, ...categoricalProfiles] };
+    columnTypes,
+    profiles: profilesOf(third.overall),
+    segments: kept.map((g) => ({ ...g.segment!, rows: g.rows, profiles: profilesOf(g) })),
+    segmentColumnsMissing,
+    segmentColumnsTruncated,
+  };
 }
 
 /** Profiles a reference selection for a monitor definition: its features and its prediction. */
@@ -215,18 +264,24 @@ export async function profileReference(
   createdAt: Date,
 ): Promise<ReferenceProfile> {
   const cols = monitoredColumns(definition);
-  const { rows, columnTypes, profiles } = await profileColumns(engine, selection, {
-    numeric: [...cols.numeric, ...(cols.prediction?.kind === 'numeric' ? [cols.prediction.column] : [])],
-    categorical: [
-      ...cols.categorical,
-      ...(cols.prediction?.kind === 'categorical' ? [cols.prediction.column] : []),
-    ],
-    bins: definition.drift.bins,
-    fine: (column) => needsFineGrid(definition, column),
-  });
-  const predictionProfile = cols.prediction
-    ? profiles.find((p) => p.name === cols.prediction!.column)
-    : undefined;
+  const { rows, columnTypes, profiles, segments, segmentColumnsMissing, segmentColumnsTruncated } =
+    await profileColumns(engine, selection, {
+      numeric: [...cols.numeric, ...(cols.prediction?.kind === 'numeric' ? [cols.prediction.column] : [])],
+      categorical: [
+        ...cols.categorical,
+        ...(cols.prediction?.kind === 'categorical' ? [cols.prediction.column] : []),
+      ],
+      bins: definition.drift.bins,
+      fine: (column) => needsFineGrid(definition, column),
+      segments: definition.segments,
+    });
+  const split = (list: FeatureProfile[]) => {
+    const prediction = cols.prediction ? list.find((p) => p.name === cols.prediction!.column) : undefined;
+    return {
+      features: definition.features.map((f) => list.find((p) => p.name === f.name)!),
+      ...(prediction ? { prediction } : {}),
+    };
+  };
   return {
     schemaVersion: PROFILE_SCHEMA_VERSION,
     kind: 'reference-profile',
@@ -240,8 +295,10 @@ export async function profileReference(
     rows,
     bins: definition.drift.bins,
     columnTypes,
-    features: definition.features.map((f) => profiles.find((p) => p.name === f.name)!),
-    ...(predictionProfile ? { prediction: predictionProfile } : {}),
+    ...split(profiles),
+    segments: segments.map((g) => ({ column: g.column, value: g.value, rows: g.rows, ...split(g.profiles) })),
+    ...(segmentColumnsMissing.length ? { segmentColumnsMissing } : {}),
+    ...(segmentColumnsTruncated.length ? { segmentColumnsTruncated } : {}),
   };
 }
 

@@ -44,6 +44,7 @@ export interface QualityFinding {
     | 'out_of_range'
     | 'new_category'
     | 'invalid_values'
+    | 'new_segment'
     | 'volume';
   severity: 'warning' | 'critical';
   feature?: string;
@@ -70,7 +71,19 @@ export interface SegmentDrift {
   column: string;
   value: string;
   rows: number;
+  /** Below drift.minSegmentSize in the window, or judged against nothing (see `baseline`). */
   tooSmall: boolean;
+  /**
+   * What the segment was judged against: the same segment value in the reference (`segment`),
+   * the whole reference when it lacks the segment column (`population`), or nothing (`none`): a
+   * value the reference never had, or had fewer than drift.minSegmentSize rows of. Absent in
+   * results written before segment baselines (they were judged against the population).
+   */
+  baseline?: 'segment' | 'population' | 'none';
+  /** Why a segment has no baseline. */
+  baselineNote?: 'new_value' | 'reference_too_small' | 'not_profiled';
+  /** The reference rows of the segment value it was judged against. */
+  referenceRows?: number;
   features: FeatureDrift[];
   prediction?: FeatureDrift;
 }

@@ -4,17 +4,12 @@
  * deterministic key (a re-run replaces it).
  */
 import type { FeatureDefinition, MonitorDefinition } from '../config/schema.js';
-import {
-  buildDriftScan,
-  buildSegmentCombinationsQuery,
-  type DriftScanSpec,
-  MAX_SEGMENT_COMBINATIONS,
-} from '../sql/drift-query.js';
+import { buildDriftScan, type DriftScanSpec } from '../sql/drift-query.js';
 import { buildDescribeQuery, typeFamily } from '../sql/schema-query.js';
 import { buildValueCountsQuery } from '../sql/value-counts-query.js';
 import { chooseMethod } from '../stats/registry.js';
 import type { WeightedSample } from '../stats/weighted-sample.js';
-import { loadProfile, monitoredColumns, referenceSelection } from './baseline.js';
+import { loadProfile, monitoredColumns, referenceSelection, segmentGrouping } from './baseline.js';
 import { compareCategorical, compareNumeric, type NumericDetail } from './compare-feature.js';
 import {
   type DriftResult,
@@ -28,6 +23,43 @@ import type { CategoricalProfile, FeatureProfile, NumericProfile, ReferenceProfi
 import { readDriftScan, type ScanGroup } from './scan-reader.js';
 import type { JobDeps } from './types.js';
 import { dateOfKey, resultKeys, type Window, windowFor } from './windows.js';
+
+/**
+ * The profile a segment value is judged against: the same value in the reference when it was
+ * profiled there with enough rows; the whole reference when the reference lacks the column; else
+ * nothing (the segment is reported, not judged).
+ */
+export function segmentBaseline(
+  profile: ReferenceProfile,
+  column: string,
+  value: string,
+  minSegmentSize: number,
+): {
+  baseline: SegmentDrift['baseline'];
+  note?: NonNullable<SegmentDrift['baselineNote']>;
+  referenceRows?: number;
+  profile: ReferenceProfile;
+} {
+  if (profile.segmentColumnsMissing?.includes(column) || !profile.segments)
+    return { baseline: 'population', referenceRows: profile.rows, profile };
+  const own = profile.segments.find((s) => s.column === column && s.value === value);
+  if (!own) {
+    const note = profile.segmentColumnsTruncated?.includes(column) ? 'not_profiled' : 'new_value';
+    return { baseline: 'none', note, referenceRows: 0, profile };
+  }
+  if (own.rows < minSegmentSize)
+    return { baseline: 'none', note: 'reference_too_small', referenceRows: own.rows, profile };
+  return {
+    baseline: 'segment',
+    referenceRows: own.rows,
+    profile: {
+      ...profile,
+      rows: own.rows,
+      features: own.features,
+      ...(own.prediction ? { prediction: own.prediction } : {}),
+    },
+  };
+}
 
 /** Data-quality limits; documented in the README. */
 export const QUALITY_LIMITS = {
@@ -89,20 +121,27 @@ function profileOf(profile: ReferenceProfile, name: string): FeatureProfile | un
   );
 }
 
+/**
+ * Data-quality findings of one scan group. Null rates are compared with `profile` (the segment's
+ * own, for a segment); the range and the known categories come from `overallProfile`: a value is
+ * out of range or a category new when the whole reference never had it.
+ */
 function qualityOf(
   definition: MonitorDefinition,
   profile: ReferenceProfile,
   spec: DriftScanSpec,
   group: ScanGroup,
+  overallProfile: ReferenceProfile = profile,
 ): { features: FeatureQuality[]; findings: QualityFinding[] } {
   const features: FeatureQuality[] = [];
   const findings: QualityFinding[] = [];
   const where = group.segment ? ` in ${group.segment.column}=${group.segment.value}` : '';
   const segment = group.segment ? { segment: group.segment } : {};
   for (const feature of definition.features) {
-    const p = profileOf(profile, feature.name);
-    if (!p) continue;
-    const referenceNullRate = rate(p.nulls, p.rows);
+    const own = profileOf(profile, feature.name);
+    const p = profileOf(overallProfile, feature.name);
+    if (!p || !own) continue;
+    const referenceNullRate = rate(own.nulls, own.rows);
     if (p.kind === 'numeric') {
       const i = spec.numeric.findIndex((n) => n.column === feature.name);
       if (i < 0) continue;
@@ -217,16 +256,6 @@ async function expectedVolume(deps: JobDeps, window: Window): Promise<number | u
   return rows.length % 2 ? rows[mid]! : (rows[mid - 1]! + rows[mid]!) / 2;
 }
 
-/**
- * How the scan groups segments: by combination of values (each row aggregated once, merged in
- * TypeScript) unless two or more segment columns make too many combinations, counted first.
- */
-export async function segmentGrouping(deps: JobDeps, spec: DriftScanSpec): Promise<'combinations' | 'sets'> {
-  if (spec.segments.length < 2) return 'combinations';
-  const [row] = await deps.engine.query(buildSegmentCombinationsQuery(spec, deps.engine.dialect));
-  return Number(row?.combinations ?? 0) > MAX_SEGMENT_COMBINATIONS ? 'sets' : 'combinations';
-}
-
 /** Runs the drift job for the window starting on `date`. */
 export async function runDrift(deps: JobDeps, date: string): Promise<{ result: DriftResult; key: string }> {
   const { definition, engine } = deps;
@@ -282,7 +311,7 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
     categorical: categoricalProfiles.map((p) => p.name),
     segments: definition.segments.filter(present),
   };
-  spec.grouping = await segmentGrouping(deps, spec);
+  spec.grouping = await segmentGrouping(engine, spec);
   const scan = readDriftScan(await engine.query(buildDriftScan(spec, engine.dialect)), spec, engine.dialect);
   const overall = scan.overall;
 
@@ -327,21 +356,37 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
   findings.push(...quality.findings);
 
   const segments: SegmentDrift[] = scan.segments.map((group) => {
-    const tooSmall = group.rows < definition.drift.minSegmentSize;
-    const drift = compareGroup(definition, profile, spec, group, tooSmall);
+    const { column, value } = group.segment!;
+    const baseline = segmentBaseline(profile, column, value, definition.drift.minSegmentSize);
+    const tooSmall = group.rows < definition.drift.minSegmentSize || baseline.baseline === 'none';
+    const drift = compareGroup(definition, baseline.profile, spec, group, tooSmall);
+    if (baseline.note === 'new_value' && group.rows >= definition.drift.minSegmentSize) {
+      findings.push({
+        kind: 'new_segment',
+        severity: 'warning',
+        feature: column,
+        segment: { column, value },
+        value: group.rows,
+        expected: 0,
+        message: `${column}=${value}: a segment value the reference never had, ${group.rows} rows (${pct(rate(group.rows, overall.rows))} of the window); it is not judged for drift until the reference includes it`,
+      });
+    }
     if (!tooSmall) {
       // Segment-level quality findings only where they add something the overall ones do not.
-      for (const finding of qualityOf(definition, profile, spec, group).findings) {
+      for (const finding of qualityOf(definition, baseline.profile, spec, group, profile).findings) {
         if (!findings.some((f) => f.kind === finding.kind && f.feature === finding.feature && !f.segment)) {
           findings.push(finding);
         }
       }
     }
     return {
-      column: group.segment!.column,
-      value: group.segment!.value,
+      column,
+      value,
       rows: group.rows,
       tooSmall,
+      baseline: baseline.baseline,
+      ...(baseline.note ? { baselineNote: baseline.note } : {}),
+      ...(baseline.referenceRows !== undefined ? { referenceRows: baseline.referenceRows } : {}),
       ...drift,
     };
   });

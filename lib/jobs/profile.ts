@@ -4,7 +4,8 @@
  * type-7 quantiles (see test/fixtures/oracle/README.md).
  */
 
-export const PROFILE_SCHEMA_VERSION = 1;
+/** 2: per-segment profiles (`segments`), so a segment is judged against itself. */
+export const PROFILE_SCHEMA_VERSION = 2;
 
 export interface NumericProfile {
   name: string;
@@ -57,7 +58,32 @@ export interface ReferenceProfile {
   features: FeatureProfile[];
   /** The score (or prediction) distribution, profiled like a numeric feature. */
   prediction?: FeatureProfile;
+  /**
+   * The same profile per segment value, from the same reference scan, on the overall bin edges
+   * (so shares stay comparable): a segment's window is compared with the same segment in the
+   * reference, never with the population. Absent for a segment column the reference lacks.
+   */
+  segments?: SegmentProfile[];
+  /** Segment columns the reference lacks: their segments are judged against the population. */
+  segmentColumnsMissing?: string[];
+  /** Segment columns with more than MAX_SEGMENT_PROFILES values: only the largest are profiled. */
+  segmentColumnsTruncated?: string[];
 }
+
+/** The reference's profile of one segment value (one column = one value). */
+export interface SegmentProfile {
+  column: string;
+  value: string;
+  rows: number;
+  features: FeatureProfile[];
+  prediction?: FeatureProfile;
+}
+
+/**
+ * Segment values profiled per column, the largest by reference rows; the others are reported as
+ * not profiled (`baseline: 'none'`), which bounds the profile's size for high-cardinality columns.
+ */
+export const MAX_SEGMENT_PROFILES = 100;
 
 /**
  * The 0-based order statistics type-7 quantiles at i / bins need, for i = 1 .. bins - 1, with

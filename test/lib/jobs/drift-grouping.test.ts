@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine } from '../../../lib/adapters/duckdb-engine.js';
-import { segmentGrouping } from '../../../lib/jobs/drift.js';
-import type { JobDeps } from '../../../lib/jobs/types.js';
+import { segmentGrouping } from '../../../lib/jobs/baseline.js';
 import type { DriftScanSpec } from '../../../lib/sql/drift-query.js';
 import { tempDir } from '../../helpers/temp.js';
 
@@ -31,16 +30,14 @@ afterAll(async () => {
 });
 
 describe('how the drift scan groups segments', () => {
-  const deps = () => ({ engine }) as unknown as JobDeps;
-
   it('merges combinations while they are few, and falls back to grouping sets past 1,024', async () => {
-    expect(await segmentGrouping(deps(), spec(['a', 'c']))).toBe('combinations');
-    expect(await segmentGrouping(deps(), spec(['a', 'b']))).toBe('sets');
+    expect(await segmentGrouping(engine, spec(['a', 'c']))).toBe('combinations');
+    expect(await segmentGrouping(engine, spec(['a', 'b']))).toBe('sets');
   });
 
   it('asks the engine nothing for one segment column', async () => {
     const before = engine.stats().queries;
-    expect(await segmentGrouping(deps(), spec(['a']))).toBe('combinations');
+    expect(await segmentGrouping(engine, spec(['a']))).toBe('combinations');
     expect(engine.stats().queries).toBe(before);
   });
 });

@@ -213,11 +213,57 @@ function finish(
   };
 }
 
+/**
+ * Merges adjacent bins until each holds at least `minShare` of the reference values, so that no
+ * bin expects only a handful of window values (a segment's values crowd into a few of the overall
+ * deciles, and a near-empty bin makes PSI and its kin swing on a few rows). Returns the kept inner
+ * edges and the counts on them; the bins stay unions of the original ones.
+ */
+export function mergeSparseBins(
+  edges: readonly number[],
+  referenceCounts: readonly number[],
+  currentCounts: readonly number[],
+  minShare: number,
+): { edges: number[]; referenceCounts: number[]; currentCounts: number[] } {
+  const total = referenceCounts.reduce((a, b) => a + b, 0);
+  if (total === 0)
+    return { edges: [...edges], referenceCounts: [...referenceCounts], currentCounts: [...currentCounts] };
+  const min = minShare * total;
+  const out = { edges: [] as number[], referenceCounts: [] as number[], currentCounts: [] as number[] };
+  let ref = 0;
+  let cur = 0;
+  for (let i = 0; i < referenceCounts.length; i++) {
+    ref += referenceCounts[i]!;
+    cur += currentCounts[i] ?? 0;
+    if (ref >= min && i < edges.length) {
+      out.referenceCounts.push(ref);
+      out.currentCounts.push(cur);
+      out.edges.push(edges[i]!);
+      ref = 0;
+      cur = 0;
+    }
+  }
+  // The last bin takes what is left; if it is too small, it joins the bin before it.
+  if (ref < min && out.referenceCounts.length) {
+    out.referenceCounts[out.referenceCounts.length - 1]! += ref;
+    out.currentCounts[out.currentCounts.length - 1]! += cur;
+    out.edges.pop();
+  } else {
+    out.referenceCounts.push(ref);
+    out.currentCounts.push(cur);
+  }
+  return out;
+}
+
+/** The smallest share of a segment's reference values a bin may hold (see mergeSparseBins). */
+export const SEGMENT_MIN_BIN_SHARE = 0.05;
+
 export function compareNumeric(
   input: CompareInput,
   profile: NumericProfile,
   scan: NumericScan,
   samples?: NumericDetail['samples'],
+  minBinShare?: number,
 ): FeatureDrift {
   const detail: NumericDetail = {};
   if (samples) detail.samples = samples;
@@ -237,9 +283,16 @@ export function compareNumeric(
       referenceStd: profile.std ?? 0,
     };
   }
+  const bins = minBinShare
+    ? mergeSparseBins(profile.edges, profile.binCounts, scan.binCounts, minBinShare)
+    : { edges: profile.edges, referenceCounts: profile.binCounts, currentCounts: scan.binCounts };
   return finish(
     input,
-    { labels: binLabels(profile.edges), referenceCounts: profile.binCounts, currentCounts: scan.binCounts },
+    {
+      labels: binLabels(bins.edges),
+      referenceCounts: bins.referenceCounts,
+      currentCounts: bins.currentCounts,
+    },
     detail,
   );
 }

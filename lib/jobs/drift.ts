@@ -10,7 +10,12 @@ import { buildValueCountsQuery } from '../sql/value-counts-query.js';
 import { chooseMethod } from '../stats/registry.js';
 import type { WeightedSample } from '../stats/weighted-sample.js';
 import { loadProfile, monitoredColumns, referenceSelection, segmentGrouping } from './baseline.js';
-import { compareCategorical, compareNumeric, type NumericDetail } from './compare-feature.js';
+import {
+  compareCategorical,
+  compareNumeric,
+  type NumericDetail,
+  SEGMENT_MIN_BIN_SHARE,
+} from './compare-feature.js';
 import {
   type DriftResult,
   type FeatureDrift,
@@ -99,7 +104,16 @@ function compareGroup(
     if (p.kind === 'numeric') {
       const i = spec.numeric.findIndex((n) => n.column === feature.name);
       if (i >= 0)
-        byName.set(feature.name, compareNumeric(input, p, group.numeric[i]!, samples.get(feature.name)));
+        byName.set(
+          feature.name,
+          compareNumeric(
+            input,
+            p,
+            group.numeric[i]!,
+            samples.get(feature.name),
+            group.segment ? SEGMENT_MIN_BIN_SHARE : undefined,
+          ),
+        );
     } else {
       const i = spec.categorical.indexOf(feature.name);
       if (i >= 0) byName.set(feature.name, compareCategorical(input, p, group.categorical[i]!));

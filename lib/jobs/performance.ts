@@ -298,7 +298,11 @@ export async function runPerformance(
     segmentColumns: definition.segments,
     ...(p.modelVersionColumn ? { modelVersionColumn: p.modelVersionColumn } : {}),
     window: { from: window.start, to: window.end },
-    ...(deps.sources.labels.partitioned ? { labelsSince: window.start } : {}),
+    // Labels that had arrived by the run's date (its clock), partitioned by arrival date: a run
+    // as of a past date sees the labels as they were then.
+    ...(deps.sources.labels.partitioned
+      ? { labelsSince: window.start, labelsUntil: shiftDate(today, 1) }
+      : {}),
   } as PerformanceQuerySpec);
 
   const task = definition.model.task;

@@ -66,3 +66,12 @@ export function lastCompleteWindow(deps: { definition: MonitorDefinition; clock:
   const today = deps.clock.now().toISOString().slice(0, 10);
   return shiftDate(today, -Math.max(1, Math.round(durationDays(deps.definition.window))));
 }
+
+/**
+ * The start of the window whose labels mature on `today` (its end plus the label delay is
+ * `today`): the window the scheduled performance job evaluates that morning.
+ */
+export function maturedWindowStart(definition: MonitorDefinition, today: string): string {
+  const delay = definition.labels ? Math.ceil(durationDays(definition.labels.delay)) : 0;
+  return shiftDate(today, -(delay + Math.max(1, Math.round(durationDays(definition.window)))));
+}

@@ -77,6 +77,12 @@ export interface PerformanceQueryCommon {
    * later than the first date a label for this window can be written.
    */
   readonly labelsSince?: string;
+  /**
+   * Read only the labels in partitions `labelPartitionColumn < labelsUntil` (a parameter): the
+   * day after the run's date, so a run as of a past date never sees labels that arrived later
+   * (the labels log is partitioned by arrival date).
+   */
+  readonly labelsUntil?: string;
   /** The labels log's partition column; `dt` by default. */
   readonly labelPartitionColumn?: string;
 }
@@ -253,6 +259,10 @@ function baseCtes(
     spec.labelsSince === undefined
       ? ''
       : ` AND l.${q(spec.labelPartitionColumn ?? 'dt')} >= ${params.add(spec.labelsSince)}`;
+  const labelsUntil =
+    spec.labelsUntil === undefined
+      ? ''
+      : ` AND l.${q(spec.labelPartitionColumn ?? 'dt')} < ${params.add(spec.labelsUntil)}`;
   const selectList = [
     ...dims,
     'CASE WHEN l.dw_id IS NULL THEN 0 ELSE 1 END AS dw_has_label',
@@ -266,7 +276,7 @@ function baseCtes(
   return `dw_labels AS (
   SELECT ${labelId} AS dw_id, min(${label('l')}) AS dw_label_min, max(${label('l')}) AS dw_label_max
   FROM ${spec.labelsRelation} AS l
-  WHERE ${labelId} IS NOT NULL AND ${label('l')} IS NOT NULL${labelsSince}
+  WHERE ${labelId} IS NOT NULL AND ${label('l')} IS NOT NULL${labelsSince}${labelsUntil}
   GROUP BY ${labelId}
 ),
 dw_joined AS (

@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { InvalidDefinitionError } from '../config/load.js';
 import { runAlertsCommand, runDigestCommand, runReportCommand } from './commands/alerts.js';
+import { runBacktestCommand } from './commands/backtest.js';
 import { runDemo } from './commands/demo.js';
 import { runCompare, runEvaluate } from './commands/files.js';
 import { checkDate, runBackfill, runWindows } from './commands/run.js';
@@ -80,6 +81,21 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('backtest')
+    .description(
+      'replay the schedule morning by morning (drift, matured performance, alerts) as it would have run, labels as they had arrived',
+    )
+    .requiredOption('--config <file>', 'monitor definition (YAML or JSON)')
+    .requiredOption('--from <YYYY-MM-DD>', 'first window (its morning is the day after)')
+    .requiredOption('--to <YYYY-MM-DD>', 'last window')
+    .option('--out <dir>', 'output folder (results/ inside; alerts.jsonl beside it)', '.driftwatch')
+    .option('--rebaseline', 'profile the reference again before the first morning', false)
+    .option('--json', 'print machine-readable output', false)
+    .action(async (opts) => {
+      await runBacktestCommand(opts, print);
+    });
+
+  program
     .command('compare')
     .description(
       'compare two files column by column (CSV, Parquet or JSON lines), with the drift job’s statistics',
@@ -114,6 +130,7 @@ export function buildProgram(): Command {
       if (!['binary', 'multiclass', 'regression'].includes(opts.task)) {
         throw new CliError(
           `--task ${JSON.stringify(opts.task)} is not a task: use binary, multiclass or regression`,
+          2,
         );
       }
       await runEvaluate(opts, print);

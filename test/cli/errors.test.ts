@@ -67,7 +67,7 @@ describe('driftwatch CLI errors', () => {
 
   it('refuses an impossible date and an unknown job', async () => {
     const bad = await run(['run', '--config', join(dir.path, 'good.yaml'), '--date', '2026-02-30']);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--date "2026-02-30" is not a valid date: use YYYY-MM-DD/);
     const job = await run([
       'run',

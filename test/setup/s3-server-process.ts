@@ -118,6 +118,8 @@ let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
+  // s3rver's close can wait on idle keep-alive sockets: never outlive the test run by more than 2 s.
+  setTimeout(() => process.exit(0), 2000).unref();
   proxy.closeAllConnections();
   await new Promise((resolve) => proxy.close(resolve));
   await s3rver.close();
@@ -128,5 +130,10 @@ process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 process.stdin.on('end', stop);
 process.stdin.resume();
+// An orphan (vitest gone without a teardown) stops too: its parent becomes init.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void stop();
+}, 1000).unref();
 
 process.stdout.write(`S3_PORT=${port}\nS3_BUCKETS=${BUCKETS.join(',')}\n`);

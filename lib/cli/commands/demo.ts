@@ -47,7 +47,10 @@ export async function runDemo(
   print: (line: string) => void,
 ): Promise<DemoOutcome> {
   if (!Number.isInteger(options.rowsPerDay) || options.rowsPerDay < 100) {
-    throw new CliError(`--rows-per-day ${options.rowsPerDay} is too small: use at least 100 (default 20000)`);
+    throw new CliError(
+      `--rows-per-day ${options.rowsPerDay} is too small: use at least 100 (default 20000)`,
+      2,
+    );
   }
   const outDir = resolve(options.out);
   await mkdir(outDir, { recursive: true });

@@ -17,7 +17,7 @@ export interface RunOptions {
 
 function jobName(value: string): JobName {
   if (!(JOB_NAMES as readonly string[]).includes(value)) {
-    throw new CliError(`--job ${JSON.stringify(value)} is not a job: use one of ${JOB_NAMES.join(', ')}`);
+    throw new CliError(`--job ${JSON.stringify(value)} is not a job: use one of ${JOB_NAMES.join(', ')}`, 2);
   }
   return value as JobName;
 }
@@ -26,7 +26,7 @@ function checkDate(value: string, flag: string): string {
   try {
     parseDate(value, flag);
   } catch (error) {
-    throw new CliError((error as Error).message);
+    throw new CliError((error as Error).message, 2);
   }
   return value;
 }
@@ -77,7 +77,7 @@ export async function runWindows(
 export function datesBetween(from: string, to: string, stepDays = 1): string[] {
   checkDate(from, '--from');
   checkDate(to, '--to');
-  if (from > to) throw new CliError(`--from ${from} is after --to ${to}: swap them`);
+  if (from > to) throw new CliError(`--from ${from} is after --to ${to}: swap them`, 2);
   const dates: string[] = [];
   for (let d = from; d <= to; d = shiftDate(d, stepDays)) dates.push(d);
   return dates;

@@ -3,6 +3,7 @@ import { DuckDbQueryEngine } from '../../../lib/adapters/duckdb-engine.js';
 import { MemoryResultStore } from '../../../lib/adapters/memory-store.js';
 import { validateDefinition } from '../../../lib/config/load.js';
 import { runBaseline } from '../../../lib/jobs/baseline.js';
+import { mergeSparseBins } from '../../../lib/jobs/compare-feature.js';
 import { runDrift } from '../../../lib/jobs/drift.js';
 import type { DriftResult } from '../../../lib/jobs/drift-result.js';
 import type { JobDeps } from '../../../lib/jobs/types.js';
@@ -142,5 +143,35 @@ describe('segment-true baselines', () => {
     expect(finding).toMatchObject({ severity: 'warning', segment: { column: 'channel', value: 'kiosk' } });
     expect(finding!.message).toMatch(/^channel=kiosk: a segment value the reference never had, \d+ rows/);
     expect(drifted(result, 'mobile')).toEqual([]);
+  });
+});
+
+describe('mergeSparseBins', () => {
+  it('merges neighbours until each bin holds the minimum share, keeping bins as unions of the originals', () => {
+    // Reference shares 40, 30, 20, 6, 2, 1, 1 (%) on edges 1..6; at 5% the last three join the 6% bin.
+    const merged = mergeSparseBins(
+      [1, 2, 3, 4, 5, 6],
+      [40, 30, 20, 6, 2, 1, 1],
+      [35, 30, 25, 5, 0, 3, 2],
+      0.05,
+    );
+    expect(merged).toEqual({
+      edges: [1, 2, 3],
+      referenceCounts: [40, 30, 20, 10],
+      currentCounts: [35, 30, 25, 10],
+    });
+  });
+
+  it('leaves bins that are all large enough alone, and folds a small first bin into the next', () => {
+    expect(mergeSparseBins([1, 2], [10, 10, 10], [1, 2, 3], 0.05)).toEqual({
+      edges: [1, 2],
+      referenceCounts: [10, 10, 10],
+      currentCounts: [1, 2, 3],
+    });
+    expect(mergeSparseBins([1, 2], [1, 50, 49], [0, 5, 5], 0.05)).toEqual({
+      edges: [2],
+      referenceCounts: [51, 49],
+      currentCounts: [5, 5],
+    });
   });
 });

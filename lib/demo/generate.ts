@@ -1,7 +1,8 @@
 /**
  * Generates the demo: 30 days of a credit-default classifier's prediction logs, a training
  * reference and a labels log arriving 7 days late, with known problems injected and recorded in
- * manifest.json. Deterministic from the seed: every random draw is a hash of (seed, row, stream),
+ * manifest.json. Its features depend on its segments as in real logs (income by region, age by
+ * channel, loans with income). Deterministic from the seed: every random draw is a hash of (seed, row, stream),
  * so the data is the same whatever the thread count.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -128,11 +129,11 @@ WITH base AS (
     CASE WHEN ${u(1)} < 0.35 THEN 'north' WHEN ${u(1)} < 0.6 THEN 'south' WHEN ${u(1)} < 0.82 THEN 'east' ELSE 'west' END AS region,
     CASE WHEN ${u(2)} < 0.55 THEN 'web' WHEN ${u(2)} < 0.9 THEN 'mobile' ELSE 'branch' END AS channel,
     CASE WHEN ${u(3)} < 0.72 THEN 'en-US' WHEN ${u(3)} < 0.78 THEN 'es-US' WHEN ${u(3)} < 0.93 THEN 'en-CA' ELSE 'fr-CA' END AS locale,
-    exp(10.9 + 0.45 * ${normal(4)}) * ${shifted ? '1.3' : '1.0'} AS income_raw,
     greatest(0.0, least(1.5, 0.32 + 0.11 * ${normal(5)} + ${shifted ? '0.05' : '0.0'})) AS debt_to_income,
     greatest(0.0, least(1.0, pow(${u(6)}, 1.6))) AS credit_utilization,
-    CAST(greatest(18, least(85, round(43 + 12 * ${normal(7)}))) AS INTEGER) AS age,
-    round(exp(9.4 + 0.7 * ${normal(8)}), -1) AS loan_amount,
+    ${normal(4)} AS z_income,
+    ${normal(7)} AS z_age,
+    ${normal(8)} AS z_loan,
     CAST(floor(-ln(${u(9)}) * 4) AS INTEGER) AS open_accounts,
     CASE
       ${newCategory ? `WHEN ${u(10)} < 0.12 THEN 'gig_worker'` : ''}
@@ -150,13 +151,22 @@ WITH base AS (
     ${u(19)} AS u_labelled,
     ${normal(20)} AS latency_noise
   FROM range(${n}) t(i)
+), shaped AS (
+  -- Features depend on the segments, as in real logs: incomes by region, ages by channel, loans
+  -- with income. Each segment is then judged against itself (segment-true baselines).
+  SELECT *,
+    exp(10.9 + CASE region WHEN 'north' THEN 0.2 WHEN 'south' THEN -0.15 WHEN 'east' THEN 0.05 ELSE -0.1 END
+        + 0.42 * z_income) * ${shifted ? '1.3' : '1.0'} AS income_raw,
+    CAST(greatest(18, least(85, round(CASE channel WHEN 'mobile' THEN 34 WHEN 'web' THEN 45 ELSE 57 END + 11 * z_age))) AS INTEGER) AS age,
+    round(exp(9.4 + 0.35 * z_income + 0.6 * z_loan), -1) AS loan_amount
+  FROM base
 ), risk AS (
   SELECT *,
     -2.2 + 9.0 * (debt_to_income - 0.32) + 2.5 * (credit_utilization - 0.4)
       - 1.5 * (ln(income_raw) - 10.9) - 0.03 * (age - 43) + 0.1 * (open_accounts - 4)
       + CASE employment_type WHEN 'unemployed' THEN 0.9 WHEN 'self_employed' THEN 0.25
           WHEN 'gig_worker' THEN 0.5 ELSE 0.0 END AS true_logit
-  FROM base
+  FROM shaped
 )
 SELECT
   'p-' || lpad(CAST(${day} AS VARCHAR), 2, '0') || '-' || lpad(CAST(i AS VARCHAR), 8, '0') AS prediction_id,

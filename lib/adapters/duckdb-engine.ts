@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { CompiledQuery, QueryEngine, QueryStats, Row, SqlValue } from '../ports.js';
-import { duckdbDialect } from '../sql/dialect.js';
+import { type DataSource, type DateRange, duckdbDialect } from '../sql/dialect.js';
 import { quoteString } from '../sql/identifiers.js';
+import { resolveLocalFiles } from './local-files.js';
 
 /** A query DuckDB refused or failed: names the query and DuckDB's reason. */
 export class QueryFailedError extends Error {
@@ -32,6 +33,11 @@ export function explainDuckDbError(message: string): string {
   const firstLine = message.split('\n')[0]!.trim();
   if (/Out of Memory Error/i.test(firstLine)) {
     return `${firstLine} (the window needs more memory than the local cap: set DRIFTWATCH_MEMORY_LIMIT, e.g. DRIFTWATCH_MEMORY_LIMIT=4GB)`;
+  }
+  // DuckDB names the file it could not read (quoted with ' or "): lead with it.
+  const file = /\b[Ff]ile ['"]([^'"]+)['"]/.exec(firstLine)?.[1];
+  if (file && /Invalid Input Error|IO Error|Conversion Error|parquet|magic bytes|JSON|CSV/i.test(firstLine)) {
+    return `cannot read data file ${file}: ${firstLine} (an unreadable data file: re-write or remove it)`;
   }
   if (/parquet|magic bytes|Invalid Input Error/i.test(firstLine)) {
     return `${firstLine} (an unreadable data file: re-write or remove it)`;
@@ -149,6 +155,11 @@ export class DuckDbQueryEngine implements QueryEngine {
       throw error;
     }
     return { relation: `read_parquet(${quoteString(file)})`, release: () => rm(file, { force: true }) };
+  }
+
+  /** The files of a local log in a date range (lib/adapters/local-files.ts). */
+  resolveFiles(source: DataSource, range?: DateRange): Promise<DataSource> {
+    return resolveLocalFiles(source, range);
   }
 
   /** Runs a statement for a named query: counted and timed in `stats()`, failures as QueryFailedError. */

@@ -44,7 +44,8 @@ export interface QualityFinding {
     | 'out_of_range'
     | 'new_category'
     | 'invalid_values'
-    | 'volume';
+    | 'volume'
+    | 'stray_partition';
   severity: 'warning' | 'critical';
   feature?: string;
   segment?: { column: string; value: string };

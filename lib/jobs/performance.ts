@@ -38,6 +38,7 @@ import type {
   VersionComparison,
 } from './performance-result.js';
 import { NULL_SEGMENT } from './scan-reader.js';
+import { hasNoFiles, sourceFor } from './sources.js';
 import type { JobDeps } from './types.js';
 import { durationDays, resultKeys, shiftDate, type Window, windowFor } from './windows.js';
 
@@ -203,8 +204,9 @@ async function referencePerformance(deps: JobDeps): Promise<PerformanceGroup | u
   const { definition, engine } = deps;
   const ref = definition.reference;
   if (ref.type !== 'dataset' || !ref.labelColumn || !deps.sources.reference) return undefined;
+  const source = await sourceFor(deps, deps.sources.reference);
   // The reference file has no dt partition: give it one, so the same query serves.
-  const relation = `(SELECT *, '1970-01-01' AS ${quoteIdentifier('dt')} FROM ${engine.dialect.relation(deps.sources.reference)})`;
+  const relation = `(SELECT *, '1970-01-01' AS ${quoteIdentifier('dt')} FROM ${engine.dialect.relation(source)})`;
   const groups = await evaluate(engine, {
     ...taskSpec(definition),
     name: 'reference-performance',
@@ -219,8 +221,17 @@ async function referencePerformance(deps: JobDeps): Promise<PerformanceGroup | u
   return overall ? toGroup(definition.model.task, overall) : undefined;
 }
 
-function labelsRelation(engine: QueryEngine, labels: DataSource): string {
-  return engine.dialect.relation(labels);
+/** The labels relation; no label file in the range reads as no labels (an empty relation). */
+function labelsRelation(
+  engine: QueryEngine,
+  labels: DataSource,
+  columns: { idColumn: string; labelColumn: string },
+): string {
+  if (!hasNoFiles(labels)) return engine.dialect.relation(labels);
+  const empty = [columns.idColumn, columns.labelColumn, 'dt'].map(
+    (c) => `CAST(NULL AS VARCHAR) AS ${quoteIdentifier(c)}`,
+  );
+  return `(SELECT ${empty.join(', ')} WHERE false)`;
 }
 
 /** The date a window's labels have all arrived: its end plus the label delay. */
@@ -287,19 +298,31 @@ export async function runPerformance(
   const mature = today >= matureOn;
   const primary = primaryMetric(definition);
   const p = definition.predictions;
+  // Only the window's prediction partitions, and the label partitions that had arrived by the run
+  // date (labels are partitioned by arrival): a later run sees more labels, never an earlier one.
+  const range = { from: window.start, to: window.end };
+  const predictions = await sourceFor(deps, deps.sources.predictions, range);
+  const labels = await sourceFor(
+    deps,
+    deps.sources.labels,
+    deps.sources.labels.partitioned ? { from: window.start, to: shiftDate(today, 1) } : undefined,
+  );
+  const empty = hasNoFiles(predictions);
 
-  const groups = await evaluate(engine, {
-    ...taskSpec(definition),
-    predictionsRelation: engine.dialect.relation(deps.sources.predictions),
-    labelsRelation: labelsRelation(engine, deps.sources.labels),
-    predictionIdColumn: p.idColumn,
-    labelIdColumn: definition.labels.idColumn,
-    labelColumn: definition.labels.labelColumn,
-    segmentColumns: definition.segments,
-    ...(p.modelVersionColumn ? { modelVersionColumn: p.modelVersionColumn } : {}),
-    window: { from: window.start, to: window.end },
-    ...(deps.sources.labels.partitioned ? { labelsSince: window.start } : {}),
-  } as PerformanceQuerySpec);
+  const groups = empty
+    ? []
+    : await evaluate(engine, {
+        ...taskSpec(definition),
+        predictionsRelation: engine.dialect.relation(predictions),
+        labelsRelation: labelsRelation(engine, labels, definition.labels),
+        predictionIdColumn: p.idColumn,
+        labelIdColumn: definition.labels.idColumn,
+        labelColumn: definition.labels.labelColumn,
+        segmentColumns: definition.segments,
+        ...(p.modelVersionColumn ? { modelVersionColumn: p.modelVersionColumn } : {}),
+        window: { from: window.start, to: window.end },
+        ...(deps.sources.labels.partitioned ? { labelsSince: window.start } : {}),
+      } as PerformanceQuerySpec);
 
   const task = definition.model.task;
   const overallRaw = groups.find((g) => g.group.kind === 'overall');
@@ -336,17 +359,19 @@ export async function runPerformance(
     )
     .sort((a, b) => sign * (a.gap[primary] as number) - sign * (b.gap[primary] as number))[0];
 
-  const operationalRows = await engine.query(
-    buildOperationalQuery(
-      {
-        source: deps.sources.predictions,
-        window: { from: window.start, to: window.end },
-        ...(p.latencyColumn ? { latencyColumn: p.latencyColumn } : {}),
-        ...(p.errorColumn ? { errorColumn: p.errorColumn } : {}),
-      },
-      engine.dialect,
-    ),
-  );
+  const operationalRows = empty
+    ? []
+    : await engine.query(
+        buildOperationalQuery(
+          {
+            source: predictions,
+            window: { from: window.start, to: window.end },
+            ...(p.latencyColumn ? { latencyColumn: p.latencyColumn } : {}),
+            ...(p.errorColumn ? { errorColumn: p.errorColumn } : {}),
+          },
+          engine.dialect,
+        ),
+      );
   const op = operationalRows[0] ?? {};
   const volume = Number(op.volume ?? 0);
   const reference = await referencePerformance(deps);

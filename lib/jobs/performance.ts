@@ -29,6 +29,13 @@ import {
   readMulticlassPerformance,
   readRegressionPerformance,
 } from '../sql/performance-rows.js';
+import {
+  describeColumns,
+  MissingColumnError,
+  predictionColumnsOfPerformance,
+  requireColumns,
+  taskColumns,
+} from './column-check.js';
 import { RESULT_SCHEMA_VERSION } from './drift-result.js';
 import type {
   MetricMap,
@@ -205,18 +212,43 @@ async function referencePerformance(deps: JobDeps): Promise<PerformanceGroup | u
   const ref = definition.reference;
   if (ref.type !== 'dataset' || !ref.labelColumn || !deps.sources.reference) return undefined;
   const source = await sourceFor(deps, deps.sources.reference);
+  const columns = await describeColumns(engine, source);
+  requireColumns(
+    columns,
+    [['reference.labelColumn', ref.labelColumn], ...taskColumns(definition)],
+    'the reference',
+    source,
+  );
   // The reference file has no dt partition: give it one, so the same query serves.
-  const relation = `(SELECT *, '1970-01-01' AS ${quoteIdentifier('dt')} FROM ${engine.dialect.relation(source)})`;
+  let relation = `(SELECT *, '1970-01-01' AS ${quoteIdentifier('dt')} FROM ${engine.dialect.relation(source)})`;
+  let idColumn = definition.predictions.idColumn;
+  let staged: { relation: string; release(): Promise<void> } | undefined;
+  if (columns && !columns.has(idColumn.toLowerCase())) {
+    // Each reference row is labelled by its own label column: without an id column, number the
+    // rows once in a staged file (both sides of the join read the same numbering).
+    if (!engine.stage) {
+      throw new MissingColumnError(
+        `the reference ${source.location} has no predictions.idColumn ${JSON.stringify(idColumn)}: on this engine the reference's metrics (reference.labelColumn) join its rows by that id; add the column or remove reference.labelColumn`,
+      );
+    }
+    idColumn = 'dw_reference_row';
+    staged = await engine.stage({
+      name: 'reference-rows',
+      sql: `SELECT *, CAST(row_number() OVER () AS VARCHAR) AS ${idColumn} FROM ${relation} AS r`,
+      parameters: [],
+    });
+    relation = staged.relation;
+  }
   const groups = await evaluate(engine, {
     ...taskSpec(definition),
     name: 'reference-performance',
     predictionsRelation: relation,
     labelsRelation: relation,
-    predictionIdColumn: definition.predictions.idColumn,
-    labelIdColumn: definition.predictions.idColumn,
+    predictionIdColumn: idColumn,
+    labelIdColumn: idColumn,
     labelColumn: ref.labelColumn,
     window: { from: '1970-01-01', to: '1970-01-02' },
-  } as PerformanceQuerySpec);
+  } as PerformanceQuerySpec).finally(() => staged?.release());
   const overall = groups.find((g) => g.group.kind === 'overall');
   return overall ? toGroup(definition.model.task, overall) : undefined;
 }
@@ -308,6 +340,22 @@ export async function runPerformance(
     deps.sources.labels.partitioned ? { from: window.start, to: shiftDate(today, 1) } : undefined,
   );
   const empty = hasNoFiles(predictions);
+  // Every column the job reads, checked before the scan (one DESCRIBE per source).
+  requireColumns(
+    await describeColumns(engine, predictions),
+    predictionColumnsOfPerformance(definition),
+    'the prediction log',
+    predictions,
+  );
+  requireColumns(
+    await describeColumns(engine, labels),
+    [
+      ['labels.idColumn', definition.labels.idColumn],
+      ['labels.labelColumn', definition.labels.labelColumn],
+    ],
+    'the labels log',
+    labels,
+  );
 
   const groups = empty
     ? []

@@ -3,7 +3,7 @@
  * Adapters in lib/adapters implement them: DuckDB and a folder locally, Athena, S3, SNS and
  * EventBridge on AWS. Ports are small and every method is documented.
  */
-import type { SqlDialect } from './sql/dialect.js';
+import type { DataSource, DateRange, SqlDialect } from './sql/dialect.js';
 
 /** A scalar as it comes back from a query: BIGINT and DECIMAL are converted to number. */
 export type SqlValue = string | number | boolean | null;
@@ -38,6 +38,14 @@ export interface QueryEngine {
    * memory cap (DuckDB) offer it so a big job can run in stages; Athena needs no staging.
    */
   stage?(q: CompiledQuery): Promise<{ relation: string; release(): Promise<void> }>;
+  /**
+   * Optional, for engines that read files (DuckDB): the source narrowed to exactly the files of
+   * the `dt` partitions in `range` (every partition without one; every data file of an
+   * unpartitioned log), with the partitions covered and the stray folders ignored. `files` may be
+   * empty (nothing in the range). Engines that read tables (Athena) leave it out: the Glue table
+   * and the `dt` filter prune there.
+   */
+  resolveFiles?(source: DataSource, range?: DateRange): Promise<DataSource>;
   /** Totals for the queries run so far by this engine instance. */
   stats(): QueryStats;
   /** Releases connections; the engine is unusable afterwards. */

@@ -3,13 +3,15 @@
  * Only the extensions DuckDB ships built in (parquet, json, icu) are used; nothing is downloaded.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { CompiledQuery, QueryEngine, QueryStats, Row, SqlValue } from '../ports.js';
-import { duckdbDialect } from '../sql/dialect.js';
+import { type DataSource, type DateRange, duckdbDialect } from '../sql/dialect.js';
 import { quoteString } from '../sql/identifiers.js';
+import { resolveLocalFiles } from './local-files.js';
 
 /** A query DuckDB refused or failed: names the query and DuckDB's reason. */
 export class QueryFailedError extends Error {
@@ -32,6 +34,11 @@ export function explainDuckDbError(message: string): string {
   const firstLine = message.split('\n')[0]!.trim();
   if (/Out of Memory Error/i.test(firstLine)) {
     return `${firstLine} (the window needs more memory than the local cap: set DRIFTWATCH_MEMORY_LIMIT, e.g. DRIFTWATCH_MEMORY_LIMIT=4GB)`;
+  }
+  // DuckDB names the file it could not read (quoted with ' or "): lead with it.
+  const file = /\b[Ff]ile ['"]([^'"]+)['"]/.exec(firstLine)?.[1];
+  if (file && /Invalid Input Error|IO Error|Conversion Error|parquet|magic bytes|JSON|CSV/i.test(firstLine)) {
+    return `cannot read data file ${file}: ${firstLine} (an unreadable data file: re-write or remove it)`;
   }
   if (/parquet|magic bytes|Invalid Input Error/i.test(firstLine)) {
     return `${firstLine} (an unreadable data file: re-write or remove it)`;
@@ -70,10 +77,77 @@ export function localEngineOptions(env: NodeJS.ProcessEnv = process.env): DuckDb
   return {
     memoryLimit,
     // One folder per process: two DuckDB processes spilling into one folder could clash.
-    tempDirectory: join(tmpdir(), 'driftwatch-duckdb', String(process.pid)),
+    tempDirectory: join(tmpdir(), SPILL_PARENT, String(process.pid)),
     ...(threads ? { threads } : {}),
   };
 }
+
+/**
+ * The spill folders of this process's open engines, with how many engines use each (every local
+ * engine of a process shares `<tmp>/driftwatch-duckdb/<pid>`): created (recursively: DuckDB
+ * creates only the last level) before DuckDB needs them, removed when the last engine using one
+ * closes, and on exit, SIGINT and SIGTERM.
+ */
+const spillFolders = new Map<string, number>();
+let spillHandlersInstalled = false;
+
+function removeSpillFoldersSync(): void {
+  for (const folder of spillFolders.keys()) rmSync(folder, { recursive: true, force: true });
+  spillFolders.clear();
+}
+
+function installSpillHandlers(): void {
+  if (spillHandlersInstalled) return;
+  spillHandlersInstalled = true;
+  process.on('exit', removeSpillFoldersSync);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    const onSignal = () => {
+      // Another handler (e.g. a CLI that stops cleanly) owns the signal: it closes the engines or
+      // exits, and the exit handler removes the folders. Alone, remove them and die of the signal
+      // as if no handler were installed (exit status 130 / 143 in a shell).
+      if (process.listenerCount(signal) > 1) return;
+      removeSpillFoldersSync();
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
+}
+
+/** Removes `<parent>/<pid>` spill folders whose process is gone (killed before it could clean up). */
+async function removeStaleSpillFolders(parent: string): Promise<void> {
+  const names = await readdir(parent).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      process.kill(Number(name), 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') {
+        await rm(join(parent, name), { recursive: true, force: true });
+      }
+    }
+  }
+}
+
+async function holdSpillFolder(folder: string): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  spillFolders.set(folder, (spillFolders.get(folder) ?? 0) + 1);
+  installSpillHandlers();
+  if (basename(dirname(folder)) === SPILL_PARENT) await removeStaleSpillFolders(dirname(folder));
+}
+
+async function releaseSpillFolder(folder: string): Promise<void> {
+  const users = (spillFolders.get(folder) ?? 1) - 1;
+  if (users > 0) {
+    spillFolders.set(folder, users);
+    return;
+  }
+  spillFolders.delete(folder);
+  await rm(folder, { recursive: true, force: true });
+}
+
+/** The folder under the OS temp folder that holds one spill folder per process. */
+const SPILL_PARENT = 'driftwatch-duckdb';
 
 function toSqlValue(value: DuckDBValue): SqlValue {
   if (
@@ -94,6 +168,7 @@ function toSqlValue(value: DuckDBValue): SqlValue {
 export class DuckDbQueryEngine implements QueryEngine {
   readonly dialect = duckdbDialect;
   private readonly totals: QueryStats = { bytesScanned: 0, engineMillis: 0, queries: 0 };
+  private closed = false;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -108,10 +183,18 @@ export class DuckDbQueryEngine implements QueryEngine {
     };
     if (options.threads) config.threads = String(options.threads);
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
-    if (options.tempDirectory) config.temp_directory = options.tempDirectory;
-    const instance = await DuckDBInstance.create(':memory:', config);
-    const connection = await instance.connect();
-    return new DuckDbQueryEngine(instance, connection, options.tempDirectory);
+    if (options.tempDirectory) {
+      config.temp_directory = options.tempDirectory;
+      await holdSpillFolder(options.tempDirectory);
+    }
+    try {
+      const instance = await DuckDBInstance.create(':memory:', config);
+      const connection = await instance.connect();
+      return new DuckDbQueryEngine(instance, connection, options.tempDirectory);
+    } catch (error) {
+      if (options.tempDirectory) await releaseSpillFolder(options.tempDirectory);
+      throw error;
+    }
   }
 
   async query(q: CompiledQuery): Promise<Row[]> {
@@ -151,6 +234,11 @@ export class DuckDbQueryEngine implements QueryEngine {
     return { relation: `read_parquet(${quoteString(file)})`, release: () => rm(file, { force: true }) };
   }
 
+  /** The files of a local log in a date range (lib/adapters/local-files.ts). */
+  resolveFiles(source: DataSource, range?: DateRange): Promise<DataSource> {
+    return resolveLocalFiles(source, range);
+  }
+
   /** Runs a statement for a named query: counted and timed in `stats()`, failures as QueryFailedError. */
   private async timed<T>(name: string, run: () => Promise<T>): Promise<T> {
     const started = performance.now();
@@ -174,7 +262,10 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     this.connection.closeSync();
     this.instance.closeSync();
+    if (this.stageFolder) await releaseSpillFolder(this.stageFolder);
   }
 }

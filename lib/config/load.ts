@@ -4,6 +4,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { listMethods } from '../stats/registry.js';
 import { type MonitorDefinition, MonitorDefinitionSchema } from './schema.js';
 
 /** One problem in a definition. */
@@ -128,7 +129,149 @@ function crossFieldProblems(def: MonitorDefinition): DefinitionProblem[] {
     if (def.segments.indexOf(s) !== i) {
       problems.push({ path: `segments[${i}]`, received: s, message: 'each segment column once' });
     }
+    const feature = def.features.findIndex((f) => f.name === s);
+    if (feature >= 0) {
+      problems.push({
+        path: `segments[${i}]`,
+        received: s,
+        message: `a column that is not also a feature (it is features[${feature}]): a segment splits the data, a feature is compared; remove it from one of the two lists`,
+      });
+    }
   });
+  problems.push(...windowProblems(def), ...methodProblems(def), ...metricProblems(def));
+  problems.push(...caseProblems(def));
+  return problems;
+}
+
+/** Windows the jobs serve: whole days, at least one (sub-day windows are not served yet). */
+function windowProblems(def: MonitorDefinition): DefinitionProblem[] {
+  const match = /^P(?:(\d+)W|(?:(\d+)D)?(?:T(?:(\d+)H)?)?)$/.exec(def.window);
+  const hours = match ? Number(match[1] ?? 0) * 168 + Number(match[2] ?? 0) * 24 + Number(match[3] ?? 0) : 0;
+  if (hours >= 24 && hours % 24 === 0) return [];
+  return [
+    {
+      path: 'window',
+      received: def.window,
+      message:
+        'a whole number of days, at least one: P1D, P7D, P2W (or PT48H); windows shorter than a day or with part of a day are not served',
+    },
+  ];
+}
+
+/** Methods that do not fit the kind they judge (a silent swap would hide the misconfiguration). */
+function methodProblems(def: MonitorDefinition): DefinitionProblem[] {
+  const fits = (method: string, kind: 'numeric' | 'categorical') =>
+    method === 'auto' || listMethods().some((m) => m.name === method && m.featureKinds.includes(kind));
+  const fitting = (kind: 'numeric' | 'categorical') =>
+    [
+      'auto',
+      ...listMethods()
+        .filter((m) => m.featureKinds.includes(kind))
+        .map((m) => m.name),
+    ].join(', ');
+  const problems: DefinitionProblem[] = [];
+  for (const kind of ['numeric', 'categorical'] as const) {
+    const method = def.drift.methods[kind];
+    if (!fits(method, kind)) {
+      problems.push({
+        path: `drift.methods.${kind}`,
+        received: method,
+        message: `a method for ${kind} features: one of ${fitting(kind)}`,
+      });
+    }
+  }
+  def.features.forEach((f, i) => {
+    if (f.method && !fits(f.method, f.kind)) {
+      problems.push({
+        path: `features[${i}].method`,
+        received: f.method,
+        message: `a method for a ${f.kind} feature: one of ${fitting(f.kind)} (or change features[${i}].kind)`,
+      });
+    }
+  });
+  return problems;
+}
+
+/** The metrics each task computes, and those that need scores (probabilities). */
+export const TASK_METRICS = {
+  binary: [
+    'rocAuc',
+    'accuracy',
+    'f1',
+    'precision',
+    'recall',
+    'balancedAccuracy',
+    'averagePrecision',
+    'logLoss',
+    'brier',
+    'ece',
+  ],
+  multiclass: ['accuracy', 'f1Macro', 'f1Weighted', 'rocAucOvrMacro', 'logLoss'],
+  regression: ['mae', 'rmse', 'mape', 'r2'],
+} as const;
+const SCORE_METRICS = new Set(['rocAuc', 'averagePrecision', 'logLoss', 'brier', 'ece', 'rocAucOvrMacro']);
+
+function metricProblems(def: MonitorDefinition): DefinitionProblem[] {
+  const metric = def.performance.primaryMetric;
+  if (!metric) return [];
+  const task = def.model.task;
+  const allowed: readonly string[] = TASK_METRICS[task];
+  if (!allowed.includes(metric)) {
+    return [
+      {
+        path: 'performance.primaryMetric',
+        received: metric,
+        message: `a metric of a ${task} model: one of ${allowed.join(', ')}`,
+      },
+    ];
+  }
+  const scored = task === 'binary' ? !!def.predictions.scoreColumn : !!def.predictions.classScoreColumns;
+  if (SCORE_METRICS.has(metric) && !scored) {
+    const field = task === 'binary' ? 'predictions.scoreColumn' : 'predictions.classScoreColumns';
+    return [
+      {
+        path: 'performance.primaryMetric',
+        received: metric,
+        message: `a metric computed from the predicted labels (one of ${allowed.filter((m) => !SCORE_METRICS.has(m)).join(', ')}), or set ${field}: ${metric} needs scores`,
+      },
+    ];
+  }
+  return [];
+}
+
+/**
+ * Names Athena would refuse or confuse: Glue stores column names in lowercase, so two columns that
+ * differ only in case are one column there.
+ */
+function caseProblems(def: MonitorDefinition): DefinitionProblem[] {
+  const problems: DefinitionProblem[] = [];
+  const seen = new Map<string, { name: string; path: string }>();
+  const p = def.predictions;
+  const columns: [string, string | undefined][] = [
+    ['predictions.idColumn', p.idColumn],
+    ['predictions.timestampColumn', p.timestampColumn],
+    ['predictions.scoreColumn', p.scoreColumn],
+    ['predictions.predictionColumn', p.predictionColumn],
+    ['predictions.modelVersionColumn', p.modelVersionColumn],
+    ['predictions.latencyColumn', p.latencyColumn],
+    ['predictions.errorColumn', p.errorColumn],
+    ...Object.entries(p.classScoreColumns ?? {}).map(
+      ([label, c]) => [`predictions.classScoreColumns.${label}`, c] as [string, string],
+    ),
+    ...def.features.map((f, i) => [`features[${i}].name`, f.name] as [string, string]),
+    ...def.segments.map((s, i) => [`segments[${i}]`, s] as [string, string]),
+  ];
+  for (const [path, name] of columns) {
+    if (!name) continue;
+    const other = seen.get(name.toLowerCase());
+    if (other && other.name !== name) {
+      problems.push({
+        path,
+        received: name,
+        message: `a column name that differs from ${other.path} (${JSON.stringify(other.name)}) in more than case: Athena and Glue ignore case, so both name one column`,
+      });
+    } else if (!other) seen.set(name.toLowerCase(), { name, path });
+  }
   return problems;
 }
 

@@ -10,8 +10,11 @@ const column = z.string().regex(IDENTIFIER_PATTERN, {
   message: 'a column name of letters, digits and underscores, not starting with a digit',
 });
 
-const modelId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
-  message: 'lowercase letters, digits and dashes, 1 to 63 characters, starting with a letter or digit',
+// The id names the model's Glue tables (`-` becomes `_`: `credit-default_predictions`), and an
+// Athena (Trino) name must not start with a digit: `2024-credit` would fail on AWS.
+const modelId = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, {
+  message:
+    'lowercase letters, digits and dashes, 1 to 63 characters, starting with a letter (it names Athena tables, which cannot start with a digit: e.g. credit-2024)',
 });
 
 const isoDuration = z

@@ -25,6 +25,7 @@ import {
   type ReferenceProfile,
 } from './profile.js';
 import { readDriftScan, type ScanGroup } from './scan-reader.js';
+import { hasNoFiles, sourceFor } from './sources.js';
 import type { JobDeps } from './types.js';
 import { resultKeys, shiftDate, type Window, windowFor } from './windows.js';
 
@@ -126,6 +127,14 @@ export async function profileColumns(
   const { bins } = columns;
   const numericColumns = [...columns.numeric];
   const categoricalColumns = [...columns.categorical];
+  // Only the reference's own files (its date range of the log): other days cannot touch it.
+  selection = { ...selection, source: await sourceFor({ engine }, selection.source, selection.range) };
+  if (hasNoFiles(selection.source)) {
+    throw new Error(
+      `the reference (${selection.description}) has no data file in ${selection.source.location}: ` +
+        `check the reference in the definition (a range or rolling reference needs those dt= partitions)`,
+    );
+  }
   const describe = await engine.query(buildDescribeQuery(selection.source, engine.dialect));
   const columnTypes = Object.fromEntries(describe.map((r) => [String(r.column_name), String(r.column_type)]));
   const absent = [...numericColumns, ...categoricalColumns].filter((c) => !(c in columnTypes));

@@ -45,7 +45,8 @@ export interface QualityFinding {
     | 'new_category'
     | 'invalid_values'
     | 'new_segment'
-    | 'volume';
+    | 'volume'
+    | 'stray_partition';
   severity: 'warning' | 'critical';
   feature?: string;
   segment?: { column: string; value: string };

@@ -26,6 +26,7 @@ import {
 } from './drift-result.js';
 import type { CategoricalProfile, FeatureProfile, NumericProfile, ReferenceProfile } from './profile.js';
 import { readDriftScan, type ScanGroup } from './scan-reader.js';
+import { hasNoFiles, sourceFor, strayFindings } from './sources.js';
 import type { JobDeps } from './types.js';
 import { dateOfKey, resultKeys, type Window, windowFor } from './windows.js';
 
@@ -276,13 +277,19 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
   const window = windowFor(definition, date);
   const profile = await loadProfile(deps, window);
   const findings: QualityFinding[] = [];
+  // Only the window's partitions are read (locally: their files), so other days cannot touch it.
+  const range = { from: window.start, to: window.end };
+  const predictions = await sourceFor(deps, deps.sources.predictions, range);
+  findings.push(...strayFindings(predictions, 'predictions.location', range));
+  const empty = hasNoFiles(predictions);
 
-  // Schema: columns the definition names but the log lacks are reported and left out, not fatal.
-  const describe = await engine.query(buildDescribeQuery(deps.sources.predictions, engine.dialect));
+  // Schema of the WINDOW's files: columns the definition names but the log lacks are reported and
+  // left out, not fatal.
+  const describe = empty ? [] : await engine.query(buildDescribeQuery(predictions, engine.dialect));
   const types = new Map(describe.map((r) => [String(r.column_name), String(r.column_type)]));
   const present = (column: string) => types.has(column);
   const cols = monitoredColumns(definition);
-  for (const column of [...cols.numeric, ...cols.categorical, ...definition.segments]) {
+  for (const column of empty ? [] : [...cols.numeric, ...cols.categorical, ...definition.segments]) {
     if (!present(column)) {
       findings.push({
         kind: 'missing_column',
@@ -313,7 +320,7 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
     ...(profile.prediction ? [profile.prediction] : []),
   ].filter((p): p is CategoricalProfile => p.kind === 'categorical' && present(p.name));
   const spec: DriftScanSpec = {
-    source: deps.sources.predictions,
+    source: predictions,
     window: { from: window.start, to: window.end },
     numeric: numericProfiles.map((p) => ({
       column: p.name,
@@ -325,8 +332,12 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
     categorical: categoricalProfiles.map((p) => p.name),
     segments: definition.segments.filter(present),
   };
-  spec.grouping = await segmentGrouping(engine, spec);
-  const scan = readDriftScan(await engine.query(buildDriftScan(spec, engine.dialect)), spec, engine.dialect);
+  spec.grouping = empty ? 'combinations' : await segmentGrouping(engine, spec);
+  const scan = readDriftScan(
+    empty ? [] : await engine.query(buildDriftScan(spec, engine.dialect)),
+    spec,
+    engine.dialect,
+  );
   const overall = scan.overall;
 
   const expected = await expectedVolume(deps, window);
@@ -494,14 +505,14 @@ async function exactSamples(
     let reference = cache.get(cacheKey);
     if (!reference) {
       reference = await valueCounts(deps, {
-        source: selection.source,
+        source: await sourceFor(deps, selection.source, selection.range),
         ...(selection.range ? { window: selection.range } : {}),
         column: column.column,
       });
       cache.set(cacheKey, reference);
     }
     const currentSample = await valueCounts(deps, {
-      source: deps.sources.predictions,
+      source: spec.source,
       window: { from: window.start, to: window.end },
       column: column.column,
     });

@@ -29,6 +29,13 @@ import {
   readMulticlassPerformance,
   readRegressionPerformance,
 } from '../sql/performance-rows.js';
+import {
+  describeColumns,
+  MissingColumnError,
+  predictionColumnsOfPerformance,
+  requireColumns,
+  taskColumns,
+} from './column-check.js';
 import { RESULT_SCHEMA_VERSION } from './drift-result.js';
 import type {
   MetricMap,
@@ -38,6 +45,7 @@ import type {
   VersionComparison,
 } from './performance-result.js';
 import { NULL_SEGMENT } from './scan-reader.js';
+import { hasNoFiles, sourceFor } from './sources.js';
 import type { JobDeps } from './types.js';
 import { durationDays, resultKeys, shiftDate, type Window, windowFor } from './windows.js';
 
@@ -203,24 +211,59 @@ async function referencePerformance(deps: JobDeps): Promise<PerformanceGroup | u
   const { definition, engine } = deps;
   const ref = definition.reference;
   if (ref.type !== 'dataset' || !ref.labelColumn || !deps.sources.reference) return undefined;
+  const source = await sourceFor(deps, deps.sources.reference);
+  const columns = await describeColumns(engine, source);
+  requireColumns(
+    columns,
+    [['reference.labelColumn', ref.labelColumn], ...taskColumns(definition)],
+    'the reference',
+    source,
+  );
   // The reference file has no dt partition: give it one, so the same query serves.
-  const relation = `(SELECT *, '1970-01-01' AS ${quoteIdentifier('dt')} FROM ${engine.dialect.relation(deps.sources.reference)})`;
+  let relation = `(SELECT *, '1970-01-01' AS ${quoteIdentifier('dt')} FROM ${engine.dialect.relation(source)})`;
+  let idColumn = definition.predictions.idColumn;
+  let staged: { relation: string; release(): Promise<void> } | undefined;
+  if (columns && !columns.has(idColumn.toLowerCase())) {
+    // Each reference row is labelled by its own label column: without an id column, number the
+    // rows once in a staged file (both sides of the join read the same numbering).
+    if (!engine.stage) {
+      throw new MissingColumnError(
+        `the reference ${source.location} has no predictions.idColumn ${JSON.stringify(idColumn)}: on this engine the reference's metrics (reference.labelColumn) join its rows by that id; add the column or remove reference.labelColumn`,
+      );
+    }
+    idColumn = 'dw_reference_row';
+    staged = await engine.stage({
+      name: 'reference-rows',
+      sql: `SELECT *, CAST(row_number() OVER () AS VARCHAR) AS ${idColumn} FROM ${relation} AS r`,
+      parameters: [],
+    });
+    relation = staged.relation;
+  }
   const groups = await evaluate(engine, {
     ...taskSpec(definition),
     name: 'reference-performance',
     predictionsRelation: relation,
     labelsRelation: relation,
-    predictionIdColumn: definition.predictions.idColumn,
-    labelIdColumn: definition.predictions.idColumn,
+    predictionIdColumn: idColumn,
+    labelIdColumn: idColumn,
     labelColumn: ref.labelColumn,
     window: { from: '1970-01-01', to: '1970-01-02' },
-  } as PerformanceQuerySpec);
+  } as PerformanceQuerySpec).finally(() => staged?.release());
   const overall = groups.find((g) => g.group.kind === 'overall');
   return overall ? toGroup(definition.model.task, overall) : undefined;
 }
 
-function labelsRelation(engine: QueryEngine, labels: DataSource): string {
-  return engine.dialect.relation(labels);
+/** The labels relation; no label file in the range reads as no labels (an empty relation). */
+function labelsRelation(
+  engine: QueryEngine,
+  labels: DataSource,
+  columns: { idColumn: string; labelColumn: string },
+): string {
+  if (!hasNoFiles(labels)) return engine.dialect.relation(labels);
+  const empty = [columns.idColumn, columns.labelColumn, 'dt'].map(
+    (c) => `CAST(NULL AS VARCHAR) AS ${quoteIdentifier(c)}`,
+  );
+  return `(SELECT ${empty.join(', ')} WHERE false)`;
 }
 
 /** The date a window's labels have all arrived: its end plus the label delay. */
@@ -287,23 +330,51 @@ export async function runPerformance(
   const mature = today >= matureOn;
   const primary = primaryMetric(definition);
   const p = definition.predictions;
+  // Only the window's prediction partitions, and the label partitions that had arrived by the run
+  // date (labels are partitioned by arrival): a later run sees more labels, never an earlier one.
+  const range = { from: window.start, to: window.end };
+  const predictions = await sourceFor(deps, deps.sources.predictions, range);
+  const labels = await sourceFor(
+    deps,
+    deps.sources.labels,
+    deps.sources.labels.partitioned ? { from: window.start, to: shiftDate(today, 1) } : undefined,
+  );
+  const empty = hasNoFiles(predictions);
+  // Every column the job reads, checked before the scan (one DESCRIBE per source).
+  requireColumns(
+    await describeColumns(engine, predictions),
+    predictionColumnsOfPerformance(definition),
+    'the prediction log',
+    predictions,
+  );
+  requireColumns(
+    await describeColumns(engine, labels),
+    [
+      ['labels.idColumn', definition.labels.idColumn],
+      ['labels.labelColumn', definition.labels.labelColumn],
+    ],
+    'the labels log',
+    labels,
+  );
 
-  const groups = await evaluate(engine, {
-    ...taskSpec(definition),
-    predictionsRelation: engine.dialect.relation(deps.sources.predictions),
-    labelsRelation: labelsRelation(engine, deps.sources.labels),
-    predictionIdColumn: p.idColumn,
-    labelIdColumn: definition.labels.idColumn,
-    labelColumn: definition.labels.labelColumn,
-    segmentColumns: definition.segments,
-    ...(p.modelVersionColumn ? { modelVersionColumn: p.modelVersionColumn } : {}),
-    window: { from: window.start, to: window.end },
-    // Labels that had arrived by the run's date (its clock), partitioned by arrival date: a run
-    // as of a past date sees the labels as they were then.
-    ...(deps.sources.labels.partitioned
-      ? { labelsSince: window.start, labelsUntil: shiftDate(today, 1) }
-      : {}),
-  } as PerformanceQuerySpec);
+  const groups = empty
+    ? []
+    : await evaluate(engine, {
+        ...taskSpec(definition),
+        predictionsRelation: engine.dialect.relation(predictions),
+        labelsRelation: labelsRelation(engine, labels, definition.labels),
+        predictionIdColumn: p.idColumn,
+        labelIdColumn: definition.labels.idColumn,
+        labelColumn: definition.labels.labelColumn,
+        segmentColumns: definition.segments,
+        ...(p.modelVersionColumn ? { modelVersionColumn: p.modelVersionColumn } : {}),
+        window: { from: window.start, to: window.end },
+        // Labels that had arrived by the run's date (its clock), partitioned by arrival date: a run
+        // as of a past date sees the labels as they were then (also on Athena, by partition).
+        ...(deps.sources.labels.partitioned
+          ? { labelsSince: window.start, labelsUntil: shiftDate(today, 1) }
+          : {}),
+      } as PerformanceQuerySpec);
 
   const task = definition.model.task;
   const overallRaw = groups.find((g) => g.group.kind === 'overall');
@@ -340,17 +411,19 @@ export async function runPerformance(
     )
     .sort((a, b) => sign * (a.gap[primary] as number) - sign * (b.gap[primary] as number))[0];
 
-  const operationalRows = await engine.query(
-    buildOperationalQuery(
-      {
-        source: deps.sources.predictions,
-        window: { from: window.start, to: window.end },
-        ...(p.latencyColumn ? { latencyColumn: p.latencyColumn } : {}),
-        ...(p.errorColumn ? { errorColumn: p.errorColumn } : {}),
-      },
-      engine.dialect,
-    ),
-  );
+  const operationalRows = empty
+    ? []
+    : await engine.query(
+        buildOperationalQuery(
+          {
+            source: predictions,
+            window: { from: window.start, to: window.end },
+            ...(p.latencyColumn ? { latencyColumn: p.latencyColumn } : {}),
+            ...(p.errorColumn ? { errorColumn: p.errorColumn } : {}),
+          },
+          engine.dialect,
+        ),
+      );
   const op = operationalRows[0] ?? {};
   const volume = Number(op.volume ?? 0);
   const reference = await referencePerformance(deps);

@@ -1,8 +1,12 @@
-/** Resolves the definition's log locations for the local engine (folders relative to a base dir). */
+/**
+ * Resolves the definition's log locations for the local engine (folders relative to a base dir),
+ * and narrows a source to the files of a job's date range (`sourceFor`).
+ */
 import { isAbsolute, resolve } from 'node:path';
 import type { MonitorDefinition } from '../config/schema.js';
-import type { DataSource } from '../sql/dialect.js';
-import type { ResolvedSources } from './types.js';
+import type { DataSource, DateRange } from '../sql/dialect.js';
+import type { QualityFinding } from './drift-result.js';
+import type { JobDeps, ResolvedSources } from './types.js';
 
 function local(location: string, baseDir: string): string {
   if (/^s3:\/\//i.test(location)) {
@@ -30,4 +34,55 @@ export function resolveLocalSources(definition: MonitorDefinition, baseDir: stri
       ? { location: local(ref.location, baseDir), format: ref.format, partitioned: false }
       : undefined;
   return { predictions, ...(labels ? { labels } : {}), ...(reference ? { reference } : {}) };
+}
+
+const reported = new WeakMap<object, Set<string>>();
+
+/**
+ * The source a job reads for a date range: narrowed to the files of those `dt` partitions when the
+ * engine reads files (DuckDB), unchanged when it reads tables (Athena). Stray folders (not
+ * `dt=YYYY-MM-DD`) are logged once per job run.
+ */
+export async function sourceFor(
+  deps: Pick<JobDeps, 'engine' | 'log'>,
+  source: DataSource,
+  range?: DateRange,
+): Promise<DataSource> {
+  if (!deps.engine.resolveFiles) return source;
+  const resolved = await deps.engine.resolveFiles(source, range);
+  const seen = reported.get(deps) ?? new Set<string>();
+  reported.set(deps, seen);
+  const fresh = (resolved.stray ?? []).filter((name) => !seen.has(`${source.location}\u0000${name}`));
+  if (fresh.length) {
+    for (const name of fresh) seen.add(`${source.location}\u0000${name}`);
+    deps.log?.(
+      `ignored ${fresh.length} folder${fresh.length === 1 ? '' : 's'} in ${source.location} that ${fresh.length === 1 ? 'is' : 'are'} not a dt=YYYY-MM-DD partition: ${fresh.join(', ')}`,
+      { stray: fresh },
+    );
+  }
+  return resolved;
+}
+
+/** True when a resolved source has no file in its range: the job's `no_data`. */
+export function hasNoFiles(source: DataSource): boolean {
+  return source.files?.length === 0;
+}
+
+/**
+ * The stray folders that look like a partition of `range` (`dt=2026-10-21_old` for the window of
+ * 2026-10-21), one `stray_partition` data-quality finding each. Strays that name no date of the
+ * range are only logged (`sourceFor`), so one old folder does not flag every window.
+ */
+export function strayFindings(source: DataSource, field: string, range: DateRange): QualityFinding[] {
+  const inRange = (name: string) => {
+    const date = /^dt=(\d{4}-\d{2}-\d{2})/.exec(name)?.[1];
+    return date !== undefined && date >= range.from && date < range.to;
+  };
+  return (source.stray ?? []).filter(inRange).map((name) => ({
+    kind: 'stray_partition' as const,
+    severity: 'warning' as const,
+    feature: name,
+    value: 1,
+    message: `${field} ${source.location}: folder ${name} is not a dt=YYYY-MM-DD partition and was not read: rename it to dt=YYYY-MM-DD or move it out of the log`,
+  }));
 }

@@ -14,6 +14,23 @@ export interface DataSource {
   readonly table?: { readonly database: string; readonly name: string };
   /** True when the location is Hive-partitioned on `dt=` folders. */
   readonly partitioned: boolean;
+  /**
+   * The files to read, when an engine that reads files (DuckDB) resolved them for one job: the
+   * files of the `dt` partitions in the job's date range, or every data file of an unpartitioned
+   * log. Absent: the engine reads the location (Athena: the Glue table, pruned by `dt`).
+   * Never empty when present: an empty range is the job's `no_data`, not a query.
+   */
+  readonly files?: readonly string[];
+  /** The `dt` values `files` covers (partitioned logs), sorted. */
+  readonly partitions?: readonly string[];
+  /** Folders of a partitioned log that are not `dt=YYYY-MM-DD` partitions: ignored, reported. */
+  readonly stray?: readonly string[];
+}
+
+/** A date range `[from, to)` of `dt` partitions (YYYY-MM-DD). */
+export interface DateRange {
+  readonly from: string;
+  readonly to: string;
 }
 
 export interface SqlDialect {
@@ -85,17 +102,30 @@ function parseCounts(json: string | null): Record<string, number> {
   return json ? (JSON.parse(json) as Record<string, number>) : {};
 }
 
-function globFor(source: DataSource): string {
+/**
+ * What DuckDB reads: the resolved file list when there is one (the normal path of the jobs), a
+ * single file, or a glob over the location (only for callers that did not resolve files; DuckDB's
+ * glob has no `{a,b}` alternatives, so a JSON-lines folder reads `*.jsonl` only).
+ */
+function pathsFor(source: DataSource): string {
+  if (source.files) {
+    if (source.files.length === 0) {
+      throw new Error(
+        `no data file to read under ${source.location}: an empty range is no_data, not a query`,
+      );
+    }
+    return `[${source.files.map(quoteString).join(', ')}]`;
+  }
   const base = source.location.replace(/\/+$/, '');
-  const ext = source.format === 'jsonl' ? '{json,jsonl,ndjson}' : source.format;
-  if (/\.(parquet|csv|jsonl?|ndjson)$/i.test(base)) return base;
-  return source.partitioned ? `${base}/**/*.${ext}` : `${base}/*.${ext}`;
+  const ext = source.format;
+  if (/\.(parquet|csv|jsonl?|ndjson)(\.gz)?$/i.test(base)) return quoteString(base);
+  return quoteString(source.partitioned ? `${base}/**/*.${ext}` : `${base}/*.${ext}`);
 }
 
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
   relation(source) {
-    const path = quoteString(globFor(source));
+    const path = pathsFor(source);
     const hive = source.partitioned ? ', hive_partitioning = true, hive_types_autocast = false' : '';
     switch (source.format) {
       case 'parquet':

@@ -93,7 +93,7 @@ describe('driftwatch CLI errors', () => {
     ]);
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(stderr).toMatch(/no file matches .*reference\/training\.parquet/);
+    expect(stderr).toMatch(/reference\/training\.parquet does not exist: check the location/);
   });
 
   it('reports an unreadable partition naming the file', async () => {

@@ -101,6 +101,75 @@ describe('validateDefinition', () => {
   });
 });
 
+describe('definitions that cannot work are refused at load', () => {
+  it('refuses a window the jobs cannot serve: not whole days, or under a day', () => {
+    for (const window of ['P0D', 'PT12H', 'PT36H', 'PT0H']) {
+      const def = valid();
+      def.window = window;
+      expect(problemsOf(def)).toEqual([
+        `window: "${window}" -> a whole number of days, at least one: P1D, P7D, P2W (or PT48H); windows shorter than a day or with part of a day are not served`,
+      ]);
+    }
+    for (const window of ['P1D', 'P7D', 'P2W', 'PT48H']) {
+      const def = valid();
+      def.window = window;
+      expect(validateDefinition(def).window).toBe(window);
+    }
+  });
+
+  it('refuses a segment that is also a feature', () => {
+    const def = valid();
+    def.segments = ['region', 'income'];
+    expect(problemsOf(def)).toEqual([
+      'segments[1]: "income" -> a column that is not also a feature (it is features[0]): a segment splits the data, a feature is compared; remove it from one of the two lists',
+    ]);
+  });
+
+  it('refuses a method that does not fit the kind, naming the methods that do', () => {
+    const def = valid();
+    def.drift = { methods: { numeric: 'ztest', categorical: 'ks' } };
+    def.features[0] = { name: 'income', kind: 'numeric', method: 'chisquare' };
+    expect(problemsOf(def)).toEqual([
+      'drift.methods.numeric: "ztest" -> a method for numeric features: one of auto, psi, kl, jensenshannon, wasserstein, hellinger, ks, linf',
+      'drift.methods.categorical: "ks" -> a method for categorical features: one of auto, psi, kl, jensenshannon, hellinger, chisquare, ztest, linf',
+      'features[0].method: "chisquare" -> a method for a numeric feature: one of auto, psi, kl, jensenshannon, wasserstein, hellinger, ks, linf (or change features[0].kind)',
+    ]);
+  });
+
+  it('refuses a primary metric the task does not compute, or that needs scores it lacks', () => {
+    const def = valid();
+    def.performance = { primaryMetric: 'rmse' };
+    expect(problemsOf(def)).toEqual([
+      'performance.primaryMetric: "rmse" -> a metric of a binary model: one of rocAuc, accuracy, f1, precision, recall, balancedAccuracy, averagePrecision, logLoss, brier, ece',
+    ]);
+    const unscored = valid();
+    delete unscored.predictions.scoreColumn;
+    unscored.predictions.predictionColumn = 'predicted';
+    unscored.performance = { primaryMetric: 'rocAuc' };
+    expect(problemsOf(unscored)).toEqual([
+      'performance.primaryMetric: "rocAuc" -> a metric computed from the predicted labels (one of accuracy, f1, precision, recall, balancedAccuracy), or set predictions.scoreColumn: rocAuc needs scores',
+    ]);
+    const regression = valid();
+    regression.model.task = 'regression';
+    regression.predictions.predictionColumn = 'predicted';
+    regression.performance = { primaryMetric: 'mae' };
+    expect(validateDefinition(regression).performance.primaryMetric).toBe('mae');
+  });
+
+  it('refuses names Athena would refuse or merge: a model id starting with a digit, columns differing in case', () => {
+    const def = valid();
+    def.model.id = '2024-credit';
+    expect(problemsOf(def)).toEqual([
+      'model.id: "2024-credit" -> lowercase letters, digits and dashes, 1 to 63 characters, starting with a letter (it names Athena tables, which cannot start with a digit: e.g. credit-2024)',
+    ]);
+    const cased = valid();
+    cased.segments = ['Income'];
+    expect(problemsOf(cased)).toEqual([
+      'segments[0]: "Income" -> a column name that differs from features[0].name ("income") in more than case: Athena and Glue ignore case, so both name one column',
+    ]);
+  });
+});
+
 describe('parseDefinition', () => {
   it('parses YAML and reports broken YAML as a problem, not a crash', () => {
     expect(parseDefinition(JSON.stringify(demoDefinition('data'))).model.id).toBe('credit-default');

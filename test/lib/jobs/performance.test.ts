@@ -62,7 +62,8 @@ describe('runPerformance', () => {
       status: 'not_mature',
       maturity: { matureOn: '2026-01-03', mature: false },
     });
-    expect(result.overall).toMatchObject({ predictions: 100, labelled: 60, coverage: 0.6 });
+    // Labels are read as of the run date: the partition dt=2026-01-03 has not arrived on 01-02.
+    expect(result.overall).toMatchObject({ predictions: 100, labelled: 0, coverage: 0 });
   });
 
   it('evaluates a mature window on the labels that arrived, per segment, with exact metrics', async () => {

@@ -96,7 +96,8 @@ const FILE_FIXES: Readonly<Record<string, string>> = {
   EPERM:
     'operation not permitted: make the folder writable for this user (or pass --out with another folder) and re-run',
   EISDIR: 'a folder stands where a file should be: move it away and re-run',
-  ENOTDIR: 'a file stands where a folder should be: move it away and re-run',
+  ENOTDIR: 'a file stands where a folder should be: move it away (or pass another --out) and re-run',
+  EEXIST: 'a file stands where a folder should be: move it away (or pass another --out) and re-run',
   EMFILE: 'too many open files: raise the limit (ulimit -n) and re-run',
 };
 

@@ -121,7 +121,7 @@ describe('full disk during delivery (ENOSPC)', () => {
       protected override async write(
         handle: { write(b: Buffer): Promise<{ bytesWritten: number }> },
         buffer: Buffer,
-      ) {
+      ): Promise<{ bytesWritten: number }> {
         await handle.write(buffer.subarray(0, Math.floor(buffer.length / 2)));
         throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
       }

@@ -4,5 +4,5 @@ import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import(fileURLToPath(new URL('../lib/cli/main.ts', import.meta.url)));
-process.exitCode = await main(process.argv.slice(2));
+const { runCli } = await import(fileURLToPath(new URL('../lib/cli/main.ts', import.meta.url)));
+process.exitCode = await runCli(process.argv.slice(2));

@@ -83,3 +83,59 @@ export class PublishFailedError extends AdapterError {
     this.code = options?.code;
   }
 }
+
+/** What to do about a file system error, by its code. */
+const FILE_FIXES: Readonly<Record<string, string>> = {
+  ENOSPC:
+    'no space left on the device: free some space (or pass --out with a folder on another disk) and re-run',
+  EDQUOT:
+    'the disk quota is exhausted: free some space (or pass --out with a folder on another disk) and re-run',
+  EROFS: 'the file system is read-only: pass --out with a writable folder and re-run',
+  EACCES:
+    'permission denied: make the folder writable for this user (or pass --out with another folder) and re-run',
+  EPERM:
+    'operation not permitted: make the folder writable for this user (or pass --out with another folder) and re-run',
+  EISDIR: 'a folder stands where a file should be: move it away and re-run',
+  ENOTDIR: 'a file stands where a folder should be: move it away (or pass another --out) and re-run',
+  EEXIST: 'a file stands where a folder should be: move it away (or pass another --out) and re-run',
+  EMFILE: 'too many open files: raise the limit (ulimit -n) and re-run',
+};
+
+/**
+ * A local file could not be read or written. The message names the file, the system's reason and
+ * what to do, in one line (`driftwatch: error: cannot write /x/alerts.jsonl: no space left ...`).
+ */
+export class FileAccessError extends AdapterError {
+  constructor(
+    readonly path: string,
+    readonly action: 'read' | 'write',
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `cannot ${action} ${path}: ${FILE_FIXES[code] ?? `${code || 'unknown error'}: check the path and its permissions, then re-run`}`,
+      options,
+    );
+    // Printed by the CLI as "error: ..." (the name says nothing the message does not).
+    this.name = 'Error';
+  }
+}
+
+/** Wraps a file system error into a FileAccessError naming `path`; other errors pass unchanged. */
+export function fileError(error: unknown, path: string, action: 'read' | 'write'): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== 'string' || error instanceof AdapterError) return error;
+  return new FileAccessError(path, action, code, { cause: error });
+}
+
+/** A stored JSON document that does not parse: names the file and how to recover. */
+export class CorruptDocumentError extends AdapterError {
+  constructor(
+    readonly path: string,
+    reason: string,
+    recovery: string,
+  ) {
+    super(`${path} is corrupt (${reason}): ${recovery}`);
+    this.name = 'Error';
+  }
+}

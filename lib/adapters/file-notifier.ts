@@ -2,10 +2,17 @@
  * The local Notifier: alerts are printed to the console and appended to `alerts.jsonl`, tickets to
  * `tickets.jsonl`, and the digest is written to `digest.txt`, all in one output folder. It follows
  * the same delivery protocol as the AWS notifiers, so re-running a job does not repeat a line.
+ *
+ * Local delivery is exactly once: an append is one write of a whole line, and a failed write (a
+ * full disk) truncates the file back, so a line is there whole or not at all; claims carry this
+ * process's pid, so a run that died mid-delivery does not lock the next one out (its claim is taken
+ * over at once); and a taken-over delivery first looks for its id in the file, so a line appended
+ * just before the crash is not appended again.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResultStore } from '../ports.js';
+import { fileError } from './errors.js';
 import { FsResultStore } from './fs-store.js';
 import {
   type AlertMessage,
@@ -34,12 +41,16 @@ export class FileNotifier implements Notifier {
 
   constructor(private readonly options: FileNotifierOptions) {
     this.files = new FsResultStore(options.outDir);
-    this.delivery = new IdempotentDelivery(options.store ?? this.files, options.delivery);
+    this.delivery = new IdempotentDelivery(options.store ?? this.files, {
+      localClaims: true,
+      ...options.delivery,
+    });
     this.print = options.print ?? ((line) => console.log(line));
   }
 
   publishAlert(msg: AlertMessage): Promise<DeliveryResult> {
-    return this.delivery.deliver('alert', msg.id, async () => {
+    return this.delivery.deliver('alert', msg.id, async (attempt) => {
+      if (attempt > 1 && (await this.holds('alerts.jsonl', msg.id))) return undefined;
       await this.append('alerts.jsonl', msg);
       this.print(`[${msg.attributes.severity.toUpperCase()}] ${msg.subject}\n${msg.body}\n`);
       return undefined;
@@ -54,14 +65,73 @@ export class FileNotifier implements Notifier {
   }
 
   publishTicket(event: TicketEvent): Promise<DeliveryResult> {
-    return this.delivery.deliver('ticket', event.id, async () => {
+    return this.delivery.deliver('ticket', event.id, async (attempt) => {
+      if (attempt > 1 && (await this.holds('tickets.jsonl', event.id))) return undefined;
       await this.append('tickets.jsonl', { id: event.id, detail: { ...event.detail, ticketId: event.id } });
       return undefined;
     });
   }
 
+  /** Whether `file` already holds a line whose `id` is `id` (a delivery that crashed before its marker). */
+  private async holds(file: string, id: string): Promise<boolean> {
+    const path = join(this.options.outDir, file);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw fileError(error, path, 'read');
+    }
+    const needle = `"id":${JSON.stringify(id)}`;
+    return text.split('\n').some((line) => {
+      if (!line.includes(needle)) return false;
+      try {
+        return (JSON.parse(line) as { id?: unknown }).id === id;
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  /**
+   * Appends one whole line: one write of the complete buffer at the end of the file. A failed or
+   * short write truncates the file back to its size before, so no partial line is left to merge
+   * with the next one; the error names the file and what to do.
+   */
   private async append(file: string, record: unknown): Promise<void> {
-    await mkdir(this.options.outDir, { recursive: true });
-    await appendFile(join(this.options.outDir, file), `${JSON.stringify(record)}\n`, 'utf8');
+    const path = join(this.options.outDir, file);
+    const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+    try {
+      await mkdir(this.options.outDir, { recursive: true });
+    } catch (error) {
+      throw fileError(error, this.options.outDir, 'write');
+    }
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(path, 'a');
+    } catch (error) {
+      throw fileError(error, path, 'write');
+    }
+    let size = 0;
+    try {
+      size = (await handle.stat()).size;
+      const { bytesWritten } = await this.write(handle, line);
+      if (bytesWritten !== line.length) {
+        throw Object.assign(new Error(`short write to ${path}`), { code: 'ENOSPC' });
+      }
+    } catch (error) {
+      await handle.truncate(size).catch(() => undefined);
+      throw fileError(error, path, 'write');
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
+  /** One write of the whole buffer (a seam for fault-injection tests). */
+  protected write(
+    handle: { write(buffer: Buffer): Promise<{ bytesWritten: number }> },
+    buffer: Buffer,
+  ): Promise<{ bytesWritten: number }> {
+    return handle.write(buffer);
   }
 }

@@ -12,7 +12,14 @@
  * A crash between 3 and 4 leaves a claim that expires, and the next delivery publishes again: a
  * notification can be duplicated in that narrow window, never lost (SNS email and EventBridge offer
  * no de-duplication to do better; ticket consumers de-duplicate on `ticketId`).
+ *
+ * Local claims (`localClaims`, the FileNotifier): a claim also records the host and pid of its
+ * process, and a claim on this host whose process is gone is taken over at once instead of waiting
+ * out the lease (a local run killed by Ctrl-C must not lock the next one out for 15 minutes). The
+ * publish callback receives the attempt number, so a publisher that can look at its destination
+ * (a local file) checks it before publishing again.
  */
+import { hostname } from 'node:os';
 import type { ResultStore } from '../ports.js';
 import { DeliveryInProgressError } from './errors.js';
 
@@ -69,6 +76,19 @@ interface PendingMarker {
   leaseExpiresAt: string;
   attempt: number;
   released?: boolean;
+  /** Local claims: the claiming process. */
+  host?: string;
+  pid?: number;
+}
+
+/** Whether process `pid` exists on this host (signal 0 checks without signalling). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface DeliveryOptions {
@@ -78,6 +98,13 @@ export interface DeliveryOptions {
   now?: () => number;
   /** The folder of the markers in the store. @default 'notifications' */
   markerPrefix?: string;
+  /**
+   * Claims record host and pid, and a claim of a dead process on this host is taken over at once.
+   * For local runs only (a Lambda's pid means nothing to the next invocation). @default false
+   */
+  localClaims?: boolean;
+  /** Whether a pid is alive, injected in tests. @default processAlive */
+  isAlive?: (pid: number) => boolean;
 }
 
 /** Turns a notification id into one safe key segment. */
@@ -94,6 +121,8 @@ export class IdempotentDelivery {
   private readonly leaseMillis: number;
   private readonly now: () => number;
   private readonly markerPrefix: string;
+  private readonly localClaims: boolean;
+  private readonly isAlive: (pid: number) => boolean;
 
   constructor(
     private readonly store: ResultStore,
@@ -102,6 +131,8 @@ export class IdempotentDelivery {
     this.leaseMillis = options.leaseMillis ?? 900_000;
     this.now = options.now ?? Date.now;
     this.markerPrefix = options.markerPrefix ?? 'notifications';
+    this.localClaims = options.localClaims ?? false;
+    this.isAlive = options.isAlive ?? processAlive;
   }
 
   /** The key of the marker written once `id` has been published on `channel`. */
@@ -116,7 +147,7 @@ export class IdempotentDelivery {
   async deliver(
     channel: Channel,
     id: string,
-    publish: () => Promise<string | undefined>,
+    publish: (attempt: number) => Promise<string | undefined>,
   ): Promise<DeliveryResult> {
     const sentKey = this.sentKey(channel, id);
     if (await this.store.getJson(sentKey)) return { id, status: 'duplicate' };
@@ -128,7 +159,7 @@ export class IdempotentDelivery {
 
     let messageId: string | undefined;
     try {
-      messageId = await publish();
+      messageId = await publish(attempt);
     } catch (error) {
       await this.store
         .putJson(pendingKey, { ...this.marker(attempt), released: true } satisfies PendingMarker)
@@ -150,6 +181,7 @@ export class IdempotentDelivery {
       claimedAt: new Date(now).toISOString(),
       leaseExpiresAt: new Date(now + this.leaseMillis).toISOString(),
       attempt,
+      ...(this.localClaims ? { host: hostname(), pid: process.pid } : {}),
     };
   }
 
@@ -157,7 +189,13 @@ export class IdempotentDelivery {
   private async claim(pendingKey: string, id: string): Promise<number> {
     if (await this.store.createJson(pendingKey, this.marker(1))) return 1;
     const existing = await this.store.getJson<PendingMarker>(pendingKey);
-    if (existing && !existing.released && Date.parse(existing.leaseExpiresAt) > this.now()) {
+    const holderGone =
+      this.localClaims &&
+      existing?.host === hostname() &&
+      typeof existing.pid === 'number' &&
+      existing.pid !== process.pid &&
+      !this.isAlive(existing.pid);
+    if (existing && !existing.released && !holderGone && Date.parse(existing.leaseExpiresAt) > this.now()) {
       throw new DeliveryInProgressError(id, existing.leaseExpiresAt);
     }
     const attempt = (existing?.attempt ?? 1) + 1;

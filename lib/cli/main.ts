@@ -12,8 +12,27 @@ import { runCompare, runEvaluate } from './commands/files.js';
 import { checkDate, runBackfill, runWindows } from './commands/run.js';
 import { ticketsCommand } from './commands/tickets.js';
 import { CliError } from './errors.js';
+import { installSignalHandlers } from './interrupt.js';
 
-const print = (line: string) => process.stdout.write(`${line}\n`);
+/** Set once stdout's reader is gone (`driftwatch alerts | head -1`): output stops, work goes on. */
+let stdoutClosed = false;
+const print = (line: string) => {
+  if (!stdoutClosed) process.stdout.write(`${line}\n`);
+};
+
+/**
+ * EPIPE on stdout (the reader closed the pipe) is not an error of ours: stop printing and let the
+ * command finish its work (a delivery is not cut in half), then exit as it would have.
+ */
+function guardStdout(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') {
+      stdoutClosed = true;
+      return;
+    }
+    throw error;
+  });
+}
 
 function integer(value: string): number {
   const parsed = Number(value);
@@ -206,9 +225,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The process entry (bin/driftwatch.js, `tsx lib/cli/main.ts`): main plus the stdout and signal guards. */
+export function runCli(argv: string[]): Promise<number> {
+  guardStdout();
+  installSignalHandlers();
+  return main(argv);
+}
+
 const invoked = process.argv[1] ?? '';
 if (/[\\/]lib[\\/]cli[\\/]main\.[jt]s$/.test(invoked)) {
-  main(process.argv.slice(2)).then((code) => {
+  runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }

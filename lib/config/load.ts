@@ -139,7 +139,7 @@ function crossFieldProblems(def: MonitorDefinition): DefinitionProblem[] {
     }
   });
   problems.push(...windowProblems(def), ...methodProblems(def), ...metricProblems(def));
-  problems.push(...caseProblems(def));
+  problems.push(...caseProblems(def), ...labelMappingProblems(def));
   return problems;
 }
 
@@ -286,4 +286,33 @@ export function parseDefinition(text: string, source = 'definition'): MonitorDef
     ]);
   }
   return validateDefinition(data, source);
+}
+
+/** `labels.positiveValue` / `negativeValue`: binary only, negative only with positive, different. */
+function labelMappingProblems(def: MonitorDefinition): DefinitionProblem[] {
+  const labels = def.labels;
+  if (!labels) return [];
+  const problems: DefinitionProblem[] = [];
+  if (labels.positiveValue !== undefined && def.model.task !== 'binary') {
+    problems.push({
+      path: 'labels.positiveValue',
+      received: labels.positiveValue,
+      message: `no label mapping for a ${def.model.task} model (labels are compared as they are): remove it`,
+    });
+  }
+  if (labels.negativeValue !== undefined && labels.positiveValue === undefined) {
+    problems.push({
+      path: 'labels.negativeValue',
+      received: labels.negativeValue,
+      message: 'labels.positiveValue as well (negativeValue only names the other class of a mapping)',
+    });
+  }
+  if (labels.negativeValue !== undefined && labels.negativeValue === labels.positiveValue) {
+    problems.push({
+      path: 'labels.negativeValue',
+      received: labels.negativeValue,
+      message: 'a value different from labels.positiveValue',
+    });
+  }
+  return problems;
 }

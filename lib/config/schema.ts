@@ -85,6 +85,13 @@ export const LabelLogSchema = z.strictObject({
   idColumn: column,
   labelColumn: column,
   delay: isoDuration,
+  /**
+   * Binary: the label value (compared as text) that means the positive class, for labels such as
+   * "yes"/"no". Without it labels must be 0/1 (numbers, text or booleans).
+   */
+  positiveValue: z.string().min(1).optional(),
+  /** Binary: the value that means the negative class; without it every other label is negative. */
+  negativeValue: z.string().min(1).optional(),
 });
 
 export const ReferenceSchema = z.discriminatedUnion('type', [

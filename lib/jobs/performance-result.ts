@@ -39,6 +39,50 @@ export interface VersionComparison {
   metrics: Comparison[];
 }
 
+/**
+ * What the label and score checks counted in the window (see README "Label and score checks").
+ * Conflicting and invalid labels are excluded from `labelled` and from every metric; invalid scores
+ * (missing, NaN, infinite) leave their rows labelled but not evaluated; scores outside [0, 1] stay
+ * in the ranking and threshold metrics, while log loss, Brier and ECE are left undefined.
+ */
+export interface LabelChecks {
+  /** Predictions whose label is not one of the task's classes (binary: 0/1, or the mapping). */
+  invalidLabels: number;
+  /** Predictions whose id has labels that disagree. */
+  conflictingLabels: number;
+  /** Predictions whose score (binary) or prediction (regression) is missing, NaN or infinite. */
+  invalidScores: number;
+  /** Binary probability scores below 0 or above 1. */
+  scoresOutOfRange: number;
+  /** Prediction ids that occur more than once in the window. */
+  duplicateIds: number;
+  /** The rows beyond the first of those ids (kept in the metrics, each joined to the id's label). */
+  duplicateRows: number;
+  /** Predictions without an id (they can never meet a label). */
+  nullIds: number;
+}
+
+/** One problem the label and score checks found, with the column, what was seen and the fix. */
+export interface PerformanceFinding {
+  kind:
+    | 'invalid_labels'
+    | 'conflicting_labels'
+    | 'invalid_scores'
+    | 'scores_out_of_range'
+    | 'duplicate_ids'
+    | 'null_ids';
+  severity: 'warning' | 'critical';
+  /** The definition field and column, e.g. `labels.labelColumn (y)`. */
+  column: string;
+  /** Rows affected. */
+  count: number;
+  /** count / predictions in the window. */
+  share: number;
+  /** Values seen, when useful (invalid labels; the score range). */
+  values?: string[];
+  message: string;
+}
+
 export interface PerformanceResult {
   schemaVersion: number;
   kind: 'performance';
@@ -57,6 +101,10 @@ export interface PerformanceResult {
   /** The metric a default alert rule watches first (rocAuc for binary with scores, accuracy, r2...). */
   primaryMetric: string;
   overall: PerformanceGroup;
+  /** The label and score checks (absent in results written before they existed). */
+  labelChecks?: LabelChecks;
+  /** What the checks found; empty when all is well. */
+  findings?: PerformanceFinding[];
   /** The same metrics on the reference, when it carries labels. */
   reference?: PerformanceGroup;
   segments: SegmentPerformance[];

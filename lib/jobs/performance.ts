@@ -29,6 +29,7 @@ import {
   readMulticlassPerformance,
   readRegressionPerformance,
 } from '../sql/performance-rows.js';
+import { buildPredictionChecksQuery, readPredictionChecks } from '../sql/prediction-checks-query.js';
 import {
   describeColumns,
   MissingColumnError,
@@ -37,7 +38,9 @@ import {
   taskColumns,
 } from './column-check.js';
 import { RESULT_SCHEMA_VERSION } from './drift-result.js';
+import { checkFindings, labelSamples } from './label-checks.js';
 import type {
+  LabelChecks,
   MetricMap,
   PerformanceGroup,
   PerformanceResult,
@@ -68,6 +71,7 @@ type AnyAggregates = BinaryAggregates | MulticlassAggregates | RegressionAggrega
 export function toGroup(
   task: MonitorDefinition['model']['task'],
   result: PerformanceGroupResult<AnyAggregates>,
+  options: { probabilityInvalid?: string } = {},
 ): PerformanceGroup {
   const metrics: MetricMap = {};
   const undefinedReasons: Record<string, string> = {};
@@ -92,6 +96,13 @@ export function toGroup(
       'ece',
     ] as const) {
       take(name, m[name]);
+    }
+    if (options.probabilityInvalid) {
+      // Scores outside [0, 1] are no probabilities: ranking metrics stand, these cannot.
+      for (const name of ['logLoss', 'brier', 'ece']) {
+        metrics[name] = null;
+        undefinedReasons[name] = options.probabilityInvalid;
+      }
     }
     confusion = m.confusion;
   } else if (task === 'multiclass') {
@@ -179,9 +190,12 @@ export const STAGE_ROWS = 5_000_000;
 export async function evaluate(
   engine: QueryEngine,
   spec: PerformanceQuerySpec,
+  known?: { rows: number; levels: number },
 ): Promise<PerformanceGroupResult<AnyAggregates>[]> {
-  let windowRows = 0;
-  if (spec.task === 'binary' && spec.scoreColumn && !spec.ranking) {
+  let windowRows = known?.rows ?? 0;
+  if (spec.task === 'binary' && spec.scoreColumn && !spec.ranking && known) {
+    spec = { ...spec, ranking: chooseRanking(known.rows, known.levels) };
+  } else if (spec.task === 'binary' && spec.scoreColumn && !spec.ranking) {
     // Rounded scores repeat: rank their levels rather than every row (chooseRanking).
     const [row] = await engine.query(buildScoreLevelsQuery(spec, engine.dialect));
     windowRows = Number(row?.n ?? 0);
@@ -357,35 +371,100 @@ export async function runPerformance(
     labels,
   );
 
+  // The prediction checks (ids, scores) in one small query over the window; for a binary score it
+  // also counts the distinct scores that pick the ranking, so it replaces that pre-query.
+  const predictionsRelation = empty ? '' : engine.dialect.relation(predictions);
+  const checkedScore =
+    definition.model.task === 'binary'
+      ? p.scoreColumn
+      : definition.model.task === 'regression'
+        ? p.predictionColumn
+        : undefined;
+  const checks = readPredictionChecks(
+    empty
+      ? undefined
+      : (
+          await engine.query(
+            buildPredictionChecksQuery(
+              {
+                predictionsRelation,
+                idColumn: p.idColumn,
+                window: { from: window.start, to: window.end },
+                ...(checkedScore ? { scoreColumn: checkedScore } : {}),
+                probability: definition.model.task === 'binary' && p.scoreColumn !== undefined,
+              },
+              engine.dialect,
+            ),
+          )
+        )[0],
+  );
+  const labelMapping =
+    definition.labels.positiveValue === undefined
+      ? undefined
+      : {
+          positiveValue: definition.labels.positiveValue,
+          ...(definition.labels.negativeValue === undefined
+            ? {}
+            : { negativeValue: definition.labels.negativeValue }),
+        };
   const groups = empty
     ? []
-    : await evaluate(engine, {
-        ...taskSpec(definition),
-        predictionsRelation: engine.dialect.relation(predictions),
-        labelsRelation: labelsRelation(engine, labels, definition.labels),
-        predictionIdColumn: p.idColumn,
-        labelIdColumn: definition.labels.idColumn,
-        labelColumn: definition.labels.labelColumn,
-        segmentColumns: definition.segments,
-        ...(p.modelVersionColumn ? { modelVersionColumn: p.modelVersionColumn } : {}),
-        window: { from: window.start, to: window.end },
-        // Labels that had arrived by the run's date (its clock), partitioned by arrival date: a run
-        // as of a past date sees the labels as they were then (also on Athena, by partition).
-        ...(deps.sources.labels.partitioned
-          ? { labelsSince: window.start, labelsUntil: shiftDate(today, 1) }
-          : {}),
-      } as PerformanceQuerySpec);
+    : await evaluate(
+        engine,
+        {
+          ...taskSpec(definition),
+          ...(labelMapping && definition.model.task === 'binary' ? { labelMapping } : {}),
+          predictionsRelation,
+          labelsRelation: labelsRelation(engine, labels, definition.labels),
+          predictionIdColumn: p.idColumn,
+          labelIdColumn: definition.labels.idColumn,
+          labelColumn: definition.labels.labelColumn,
+          segmentColumns: definition.segments,
+          ...(p.modelVersionColumn ? { modelVersionColumn: p.modelVersionColumn } : {}),
+          window: { from: window.start, to: window.end },
+          // Labels that had arrived by the run's date (its clock), partitioned by arrival date: a run
+          // as of a past date sees the labels as they were then (also on Athena, by partition).
+          ...(deps.sources.labels.partitioned
+            ? { labelsSince: window.start, labelsUntil: shiftDate(today, 1) }
+            : {}),
+        } as PerformanceQuerySpec,
+        definition.model.task === 'binary' && p.scoreColumn
+          ? { rows: checks.rows, levels: checks.scoreLevels }
+          : undefined,
+      );
 
   const task = definition.model.task;
   const overallRaw = groups.find((g) => g.group.kind === 'overall');
+  const labelChecks: LabelChecks = {
+    invalidLabels: overallRaw?.coverage.invalidLabels ?? 0,
+    conflictingLabels: overallRaw?.coverage.labelConflicts ?? 0,
+    invalidScores: checks.invalidScores,
+    scoresOutOfRange: checks.scoresBelowZero + checks.scoresAboveOne,
+    duplicateIds: checks.duplicatedIds,
+    duplicateRows: checks.duplicateRows,
+    nullIds: checks.nullIds,
+  };
+  const samples =
+    labelChecks.invalidLabels > 0
+      ? await labelSamples(engine, definition, labels, window, shiftDate(today, 1))
+      : [];
+  const findings = checkFindings(
+    definition,
+    labelChecks,
+    checks,
+    overallRaw?.coverage.predictions ?? 0,
+    samples,
+  );
+  const outOfRange = findings.find((f) => f.kind === 'scores_out_of_range');
+  const groupOptions = outOfRange ? { probabilityInvalid: outOfRange.message } : {};
   const overall: PerformanceGroup = overallRaw
-    ? toGroup(task, overallRaw)
+    ? toGroup(task, overallRaw, groupOptions)
     : { predictions: 0, labelled: 0, coverage: 0, metrics: {}, undefined: {} };
   const minLabels = definition.performance.minSegmentLabels;
   const segments: SegmentPerformance[] = groups
     .filter((g) => g.group.kind === 'segment')
     .map((g) => {
-      const group = toGroup(task, g);
+      const group = toGroup(task, g, groupOptions);
       return {
         column: g.group.column!,
         value: g.group.value ?? NULL_SEGMENT,
@@ -401,7 +480,7 @@ export async function runPerformance(
     );
   const versionGroups = groups.filter((g) => g.group.kind === 'model_version');
   const versions = versionGroups
-    .map((g) => ({ version: g.group.value ?? NULL_SEGMENT, ...toGroup(task, g) }))
+    .map((g) => ({ version: g.group.value ?? NULL_SEGMENT, ...toGroup(task, g, groupOptions) }))
     .sort((a, b) => a.version.localeCompare(b.version));
 
   const sign = LOWER_IS_BETTER.has(primary) ? -1 : 1;
@@ -462,6 +541,8 @@ export async function runPerformance(
     maturity: { labelDelay: definition.labels.delay, matureOn, mature },
     primaryMetric: primary,
     overall,
+    labelChecks,
+    findings,
     ...(reference ? { reference } : {}),
     segments,
     ...(worst

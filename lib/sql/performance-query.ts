@@ -47,7 +47,7 @@
  */
 import type { CompiledQuery } from '../ports.js';
 import { type SqlDialect, windowFilter } from './dialect.js';
-import { quoteDouble, quoteIdentifier } from './identifiers.js';
+import { quoteDouble, quoteIdentifier, quoteString } from './identifiers.js';
 
 /** The log-loss clipping bound, 2^-52 (scikit-learn's). */
 const LOG_LOSS_EPSILON = 2.220446049250313e-16;
@@ -90,6 +90,12 @@ export interface PerformanceQueryCommon {
 /** Binary classification: label 0/1 (anything castable to DOUBLE: 0/1, booleans, '0'/'1'). */
 export interface BinaryPerformanceSpec extends PerformanceQueryCommon {
   readonly task: 'binary';
+  /**
+   * Labels such as "yes"/"no": the value read as 1 (compared as text), and optionally the one read
+   * as 0; without `negativeValue` every other non-null label is 0. Absent: labels are 0/1 as
+   * numbers, text or booleans, and anything else is an invalid label (counted, not evaluated).
+   */
+  readonly labelMapping?: { readonly positiveValue: string; readonly negativeValue?: string };
   /** The probability of class 1. When absent, `predictionColumn` (0/1) is the score and no probability metric is computed. */
   readonly scoreColumn?: string;
   /** The logged 0/1 prediction; used only when there is no score column. */
@@ -160,6 +166,7 @@ export const BINARY_COLUMNS = [
   'predictions',
   'labelled',
   'label_conflicts',
+  'invalid_labels',
   'positives',
   'negatives',
   'tp',
@@ -235,49 +242,89 @@ function clamp(expr: string, lo: number, hi: number): string {
   return `CASE WHEN ${expr} < ${quoteDouble(lo)} THEN ${quoteDouble(lo)} WHEN ${expr} > ${quoteDouble(hi)} THEN ${quoteDouble(hi)} ELSE ${expr} END`;
 }
 
+/**
+ * How a label is read. `DOUBLE` (regression): a finite number, else invalid. `VARCHAR`
+ * (multiclass): any non-null value. `BINARY`: 0/1 (numbers, '0'/'1', booleans, 'true'/'false'), or
+ * with a mapping, `positiveValue` is 1 and `negativeValue` 0 (without `negativeValue`, every other
+ * non-null value is 0); anything else is an invalid label.
+ */
+type LabelReading = 'DOUBLE' | 'VARCHAR' | 'BINARY';
+
 /** The label CTE and the joined CTE shared by every task. */
 function baseCtes(
   spec: PerformanceQuerySpec,
   dialect: SqlDialect,
   params: Parameters,
   groupings: readonly PerformanceGrouping[],
-  labelType: 'DOUBLE' | 'VARCHAR',
+  labelType: LabelReading,
   taskColumns: (p: (column: string) => string) => string[],
 ): string {
   const q = quoteIdentifier;
-  const label = (alias: string) =>
-    labelType === 'DOUBLE'
-      ? `TRY_CAST(${alias}.${q(spec.labelColumn)} AS DOUBLE)`
-      : dialect.toVarchar(`${alias}.${q(spec.labelColumn)}`);
   const labelId = dialect.toVarchar(`l.${q(spec.labelIdColumn)}`);
   const predictionId = dialect.toVarchar(`p.${q(spec.predictionIdColumn)}`);
   const dims = groupings
     .filter((g) => g.column !== null)
     .map((g) => `${dialect.toVarchar(`p.${q(g.column!)}`)} AS ${dim(g.id)}`);
-  // Parameters are added in the order their placeholders appear in the text.
-  const labelsSince =
+  let value: string;
+  let bad: string;
+  if (labelType === 'DOUBLE') {
+    value = `CASE WHEN ${dialect.isFinite('TRY_CAST(dw_raw AS DOUBLE)')} THEN TRY_CAST(dw_raw AS DOUBLE) END`;
+    bad = `CASE WHEN ${dialect.isFinite('TRY_CAST(dw_raw AS DOUBLE)')} THEN 0 ELSE 1 END`;
+  } else if (labelType === 'VARCHAR') {
+    value = 'dw_raw';
+    bad = '0';
+  } else {
+    // 0/1 as numbers, text or booleans. With a mapping the label rows are read below instead.
+    const mapped = `CASE WHEN lower(dw_raw) = 'true' THEN ${ONE} WHEN lower(dw_raw) = 'false' THEN ${ZERO} ELSE TRY_CAST(dw_raw AS DOUBLE) END`;
+    value = `CASE WHEN (${mapped}) IN (${ZERO}, ${ONE}) THEN ${mapped} END`;
+    bad = `CASE WHEN (${mapped}) IN (${ZERO}, ${ONE}) THEN 0 ELSE 1 END`;
+  }
+  const raw =
+    labelType === 'DOUBLE' ? `l.${q(spec.labelColumn)}` : dialect.toVarchar(`l.${q(spec.labelColumn)}`);
+  const labelsSince = (prefixed: boolean) =>
     spec.labelsSince === undefined
       ? ''
-      : ` AND l.${q(spec.labelPartitionColumn ?? 'dt')} >= ${params.add(spec.labelsSince)}`;
-  const labelsUntil =
-    spec.labelsUntil === undefined
-      ? ''
-      : ` AND l.${q(spec.labelPartitionColumn ?? 'dt')} < ${params.add(spec.labelsUntil)}`;
+      : ` AND ${prefixed ? 'l.' : ''}${q(spec.labelPartitionColumn ?? 'dt')} >= ${params.add(spec.labelsSince)}` +
+        (spec.labelsUntil === undefined
+          ? ''
+          : ` AND ${prefixed ? 'l.' : ''}${q(spec.labelPartitionColumn ?? 'dt')} < ${params.add(spec.labelsUntil)}`);
+  // Parameters are added in the order their placeholders appear in the text.
+  let labelRows: string;
+  const mapping = labelType === 'BINARY' && spec.task === 'binary' ? spec.labelMapping : undefined;
+  if (mapping) {
+    // Literals, not parameters: Athena takes execution parameters in WHERE clauses only.
+    const positive = quoteString(mapping.positiveValue);
+    const negative = mapping.negativeValue === undefined ? undefined : quoteString(mapping.negativeValue);
+    const m = `CASE WHEN dw_raw = ${positive} THEN 1 ${negative === undefined ? 'ELSE 0' : `WHEN dw_raw = ${negative} THEN 0`} END`;
+    labelRows = `SELECT dw_id, CASE WHEN dw_mi IS NOT NULL THEN CAST(dw_mi AS DOUBLE) END AS dw_v, CASE WHEN dw_mi IS NULL THEN 1 ELSE 0 END AS dw_bad
+    FROM (SELECT dw_id, ${m} AS dw_mi
+      FROM (SELECT ${labelId} AS dw_id, ${raw} AS dw_raw FROM ${spec.labelsRelation} AS l
+        WHERE ${labelId} IS NOT NULL AND l.${q(spec.labelColumn)} IS NOT NULL${labelsSince(true)}) AS dw_l0) AS dw_l1`;
+  } else {
+    labelRows = `SELECT dw_id, ${value} AS dw_v, ${bad} AS dw_bad
+    FROM (SELECT ${labelId} AS dw_id, ${raw} AS dw_raw FROM ${spec.labelsRelation} AS l
+      WHERE ${labelId} IS NOT NULL AND l.${q(spec.labelColumn)} IS NOT NULL${labelsSince(true)}) AS dw_l0`;
+  }
+  // A usable label: every label row of the id valid and all equal. An id with an invalid label row
+  // is an invalid label; valid rows that disagree are a conflict. Neither is labelled.
+  const usable = 'l.dw_id IS NOT NULL AND l.dw_bad = 0 AND l.dw_label_min = l.dw_label_max';
   const selectList = [
     ...dims,
-    'CASE WHEN l.dw_id IS NULL THEN 0 ELSE 1 END AS dw_has_label',
-    'CASE WHEN l.dw_id IS NOT NULL AND l.dw_label_min <> l.dw_label_max THEN 1 ELSE 0 END AS dw_conflict',
-    'CASE WHEN l.dw_label_min = l.dw_label_max THEN l.dw_label_min END AS dw_y',
+    `CASE WHEN ${usable} THEN 1 ELSE 0 END AS dw_has_label`,
+    'CASE WHEN l.dw_id IS NOT NULL AND l.dw_bad = 0 AND l.dw_label_min <> l.dw_label_max THEN 1 ELSE 0 END AS dw_conflict',
+    'CASE WHEN l.dw_id IS NOT NULL AND l.dw_bad = 1 THEN 1 ELSE 0 END AS dw_invalid_label',
+    `CASE WHEN ${usable} THEN l.dw_label_min END AS dw_y`,
     ...taskColumns((column) => `p.${q(column)}`),
   ];
   const partition = q(spec.partitionColumn ?? 'dt');
   const from = params.add(spec.window.from);
   const to = params.add(spec.window.to);
   return `dw_labels AS (
-  SELECT ${labelId} AS dw_id, min(${label('l')}) AS dw_label_min, max(${label('l')}) AS dw_label_max
-  FROM ${spec.labelsRelation} AS l
-  WHERE ${labelId} IS NOT NULL AND ${label('l')} IS NOT NULL${labelsSince}${labelsUntil}
-  GROUP BY ${labelId}
+  SELECT dw_id, min(dw_v) AS dw_label_min, max(dw_v) AS dw_label_max, max(dw_bad) AS dw_bad
+  FROM (
+    ${labelRows}
+  ) AS dw_lv
+  GROUP BY dw_id
 ),
 dw_joined AS (
   SELECT
@@ -413,7 +460,7 @@ function levelParts(
     `CASE dw_c.dw_state WHEN 1 THEN ${whenPositive} WHEN 0 THEN ${whenNegative} END`;
   return `dw_levels AS (
   SELECT ${groupingIdExpr(dims)} AS dw_gid, ${groupValueExpr(dims, dialect)} AS dw_gval, dw_s,
-    ${[0, 1, 2, 3, 4].map(count).join(', ')}
+    ${[0, 1, 2, 3, 4, 5].map(count).join(', ')}
   FROM dw_rows
   ${groupBy(dims, ['dw_s'])}
 ),
@@ -425,7 +472,7 @@ dw_level_ranked AS (
 ),
 dw_level_states AS (
   SELECT dw_gid, dw_gval, dw_c.dw_state, dw_s >= ${threshold} AS dw_above,
-    CAST(CASE dw_c.dw_state WHEN 0 THEN dw_n0 WHEN 1 THEN dw_n1 WHEN 2 THEN dw_n2 WHEN 3 THEN dw_n3 ELSE dw_n4 END AS DOUBLE) AS dw_k,
+    CAST(CASE dw_c.dw_state WHEN 0 THEN dw_n0 WHEN 1 THEN dw_n1 WHEN 2 THEN dw_n2 WHEN 3 THEN dw_n3 WHEN 4 THEN dw_n4 ELSE dw_n5 END AS DOUBLE) AS dw_k,
     ${byState(`${pos} * ${posE}`, `${neg} * ${negE}`)} AS dw_e,
     ${byState(`${pos} * ${posE} * ${posE}`, `${neg} * ${negE} * ${negE}`)} AS dw_e_sq,
     CASE WHEN dw_c.dw_state = 1 AND dw_n1 > 0 THEN ${pos} * dw_pos_ge / (dw_pos_ge + dw_neg_ge) END AS dw_prec${
@@ -438,7 +485,7 @@ dw_level_states AS (
         : ''
     }
   FROM dw_level_ranked
-  CROSS JOIN (VALUES (0), (1), (2), (3), (4)) AS dw_c (dw_state)
+  CROSS JOIN (VALUES (0), (1), (2), (3), (4), (5)) AS dw_c (dw_state)
 ),
 dw_parts AS (
   SELECT dw_gid, dw_gval, dw_state, dw_above${probability ? ', dw_bin' : ''},
@@ -459,17 +506,17 @@ function binaryRowsCtes(
   dims: readonly string[],
   scoreColumn: string,
 ): string {
-  const base = baseCtes(spec, dialect, params, groupings, 'DOUBLE', (p) => [
+  const base = baseCtes(spec, dialect, params, groupings, 'BINARY', (p) => [
     `TRY_CAST(${p(scoreColumn)} AS DOUBLE) AS dw_score`,
   ]);
   const evaluated = `dw_y IN (${ZERO}, ${ONE}) AND ${dialect.isFinite('dw_score')}`;
-  // dw_state: 1 / 0 an evaluated positive / negative; 2 labelled but not evaluated (label not 0/1
-  // or score not finite), 3 conflicting labels, 4 no label.
+  // dw_state: 1 / 0 an evaluated positive / negative; 2 labelled but not evaluated (the score is
+  // missing or not finite), 3 conflicting labels, 4 no label, 5 an invalid label (not 0/1).
   return `${base},
 dw_rows AS (
   SELECT ${dims.join(', ')}${dims.length ? ',' : ''}
     CASE WHEN ${evaluated} THEN dw_score END AS dw_s,
-    CASE WHEN ${evaluated} THEN CASE WHEN dw_y = ${ONE} THEN 1 ELSE 0 END WHEN dw_conflict = 1 THEN 3 WHEN dw_has_label = 1 THEN 2 ELSE 4 END AS dw_state
+    CASE WHEN ${evaluated} THEN CASE WHEN dw_y = ${ONE} THEN 1 ELSE 0 END WHEN dw_conflict = 1 THEN 3 WHEN dw_invalid_label = 1 THEN 5 WHEN dw_has_label = 1 THEN 2 ELSE 4 END AS dw_state
   FROM dw_joined
 )`;
 }
@@ -543,8 +590,9 @@ function buildBinary(spec: BinaryPerformanceSpec, dialect: SqlDialect): Performa
     `coalesce(sum(CASE WHEN ${above ? '' : 'NOT '}dw_above AND dw_state = ${state} THEN dw_k END), ${ZERO})`;
   const sums = [
     'sum(dw_k) AS predictions',
-    `coalesce(sum(CASE WHEN dw_state <> 4 THEN dw_k END), ${ZERO}) AS labelled`,
+    `coalesce(sum(CASE WHEN dw_state IN (0, 1, 2) THEN dw_k END), ${ZERO}) AS labelled`,
     `coalesce(sum(CASE WHEN dw_state = 3 THEN dw_k END), ${ZERO}) AS label_conflicts`,
+    `coalesce(sum(CASE WHEN dw_state = 5 THEN dw_k END), ${ZERO}) AS invalid_labels`,
     ...rankingSums(),
     `${confusion(true, 1)} AS tp`,
     `${confusion(true, 0)} AS fp`,
@@ -708,7 +756,7 @@ function buildRegression(spec: RegressionPerformanceSpec, dialect: SqlDialect): 
     `TRY_CAST(${p(spec.predictionColumn)} AS DOUBLE) AS dw_pred`,
   ]);
   const rows = `dw_rows AS (
-  SELECT ${[...dims, 'dw_has_label', 'dw_conflict'].join(', ')},
+  SELECT ${[...dims, 'dw_has_label', 'dw_conflict', 'dw_invalid_label'].join(', ')},
     CASE WHEN ${dialect.isFinite('dw_y')} AND ${dialect.isFinite('dw_pred')} THEN dw_pred - dw_y END AS dw_e,
     CASE WHEN ${dialect.isFinite('dw_y')} AND ${dialect.isFinite('dw_pred')} THEN dw_y END AS dw_t
   FROM dw_joined
@@ -718,6 +766,7 @@ function buildRegression(spec: RegressionPerformanceSpec, dialect: SqlDialect): 
     'CAST(count(*) AS DOUBLE) AS predictions',
     'CAST(sum(dw_has_label) AS DOUBLE) AS labelled',
     'CAST(sum(dw_conflict) AS DOUBLE) AS label_conflicts',
+    'CAST(sum(dw_invalid_label) AS DOUBLE) AS invalid_labels',
     'CAST(count(dw_e) AS DOUBLE) AS n',
     `coalesce(sum(abs(dw_e)), ${z}) AS abs_error_sum`,
     `coalesce(sum(dw_e * dw_e), ${z}) AS squared_error_sum`,

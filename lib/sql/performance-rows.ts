@@ -28,10 +28,12 @@ export interface PerformanceGroup {
 export interface LabelCoverage {
   /** Predictions in the window. */
   readonly predictions: number;
-  /** Of those, predictions whose id has a label. */
+  /** Of those, predictions whose id has one valid label (conflicts and invalid labels excluded). */
   readonly labelled: number;
-  /** Of those, ids whose labels disagree (left without a label). */
+  /** Predictions whose id's labels disagree (not labelled, not evaluated). */
   readonly labelConflicts: number;
+  /** Predictions whose label is not one of the task's classes (not labelled, not evaluated). */
+  readonly invalidLabels: number;
   /** Rows the metrics are computed on (a valid label and a valid score / prediction). */
   readonly evaluated: number;
   /** labelled / predictions; `null` when the group has no predictions. */
@@ -82,11 +84,13 @@ function coverage(
   labelled: number,
   labelConflicts: number,
   evaluated: number,
+  invalidLabels = 0,
 ): LabelCoverage {
   return {
     predictions,
     labelled,
     labelConflicts,
+    invalidLabels,
     evaluated,
     labelledShare: predictions === 0 ? null : labelled / predictions,
   };
@@ -154,6 +158,7 @@ export function readBinaryPerformance(
         num(row, 'labelled'),
         num(row, 'label_conflicts'),
         r.positives + r.negatives,
+        num(row, 'invalid_labels'),
       ),
       aggregates,
     };
@@ -176,6 +181,7 @@ export function readRegressionPerformance(
       num(row, 'labelled'),
       num(row, 'label_conflicts'),
       num(row, 'n'),
+      num(row, 'invalid_labels'),
     ),
     aggregates: {
       n: num(row, 'n'),

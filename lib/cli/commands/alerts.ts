@@ -23,7 +23,8 @@ export async function runAlertsCommand(
   const outDir = resolve(opts.out);
   const store = new FsResultStore(join(outDir, 'results'));
   const date = opts.date ?? lastCompleteWindow({ definition, clock: systemClock });
-  const notifier = new FileNotifier({ outDir, ...(opts.json ? { print: () => {} } : {}) });
+  // Alerts print through the CLI's print, which stops quietly when stdout's reader is gone.
+  const notifier = new FileNotifier({ outDir, print: opts.json ? () => {} : print });
   const summary = await runAlerts({ definition, store, notifier, clock: systemClock }, date);
   if (opts.json) {
     print(JSON.stringify(summary, null, 2));

@@ -4,6 +4,7 @@ import { JOB_NAMES, type JobName, type JobSummary } from '../../jobs/types.js';
 import { durationDays, parseDate, shiftDate } from '../../jobs/windows.js';
 import { configBaseDir, loadDefinitionFile, localContext } from '../context.js';
 import { CliError } from '../errors.js';
+import { gracefulScope, signalExitCode } from '../interrupt.js';
 import { progressBar } from '../progress.js';
 import { renderTable } from '../table.js';
 
@@ -44,16 +45,31 @@ export async function runWindows(
     ...(options.verbose ? { verbose: true } : {}),
   });
   const summaries: JobSummary[] = [];
+  const list = dates ?? [undefined];
+  // A backfill stops cleanly on Ctrl-C: after the window in progress, saying what finished.
+  const scope = list.length > 1 ? gracefulScope(() => finishedLine(summaries, list.length)) : undefined;
+  let stoppedEarly = false;
   try {
-    const list = dates ?? [undefined];
     const progress = list.length > 1 ? progressBar(list.length, job) : undefined;
     for (const date of list) {
+      if (scope?.stopRequested) {
+        stoppedEarly = true;
+        break;
+      }
       summaries.push(await runJob({ job, ...(date ? { date } : {}) }, context.deps));
       progress?.tick(date ?? '');
     }
     progress?.done();
   } finally {
+    scope?.dispose();
     await context.close();
+  }
+  if (stoppedEarly || (scope?.stopRequested && summaries.length < list.length)) {
+    const next = list[summaries.length];
+    throw new CliError(
+      `interrupted: ${finishedLine(summaries, list.length)}${next ? `; resume with --from ${next}` : ''}`,
+      signalExitCode(scope?.signal),
+    );
   }
   if (options.json) {
     print(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2));
@@ -71,6 +87,13 @@ export async function runWindows(
       );
   }
   return summaries;
+}
+
+/** "3 of 10 windows finished (2026-10-01 to 2026-10-03)". */
+function finishedLine(summaries: readonly JobSummary[], total: number): string {
+  const starts = summaries.map((s) => s.window?.start).filter((d): d is string => Boolean(d));
+  const range = starts.length ? ` (${starts[0]}${starts.length > 1 ? ` to ${starts.at(-1)}` : ''})` : '';
+  return `${summaries.length} of ${total} windows finished${range}, their results are saved`;
 }
 
 /** Window starts from `from` to `to` inclusive, stepping by the definition's window. */

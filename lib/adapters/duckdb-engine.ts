@@ -36,7 +36,7 @@ export function explainDuckDbError(message: string): string {
     return `${firstLine} (the window needs more memory than the local cap: set DRIFTWATCH_MEMORY_LIMIT, e.g. DRIFTWATCH_MEMORY_LIMIT=4GB)`;
   }
   // DuckDB names the file it could not read (quoted with ' or "): lead with it.
-  const file = /\b[Ff]ile ['"]([^'"]+)['"]/.exec(firstLine)?.[1];
+  const file = /\b[Ff]ile ['"]([^'"]+)['"]/.exec(firstLine)?.[1] ?? /GZIP[^:]*: (\S+)$/i.exec(firstLine)?.[1];
   if (file && /Invalid Input Error|IO Error|Conversion Error|parquet|magic bytes|JSON|CSV/i.test(firstLine)) {
     return `cannot read data file ${file}: ${firstLine} (an unreadable data file: re-write or remove it)`;
   }

@@ -54,3 +54,22 @@ describe('an out-of-memory failure', () => {
     );
   });
 });
+
+describe('an unreadable data file', () => {
+  it.each([
+    [
+      "Invalid Input Error: No magic bytes found at end of file '/log/dt=2026-01-04/part-1.parquet'\n\nLINE 1: ...",
+      "cannot read data file /log/dt=2026-01-04/part-1.parquet: Invalid Input Error: No magic bytes found at end of file '/log/dt=2026-01-04/part-1.parquet' (an unreadable data file: re-write or remove it)",
+    ],
+    [
+      'Invalid Input Error: Malformed JSON in file "/log/dt=2026-01-04/a.jsonl", at byte 6 in line 3: unexpected end of data. \n\nLINE 1: ...',
+      'cannot read data file /log/dt=2026-01-04/a.jsonl: Invalid Input Error: Malformed JSON in file "/log/dt=2026-01-04/a.jsonl", at byte 6 in line 3: unexpected end of data. (an unreadable data file: re-write or remove it)',
+    ],
+    [
+      'IO Error: Unsupported GZIP compression method: /log/dt=2026-01-04/a.csv.gz\n\nLINE 1: ...',
+      'cannot read data file /log/dt=2026-01-04/a.csv.gz: IO Error: Unsupported GZIP compression method: /log/dt=2026-01-04/a.csv.gz (an unreadable data file: re-write or remove it)',
+    ],
+  ])('leads with the file and the fix: %s', (message, expected) => {
+    expect(explainDuckDbError(message)).toBe(expected);
+  });
+});

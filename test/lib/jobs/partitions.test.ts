@@ -142,6 +142,33 @@ describe('partition-true reading', () => {
     await writeFile(`${root}/log/dt=2026-01-01/notes.csv`, 'a,b\n1,2\n');
   });
 
+  it('reads an unpartitioned labels folder whole (two csv.gz files)', async () => {
+    const labels = `${root}/flat-labels`;
+    const ids = (from: number, to: number) =>
+      `SELECT '2026-01-03-' || i AS id, i % 2 AS y FROM range(${from}, ${to}) t(i)`;
+    await copy(ids(0, 15), `${labels}/a.csv.gz`, 'FORMAT csv, HEADER true, COMPRESSION gzip');
+    await copy(ids(15, 25), `${labels}/b.csv.gz`, 'FORMAT csv, HEADER true, COMPRESSION gzip');
+    const base = depsFor(root, 'parquet');
+    const { result } = await runPerformance(
+      {
+        ...base,
+        definition: definition(root, 'parquet', {
+          labels: {
+            location: labels,
+            format: 'csv',
+            partitioned: false,
+            idColumn: 'id',
+            labelColumn: 'y',
+            delay: 'P1D',
+          },
+        }),
+        sources: { ...base.sources, labels: { location: labels, format: 'csv', partitioned: false } },
+      },
+      '2026-01-03',
+    );
+    expect(result.overall).toMatchObject({ predictions: 40, labelled: 25 });
+  });
+
   it('lists the files of the window only, and the stray folders', async () => {
     const resolved = await resolveLocalFiles(
       { location: `${root}/log`, format: 'parquet', partitioned: true },

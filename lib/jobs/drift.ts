@@ -15,7 +15,7 @@ import { buildValueCountsQuery } from '../sql/value-counts-query.js';
 import { chooseMethod } from '../stats/registry.js';
 import type { WeightedSample } from '../stats/weighted-sample.js';
 import { loadProfile, monitoredColumns, referenceSelection } from './baseline.js';
-import { compareCategorical, compareNumeric, type NumericDetail } from './compare-feature.js';
+import { compareCategorical, compareNumeric, type NumericDetail, profileOther } from './compare-feature.js';
 import {
   type DriftResult,
   type FeatureDrift,
@@ -141,8 +141,11 @@ function qualityOf(
       const s = group.categorical[i]!;
       const nullRate = rate(s.nulls, group.rows);
       const known = (p as CategoricalProfile).categories;
+      // A capped profile (more categories than CATEGORY_LIMIT) cannot tell a new category from
+      // one in its tail: no new-category finding then (README: limits).
+      const capped = profileOther(p as CategoricalProfile) > 0;
       const newCategories = Object.entries(s.categories)
-        .filter(([value]) => !(value in known))
+        .filter(([value]) => !capped && !(value in known))
         .map(([value, count]) => ({ value, count }))
         .sort((a, b) => b.count - a.count);
       features.push({ name: feature.name, nullRate, referenceNullRate, invalid: 0, newCategories });

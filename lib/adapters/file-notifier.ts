@@ -52,7 +52,9 @@ export class FileNotifier implements Notifier {
     return this.delivery.deliver('alert', msg.id, async (attempt) => {
       if (attempt > 1 && (await this.holds('alerts.jsonl', msg.id))) return undefined;
       await this.append('alerts.jsonl', msg);
-      this.print(`[${msg.attributes.severity.toUpperCase()}] ${msg.subject}\n${msg.body}\n`);
+      // Subjects already start with "[SEVERITY]" (lib/alerts/messages.ts): do not print it twice.
+      const tag = `[${msg.attributes.severity.toUpperCase()}]`;
+      this.print(`${msg.subject.startsWith(tag) ? msg.subject : `${tag} ${msg.subject}`}\n${msg.body}\n`);
       return undefined;
     });
   }

@@ -3,7 +3,12 @@
  * the statistic on aligned bins, and decides the verdict (size-aware by default).
  */
 import type { DriftMethodName, DriftSettings, FeatureDefinition } from '../config/schema.js';
-import { categoricalBins } from '../stats/binning.js';
+import {
+  type CategoricalBins,
+  capCategoricalBins,
+  categoricalBins,
+  OTHER_CATEGORY,
+} from '../stats/binning.js';
 import { chiSquare } from '../stats/chi-square.js';
 import { hellinger } from '../stats/hellinger.js';
 import { jensenShannon } from '../stats/jensen-shannon.js';
@@ -302,13 +307,50 @@ export function compareCategorical(
   profile: CategoricalProfile,
   scan: CategoricalScan,
 ): FeatureDrift {
-  const aligned = categoricalBins(
-    new Map(Object.entries(profile.categories)),
-    new Map(Object.entries(scan.categories)),
-  );
+  // Past CATEGORY_LIMIT categories the tail is one "(other)" bin on both sides: exact totals,
+  // a bounded result (500,000 distinct values gave a 277 MB result before).
+  const aligned = capCategoricalBins(alignCategories(profile, scan));
   return finish(input, {
     labels: aligned.categories,
     referenceCounts: aligned.referenceCounts,
     currentCounts: aligned.currentCounts,
   });
+}
+
+/** Non-null reference values in categories the profile does not list (a capped profile). */
+export function profileOther(profile: CategoricalProfile): number {
+  let listed = 0;
+  for (const count of Object.values(profile.categories)) listed += count;
+  return Math.max(0, profile.rows - profile.nulls - listed);
+}
+
+/**
+ * The reference's and the window's category counts on ONE partition of the values: every category
+ * whose count is known on both sides (listed, or absent from a side that lists all its categories)
+ * is a bin; everything else, on each side, is the one "(other)" bin. Both "(other)" bins hold the
+ * complement of the same set of categories, so the totals and every test on the bins are exact.
+ */
+export function alignCategories(profile: CategoricalProfile, scan: CategoricalScan): CategoricalBins {
+  const refOther = profileOther(profile);
+  const known = (counts: Record<string, number>, other: number, value: string) =>
+    value !== OTHER_CATEGORY && (value in counts || other === 0);
+  const ref = new Map<string, number>();
+  const cur = new Map<string, number>();
+  let otherRef = refOther;
+  let otherCur = scan.other;
+  for (const [value, count] of Object.entries(profile.categories)) {
+    if (known(scan.categories, scan.other, value)) ref.set(value, count);
+    else otherRef += count;
+  }
+  for (const [value, count] of Object.entries(scan.categories)) {
+    if (known(profile.categories, refOther, value)) cur.set(value, count);
+    else otherCur += count;
+  }
+  const bins = categoricalBins(ref, cur);
+  if (otherRef === 0 && otherCur === 0) return bins;
+  return {
+    categories: [...bins.categories, OTHER_CATEGORY],
+    referenceCounts: [...bins.referenceCounts, otherRef],
+    currentCounts: [...bins.currentCounts, otherCur],
+  };
 }

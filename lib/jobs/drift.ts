@@ -14,6 +14,7 @@ import {
   compareCategorical,
   compareNumeric,
   type NumericDetail,
+  profileOther,
   SEGMENT_MIN_BIN_SHARE,
 } from './compare-feature.js';
 import {
@@ -195,8 +196,11 @@ function qualityOf(
       const s = group.categorical[i]!;
       const nullRate = rate(s.nulls, group.rows);
       const known = (p as CategoricalProfile).categories;
+      // A capped profile (more categories than CATEGORY_LIMIT) cannot tell a new category from
+      // one in its tail: no new-category finding then (README: limits).
+      const capped = profileOther(p as CategoricalProfile) > 0;
       const newCategories = Object.entries(s.categories)
-        .filter(([value]) => !(value in known))
+        .filter(([value]) => !capped && !(value in known))
         .map(([value, count]) => ({ value, count }))
         .sort((a, b) => b.count - a.count);
       features.push({ name: feature.name, nullRate, referenceNullRate, invalid: 0, newCategories });

@@ -55,6 +55,11 @@ export async function runJob(request: JobRequest, deps: JobDeps): Promise<JobSum
         parts.push(`worst segment ${w.column}=${w.value} (${w.gap >= 0 ? '+' : ''}${w.gap.toFixed(3)})`);
       }
       if (result.revision > 1) parts.push(`revision ${result.revision}`);
+      const findings = result.findings ?? [];
+      if (findings.length)
+        parts.push(
+          `${findings.length} label/score finding${findings.length === 1 ? '' : 's'} (${findings.map((f) => f.kind).join(', ')})`,
+        );
       return {
         job: 'performance',
         model,

@@ -28,7 +28,13 @@ export interface NumericScan {
 
 export interface CategoricalScan {
   nulls: number;
+  /** Count per category, at most the scan's category limit (the most frequent ones). */
   categories: Record<string, number>;
+  /**
+   * Non-null values of categories not listed (exact). When it is 0 every category is listed (an
+   * absent one has count 0); otherwise an absent category's count is unknown (somewhere in here).
+   */
+  other: number;
 }
 
 export interface ScanGroup {
@@ -96,8 +102,11 @@ function readGroup(row: Row, spec: DriftScanSpec, dialect: SqlDialect): ScanGrou
       const raw = row[driftAliases.categorical(f).counts];
       const categories =
         typeof raw === 'string' && raw.length ? (JSON.parse(raw) as Record<string, number>) : {};
-      const counted = Object.values(categories).reduce((x, y) => x + y, 0);
-      return { nulls: rows - counted, categories };
+      let listed = 0;
+      for (const count of Object.values(categories)) listed += count;
+      const presentRaw = row[driftAliases.categorical(f).present];
+      const present = presentRaw === null || presentRaw === undefined ? listed : Number(presentRaw);
+      return { nulls: rows - present, categories, other: Math.max(0, present - listed) };
     }),
   };
   return group;
@@ -120,7 +129,7 @@ function emptyGroup(spec: DriftScanSpec): ScanGroup {
       binCounts: new Array(f.edges.length + 1).fill(0),
       ...(f.fineEdges?.length ? { fineCounts: new Array(f.fineEdges.length + 1).fill(0) } : {}),
     })),
-    categorical: spec.categorical.map(() => ({ nulls: 0, categories: {} })),
+    categorical: spec.categorical.map(() => ({ nulls: 0, categories: {}, other: 0 })),
   };
 }
 
@@ -155,11 +164,26 @@ function mergeNumeric(x: NumericScan, y: NumericScan): NumericScan {
   };
 }
 
-function mergeCategorical(x: CategoricalScan, y: CategoricalScan): CategoricalScan {
-  const categories = { ...x.categories };
-  for (const [value, count] of Object.entries(y.categories))
-    categories[value] = (categories[value] ?? 0) + count;
-  return { nulls: x.nulls + y.nulls, categories };
+/**
+ * Adds two groups' category counts, exactly: a category stays listed only when both sides know its
+ * count (listed, or a side without `other` where absent means 0); any other listed count moves into
+ * `other`, so the listed counts and the total stay exact.
+ */
+export function mergeCategorical(x: CategoricalScan, y: CategoricalScan): CategoricalScan {
+  const categories: Record<string, number> = {};
+  let other = x.other + y.other;
+  for (const [value, count] of Object.entries(x.categories)) {
+    const theirs = y.categories[value];
+    if (theirs !== undefined) categories[value] = count + theirs;
+    else if (y.other === 0) categories[value] = count;
+    else other += count;
+  }
+  for (const [value, count] of Object.entries(y.categories)) {
+    if (value in x.categories) continue;
+    if (x.other === 0) categories[value] = count;
+    else other += count;
+  }
+  return { nulls: x.nulls + y.nulls, categories, other };
 }
 
 /** The sum of scan groups (the groups must come from the same spec). */

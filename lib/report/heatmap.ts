@@ -128,7 +128,7 @@ export function heatmapSpec(
     ...(drift.length && gaps.length ? [SPACER] : []),
     ...(gaps.length ? [gaps[0]!.column] : []),
   ];
-  const extent = Math.max(0.01, ...gaps.map((g) => Math.abs(g.badness ?? 0)));
+  const extent = gaps.reduce((m, g) => Math.max(m, Math.abs(g.badness ?? 0)), 0.01);
   const layers: object[] = [];
   if (drift.length) {
     layers.push({

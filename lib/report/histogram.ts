@@ -19,7 +19,9 @@ export function histogramSpec(feature: FeatureDrift): TopLevelSpec {
     scale: { domain: values.map((v) => v.bin) },
     axis: { labels: false, ticks: false, title: null, domainColor: PALETTE.muted },
   } as const;
-  const top = Math.max(0.01, ...values.map((v) => Math.max(v.reference, v.current)));
+  // A loop, not Math.max(...values): spreading a large array overflows the call stack.
+  let top = 0.01;
+  for (const v of values) top = Math.max(top, v.reference, v.current);
   const yOf = (field: string) => ({
     field,
     type: 'quantitative' as const,

@@ -46,6 +46,16 @@ function latencyLine(performance: PerformanceResult): string {
   return `<p>Latency: ${escapeHtml(parts)}.</p>`;
 }
 
+/** The label and score checks' findings, one item each (the message names the column and the fix). */
+function findingsList(performance: PerformanceResult): string {
+  const findings = performance.findings ?? [];
+  if (!findings.length) return '';
+  const items = findings
+    .map((f) => `<li><strong>${escapeHtml(f.severity)}</strong>: ${escapeHtml(f.message)}</li>`)
+    .join('');
+  return `<p>Label and score checks:</p><ul class="findings">${items}</ul>`;
+}
+
 /**
  * The current window's performance when it is evaluated; otherwise its status and the latest
  * window whose labels have matured (`evaluated`), so the section is never empty for long.
@@ -61,6 +71,7 @@ export function performanceSection(
     parts.push(
       `<p>This window: ${escapeHtml(STATUS_NOTE[current.status])} ${coverageLine(current)}</p>`,
       latencyLine(current),
+      findingsList(current),
     );
   } else {
     parts.push(

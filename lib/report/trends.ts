@@ -122,7 +122,7 @@ function featurePanel(
   incidents: readonly ReportIncident[],
   dates: readonly string[],
 ): object {
-  const top = Math.max(...trend.points.map((p) => p.statistic));
+  const top = trend.points.reduce((m, p) => Math.max(m, p.statistic), Number.NEGATIVE_INFINITY);
   const rules: { label: string; value: number; color: string }[] = [
     { label: 'warning', value: trend.threshold, color: PALETTE.warning },
   ];

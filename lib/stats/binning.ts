@@ -130,3 +130,62 @@ export function categoricalBins(
     currentCounts: pick(curCounts, 'current'),
   };
 }
+
+/**
+ * Categories a categorical comparison keeps before merging the rest into one
+ * {@link OTHER_CATEGORY} bin (README: limits). Bounds the result size and the time per feature.
+ */
+export const CATEGORY_LIMIT = 1000;
+
+/** The label of the bin holding every category beyond {@link CATEGORY_LIMIT}. */
+export const OTHER_CATEGORY = '(other)';
+
+/**
+ * Caps aligned categorical bins at `limit` categories: keeps the `limit` categories with the
+ * largest share on either side (ties by label), in their sorted order, and merges every other
+ * category into one {@link OTHER_CATEGORY} bin at the end, on BOTH sides with the same categories,
+ * so totals stay exact and chi-square, PSI and the other tests compare one partition of the values.
+ * Bins with at most `limit` categories are returned unchanged. A real category named like the
+ * other bin is merged into it.
+ *
+ * @example
+ * ```ts
+ * capCategoricalBins({ categories: ['a', 'b', 'c'], referenceCounts: [5, 1, 1], currentCounts: [4, 1, 2] }, 1)
+ * // => { categories: ['a', '(other)'], referenceCounts: [5, 2], currentCounts: [4, 3], merged: 2 }
+ * ```
+ */
+export function capCategoricalBins(
+  bins: CategoricalBins,
+  limit = CATEGORY_LIMIT,
+): CategoricalBins & { merged: number } {
+  const n = bins.categories.length;
+  if (n <= limit) return { ...bins, merged: 0 };
+  let refTotal = 0;
+  let curTotal = 0;
+  for (let i = 0; i < n; i += 1) {
+    refTotal += bins.referenceCounts[i]!;
+    curTotal += bins.currentCounts[i]!;
+  }
+  const weight = (i: number) =>
+    Math.max(
+      refTotal > 0 ? bins.referenceCounts[i]! / refTotal : 0,
+      curTotal > 0 ? bins.currentCounts[i]! / curTotal : 0,
+    );
+  const order = Array.from({ length: n }, (_, i) => i).filter((i) => bins.categories[i] !== OTHER_CATEGORY);
+  order.sort((a, b) => weight(b) - weight(a) || a - b);
+  const kept = order.slice(0, limit).sort((a, b) => a - b);
+  const keptSet = new Set(kept);
+  let otherRef = 0;
+  let otherCur = 0;
+  for (let i = 0; i < n; i += 1) {
+    if (keptSet.has(i)) continue;
+    otherRef += bins.referenceCounts[i]!;
+    otherCur += bins.currentCounts[i]!;
+  }
+  return {
+    categories: [...kept.map((i) => bins.categories[i]!), OTHER_CATEGORY],
+    referenceCounts: [...kept.map((i) => bins.referenceCounts[i]!), otherRef],
+    currentCounts: [...kept.map((i) => bins.currentCounts[i]!), otherCur],
+    merged: n - kept.length,
+  };
+}

@@ -14,7 +14,9 @@ afterAll(async () => {
 
 const DAY = DAYS[1]!;
 
-async function performance(options: FixtureOptions): Promise<{ result: PerformanceResult; stderr: string }> {
+async function performance(
+  options: FixtureOptions,
+): Promise<{ result: PerformanceResult; stderr: string; stdout: string; config: string; out: string }> {
   const dir = await tempDir('driftwatch-rel-labels-');
   dirs.push(dir);
   const config = await writeFixture(dir.path, options);
@@ -36,7 +38,7 @@ async function performance(options: FixtureOptions): Promise<{ result: Performan
   const result = JSON.parse(
     await readFile(join(out, 'results', 'toy', 'performance', `dt=${DAY}`, 'P1D.json'), 'utf8'),
   ) as PerformanceResult;
-  return { result, stderr: run.stderr };
+  return { result, stderr: run.stderr, stdout: run.stdout, config, out };
 }
 
 let clean: PerformanceResult;
@@ -70,6 +72,16 @@ describe('labels and scores are checked (issue 12, item 4)', () => {
     expect(finding?.values?.sort()).toEqual(['no', 'yes']);
     expect(finding?.message).toMatch(/not 0\/1/);
     expect(finding?.message).toMatch(/labels\.positiveValue: "(yes|no)"/);
+  });
+
+  it('the run summary names the findings and the report lists them', async () => {
+    const { stdout, config, out } = await performance({ duplicateShare: 0.1 });
+    expect(JSON.parse(stdout).message).toMatch(/1 label\/score finding \(duplicate_ids\)/);
+    const report = await cli(['report', '--config', config, '--date', DAY, '--out', out]);
+    expect(report.code).toBe(0);
+    const html = await readFile(join(out, 'results', 'toy', 'reports', `dt=${DAY}`, 'P1D.html'), 'utf8');
+    expect(html).toContain('Label and score checks:');
+    expect(html).toContain('predictions.idColumn (id): 100 ids occur more than once');
   });
 
   it('with labels.positiveValue / negativeValue the same labels give the same metrics as 0/1', async () => {

@@ -64,7 +64,7 @@ describe('buildDriftScan', () => {
       below: 0,
     });
     expect(overall.numeric[0]!.std).toBeCloseTo(Math.sqrt((100 * 100 - 1) / 12), 12);
-    expect(overall.categorical[0]).toEqual({ nulls: 0, categories: { new: 10, old: 90 } });
+    expect(overall.categorical[0]).toEqual({ nulls: 0, categories: { new: 10, old: 90 }, other: 0 });
     expect(segments.map((g) => [g.segment, g.rows, g.numeric[0]!.binCounts])).toEqual([
       [{ column: 'region', value: 'a' }, 50, [5, 20, 20, 5]],
       [{ column: 'region', value: 'b' }, 50, [5, 20, 20, 5]],
@@ -86,7 +86,7 @@ describe('buildDriftScan', () => {
       infinite: 1,
       binCounts: [1, 0, 0, 0],
     });
-    expect(overall.categorical[0]).toEqual({ nulls: 1, categories: { old: 3 } });
+    expect(overall.categorical[0]).toEqual({ nulls: 1, categories: { old: 3 }, other: 0 });
   });
 
   it('returns an empty overall group for a window without data', async () => {
@@ -118,7 +118,9 @@ describe('buildDriftScan', () => {
       athenaDialect,
     );
     expect(q.sql).toContain('FROM "driftwatch"."credit_predictions"');
-    expect(q.sql).toContain('json_format(CAST(histogram(k0) AS JSON))');
+    expect(q.sql).toContain(
+      'json_format(CAST(map_from_entries(slice(array_sort(map_entries(histogram(k0)), ',
+    );
     expect(q.sql).toContain('width_bucket(x0, ARRAY[0e+0, 1e+1, 5e+1, 7.950000000000001e+1, 9e+1])');
     const sets = buildDriftScan(
       { ...spec({ from: '2026-01-01', to: '2026-01-02' }), source: athenaSource, grouping: 'sets' },
@@ -222,5 +224,41 @@ describe('buildDriftScan', () => {
   it('refuses an identifier that could break out of its quotes', () => {
     const bad = { ...spec({ from: '2026-01-01', to: '2026-01-02' }), categorical: ['cat" FROM x; --'] };
     expect(() => buildDriftScan(bad, engine.dialect)).toThrow(UnsafeIdentifierError);
+  });
+});
+
+describe('high-cardinality categorical columns (issue 12, item 5)', () => {
+  it('returns the most frequent categories per group plus an exact other total, merged exactly', async () => {
+    // 3 segments x 50 categories: "a" 100 rows per segment, "b1".."b48" fewer and fewer, "z<seg>"
+    // only in its own segment.
+    await engine.execute(`COPY (
+        SELECT CASE WHEN s = 0 THEN 'north' WHEN s = 1 THEN 'south' ELSE 'east' END AS region,
+               CASE WHEN j = 0 THEN 'a' WHEN j < 49 THEN 'b' || j ELSE 'z' || s END AS cat, '2026-01-01' AS dt
+        FROM range(3) t(s), range(50) u(j), range(100) v(r) WHERE r < 100 - 2 * j)
+      TO '${dir.path}/hc' (FORMAT parquet, PARTITION_BY (dt))`);
+    const hc: DriftScanSpec = {
+      source: { location: `${dir.path}/hc`, format: 'parquet', partitioned: true },
+      window: { from: '2026-01-01', to: '2026-01-02' },
+      numeric: [],
+      categorical: ['cat'],
+      segments: ['region'],
+      categoryLimit: 5,
+    };
+    const { overall, segments } = readDriftScan(
+      await engine.query(buildDriftScan(hc, engine.dialect)),
+      hc,
+      engine.dialect,
+    );
+    const perSegment = Array.from({ length: 50 }, (_, j) => 100 - 2 * j).reduce((a, b) => a + b, 0);
+    const c = overall.categorical[0]!;
+    // the top 5 of every segment are the same (a, b1..b4): listed with their exact totals
+    expect(c.categories).toEqual({ a: 300, b1: 294, b2: 288, b3: 282, b4: 276 });
+    expect(c.other).toBe(3 * perSegment - 300 - 294 - 288 - 282 - 276);
+    expect(c.nulls).toBe(0);
+    for (const g of segments) {
+      const listed = Object.values(g.categorical[0]!.categories).reduce((a, b) => a + b, 0);
+      expect(Object.keys(g.categorical[0]!.categories)).toHaveLength(5);
+      expect(listed + g.categorical[0]!.other).toBe(perSegment);
+    }
   });
 });

@@ -16,8 +16,8 @@ import type { MonitorDefinition } from '../../lib/config/schema.js';
 import { runAlerts } from '../../lib/jobs/alerts.js';
 import { runReport } from '../../lib/jobs/report-job.js';
 import { runJob } from '../../lib/jobs/run-job.js';
-import type { JobDeps, JobSummary } from '../../lib/jobs/types.js';
-import { lastCompleteWindow } from '../../lib/jobs/windows.js';
+import type { JobDeps, JobRequest, JobSummary } from '../../lib/jobs/types.js';
+import { lastCompleteWindow, maturedWindow } from '../../lib/jobs/windows.js';
 import type { Clock } from '../../lib/ports.js';
 import type { HubEnvironment } from './env.js';
 import type { JobEvent } from './event.js';
@@ -111,10 +111,7 @@ export async function runModelJob(
   const jobMetrics = metrics.singleMetric();
   jobMetrics.addDimensions({ model, job: event.job });
   try {
-    const summary = await runJob(
-      event.date ? { job: event.job, date: event.date } : { job: event.job },
-      deps,
-    );
+    const summary = await runJob(jobRequest(event, deps), deps);
     await afterJob(event, deps, summary.window?.start);
     if (markerKey) await adapters.store.putJson(markerKey, { summary, finishedAt: new Date().toISOString() });
     jobMetrics.addMetric('JobSucceeded', MetricUnit.Count, 1);
@@ -133,6 +130,18 @@ export async function runModelJob(
     costMetrics.addMetric('AthenaBytesScanned', MetricUnit.Bytes, engine.stats().bytesScanned);
     await engine.close();
   }
+}
+
+/**
+ * The job's request: the event's date when given; otherwise performance evaluates the window whose
+ * labels have just matured (yesterday minus the label delay: yesterday's own labels are not in),
+ * and the other jobs take runJob's default (the last complete window).
+ */
+export function jobRequest(event: JobEvent, deps: Pick<JobDeps, 'definition' | 'clock'>): JobRequest {
+  if (event.date) return { job: event.job, date: event.date };
+  if (event.job === 'performance')
+    return { job: 'performance', date: maturedWindow(deps.definition, deps.clock.now()) };
+  return { job: event.job };
 }
 
 /**
@@ -168,7 +177,7 @@ async function reportFailure(
   error: Error,
 ): Promise<void> {
   if (event.job !== 'drift' && event.job !== 'performance') return;
-  const date = event.date ?? lastCompleteWindow(deps);
+  const date = jobRequest(event, deps).date ?? lastCompleteWindow(deps);
   try {
     await runAlerts(
       {

@@ -148,6 +148,27 @@ describe('run-job handler', () => {
     expect(runJob).toHaveBeenCalledTimes(1);
   });
 
+  it('evaluates performance for the window whose labels have just matured, not yesterday', async () => {
+    // Before the fix the request had no date, so runJob evaluated 2026-01-21 (yesterday), which a
+    // 7-day label delay leaves unmatured on every scheduled run.
+    runJob.mockResolvedValue({ job: 'performance', model: 'credit-default', status: 'ok', message: '' });
+    const labelled = {
+      ...DEFINITION,
+      labels: {
+        location: 's3://ml-logs/credit-default/labels/',
+        idColumn: 'prediction_id',
+        labelColumn: 'defaulted',
+        delay: 'P7D',
+      },
+    };
+    const { handler } = await loadRunJob({ DRIFTWATCH_DEFINITION: JSON.stringify(labelled) });
+
+    await handler({ job: 'performance', scheduledTime: '2026-01-22T03:00:00Z' }, context);
+
+    expect(runJob.mock.calls[0]![0]).toEqual({ job: 'performance', date: '2026-01-14' });
+    // 2026-01-14 ends on the 15th; its labels are complete on the 22nd, the morning of the run.
+  });
+
   it('passes an explicit date through', async () => {
     runJob.mockResolvedValue({ job: 'baseline', model: 'credit-default', status: 'ok', message: '' });
     const { handler } = await loadRunJob();

@@ -35,8 +35,12 @@ export const METRICS_NAMESPACE = process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Dr
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
-/** Time kept back from the Lambda's deadline so a query is stopped and the error logged before it. */
-const DEADLINE_MARGIN_MILLIS = 30_000;
+/**
+ * Time kept back from the Lambda's own deadline: the job's deadline is this much earlier, so the
+ * running query is stopped, the JobFailed metric and the job-failed alert are published and the
+ * error is logged before Lambda kills the function (which runs no catch and no finally).
+ */
+export const DEADLINE_MARGIN_MILLIS = 30_000;
 
 /** The adapters that live as long as the execution environment. */
 export interface Adapters {
@@ -93,10 +97,13 @@ export async function runModelJob(
     logger.info('this scheduled run already finished: returning its summary', { markerKey });
     return previous.summary;
   }
+  // ONE deadline for every query of the job, fixed now from the time Lambda gives this invocation.
+  const remaining = context.getRemainingTimeInMillis();
   const engine = new AthenaQueryEngine({
     workGroup: adapters.env.workGroup,
     client: adapters.athena,
-    timeoutMillis: Math.max(10_000, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MILLIS),
+    timeoutMillis: remaining,
+    deadline: Date.now() + remaining - DEADLINE_MARGIN_MILLIS,
   });
   // `notifier` is passed along for the jobs that publish; JobDeps gains the field when they do.
   const deps: JobDeps & { notifier: Notifier } = {

@@ -20,6 +20,7 @@ import { glueTableNames } from '../lib/adapters/athena-sources.js';
 import { validateDefinition } from '../lib/config/load.js';
 import type { MonitorDefinition, MonitorDefinitionInput } from '../lib/config/schema.js';
 import type { JobName } from '../lib/jobs/types.js';
+import { IDENTIFIER_PATTERN } from '../lib/sql/identifiers.js';
 import { DriftwatchFunction } from './driftwatch-function.js';
 import {
   checkColumns,
@@ -116,6 +117,13 @@ export class ModelMonitor extends Construct {
     const def = this.definition;
     this.modelId = def.model.id;
     this.hub = hub;
+    // Every query names these tables through quoteIdentifier: refuse here what it would refuse later.
+    const predictionsTableName = glueTableNames(this.modelId).predictions;
+    if (!IDENTIFIER_PATTERN.test(predictionsTableName)) {
+      throw new Error(
+        `ModelMonitor ${this.node.path}: model.id ${JSON.stringify(this.modelId)} gives the Glue table ${JSON.stringify(predictionsTableName)}, which driftwatch's Athena queries cannot name (letters, digits and underscores, not starting with a digit, at most 128): start the id with a letter, e.g. ${JSON.stringify(`m${this.modelId}`.slice(0, 63))}`,
+      );
+    }
     const start = projectionStartDate ?? '2020-01-01';
     if (!/^\d{4}-\d{2}-\d{2}$/.test(start)) {
       throw new Error(`projectionStartDate must be a date as YYYY-MM-DD, got ${JSON.stringify(start)}`);

@@ -18,6 +18,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { IDENTIFIER_PATTERN } from '../lib/sql/identifiers.js';
 import { DriftwatchFunction } from './driftwatch-function.js';
 import { acknowledgeWildcard } from './nag.js';
 
@@ -124,6 +125,11 @@ export class MonitoringHub extends Construct {
     this.bucket = props.bucket ?? this.createBucket(props, removalPolicy);
 
     this.databaseName = props.databaseName ?? 'driftwatch';
+    if (!Token.isUnresolved(this.databaseName) && !IDENTIFIER_PATTERN.test(this.databaseName)) {
+      throw new Error(
+        `databaseName ${JSON.stringify(this.databaseName)} cannot be named by driftwatch's Athena queries: use letters, digits and underscores, not starting with a digit (e.g. ${JSON.stringify(this.databaseName.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=\d)/, 'db_'))})`,
+      );
+    }
     this.database = new glue.CfnDatabase(this, 'Database', {
       catalogId: Aws.ACCOUNT_ID,
       databaseInput: {

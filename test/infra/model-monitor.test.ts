@@ -365,6 +365,10 @@ describe('ModelMonitor validation at synth', () => {
     expect(() => monitorStack({ labels: undefined, schedules: { performance: 'rate(1 day)' } })).toThrow(
       /no labels/,
     );
+    // Before: synthesized, then every Athena query refused "2024_credit_predictions".
+    expect(() => monitorStack({ model: { ...def.model, id: '2024-credit' } })).toThrow(
+      /model\.id "2024-credit" gives the Glue table "2024_credit_predictions".*e\.g\. "m2024-credit"/,
+    );
     const { stack, hub } = monitorStack();
     expect(() => new ModelMonitor(stack, 'Again', { hub, ...def })).toThrow(/already monitored by this hub/);
   });

@@ -130,6 +130,17 @@ export class ModelMonitor extends Construct {
     }
     for (const [column, type] of Object.entries(columnTypes ?? {}))
       checkColumns([{ name: column, type }], 'columnTypes');
+    // A type for a column no table declares is a typo that would leave the real column's type wrong.
+    const declared = new Set(
+      [...predictionColumns(def), ...labelColumns(def), ...referenceColumns(def)].map((c) => c.name),
+    );
+    for (const column of Object.keys(columnTypes ?? {})) {
+      if (!declared.has(column)) {
+        throw new Error(
+          `columnTypes names ${JSON.stringify(column)}, which is no column of model ${def.model.id}'s tables (${[...declared].join(', ')}): fix the name or remove it`,
+        );
+      }
+    }
     if (explicitPredictionColumns) checkColumns(explicitPredictionColumns, 'predictionColumns');
     if (explicitLabelColumns) checkColumns(explicitLabelColumns, 'labelColumns');
     if (explicitReferenceColumns) checkColumns(explicitReferenceColumns, 'referenceColumns');

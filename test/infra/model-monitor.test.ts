@@ -67,7 +67,7 @@ describe('ModelMonitor', () => {
             { Name: 'income', Type: 'double' },
             { Name: 'debt_to_income', Type: 'double' },
             { Name: 'credit_utilization', Type: 'double' },
-            { Name: 'age', Type: 'double' },
+            { Name: 'age', Type: 'int' },
             { Name: 'loan_amount', Type: 'double' },
             { Name: 'open_accounts', Type: 'int' },
             { Name: 'employment_type', Type: 'string' },
@@ -362,6 +362,9 @@ describe('ModelMonitor validation at synth', () => {
       /schedules.drift must be an EventBridge/,
     );
     expect(() => monitorStack({ columnTypes: { age: 'int; DROP' } })).toThrow(/not a supported Hive type/);
+    expect(() => monitorStack({ columnTypes: { agee: 'int' } })).toThrow(
+      /columnTypes names "agee", which is no column of model credit-default's tables/,
+    );
     expect(() => monitorStack({ labels: undefined, schedules: { performance: 'rate(1 day)' } })).toThrow(
       /no labels/,
     );

@@ -18,7 +18,7 @@ import {
   quantilePositions,
   type ReferenceProfile,
 } from './profile.js';
-import { readDriftScan } from './scan-reader.js';
+import { readDriftScan, runDriftScan } from './scan-reader.js';
 import type { JobDeps } from './types.js';
 import { resultKeys, shiftDate, type Window, windowFor } from './windows.js';
 
@@ -170,11 +170,7 @@ export async function profileColumns(
       ...(fineEdges[f]?.length ? { fineEdges: fineEdges[f] } : {}),
     })),
   };
-  const third = readDriftScan(
-    await engine.query(buildDriftScan(thirdSpec, engine.dialect)),
-    thirdSpec,
-    engine.dialect,
-  ).overall;
+  const third = (await runDriftScan(engine, thirdSpec)).overall;
 
   const numericProfiles: NumericProfile[] = numericColumns.map((name, f) => {
     const s = first.numeric[f]!;

@@ -5,7 +5,6 @@
  */
 import type { FeatureDefinition, MonitorDefinition } from '../config/schema.js';
 import {
-  buildDriftScan,
   buildSegmentCombinationsQuery,
   type DriftScanSpec,
   MAX_SEGMENT_COMBINATIONS,
@@ -25,7 +24,7 @@ import {
   type SegmentDrift,
 } from './drift-result.js';
 import type { CategoricalProfile, FeatureProfile, NumericProfile, ReferenceProfile } from './profile.js';
-import { readDriftScan, type ScanGroup } from './scan-reader.js';
+import { runDriftScan, type ScanGroup } from './scan-reader.js';
 import type { JobDeps } from './types.js';
 import { dateOfKey, resultKeys, type Window, windowFor } from './windows.js';
 
@@ -283,7 +282,7 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
     segments: definition.segments.filter(present),
   };
   spec.grouping = await segmentGrouping(deps, spec);
-  const scan = readDriftScan(await engine.query(buildDriftScan(spec, engine.dialect)), spec, engine.dialect);
+  const scan = await runDriftScan(engine, spec);
   const overall = scan.overall;
 
   const expected = await expectedVolume(deps, window);

@@ -11,6 +11,7 @@ import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -70,6 +71,12 @@ export interface ModelMonitorAwsProps {
   readonly timeout?: Duration;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * The KMS key the monitored logs are encrypted with (SSE-KMS), if any: the model's function
+   * (as whom Athena reads the files) is granted kms:Decrypt on it, nothing else.
+   * @default - the logs use S3-managed keys
+   */
+  readonly logsKey?: kms.IKey;
 }
 
 export type ModelMonitorProps = MonitorDefinitionInput & ModelMonitorAwsProps;
@@ -109,6 +116,7 @@ export class ModelMonitor extends Construct {
       memorySize,
       timeout,
       logRetention,
+      logsKey,
       ...definitionInput
     } = props;
 
@@ -117,6 +125,12 @@ export class ModelMonitor extends Construct {
     const def = this.definition;
     this.modelId = def.model.id;
     this.hub = hub;
+    // The digest writes results/digests/: a model of that id would share its prefix (and its grants).
+    if (this.modelId === 'digests') {
+      throw new Error(
+        `ModelMonitor ${this.node.path}: model.id "digests" is reserved for the hub's digest documents: choose another id`,
+      );
+    }
     // Every query names these tables through quoteIdentifier: refuse here what it would refuse later.
     const predictionsTableName = glueTableNames(this.modelId).predictions;
     if (!IDENTIFIER_PATTERN.test(predictionsTableName)) {
@@ -218,11 +232,14 @@ export class ModelMonitor extends Construct {
       timeout,
       logRetention,
       deadLetterQueue: this.deadLetterQueue,
+      // One run of this model at a time: the alert state is one document per model, read, decided
+      // and written by each run. A second invocation waits in Lambda's asynchronous queue.
+      reservedConcurrentExecutions: 1,
       environment: hub.environment(),
       define: { 'process.env.DRIFTWATCH_DEFINITION': JSON.stringify(JSON.stringify(definitionInput)) },
     });
     const role = this.monitorFunction.role;
-    hub.grantResults(role);
+    hub.grantModelResults(role, this.modelId);
     hub.grantQueries(
       role,
       [this.predictionsTable, this.labelsTable, this.referenceTable, this.resultsTable]
@@ -234,6 +251,7 @@ export class ModelMonitor extends Construct {
       (l): l is NonNullable<typeof l> => l !== undefined,
     );
     this.grantReadLogs(role, monitored);
+    logsKey?.grantDecrypt(role);
 
     // Schedules, alarms, dashboard
     for (const job of ['baseline', 'drift', 'performance'] as const) {
@@ -381,9 +399,16 @@ export class ModelMonitor extends Construct {
       }
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+          actions: ['s3:ListBucket'],
           resources: [`arn:${Stack.of(this).partition}:s3:::${bucket}`],
           conditions: { StringLike: { 's3:prefix': unique.flatMap((p) => (p ? [p, `${p}*`] : ['*'])) } },
+        }),
+      );
+      // GetBucketLocation carries no s3:prefix: a conditional statement would never allow it.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:GetBucketLocation'],
+          resources: [`arn:${Stack.of(this).partition}:s3:::${bucket}`],
         }),
       );
     }
@@ -436,16 +461,26 @@ export class ModelMonitor extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     );
+    // A missing run: the function was invoked that day (some job ran) but this job did not
+    // succeed. Quiet on a fresh deploy, when nothing has run yet, where "missing data is breaching"
+    // fired at once; a day without any invocation is not flagged here (a DLQ, an error or the
+    // digest shows it).
+    const invocations = fn.metricInvocations({ period: Duration.days(1), statistic: 'Sum' });
     for (const job of Object.keys(this.schedules) as JobName[]) {
       const name = job.charAt(0).toUpperCase() + job.slice(1);
       add(
         new cloudwatch.Alarm(this, `Missing${name}RunAlarm`, {
-          alarmDescription: `driftwatch ${this.modelId}: no successful ${job} run in the last day`,
-          metric: this.metricJob('JobSucceeded', job),
+          alarmDescription: `driftwatch ${this.modelId}: the function ran in the last day but no ${job} run succeeded`,
+          metric: new cloudwatch.MathExpression({
+            expression: 'IF(FILL(invocations, 0) > 0 AND FILL(succeeded, 0) < 1, 1, 0)',
+            usingMetrics: { invocations, succeeded: this.metricJob('JobSucceeded', job) },
+            period: Duration.days(1),
+            label: `${job} missing`,
+          }),
           threshold: 1,
           evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         }),
       );
     }

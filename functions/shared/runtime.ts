@@ -7,7 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { AthenaQueryEngine } from '../../lib/adapters/athena-engine.js';
-import { resolveAthenaSources } from '../../lib/adapters/athena-sources.js';
+import { notificationsPrefix, resolveAthenaSources, runsPrefix } from '../../lib/adapters/athena-sources.js';
 import { EventBridgePublisher } from '../../lib/adapters/eventbridge-publisher.js';
 import { composeNotifier, type Notifier } from '../../lib/adapters/notifier.js';
 import { S3ResultStore } from '../../lib/adapters/s3-store.js';
@@ -50,15 +50,25 @@ export interface Adapters {
   notifier: Notifier;
 }
 
-export function buildAdapters(env: HubEnvironment): Adapters {
+/**
+ * The adapters of one function. `scope` is the model id (or DIGEST_SCOPE for the hub's digest): its
+ * notification markers go under `_notifications/<scope>/`, the only markers its role may write.
+ */
+export function buildAdapters(env: HubEnvironment, scope: string): Adapters {
   const store = new S3ResultStore({
     bucket: env.bucket,
     prefix: env.prefix,
     consoleRegion: process.env.AWS_REGION,
   });
+  const delivery = { markerPrefix: notificationsPrefix(scope) };
   const notifier = composeNotifier(
-    new SnsNotifier({ alertTopicArn: env.alertTopicArn, digestTopicArn: env.digestTopicArn, store }),
-    new EventBridgePublisher({ eventBusName: env.eventBusName, store }),
+    new SnsNotifier({
+      alertTopicArn: env.alertTopicArn,
+      digestTopicArn: env.digestTopicArn,
+      store,
+      delivery,
+    }),
+    new EventBridgePublisher({ eventBusName: env.eventBusName, store, delivery }),
   );
   return { env, athena: new AthenaClient({ maxAttempts: 1 }), store, notifier };
 }
@@ -77,7 +87,7 @@ export function clockFor(event: JobEvent): Clock {
  */
 export function runMarkerKey(model: string, event: JobEvent): string | undefined {
   if (!event.scheduledTime) return undefined;
-  return `_runs/${model}/${event.job}/${encodeURIComponent(event.scheduledTime)}.json`;
+  return `${runsPrefix(model)}${event.job}/${encodeURIComponent(event.scheduledTime)}.json`;
 }
 
 /**

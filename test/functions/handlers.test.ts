@@ -311,6 +311,10 @@ describe('the job deadline', () => {
     expect(output().some((line) => line.JobFailed === 1 && line.job === 'drift')).toBe(true);
     const alerts = sns.commandCalls(PublishCommand).map((c) => String(c.args[0].input.Message));
     expect(alerts.some((m) => /deadline/.test(m))).toBe(true);
+    // Its delivery markers are the model's own (the only markers its role may write).
+    const keys = s3.commandCalls(PutObjectCommand).map((c) => String(c.args[0].input.Key));
+    expect(keys.some((k) => k.startsWith('results/_notifications/credit-default/alert/'))).toBe(true);
+    expect(keys.filter((k) => k.startsWith('results/notifications/'))).toEqual([]);
   });
 });
 

@@ -102,6 +102,7 @@ export class ModelMonitor extends Construct {
   readonly resultsTable: glue.CfnTable;
   readonly schedules: Partial<Record<JobName, scheduler.Schedule>> = {};
   readonly alarms: cloudwatch.Alarm[] = [];
+  private readonly alarmNames: string[] = [];
 
   constructor(scope: Construct, id: string, props: ModelMonitorProps) {
     super(scope, id);
@@ -440,6 +441,7 @@ export class ModelMonitor extends Construct {
     };
     add(
       new cloudwatch.Alarm(this, 'JobErrorsAlarm', {
+        alarmName: this.alarmName('job-errors'),
         alarmDescription: `driftwatch ${this.modelId}: a job failed (see the function's logs; failed events are in the dead-letter queue)`,
         metric: fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
         threshold: 1,
@@ -450,6 +452,7 @@ export class ModelMonitor extends Construct {
     );
     add(
       new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+        alarmName: this.alarmName('dead-letters'),
         alarmDescription: `driftwatch ${this.modelId}: runs that could not be delivered or kept failing wait in the dead-letter queue`,
         metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(5),
@@ -470,6 +473,7 @@ export class ModelMonitor extends Construct {
       const name = job.charAt(0).toUpperCase() + job.slice(1);
       add(
         new cloudwatch.Alarm(this, `Missing${name}RunAlarm`, {
+          alarmName: this.alarmName(`missing-${job}-run`),
           alarmDescription: `driftwatch ${this.modelId}: the function ran in the last day but no ${job} run succeeded`,
           metric: new cloudwatch.MathExpression({
             expression: 'IF(FILL(invocations, 0) > 0 AND FILL(succeeded, 0) < 1, 1, 0)',
@@ -484,6 +488,13 @@ export class ModelMonitor extends Construct {
         }),
       );
     }
+  }
+
+  /** A fixed alarm name, `<hub prefix>-<model>-<what>`, unique per hub. */
+  private alarmName(what: string): string {
+    const name = `${this.hub.namePrefix}-${this.modelId}-${what}`;
+    this.alarmNames.push(name);
+    return name;
   }
 
   private addDashboardRow(): void {
@@ -501,7 +512,12 @@ export class ModelMonitor extends Construct {
         left: jobs.map((job) => this.metricJob('AthenaBytesScanned', job, { label: job })),
         width: 8,
       }),
-      new cloudwatch.AlarmStatusWidget({ title: `${this.modelId}: alarms`, alarms: this.alarms, width: 8 }),
+      // By name, imported in the hub's scope: no reference from the hub's stack to this one.
+      new cloudwatch.AlarmStatusWidget({
+        title: `${this.modelId}: alarms`,
+        alarms: this.alarmNames.map((name) => cloudwatch.Alarm.fromAlarmName(this.hub, name, name)),
+        width: 8,
+      }),
     );
   }
 }

@@ -96,6 +96,11 @@ export class MonitoringHub extends Construct {
   readonly scheduleTimeZone: TimeZone;
   /** The digest's alarms. */
   readonly alarms: cloudwatch.Alarm[] = [];
+  /**
+   * The dashboard's name, also the first part of every alarm name, so the hub's dashboard can show a
+   * model's alarms by name even when the ModelMonitor lives in another stack (no cross-stack reference).
+   */
+  readonly namePrefix: string;
   private readonly modelIds: string[] = [];
 
   constructor(scope: Construct, id: string, props: MonitoringHubProps = {}) {
@@ -170,6 +175,7 @@ export class MonitoringHub extends Construct {
       },
     });
 
+    this.namePrefix = props.dashboardName ?? 'driftwatch';
     this.alertTopic = this.createTopic('AlertTopic', 'driftwatch alerts', props.alertEmails ?? []);
     this.digestTopic = this.createTopic('DigestTopic', 'driftwatch daily digest', props.digestEmails ?? []);
     this.alarmTopic = props.alarmTopic ?? this.alertTopic;
@@ -177,7 +183,7 @@ export class MonitoringHub extends Construct {
       eventBusName: props.eventBusName ?? 'driftwatch',
     });
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: props.dashboardName ?? 'driftwatch',
+      dashboardName: this.namePrefix,
       defaultInterval: Duration.days(14),
     });
     this.deadLetterQueue = this.createDeadLetterQueue(this, 'DigestDeadLetterQueue');

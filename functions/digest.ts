@@ -7,7 +7,7 @@
  * not run yet (no registered definition) is skipped with a log line. A failure throws, so the
  * invocation is retried; the digest id is per date, so a retry never sends it twice.
  */
-import { registryKey } from '../lib/adapters/athena-sources.js';
+import { DIGEST_SCOPE, registryKey } from '../lib/adapters/athena-sources.js';
 import { validateDefinition } from '../lib/config/load.js';
 import type { MonitorDefinition } from '../lib/config/schema.js';
 import { runDigest } from '../lib/jobs/alerts.js';
@@ -21,7 +21,7 @@ const modelIds = (process.env.MODEL_IDS ?? '')
   .split(',')
   .map((id) => id.trim())
   .filter(Boolean);
-const adapters = buildAdapters(readHubEnvironment());
+const adapters = buildAdapters(readHubEnvironment(), DIGEST_SCOPE);
 
 export async function handler(
   event: unknown,

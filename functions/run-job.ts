@@ -19,7 +19,7 @@ const bundled = process.env.DRIFTWATCH_DEFINITION;
 if (!bundled)
   throw new Error('no monitor definition was bundled: deploy this function with the ModelMonitor construct');
 const definition = validateDefinition(JSON.parse(bundled), 'the definition bundled into this function');
-const adapters = buildAdapters(readHubEnvironment());
+const adapters = buildAdapters(readHubEnvironment(), definition.model.id);
 logger.appendKeys({ model: definition.model.id });
 
 export async function handler(

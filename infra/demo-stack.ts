@@ -5,7 +5,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { MonitorDefinitionInput } from '../lib/config/schema.js';
-import { demoDefinition } from '../lib/demo/definition.js';
+import { DEMO_COLUMN_TYPES, demoDefinition } from '../lib/demo/definition.js';
 import { ModelMonitor } from './model-monitor.js';
 import { MonitoringHub } from './monitoring-hub.js';
 
@@ -50,8 +50,8 @@ export class DemoStack extends Stack {
     this.monitor = new ModelMonitor(this, 'CreditDefault', {
       hub: this.hub,
       ...creditDefaultDefinition(props.logsBucket),
-      // The demo generator writes open_accounts as a 32-bit integer (lib/demo/generate.ts).
-      columnTypes: { open_accounts: 'int' },
+      // The types the demo generator writes (lib/demo): Glue types must match the files.
+      columnTypes: DEMO_COLUMN_TYPES,
     });
     new CfnOutput(this, 'ResultsBucket', { value: this.hub.bucket.bucketName });
     new CfnOutput(this, 'MonitorFunction', {

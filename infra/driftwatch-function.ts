@@ -31,6 +31,8 @@ export interface DriftwatchFunctionProps {
   readonly deadLetterQueue: sqs.IQueue;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /** @default - none (the account's unreserved pool) */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 export class DriftwatchFunction extends Construct {
@@ -71,6 +73,7 @@ export class DriftwatchFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       deadLetterQueue: props.deadLetterQueue,

@@ -11,6 +11,7 @@ import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -20,6 +21,7 @@ import { glueTableNames } from '../lib/adapters/athena-sources.js';
 import { validateDefinition } from '../lib/config/load.js';
 import type { MonitorDefinition, MonitorDefinitionInput } from '../lib/config/schema.js';
 import type { JobName } from '../lib/jobs/types.js';
+import { IDENTIFIER_PATTERN } from '../lib/sql/identifiers.js';
 import { DriftwatchFunction } from './driftwatch-function.js';
 import {
   checkColumns,
@@ -69,6 +71,12 @@ export interface ModelMonitorAwsProps {
   readonly timeout?: Duration;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * The KMS key the monitored logs are encrypted with (SSE-KMS), if any: the model's function
+   * (as whom Athena reads the files) is granted kms:Decrypt on it, nothing else.
+   * @default - the logs use S3-managed keys
+   */
+  readonly logsKey?: kms.IKey;
 }
 
 export type ModelMonitorProps = MonitorDefinitionInput & ModelMonitorAwsProps;
@@ -94,6 +102,7 @@ export class ModelMonitor extends Construct {
   readonly resultsTable: glue.CfnTable;
   readonly schedules: Partial<Record<JobName, scheduler.Schedule>> = {};
   readonly alarms: cloudwatch.Alarm[] = [];
+  private readonly alarmNames: string[] = [];
 
   constructor(scope: Construct, id: string, props: ModelMonitorProps) {
     super(scope, id);
@@ -108,6 +117,7 @@ export class ModelMonitor extends Construct {
       memorySize,
       timeout,
       logRetention,
+      logsKey,
       ...definitionInput
     } = props;
 
@@ -116,12 +126,36 @@ export class ModelMonitor extends Construct {
     const def = this.definition;
     this.modelId = def.model.id;
     this.hub = hub;
+    // The digest writes results/digests/: a model of that id would share its prefix (and its grants).
+    if (this.modelId === 'digests') {
+      throw new Error(
+        `ModelMonitor ${this.node.path}: model.id "digests" is reserved for the hub's digest documents: choose another id`,
+      );
+    }
+    // Every query names these tables through quoteIdentifier: refuse here what it would refuse later.
+    const predictionsTableName = glueTableNames(this.modelId).predictions;
+    if (!IDENTIFIER_PATTERN.test(predictionsTableName)) {
+      throw new Error(
+        `ModelMonitor ${this.node.path}: model.id ${JSON.stringify(this.modelId)} gives the Glue table ${JSON.stringify(predictionsTableName)}, which driftwatch's Athena queries cannot name (letters, digits and underscores, not starting with a digit, at most 128): start the id with a letter, e.g. ${JSON.stringify(`m${this.modelId}`.slice(0, 63))}`,
+      );
+    }
     const start = projectionStartDate ?? '2020-01-01';
     if (!/^\d{4}-\d{2}-\d{2}$/.test(start)) {
       throw new Error(`projectionStartDate must be a date as YYYY-MM-DD, got ${JSON.stringify(start)}`);
     }
     for (const [column, type] of Object.entries(columnTypes ?? {}))
       checkColumns([{ name: column, type }], 'columnTypes');
+    // A type for a column no table declares is a typo that would leave the real column's type wrong.
+    const declared = new Set(
+      [...predictionColumns(def), ...labelColumns(def), ...referenceColumns(def)].map((c) => c.name),
+    );
+    for (const column of Object.keys(columnTypes ?? {})) {
+      if (!declared.has(column)) {
+        throw new Error(
+          `columnTypes names ${JSON.stringify(column)}, which is no column of model ${def.model.id}'s tables (${[...declared].join(', ')}): fix the name or remove it`,
+        );
+      }
+    }
     if (explicitPredictionColumns) checkColumns(explicitPredictionColumns, 'predictionColumns');
     if (explicitLabelColumns) checkColumns(explicitLabelColumns, 'labelColumns');
     if (explicitReferenceColumns) checkColumns(explicitReferenceColumns, 'referenceColumns');
@@ -199,11 +233,14 @@ export class ModelMonitor extends Construct {
       timeout,
       logRetention,
       deadLetterQueue: this.deadLetterQueue,
+      // One run of this model at a time: the alert state is one document per model, read, decided
+      // and written by each run. A second invocation waits in Lambda's asynchronous queue.
+      reservedConcurrentExecutions: 1,
       environment: hub.environment(),
       define: { 'process.env.DRIFTWATCH_DEFINITION': JSON.stringify(JSON.stringify(definitionInput)) },
     });
     const role = this.monitorFunction.role;
-    hub.grantResults(role);
+    hub.grantModelResults(role, this.modelId);
     hub.grantQueries(
       role,
       [this.predictionsTable, this.labelsTable, this.referenceTable, this.resultsTable]
@@ -215,6 +252,7 @@ export class ModelMonitor extends Construct {
       (l): l is NonNullable<typeof l> => l !== undefined,
     );
     this.grantReadLogs(role, monitored);
+    logsKey?.grantDecrypt(role);
 
     // Schedules, alarms, dashboard
     for (const job of ['baseline', 'drift', 'performance'] as const) {
@@ -362,9 +400,16 @@ export class ModelMonitor extends Construct {
       }
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+          actions: ['s3:ListBucket'],
           resources: [`arn:${Stack.of(this).partition}:s3:::${bucket}`],
           conditions: { StringLike: { 's3:prefix': unique.flatMap((p) => (p ? [p, `${p}*`] : ['*'])) } },
+        }),
+      );
+      // GetBucketLocation carries no s3:prefix: a conditional statement would never allow it.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:GetBucketLocation'],
+          resources: [`arn:${Stack.of(this).partition}:s3:::${bucket}`],
         }),
       );
     }
@@ -396,6 +441,7 @@ export class ModelMonitor extends Construct {
     };
     add(
       new cloudwatch.Alarm(this, 'JobErrorsAlarm', {
+        alarmName: this.alarmName('job-errors'),
         alarmDescription: `driftwatch ${this.modelId}: a job failed (see the function's logs; failed events are in the dead-letter queue)`,
         metric: fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
         threshold: 1,
@@ -406,6 +452,7 @@ export class ModelMonitor extends Construct {
     );
     add(
       new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+        alarmName: this.alarmName('dead-letters'),
         alarmDescription: `driftwatch ${this.modelId}: runs that could not be delivered or kept failing wait in the dead-letter queue`,
         metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(5),
@@ -417,19 +464,37 @@ export class ModelMonitor extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     );
+    // A missing run: the function was invoked that day (some job ran) but this job did not
+    // succeed. Quiet on a fresh deploy, when nothing has run yet, where "missing data is breaching"
+    // fired at once; a day without any invocation is not flagged here (a DLQ, an error or the
+    // digest shows it).
+    const invocations = fn.metricInvocations({ period: Duration.days(1), statistic: 'Sum' });
     for (const job of Object.keys(this.schedules) as JobName[]) {
       const name = job.charAt(0).toUpperCase() + job.slice(1);
       add(
         new cloudwatch.Alarm(this, `Missing${name}RunAlarm`, {
-          alarmDescription: `driftwatch ${this.modelId}: no successful ${job} run in the last day`,
-          metric: this.metricJob('JobSucceeded', job),
+          alarmName: this.alarmName(`missing-${job}-run`),
+          alarmDescription: `driftwatch ${this.modelId}: the function ran in the last day but no ${job} run succeeded`,
+          metric: new cloudwatch.MathExpression({
+            expression: 'IF(FILL(invocations, 0) > 0 AND FILL(succeeded, 0) < 1, 1, 0)',
+            usingMetrics: { invocations, succeeded: this.metricJob('JobSucceeded', job) },
+            period: Duration.days(1),
+            label: `${job} missing`,
+          }),
           threshold: 1,
           evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         }),
       );
     }
+  }
+
+  /** A fixed alarm name, `<hub prefix>-<model>-<what>`, unique per hub. */
+  private alarmName(what: string): string {
+    const name = `${this.hub.namePrefix}-${this.modelId}-${what}`;
+    this.alarmNames.push(name);
+    return name;
   }
 
   private addDashboardRow(): void {
@@ -447,7 +512,12 @@ export class ModelMonitor extends Construct {
         left: jobs.map((job) => this.metricJob('AthenaBytesScanned', job, { label: job })),
         width: 8,
       }),
-      new cloudwatch.AlarmStatusWidget({ title: `${this.modelId}: alarms`, alarms: this.alarms, width: 8 }),
+      // By name, imported in the hub's scope: no reference from the hub's stack to this one.
+      new cloudwatch.AlarmStatusWidget({
+        title: `${this.modelId}: alarms`,
+        alarms: this.alarmNames.map((name) => cloudwatch.Alarm.fromAlarmName(this.hub, name, name)),
+        width: 8,
+      }),
     );
   }
 }

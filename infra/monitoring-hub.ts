@@ -7,6 +7,7 @@
 import { Aws, Duration, Lazy, RemovalPolicy, Size, Stack, TimeZone, Token, Validations } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -18,6 +19,13 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  DIGEST_SCOPE,
+  notificationsPrefix,
+  registryKey,
+  runsPrefix,
+} from '../lib/adapters/athena-sources.js';
+import { IDENTIFIER_PATTERN } from '../lib/sql/identifiers.js';
 import { DriftwatchFunction } from './driftwatch-function.js';
 import { acknowledgeWildcard } from './nag.js';
 
@@ -86,6 +94,13 @@ export class MonitoringHub extends Construct {
   readonly digestFunction: DriftwatchFunction;
   readonly digestSchedule: scheduler.Schedule;
   readonly scheduleTimeZone: TimeZone;
+  /** The digest's alarms. */
+  readonly alarms: cloudwatch.Alarm[] = [];
+  /**
+   * The dashboard's name, also the first part of every alarm name, so the hub's dashboard can show a
+   * model's alarms by name even when the ModelMonitor lives in another stack (no cross-stack reference).
+   */
+  readonly namePrefix: string;
   private readonly modelIds: string[] = [];
 
   constructor(scope: Construct, id: string, props: MonitoringHubProps = {}) {
@@ -124,6 +139,11 @@ export class MonitoringHub extends Construct {
     this.bucket = props.bucket ?? this.createBucket(props, removalPolicy);
 
     this.databaseName = props.databaseName ?? 'driftwatch';
+    if (!Token.isUnresolved(this.databaseName) && !IDENTIFIER_PATTERN.test(this.databaseName)) {
+      throw new Error(
+        `databaseName ${JSON.stringify(this.databaseName)} cannot be named by driftwatch's Athena queries: use letters, digits and underscores, not starting with a digit (e.g. ${JSON.stringify(this.databaseName.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=\d)/, 'db_'))})`,
+      );
+    }
     this.database = new glue.CfnDatabase(this, 'Database', {
       catalogId: Aws.ACCOUNT_ID,
       databaseInput: {
@@ -155,6 +175,7 @@ export class MonitoringHub extends Construct {
       },
     });
 
+    this.namePrefix = props.dashboardName ?? 'driftwatch';
     this.alertTopic = this.createTopic('AlertTopic', 'driftwatch alerts', props.alertEmails ?? []);
     this.digestTopic = this.createTopic('DigestTopic', 'driftwatch daily digest', props.digestEmails ?? []);
     this.alarmTopic = props.alarmTopic ?? this.alertTopic;
@@ -162,7 +183,7 @@ export class MonitoringHub extends Construct {
       eventBusName: props.eventBusName ?? 'driftwatch',
     });
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: props.dashboardName ?? 'driftwatch',
+      dashboardName: this.namePrefix,
       defaultInterval: Duration.days(14),
     });
     this.deadLetterQueue = this.createDeadLetterQueue(this, 'DigestDeadLetterQueue');
@@ -178,15 +199,13 @@ export class MonitoringHub extends Construct {
         MODEL_IDS: Lazy.string({ produce: () => this.modelIds.join(',') }),
       },
     });
-    this.grantResults(this.digestFunction.role);
-    const everyTable = `${this.databaseName}/*`;
-    this.grantQueries(this.digestFunction.role, [everyTable]);
-    acknowledgeWildcard(
-      this.digestFunction.role,
-      Stack.of(this).formatArn({ service: 'glue', resource: 'table', resourceName: everyTable }),
-      'the digest reads the result tables of every model, which ModelMonitors add to the database after the hub',
+    // The digest reads result documents from S3 and publishes to the digest topic: no Athena, no
+    // Glue, no alert topic, no event bus.
+    this.grantDigestResults(this.digestFunction.role);
+    this.digestFunction.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.digestTopic.topicArn] }),
     );
-    this.grantNotify(this.digestFunction.role);
+    this.key.grant(this.digestFunction.role, 'kms:Decrypt', 'kms:GenerateDataKey');
 
     this.digestSchedule = new scheduler.Schedule(this, 'DigestSchedule', {
       description: 'driftwatch: the daily digest of every model',
@@ -205,6 +224,7 @@ export class MonitoringHub extends Construct {
       }),
     });
     acknowledgeSchedulerInvoke(this, this.digestFunction);
+    this.createDigestAlarms();
 
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
@@ -233,6 +253,39 @@ export class MonitoringHub extends Construct {
     );
   }
 
+  /**
+   * The digest's alarms, on the alarm topic: a failed or timed-out digest run (Lambda Errors, the
+   * run is retried) and events that ended in its dead-letter queue. Missing data is not breaching:
+   * quiet until the digest runs.
+   */
+  private createDigestAlarms(): void {
+    const action = new cloudwatchActions.SnsAction(this.alarmTopic);
+    const errors = new cloudwatch.Alarm(this, 'DigestErrorsAlarm', {
+      alarmDescription: "driftwatch digest: a digest run failed (see the digest function's logs)",
+      metric: this.digestFunction.function.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const deadLetters = new cloudwatch.Alarm(this, 'DigestDeadLetterAlarm', {
+      alarmDescription:
+        'driftwatch digest: digest runs that could not be delivered or kept failing wait in the dead-letter queue',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    for (const alarm of [errors, deadLetters]) {
+      alarm.addAlarmAction(action);
+      this.alarms.push(alarm);
+    }
+  }
+
   /** Called by ModelMonitor: adds the model to the digest. */
   registerModel(modelId: string): void {
     if (this.modelIds.includes(modelId)) {
@@ -256,24 +309,87 @@ export class MonitoringHub extends Construct {
     };
   }
 
-  /** Read and write under the results prefix (documents, markers, the model registry), nothing else. */
-  grantResults(role: iam.IRole): void {
+  /**
+   * What one model's function may read and write under the results prefix: its own documents
+   * (`<model>/`), its registry entry, its scheduled-run markers and its notification markers.
+   * Listing only under `<model>/`. No other model's results, alert state or registry entry.
+   */
+  grantModelResults(role: iam.IRole, modelId: string): void {
+    const p = this.resultsPrefix;
+    const objects = [
+      `${p}/${modelId}/*`,
+      `${p}/${registryKey(modelId)}`,
+      `${p}/${runsPrefix(modelId)}*`,
+      `${p}/${notificationsPrefix(modelId)}/*`,
+    ];
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:GetObject', 's3:PutObject'],
-        resources: [this.bucket.arnForObjects(`${this.resultsPrefix}/*`)],
+        resources: objects.map((o) => this.bucket.arnForObjects(o)),
       }),
     );
-    acknowledgeWildcard(
-      role,
-      this.bucket.arnForObjects(`${this.resultsPrefix}/*`),
-      'result documents, notification markers and the model registry live under the results prefix, keyed by model, window and id',
-    );
+    const reasons = [
+      `the results, alert state, tickets and reports of model ${modelId} only, keyed by job, window and id`,
+      `the scheduled-run markers of model ${modelId} only, one per job and schedule time`,
+      `the delivery markers of model ${modelId}'s notifications only, one per notification id`,
+    ];
+    [objects[0]!, objects[2]!, objects[3]!].forEach((o, i) => {
+      acknowledgeWildcard(role, this.bucket.arnForObjects(o), reasons[i]!);
+    });
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
         resources: [this.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${this.resultsPrefix}/*`] } },
+        conditions: { StringLike: { 's3:prefix': [`${p}/${modelId}/*`] } },
+      }),
+    );
+    this.grantKey(role);
+  }
+
+  /**
+   * What the digest reads (every model's registry entry, drift and performance results, alert state
+   * and tickets) and writes (the digest documents and its own delivery markers).
+   */
+  private grantDigestResults(role: iam.IRole): void {
+    const p = this.resultsPrefix;
+    const reads = [
+      `${p}/_registry/*`,
+      `${p}/*/drift/*`,
+      `${p}/*/performance/*`,
+      `${p}/*/alerts/state.json`,
+      `${p}/*/tickets/*`,
+    ];
+    const writes = [`${p}/digests/*`, `${p}/${notificationsPrefix(DIGEST_SCOPE)}/*`];
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: reads.map((o) => this.bucket.arnForObjects(o)),
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: writes.map((o) => this.bucket.arnForObjects(o)),
+      }),
+    );
+    const reasons: Record<string, string> = {
+      [reads[0]!]: 'the digest reads the registered definition of every model, one document per model id',
+      [reads[1]!]: 'the digest reads the drift results of every model (read only), keyed by model and window',
+      [reads[2]!]:
+        'the digest reads the performance results of every model (read only), keyed by model and window',
+      [reads[3]!]:
+        'the digest reads the alert state of every model (read only); the model id is the wildcard',
+      [reads[4]!]: 'the digest reads the open retraining ticket of every model (read only)',
+      [writes[0]!]: 'the digest writes one digest document per date',
+      [writes[1]!]: "the digest's own delivery markers, one per digest id",
+    };
+    for (const [o, reason] of Object.entries(reasons))
+      acknowledgeWildcard(role, this.bucket.arnForObjects(o), reason);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${p}/*/performance/*`, `${p}/*/tickets/*`] } },
       }),
     );
     this.grantKey(role);
@@ -331,10 +447,14 @@ export class MonitoringHub extends Construct {
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+        actions: ['s3:ListBucket'],
         resources: [this.bucket.bucketArn],
         conditions: { StringLike: { 's3:prefix': [`${this.athenaResultsPrefix}/*`] } },
       }),
+    );
+    // GetBucketLocation carries no s3:prefix, so it cannot share the conditional statement above.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [this.bucket.bucketArn] }),
     );
     this.grantKey(role);
   }
@@ -344,31 +464,26 @@ export class MonitoringHub extends Construct {
     this.bucketKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
   }
 
-  /** Publish to the alert and digest topics and put retraining events on the bus. */
+  /** A model's notifications: publish to the alert topic (not the digest's) and put retraining events on the bus. */
   grantNotify(role: iam.IRole): void {
     // Written out rather than topic.grantPublish, which grants kms:GenerateDataKey* on the key.
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['sns:Publish'],
-        resources: [this.alertTopic.topicArn, this.digestTopic.topicArn],
-      }),
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertTopic.topicArn] }),
     );
     this.key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
     this.eventBus.grantPutEventsTo(role);
   }
 
-  /** A dead-letter queue: SQS-managed encryption, TLS only, messages kept 14 days. */
+  /**
+   * A dead-letter queue: SQS-managed encryption, TLS only, messages kept 14 days. (cdk-nag's SQS3
+   * sees that it is a dead-letter queue, so it needs no acknowledgement.)
+   */
   createDeadLetterQueue(scope: Construct, id: string): sqs.Queue {
-    const queue = new sqs.Queue(scope, id, {
+    return new sqs.Queue(scope, id, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(queue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'this queue is itself the dead-letter queue of the driftwatch schedules and functions',
-    });
-    return queue;
   }
 
   private createBucket(props: MonitoringHubProps, removalPolicy: RemovalPolicy): s3.Bucket {

@@ -7,7 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { AthenaQueryEngine } from '../../lib/adapters/athena-engine.js';
-import { resolveAthenaSources } from '../../lib/adapters/athena-sources.js';
+import { notificationsPrefix, resolveAthenaSources, runsPrefix } from '../../lib/adapters/athena-sources.js';
 import { EventBridgePublisher } from '../../lib/adapters/eventbridge-publisher.js';
 import { composeNotifier, type Notifier } from '../../lib/adapters/notifier.js';
 import { S3ResultStore } from '../../lib/adapters/s3-store.js';
@@ -16,8 +16,8 @@ import type { MonitorDefinition } from '../../lib/config/schema.js';
 import { runAlerts } from '../../lib/jobs/alerts.js';
 import { runReport } from '../../lib/jobs/report-job.js';
 import { runJob } from '../../lib/jobs/run-job.js';
-import type { JobDeps, JobSummary } from '../../lib/jobs/types.js';
-import { lastCompleteWindow } from '../../lib/jobs/windows.js';
+import type { JobDeps, JobRequest, JobSummary } from '../../lib/jobs/types.js';
+import { lastCompleteWindow, maturedWindow } from '../../lib/jobs/windows.js';
 import type { Clock } from '../../lib/ports.js';
 import type { HubEnvironment } from './env.js';
 import type { JobEvent } from './event.js';
@@ -35,8 +35,12 @@ export const METRICS_NAMESPACE = process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Dr
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
-/** Time kept back from the Lambda's deadline so a query is stopped and the error logged before it. */
-const DEADLINE_MARGIN_MILLIS = 30_000;
+/**
+ * Time kept back from the Lambda's own deadline: the job's deadline is this much earlier, so the
+ * running query is stopped, the JobFailed metric and the job-failed alert are published and the
+ * error is logged before Lambda kills the function (which runs no catch and no finally).
+ */
+export const DEADLINE_MARGIN_MILLIS = 30_000;
 
 /** The adapters that live as long as the execution environment. */
 export interface Adapters {
@@ -46,15 +50,25 @@ export interface Adapters {
   notifier: Notifier;
 }
 
-export function buildAdapters(env: HubEnvironment): Adapters {
+/**
+ * The adapters of one function. `scope` is the model id (or DIGEST_SCOPE for the hub's digest): its
+ * notification markers go under `_notifications/<scope>/`, the only markers its role may write.
+ */
+export function buildAdapters(env: HubEnvironment, scope: string): Adapters {
   const store = new S3ResultStore({
     bucket: env.bucket,
     prefix: env.prefix,
     consoleRegion: process.env.AWS_REGION,
   });
+  const delivery = { markerPrefix: notificationsPrefix(scope) };
   const notifier = composeNotifier(
-    new SnsNotifier({ alertTopicArn: env.alertTopicArn, digestTopicArn: env.digestTopicArn, store }),
-    new EventBridgePublisher({ eventBusName: env.eventBusName, store }),
+    new SnsNotifier({
+      alertTopicArn: env.alertTopicArn,
+      digestTopicArn: env.digestTopicArn,
+      store,
+      delivery,
+    }),
+    new EventBridgePublisher({ eventBusName: env.eventBusName, store, delivery }),
   );
   return { env, athena: new AthenaClient({ maxAttempts: 1 }), store, notifier };
 }
@@ -73,7 +87,7 @@ export function clockFor(event: JobEvent): Clock {
  */
 export function runMarkerKey(model: string, event: JobEvent): string | undefined {
   if (!event.scheduledTime) return undefined;
-  return `_runs/${model}/${event.job}/${encodeURIComponent(event.scheduledTime)}.json`;
+  return `${runsPrefix(model)}${event.job}/${encodeURIComponent(event.scheduledTime)}.json`;
 }
 
 /**
@@ -93,10 +107,13 @@ export async function runModelJob(
     logger.info('this scheduled run already finished: returning its summary', { markerKey });
     return previous.summary;
   }
+  // ONE deadline for every query of the job, fixed now from the time Lambda gives this invocation.
+  const remaining = context.getRemainingTimeInMillis();
   const engine = new AthenaQueryEngine({
     workGroup: adapters.env.workGroup,
     client: adapters.athena,
-    timeoutMillis: Math.max(10_000, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MILLIS),
+    timeoutMillis: remaining,
+    deadline: Date.now() + remaining - DEADLINE_MARGIN_MILLIS,
   });
   // `notifier` is passed along for the jobs that publish; JobDeps gains the field when they do.
   const deps: JobDeps & { notifier: Notifier } = {
@@ -111,10 +128,7 @@ export async function runModelJob(
   const jobMetrics = metrics.singleMetric();
   jobMetrics.addDimensions({ model, job: event.job });
   try {
-    const summary = await runJob(
-      event.date ? { job: event.job, date: event.date } : { job: event.job },
-      deps,
-    );
+    const summary = await runJob(jobRequest(event, deps), deps);
     await afterJob(event, deps, summary.window?.start);
     if (markerKey) await adapters.store.putJson(markerKey, { summary, finishedAt: new Date().toISOString() });
     jobMetrics.addMetric('JobSucceeded', MetricUnit.Count, 1);
@@ -133,6 +147,18 @@ export async function runModelJob(
     costMetrics.addMetric('AthenaBytesScanned', MetricUnit.Bytes, engine.stats().bytesScanned);
     await engine.close();
   }
+}
+
+/**
+ * The job's request: the event's date when given; otherwise performance evaluates the window whose
+ * labels have just matured (yesterday minus the label delay: yesterday's own labels are not in),
+ * and the other jobs take runJob's default (the last complete window).
+ */
+export function jobRequest(event: JobEvent, deps: Pick<JobDeps, 'definition' | 'clock'>): JobRequest {
+  if (event.date) return { job: event.job, date: event.date };
+  if (event.job === 'performance')
+    return { job: 'performance', date: maturedWindow(deps.definition, deps.clock.now()) };
+  return { job: event.job };
 }
 
 /**
@@ -168,7 +194,7 @@ async function reportFailure(
   error: Error,
 ): Promise<void> {
   if (event.job !== 'drift' && event.job !== 'performance') return;
-  const date = event.date ?? lastCompleteWindow(deps);
+  const date = jobRequest(event, deps).date ?? lastCompleteWindow(deps);
   try {
     await runAlerts(
       {

@@ -18,7 +18,7 @@ import {
 import type { CompiledQuery, QueryEngine, QueryStats, Row, SqlValue } from '../ports.js';
 import { athenaDialect } from '../sql/dialect.js';
 import { quoteDouble, quoteString } from '../sql/identifiers.js';
-import { AthenaQueryFailedError, AthenaQueryTimeoutError } from './errors.js';
+import { AthenaQueryFailedError, AthenaQueryTimeoutError, JobDeadlineError } from './errors.js';
 import { type RetryOptions, withRetry } from './retry.js';
 
 /** Athena's list price: USD 5 per TB scanned (TB = 2^40 bytes), rounded up to the MB, 10 MB minimum per query. */
@@ -42,8 +42,15 @@ export interface AthenaEngineOptions {
   catalog?: string;
   /** A client to use (tests inject aws-sdk-client-mock here). @default - a new AthenaClient */
   client?: AthenaClient;
-  /** The longest a query may run before it is stopped, in milliseconds. @default 600_000 */
+  /** The longest one query may run before it is stopped, in milliseconds. @default 600_000 */
   timeoutMillis?: number;
+  /**
+   * The job's deadline, in the milliseconds of `now` (epoch by default), shared by every query of
+   * this engine: a query still running then is stopped and {@link JobDeadlineError} thrown, and no
+   * query starts after it. The Lambda handler sets it from the context's remaining time minus a
+   * margin for publishing the failure. @default - none (only `timeoutMillis` per query)
+   */
+  deadline?: number;
   /** The first wait between two status polls, in milliseconds; it doubles up to `pollMaxMillis`. @default 250 */
   pollInitialMillis?: number;
   /** The longest wait between two status polls. @default 5000 */
@@ -126,6 +133,8 @@ export class AthenaQueryEngine implements QueryEngine {
   }
 
   async query(q: CompiledQuery, opts: { signal?: AbortSignal } = {}): Promise<Row[]> {
+    const deadline = this.options.deadline;
+    if (deadline !== undefined && this.now() >= deadline) throw new JobDeadlineError(q.name);
     const id = await this.start(q);
     const execution = await this.waitFor(id, q, opts.signal);
     return this.readResults(id, execution);
@@ -170,6 +179,9 @@ export class AthenaQueryEngine implements QueryEngine {
   ): Promise<NonNullable<GetQueryExecutionCommandOutput['QueryExecution']>> {
     const started = this.now();
     const timeout = this.options.timeoutMillis ?? 600_000;
+    const deadline = this.options.deadline ?? Number.POSITIVE_INFINITY;
+    // The query's own limit or the job's deadline, whichever comes first.
+    const limit = Math.min(started + timeout, deadline);
     let delay = this.options.pollInitialMillis ?? 250;
     const maxDelay = this.options.pollMaxMillis ?? 5000;
     for (;;) {
@@ -188,13 +200,14 @@ export class AthenaQueryEngine implements QueryEngine {
           'no reason given';
         throw new AthenaQueryFailedError(id, q.name, state, reason);
       }
-      const waited = this.now() - started;
-      if (signal?.aborted || waited >= timeout) {
+      const now = this.now();
+      if (signal?.aborted || now >= limit) {
         await this.stop(id, execution);
-        throw new AthenaQueryTimeoutError(id, q.name, waited, Boolean(signal?.aborted));
+        if (!signal?.aborted && now >= deadline) throw new JobDeadlineError(q.name, id, now - started);
+        throw new AthenaQueryTimeoutError(id, q.name, now - started, Boolean(signal?.aborted));
       }
       try {
-        await this.sleep(Math.min(delay, timeout - waited), signal);
+        await this.sleep(Math.min(delay, limit - now), signal);
       } catch (error) {
         if (!signal?.aborted) throw error;
         await this.stop(id, execution);

@@ -28,6 +28,23 @@ export function registryKey(modelId: string): string {
   return `_registry/${modelId}.json`;
 }
 
+/** The prefix of a model's scheduled-run markers in the results store (functions/shared/runtime.ts). */
+export function runsPrefix(modelId: string): string {
+  return `_runs/${modelId}/`;
+}
+
+/** Whose notification markers a function keeps: a model's id, or the hub's digest. */
+export const DIGEST_SCOPE = '_digest';
+
+/**
+ * The prefix of the delivery markers of one model's notifications (or the digest's), so each
+ * function's role can be limited to its own. Underscored: no model id can take it (ids start with
+ * a letter or digit).
+ */
+export function notificationsPrefix(scope: string): string {
+  return `_notifications/${scope}`;
+}
+
 function s3Location(location: string, field: string): string {
   if (!/^s3:\/\/[^/]+/i.test(location)) {
     throw new Error(`${field} must be an s3:// URI on AWS, got ${JSON.stringify(location)}`);

@@ -42,6 +42,25 @@ export class AthenaQueryTimeoutError extends AdapterError {
   }
 }
 
+/**
+ * The job's deadline (the Lambda's remaining time minus the margin kept for reporting) was reached:
+ * the running query, if any, was stopped and no further query starts.
+ */
+export class JobDeadlineError extends AdapterError {
+  constructor(
+    readonly queryName: string,
+    readonly queryExecutionId?: string,
+    readonly waitedMillis?: number,
+  ) {
+    super(
+      queryExecutionId
+        ? `the job reached its deadline while athena query ${queryName} (${queryExecutionId}) ran for ${waitedMillis} ms; the query was stopped: raise the function's timeout, narrow the window or read fewer columns`
+        : `the job reached its deadline before athena query ${queryName} could start: raise the function's timeout, narrow the window or read fewer columns`,
+    );
+    this.name = 'JobDeadlineError';
+  }
+}
+
 /** A store key that could escape its root (`..`, a leading `/`, a backslash) or is empty. */
 export class InvalidKeyError extends AdapterError {
   constructor(

@@ -10,6 +10,7 @@ import { runBacktestCommand } from './commands/backtest.js';
 import { runDemo } from './commands/demo.js';
 import { runCompare, runEvaluate } from './commands/files.js';
 import { checkDate, runBackfill, runWindows } from './commands/run.js';
+import { runSchemaCommand } from './commands/schema.js';
 import { ticketsCommand } from './commands/tickets.js';
 import { CliError } from './errors.js';
 import { installSignalHandlers } from './interrupt.js';
@@ -186,6 +187,17 @@ export function buildProgram(): Command {
         { ...opts, ...(opts.date ? { date: checkDate(opts.date, '--date') } : {}) },
         print,
       );
+    });
+
+  program
+    .command('schema')
+    .description(
+      "print the file type of every column the definition names and the Glue type it needs (the ModelMonitor's columnTypes); run it on a local copy of the logs",
+    )
+    .requiredOption('--config <file>', 'monitor definition (YAML or JSON)')
+    .option('--json', 'print machine-readable output', false)
+    .action(async (opts) => {
+      await runSchemaCommand({ config: opts.config, json: opts.json }, print);
     });
 
   program

@@ -45,3 +45,11 @@ export function demoDefinition(dataDir: string): MonitorDefinitionInput {
     window: 'P1D',
   };
 }
+
+/**
+ * The Glue (Hive) types of the demo logs' columns where they differ from the defaults the
+ * ModelMonitor derives (features double or string): the generator (generate.ts) writes `age` and
+ * `open_accounts` as INTEGER (Parquet INT32), which Athena reads as int, never as double.
+ * `driftwatch schema --config <demo>/driftwatch.yaml` prints them from the files.
+ */
+export const DEMO_COLUMN_TYPES: Readonly<Record<string, string>> = { age: 'int', open_accounts: 'int' };

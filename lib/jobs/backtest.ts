@@ -11,7 +11,7 @@ import type { DriftResult } from './drift-result.js';
 import { runPerformance } from './performance.js';
 import type { PerformanceResult } from './performance-result.js';
 import type { JobDeps } from './types.js';
-import { daysBetween, maturedWindowStart, shiftDate } from './windows.js';
+import { daysBetween, maturedWindow, shiftDate } from './windows.js';
 
 export interface BacktestOptions {
   /** The first window replayed (its morning is the day after). */
@@ -50,7 +50,7 @@ export async function runBacktest(deps: JobDeps, options: BacktestOptions): Prom
     const drift = (await runDrift(at, date)).result;
     let performance: PerformanceResult | undefined;
     if (definition.labels && deps.sources.labels) {
-      const matured = maturedWindowStart(definition, morning);
+      const matured = maturedWindow(definition, now);
       if (matured >= (options.logStart ?? options.from))
         performance = (await runPerformance(at, matured)).result;
     }

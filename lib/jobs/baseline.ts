@@ -24,7 +24,7 @@ import {
   quantilePositions,
   type ReferenceProfile,
 } from './profile.js';
-import { readDriftScan, type ScanGroup } from './scan-reader.js';
+import { readDriftScan, runDriftScan, type ScanGroup } from './scan-reader.js';
 import { hasNoFiles, sourceFor } from './sources.js';
 import type { JobDeps } from './types.js';
 import { resultKeys, shiftDate, type Window, windowFor } from './windows.js';
@@ -211,11 +211,7 @@ export async function profileColumns(
     segments: [...segments],
   };
   thirdSpec.grouping = await segmentGrouping(engine, thirdSpec);
-  const third = readDriftScan(
-    await engine.query(buildDriftScan(thirdSpec, engine.dialect)),
-    thirdSpec,
-    engine.dialect,
-  );
+  const third = await runDriftScan(engine, thirdSpec);
   const profilesOf = (group: ScanGroup): FeatureProfile[] => [
     ...numericColumns.map((name, f): NumericProfile => {
       const s = group.numeric[f]!;

@@ -4,7 +4,7 @@
  * deterministic key (a re-run replaces it).
  */
 import type { FeatureDefinition, MonitorDefinition } from '../config/schema.js';
-import { buildDriftScan, type DriftScanSpec } from '../sql/drift-query.js';
+import type { DriftScanSpec } from '../sql/drift-query.js';
 import { buildDescribeQuery, typeFamily } from '../sql/schema-query.js';
 import { buildValueCountsQuery } from '../sql/value-counts-query.js';
 import { chooseMethod } from '../stats/registry.js';
@@ -26,7 +26,7 @@ import {
   type SegmentDrift,
 } from './drift-result.js';
 import type { CategoricalProfile, FeatureProfile, NumericProfile, ReferenceProfile } from './profile.js';
-import { readDriftScan, type ScanGroup } from './scan-reader.js';
+import { readDriftScan, runDriftScan, type ScanGroup } from './scan-reader.js';
 import { hasNoFiles, sourceFor, strayFindings } from './sources.js';
 import type { JobDeps } from './types.js';
 import { dateOfKey, resultKeys, type Window, windowFor } from './windows.js';
@@ -337,11 +337,7 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
     segments: definition.segments.filter(present),
   };
   spec.grouping = empty ? 'combinations' : await segmentGrouping(engine, spec);
-  const scan = readDriftScan(
-    empty ? [] : await engine.query(buildDriftScan(spec, engine.dialect)),
-    spec,
-    engine.dialect,
-  );
+  const scan = empty ? readDriftScan([], spec, engine.dialect) : await runDriftScan(engine, spec);
   const overall = scan.overall;
 
   const expected = await expectedVolume(deps, window);

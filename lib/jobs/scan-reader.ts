@@ -6,9 +6,16 @@
  * (Chan, Golub and LeVeque, "Updating formulae and a pairwise algorithm for computing sample
  * variances", 1979), exact up to rounding.
  */
-import type { Row, SqlValue } from '../ports.js';
+import type { QueryEngine, Row, SqlValue } from '../ports.js';
 import type { SqlDialect } from '../sql/dialect.js';
-import { type DriftScanSpec, driftAliases, regroupCounts, scanBounds } from '../sql/drift-query.js';
+import {
+  buildDriftScan,
+  type DriftScanSpec,
+  driftAliases,
+  regroupCounts,
+  scanBounds,
+  splitDriftScan,
+} from '../sql/drift-query.js';
 
 export interface NumericScan {
   present: number;
@@ -247,4 +254,48 @@ export function readDriftScan(
       x.segment!.value.localeCompare(y.segment!.value),
   );
   return { overall, segments };
+}
+
+/**
+ * The most query text one drift scan may have per engine, in bytes: Athena refuses more than
+ * 262,144; the budget leaves room for what the engine adds. DuckDB has no limit (one scan).
+ */
+export const DRIFT_SCAN_TEXT_BUDGET: Readonly<Record<SqlDialect['name'], number>> = {
+  athena: 200_000,
+  duckdb: Number.POSITIVE_INFINITY,
+};
+
+/**
+ * Runs the drift scan of `spec` on `engine` and reads it: one query, or, when its text would
+ * exceed the engine's budget, one query per column group (splitDriftScan) whose groups are joined
+ * back column by column. The result is the same as one scan's.
+ */
+export async function runDriftScan(
+  engine: QueryEngine,
+  spec: DriftScanSpec,
+  budget = DRIFT_SCAN_TEXT_BUDGET[engine.dialect.name],
+): Promise<{ overall: ScanGroup; segments: ScanGroup[] }> {
+  const parts = splitDriftScan(spec, engine.dialect, budget);
+  const read: { overall: ScanGroup; segments: ScanGroup[] }[] = [];
+  for (const part of parts) {
+    read.push(readDriftScan(await engine.query(buildDriftScan(part, engine.dialect)), part, engine.dialect));
+  }
+  if (read.length === 1) return read[0]!;
+  const join = (groups: ScanGroup[]): ScanGroup => ({
+    ...groups[0]!,
+    numeric: groups.flatMap((g) => g.numeric),
+    categorical: groups.flatMap((g) => g.categorical),
+  });
+  const key = (g: ScanGroup) => `${g.segment!.column}\u0000${g.segment!.value}`;
+  const bySegment = new Map<string, ScanGroup[]>();
+  for (const part of read) {
+    for (const g of part.segments) bySegment.set(key(g), [...(bySegment.get(key(g)) ?? []), g]);
+  }
+  const segments = read[0]!.segments.map((g) => {
+    const groups = bySegment.get(key(g))!;
+    if (groups.length !== read.length)
+      throw new Error(`drift scan parts disagree on segment ${g.segment!.column}=${g.segment!.value}`);
+    return join(groups);
+  });
+  return { overall: join(read.map((r) => r.overall)), segments };
 }

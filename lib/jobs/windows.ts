@@ -68,10 +68,17 @@ export function lastCompleteWindow(deps: { definition: MonitorDefinition; clock:
 }
 
 /**
- * The start of the window whose labels mature on `today` (its end plus the label delay is
- * `today`): the window the scheduled performance job evaluates that morning.
+ * The start of the window whose labels have just matured, as of `now`: the last complete window
+ * moved back by the label delay, rounded up to whole windows so it stays on the windows' grid
+ * (for daily windows, yesterday minus the delay in days). The scheduled performance job and the
+ * demo both evaluate this window. Labels that arrive after the delay are not picked up by the
+ * schedule: run the performance job for that window again (`date`), which keeps the earlier
+ * result as a revision. Without labels it is the last complete window.
  */
-export function maturedWindowStart(definition: MonitorDefinition, today: string): string {
-  const delay = definition.labels ? Math.ceil(durationDays(definition.labels.delay)) : 0;
-  return shiftDate(today, -(delay + Math.max(1, Math.round(durationDays(definition.window)))));
+export function maturedWindow(definition: MonitorDefinition, now: Date): string {
+  const last = lastCompleteWindow({ definition, clock: { now: () => now } });
+  if (!definition.labels) return last;
+  const windowDays = Math.max(1, Math.round(durationDays(definition.window)));
+  const delayDays = Math.max(0, durationDays(definition.labels.delay));
+  return shiftDate(last, -Math.ceil(delayDays / windowDays) * windowDays);
 }

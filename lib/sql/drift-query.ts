@@ -201,3 +201,44 @@ export function buildSegmentCombinationsQuery(
   const sql = `SELECT count(*) AS combinations FROM (SELECT ${keys.join(', ')} FROM ${dialect.relation(spec.source)}${where} GROUP BY ${keys.join(', ')}) AS c`;
   return { name: 'segment-combinations', sql, parameters };
 }
+
+/**
+ * Splits a drift scan into scans of column groups (numeric, then categorical, in order) whose
+ * rendered text stays within `maxBytes` (UTF-8), for an engine that limits query text (Athena:
+ * 262,144 bytes; each numeric column with a 1,000-edge fine grid adds about 23 KB). Every part reads
+ * the same window and segment columns, so its groups line up with the others'; one spec when the
+ * whole scan fits. Athena bills the columns each query reads: the feature columns are read once in
+ * all, the segment columns once per part.
+ * @throws Error when one column's scan alone exceeds the budget
+ */
+export function splitDriftScan(spec: DriftScanSpec, dialect: SqlDialect, maxBytes: number): DriftScanSpec[] {
+  const size = (s: DriftScanSpec) => new TextEncoder().encode(buildDriftScan(s, dialect).sql).length;
+  if (size(spec) <= maxBytes) return [spec];
+  type Item = { numeric: NumericColumnSpec } | { categorical: string };
+  const items: Item[] = [
+    ...spec.numeric.map((numeric) => ({ numeric })),
+    ...spec.categorical.map((categorical) => ({ categorical })),
+  ];
+  const partOf = (group: Item[]): DriftScanSpec => ({
+    ...spec,
+    numeric: group.flatMap((i) => ('numeric' in i ? [i.numeric] : [])),
+    categorical: group.flatMap((i) => ('categorical' in i ? [i.categorical] : [])),
+  });
+  const parts: DriftScanSpec[] = [];
+  let current: Item[] = [];
+  for (const item of items) {
+    if (current.length && size(partOf([...current, item])) > maxBytes) {
+      parts.push(partOf(current));
+      current = [];
+    }
+    current.push(item);
+    if (current.length === 1 && size(partOf(current)) > maxBytes) {
+      const name = 'numeric' in item ? item.numeric.column : item.categorical;
+      throw new Error(
+        `the drift scan of column ${name} alone is over ${maxBytes} bytes of SQL: use fewer bins or a method without the fine grid (psi) for it`,
+      );
+    }
+  }
+  if (current.length) parts.push(partOf(current));
+  return parts;
+}

@@ -39,7 +39,8 @@
  *    mostly distinct scores ranking the rows is much cheaper (measurements in levelParts).
  *
  * Every column name goes through quoteIdentifier and every number through quoteDouble; the window
- * dates and class labels are `?` parameters. Counts (BIGINT from count(*), rank() and the
+ * dates are `?` parameters (in WHERE clauses only: Athena allows execution parameters nowhere
+ * else) and class labels, which stand in SELECT lists, are string literals from quoteString. Counts (BIGINT from count(*), rank() and the
  * window sums) are cast to DOUBLE before any division or product, so no integer division or
  * BIGINT overflow happens on Athena; DOUBLE counts are exact up to 2^53.
  *
@@ -660,11 +661,11 @@ function buildMulticlass(spec: MulticlassPerformanceSpec, dialect: SqlDialect): 
           .filter((j) => j > i)
           .map((j) => `${probability(i)} >= ${probability(j)}`)
           .join(' AND ');
-        return `WHEN ${beats} THEN ${params.add(classes[i]!)}`;
+        return `WHEN ${beats} THEN ${quoteString(classes[i]!)}`;
       });
       // The first max: class i wins when it is >= every later class and no earlier class won.
       columns.push(
-        `CASE WHEN ${anyNull} THEN NULL ${whens.join(' ')} ELSE ${params.add(classes[k - 1]!)} END AS dw_pred`,
+        `CASE WHEN ${anyNull} THEN NULL ${whens.join(' ')} ELSE ${quoteString(classes[k - 1]!)} END AS dw_pred`,
       );
     }
     return columns;
@@ -704,7 +705,7 @@ ${groupBy(dims, ['dw_y', 'dw_pred'])}`);
   if (k > 0) {
     const qk = (i: number) => `dw_q${i}`;
     const finite = classes.map((_, i) => dialect.isFinite(pk(i))).join(' AND ');
-    const labelIndex = `CASE dw_y ${classes.map((c, i) => `WHEN ${params.add(c)} THEN ${i}`).join(' ')} END`;
+    const labelIndex = `CASE dw_y ${classes.map((c, i) => `WHEN ${quoteString(c)} THEN ${i}`).join(' ')} END`;
     ctes.push(`dw_mrows AS (
   SELECT ${[...dims, 'dw_y', ...classes.map((_, i) => pk(i))].join(', ')},
     ${classes.map((_, i) => `${clamp(pk(i), LOG_LOSS_EPSILON, 1 - LOG_LOSS_EPSILON)} AS ${qk(i)}`).join(',\n    ')},

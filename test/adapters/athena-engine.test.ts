@@ -15,7 +15,11 @@ import {
   convertAthenaValue,
   renderAthenaParameter,
 } from '../../lib/adapters/athena-engine.js';
-import { AthenaQueryFailedError, AthenaQueryTimeoutError } from '../../lib/adapters/errors.js';
+import {
+  AthenaQueryFailedError,
+  AthenaQueryTimeoutError,
+  JobDeadlineError,
+} from '../../lib/adapters/errors.js';
 import type { CompiledQuery } from '../../lib/ports.js';
 import { athenaDialect, type DataSource } from '../../lib/sql/dialect.js';
 import { quoteIdentifier } from '../../lib/sql/identifiers.js';
@@ -284,6 +288,50 @@ describe('AthenaQueryEngine', () => {
     ]);
     expect(time.sleeps).toEqual([1000, 1000, 1000]);
     expect(slow.stats().queries).toBe(1);
+  });
+
+  it('shares one deadline across queries: the second query is stopped at it and no third starts', async () => {
+    // Prepare: each query takes 4 s; the per-query timeout (10 s) alone would let every one finish.
+    const time = fakeTime();
+    let started = 0;
+    const startedAt = new Map<string, number>();
+    athena.on(StartQueryExecutionCommand).callsFake(() => {
+      const id = `q-${++started}`;
+      startedAt.set(id, time.now());
+      return { QueryExecutionId: id };
+    });
+    athena.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => ({
+      QueryExecution: {
+        StatementType: 'DML',
+        Status: {
+          State: time.now() - startedAt.get(input.QueryExecutionId)! >= 4000 ? 'SUCCEEDED' : 'RUNNING',
+        },
+      },
+    }));
+    athena
+      .on(GetQueryResultsCommand)
+      .resolves({ ResultSet: { ResultSetMetadata: { ColumnInfo: [] }, Rows: [] } });
+    athena.on(StopQueryExecutionCommand).resolves({});
+    const job = engine(time, {
+      timeoutMillis: 10_000,
+      deadline: 6000,
+      pollInitialMillis: 1000,
+      pollMaxMillis: 1000,
+    });
+
+    // Act
+    await job.query(QUERY);
+    const second = job.query(QUERY);
+
+    // Assess
+    await expect(second).rejects.toBeInstanceOf(JobDeadlineError);
+    await expect(second).rejects.toMatchObject({ queryExecutionId: 'q-2', waitedMillis: 2000 });
+    expect(time.now()).toBe(6000);
+    expect(athena.commandCalls(StopQueryExecutionCommand).map((c) => c.args[0].input)).toEqual([
+      { QueryExecutionId: 'q-2' },
+    ]);
+    await expect(job.query(QUERY)).rejects.toThrow(/deadline before athena query drift-scan could start/);
+    expect(started).toBe(2);
   });
 
   it('still reports the timeout when StopQueryExecution fails', async () => {

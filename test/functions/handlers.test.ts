@@ -1,3 +1,10 @@
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+  StopQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -148,6 +155,27 @@ describe('run-job handler', () => {
     expect(runJob).toHaveBeenCalledTimes(1);
   });
 
+  it('evaluates performance for the window whose labels have just matured, not yesterday', async () => {
+    // Before the fix the request had no date, so runJob evaluated 2026-01-21 (yesterday), which a
+    // 7-day label delay leaves unmatured on every scheduled run.
+    runJob.mockResolvedValue({ job: 'performance', model: 'credit-default', status: 'ok', message: '' });
+    const labelled = {
+      ...DEFINITION,
+      labels: {
+        location: 's3://ml-logs/credit-default/labels/',
+        idColumn: 'prediction_id',
+        labelColumn: 'defaulted',
+        delay: 'P7D',
+      },
+    };
+    const { handler } = await loadRunJob({ DRIFTWATCH_DEFINITION: JSON.stringify(labelled) });
+
+    await handler({ job: 'performance', scheduledTime: '2026-01-22T03:00:00Z' }, context);
+
+    expect(runJob.mock.calls[0]![0]).toEqual({ job: 'performance', date: '2026-01-14' });
+    // 2026-01-14 ends on the 15th; its labels are complete on the 22nd, the morning of the run.
+  });
+
   it('passes an explicit date through', async () => {
     runJob.mockResolvedValue({ job: 'baseline', model: 'credit-default', status: 'ok', message: '' });
     const { handler } = await loadRunJob();
@@ -193,6 +221,100 @@ describe('run-job handler', () => {
     await expect(loadRunJob({ DRIFTWATCH_DEFINITION: JSON.stringify(bad) })).rejects.toThrow(
       /invalid monitor definition.*features\[0\]\.name/s,
     );
+  });
+});
+
+describe('the job deadline', () => {
+  const athena = mockClient(AthenaClient);
+  afterEach(() => {
+    vi.useRealTimers();
+    athena.reset();
+  });
+
+  /**
+   * Athena as a clock-driven stand-in: each query runs `queryMillis` after its start, a stopped query
+   * is CANCELLED, and any call after the Lambda's own deadline is recorded as a violation (Lambda has
+   * killed the function by then: nothing after it would happen).
+   */
+  function fakeAthena(queryMillis: number, lambdaDeadline: number) {
+    const started = new Map<string, number>();
+    const stopped: string[] = [];
+    const late: string[] = [];
+    const check = (what: string) => {
+      if (Date.now() > lambdaDeadline) late.push(`${what} at +${Date.now() - lambdaDeadline} ms`);
+    };
+    athena.on(StartQueryExecutionCommand).callsFake(() => {
+      check('StartQueryExecution');
+      const id = `q-${started.size + 1}`;
+      started.set(id, Date.now());
+      return { QueryExecutionId: id };
+    });
+    athena.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => {
+      check('GetQueryExecution');
+      const id = input.QueryExecutionId;
+      const done = Date.now() - started.get(id)! >= queryMillis;
+      const state = stopped.includes(id) ? 'CANCELLED' : done ? 'SUCCEEDED' : 'RUNNING';
+      return { QueryExecution: { QueryExecutionId: id, StatementType: 'DML', Status: { State: state } } };
+    });
+    athena.on(StopQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => {
+      check('StopQueryExecution');
+      stopped.push(input.QueryExecutionId);
+      return {};
+    });
+    athena.on(GetQueryResultsCommand).callsFake(() => {
+      check('GetQueryResults');
+      return { ResultSet: { ResultSetMetadata: { ColumnInfo: [] }, Rows: [] } };
+    });
+    return { started, stopped, late };
+  }
+
+  it('stops the running query, publishes JobFailed and the job-failed alert, then fails, all before Lambda kills it', async () => {
+    // Prepare: 60 s left; a 7-query job whose queries take 20 s each (140 s in all). Before the fix
+    // each query got its own 30 s timeout, every query finished and the job ran 80 s past the
+    // Lambda deadline with no stop and no alert.
+    vi.useFakeTimers({
+      toFake: ['Date', 'setTimeout', 'clearTimeout'],
+      now: new Date('2026-01-22T02:00:00Z'),
+    });
+    const remaining = 60_000;
+    const lambdaDeadline = Date.now() + remaining;
+    const fake = fakeAthena(20_000, lambdaDeadline);
+    runJob.mockImplementation(async (_request, deps) => {
+      for (let i = 1; i <= 7; i++)
+        await deps.engine.query({ name: `q${i}`, sql: 'SELECT 1', parameters: [] });
+      return { job: 'drift', model: 'credit-default', status: 'ok', message: '7 queries' };
+    });
+    const { handler } = await loadRunJob();
+    const lambdaContext = { ...context, getRemainingTimeInMillis: () => lambdaDeadline - Date.now() };
+
+    // Act
+    const outcome = handler({ job: 'drift', scheduledTime: '2026-01-22T02:00:00Z' }, lambdaContext).then(
+      () => 'succeeded',
+      (error: Error) => error,
+    );
+    let settled: unknown;
+    void outcome.then((value) => {
+      settled = value;
+    });
+    while (settled === undefined && Date.now() < lambdaDeadline + 120_000)
+      await vi.advanceTimersByTimeAsync(250);
+    const finishedAt = Date.now();
+
+    // Assess
+    expect(settled).toBeInstanceOf(Error);
+    expect((settled as Error).name).toBe('JobDeadlineError');
+    expect((settled as Error).message).toMatch(/deadline while athena query q2 \(q-2\)/);
+    expect(finishedAt).toBeLessThanOrEqual(lambdaDeadline);
+    expect(fake.late).toEqual([]);
+    expect(fake.started.size).toBe(2);
+    expect(fake.stopped).toEqual(['q-2']);
+    expect(output().some((line) => line.JobFailed === 1 && line.job === 'drift')).toBe(true);
+    const alerts = sns.commandCalls(PublishCommand).map((c) => String(c.args[0].input.Message));
+    expect(alerts.some((m) => /deadline/.test(m))).toBe(true);
+    // Its delivery markers are the model's own (the only markers its role may write).
+    const keys = s3.commandCalls(PutObjectCommand).map((c) => String(c.args[0].input.Key));
+    expect(keys.some((k) => k.startsWith('results/_notifications/credit-default/alert/'))).toBe(true);
+    expect(keys.filter((k) => k.startsWith('results/notifications/'))).toEqual([]);
   });
 });
 

@@ -6,9 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { creditDefaultDefinition } from '../../infra/demo-stack.js';
 import { ModelMonitor, type ModelMonitorProps } from '../../infra/model-monitor.js';
 import { MonitoringHub } from '../../infra/monitoring-hub.js';
-import { demoStack, LOGS_BUCKET } from './helpers.js';
-
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+import { actions, demoStack, LOGS_BUCKET, resourcesOf, statementsOf } from './helpers.js';
 
 function monitorStack(overrides: Partial<ModelMonitorProps> = {}) {
   const app = new App({ postCliContext: { 'aws:cdk:bundling-stacks': [] } });
@@ -21,16 +19,6 @@ function monitorStack(overrides: Partial<ModelMonitorProps> = {}) {
   });
   return { stack, hub, monitor };
 }
-
-/** Every statement of the policies attached to the role whose logical id starts with `rolePrefix`. */
-function statementsOf(template: Template, rolePrefix: RegExp): Statement[] {
-  const policies = template.findResources('AWS::IAM::Policy');
-  return Object.values(policies)
-    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => rolePrefix.test(r.Ref)))
-    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
-}
-
-const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
 describe('ModelMonitor', () => {
   let template: Template;
@@ -67,7 +55,7 @@ describe('ModelMonitor', () => {
             { Name: 'income', Type: 'double' },
             { Name: 'debt_to_income', Type: 'double' },
             { Name: 'credit_utilization', Type: 'double' },
-            { Name: 'age', Type: 'double' },
+            { Name: 'age', Type: 'int' },
             { Name: 'loan_amount', Type: 'double' },
             { Name: 'open_accounts', Type: 'int' },
             { Name: 'employment_type', Type: 'string' },
@@ -211,12 +199,20 @@ describe('ModelMonitor', () => {
       },
     });
 
-    const writes = statements.filter((s) => actions(s).includes('s3:PutObject'));
-    const writeTargets = writes.map((s) => JSON.stringify(s.Resource));
-    expect(writeTargets).toHaveLength(2);
-    expect(writeTargets.some((t) => t.includes('/results/*'))).toBe(true);
-    expect(writeTargets.some((t) => t.includes('/athena-results/*'))).toBe(true);
-    expect(writeTargets.some((t) => t.includes(LOGS_BUCKET))).toBe(false);
+    const writeTargets = statements
+      .filter((s) => actions(s).includes('s3:PutObject'))
+      .flatMap((s) => resourcesOf(s));
+    expect(writeTargets.sort()).toEqual([
+      '<HubResultsBucket.Arn>/athena-results/*',
+      '<HubResultsBucket.Arn>/results/_notifications/credit-default/*',
+      '<HubResultsBucket.Arn>/results/_registry/credit-default.json',
+      '<HubResultsBucket.Arn>/results/_runs/credit-default/*',
+      '<HubResultsBucket.Arn>/results/credit-default/*',
+    ]);
+    // GetBucketLocation has no s3:prefix: it stands in a statement without that condition.
+    for (const s of statements.filter((s) => actions(s).includes('s3:GetBucketLocation'))) {
+      expect(s.Condition).toBeUndefined();
+    }
   });
 
   it('scopes Athena to the workgroup, Glue to the model tables, SNS to the topics and events to the bus', () => {
@@ -252,21 +248,46 @@ describe('ModelMonitor', () => {
         },
       ],
     });
+    // Missing runs: quiet while nothing has run (a fresh deploy), firing when the function ran that
+    // day and the job did not succeed. Before: JobSucceeded < 1 with missing data breaching, which
+    // fired right after every deploy.
     for (const job of ['baseline', 'drift', 'performance']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'Driftwatch',
-        MetricName: 'JobSucceeded',
-        Dimensions: Match.arrayWith([
-          { Name: 'job', Value: job },
-          { Name: 'model', Value: 'credit-default' },
-        ]),
-        Period: 86400,
-        Statistic: 'Sum',
-        ComparisonOperator: 'LessThanThreshold',
+        AlarmDescription: `driftwatch credit-default: the function ran in the last day but no ${job} run succeeded`,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         Threshold: 1,
-        TreatMissingData: 'breaching',
+        TreatMissingData: 'notBreaching',
+        Metrics: Match.arrayWith([
+          Match.objectLike({ Expression: 'IF(FILL(invocations, 0) > 0 AND FILL(succeeded, 0) < 1, 1, 0)' }),
+          Match.objectLike({
+            Id: 'invocations',
+            MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'Invocations' }) }),
+          }),
+          Match.objectLike({
+            Id: 'succeeded',
+            MetricStat: Match.objectLike({
+              Metric: Match.objectLike({
+                MetricName: 'JobSucceeded',
+                Namespace: 'Driftwatch',
+                Dimensions: Match.arrayWith([{ Name: 'job', Value: job }]),
+              }),
+              Period: 86400,
+              Stat: 'Sum',
+            }),
+          }),
+        ]),
       });
     }
+    const all = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(all.every((a) => a.Properties.TreatMissingData === 'notBreaching')).toBe(true);
+  });
+
+  it('runs one job of the model at a time (reserved concurrency 1)', () => {
+    // Before: no limit; two overlapping runs could both read, decide and write the alert state.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'monitor of model credit-default',
+      ReservedConcurrentExecutions: 1,
+    });
   });
 
   it('routes retraining tickets of this model to a target with onRetrainingRequested', () => {
@@ -362,9 +383,18 @@ describe('ModelMonitor validation at synth', () => {
       /schedules.drift must be an EventBridge/,
     );
     expect(() => monitorStack({ columnTypes: { age: 'int; DROP' } })).toThrow(/not a supported Hive type/);
+    expect(() => monitorStack({ columnTypes: { agee: 'int' } })).toThrow(
+      /columnTypes names "agee", which is no column of model credit-default's tables/,
+    );
     expect(() => monitorStack({ labels: undefined, schedules: { performance: 'rate(1 day)' } })).toThrow(
       /no labels/,
     );
+    // Before: synthesized, then every Athena query refused "2024_credit_predictions". The
+    // definition's own validation refuses it first (lib/config), naming the field and the fix.
+    expect(() => monitorStack({ model: { ...def.model, id: '2024-credit' } })).toThrow(
+      /model\.id[\s\S]*"2024-credit"[\s\S]*cannot start with a digit/,
+    );
+    expect(() => monitorStack({ model: { ...def.model, id: 'digests' } })).toThrow(/"digests" is reserved/);
     const { stack, hub } = monitorStack();
     expect(() => new ModelMonitor(stack, 'Again', { hub, ...def })).toThrow(/already monitored by this hub/);
   });

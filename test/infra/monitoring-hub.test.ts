@@ -184,6 +184,12 @@ describe('MonitoringHub', () => {
     ['a bad email', { alertEmails: ['not-an-email'] }, /alertEmails has an invalid address "not-an-email"/],
     ['a tiny scan cutoff', { bytesScannedCutoffPerQuery: Size.mebibytes(1) }, /at least 10 MB/],
     ['a bad results prefix', { resultsPrefix: 'a b' }, /resultsPrefix must be a plain S3 prefix/],
+    // Before: synthesized, then every Athena query refused the identifier at run time.
+    [
+      'a database name queries cannot name',
+      { databaseName: 'ml-monitoring' },
+      /databaseName "ml-monitoring" cannot be named .*e\.g\. "ml_monitoring"/,
+    ],
   ])('refuses %s', (_, props, message) => {
     expect(() => hubTemplate(props)).toThrow(message);
   });

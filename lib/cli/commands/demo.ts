@@ -16,7 +16,7 @@ import type { DriftResult } from '../../jobs/drift-result.js';
 import { runPerformance } from '../../jobs/performance.js';
 import type { PerformanceResult } from '../../jobs/performance-result.js';
 import { runReport } from '../../jobs/report-job.js';
-import { shiftDate } from '../../jobs/windows.js';
+import { maturedWindow, shiftDate } from '../../jobs/windows.js';
 import { localContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { incidentsTable } from '../format-alerts.js';
@@ -100,7 +100,7 @@ export async function runDemo(
       const date = shiftDate(manifest.startDate, day);
       const deps = at(shiftDate(date, 1));
       drift.push((await runDrift(deps, date)).result);
-      const matured = shiftDate(date, -labelDelay);
+      const matured = maturedWindow(definition, deps.clock.now());
       if (matured >= manifest.startDate) performance.push((await runPerformance(deps, matured)).result);
       alertRuns.push(await runAlerts({ definition, store: deps.store, notifier, clock: deps.clock }, date));
       progress.tick(date);

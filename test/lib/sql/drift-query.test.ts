@@ -2,6 +2,7 @@ import { TrinoSQL } from 'dt-sql-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine } from '../../../lib/adapters/duckdb-engine.js';
 import { readDriftScan } from '../../../lib/jobs/scan-reader.js';
+import { athenaQueryProblems } from '../../../lib/sql/athena-limits.js';
 import { athenaDialect, type DataSource } from '../../../lib/sql/dialect.js';
 import {
   buildDriftScan,
@@ -132,6 +133,7 @@ describe('buildDriftScan', () => {
     );
     for (const text of [q.sql, sets.sql, combinations.sql]) {
       expect(new TrinoSQL().validate(text.replaceAll('?', "'2026-01-01'"))).toEqual([]);
+      expect(athenaQueryProblems('drift', text)).toEqual([]);
     }
   });
 

@@ -7,13 +7,16 @@
  * `it.fails` marks what the audit found and another branch fixes; each says what the replay
  * reported before the fix. The lead flips them to `it` once the fix is merged.
  */
+import { appendFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { DemoOutcome } from '../../lib/cli/commands/demo.js';
 import { runDemo } from '../../lib/cli/commands/demo.js';
 import { shiftDate } from '../../lib/jobs/windows.js';
 import { tempDir } from '../helpers/temp.js';
+import { MAX_QUERY_BYTES } from './athena-standin.js';
+import { multiclassCase, type ReplayCase, wideKsCase } from './cases.js';
 import { comparable, withoutLinks } from './compare.js';
 import {
   type Deployment,
@@ -21,10 +24,12 @@ import {
   demoDeploymentWithTypes,
   REPLAY_LOGS_BUCKET,
 } from './deployment.js';
+import type { Invocation } from './lambda.js';
 import {
   CONTROL_TYPES,
   type Collected,
   collect,
+  invokeModel,
   maturedWindow,
   morning,
   type Replay,
@@ -178,9 +183,10 @@ describe('control: the app with the Glue types of the files and matured performa
   it('runs every job without a failed query', () => {
     expect(replay.invocations.filter((i) => i.outcome !== 'ok').map((i) => i.error)).toEqual([]);
     expect(replay.athena.queries.filter((q) => q.state !== 'SUCCEEDED').map((q) => q.reason)).toEqual([]);
-    expect(
-      replay.athena.queries.every((q) => q.dataScannedInBytes > 0 || !/FROM "driftwatch"/.test(q.sql)),
-    ).toBe(true);
+    // DataScannedInBytes is the compressed size of the columns read: some, and under the cutoff.
+    const bytes = replay.athena.queries.map((q) => q.dataScannedInBytes);
+    expect(bytes.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(Math.max(...bytes)).toBeLessThan(replay.deployment.bytesScannedCutoff);
   });
 
   it('stores the drift results of the local demo, window by window', () => {
@@ -193,5 +199,172 @@ describe('control: the app with the Glue types of the files and matured performa
     expect(windows).toEqual(['2026-10-01', '2026-10-02', '2026-10-03']);
     const expected = evaluated(demo.performance).filter((p) => windows.includes(p.window.start));
     expect(evaluated(got.performance).map(comparable)).toEqual(expected.map(comparable));
+  });
+});
+
+async function startCase(c: ReplayCase, runMillis?: (sql: string) => number): Promise<Replay> {
+  return startReplay({
+    deployment: c.deployment,
+    s3Endpoint: inject('s3Endpoint'),
+    uploads: [{ from: c.dataDir, to: `s3://${REPLAY_LOGS_BUCKET}/${c.model}/` }],
+    workDir: join(work.path, `athena-${c.model}-${Math.random().toString(36).slice(2)}`),
+    runMillis,
+  });
+}
+
+/** REPLAY_DEBUG=1: what the replay saw, for the notes in the it.fails comments. */
+function debug(replay: Replay): void {
+  const out: string[] = [];
+  for (const i of replay.invocations)
+    out.push(
+      `invocation ${JSON.stringify(i.event)} ${i.outcome} ${i.millis} ${i.error ?? JSON.stringify(i.result)} ${JSON.stringify(i.metrics)}`,
+    );
+  for (const q of replay.athena.queries)
+    out.push(
+      `query ${q.bytes} ${q.state} ${q.startedAt} ${q.stoppedAt} ${q.reason} ${q.sql.slice(0, 80).replace(/\s+/g, ' ')}`,
+    );
+  for (const r of replay.athena.refused) out.push(`refused ${r.bytes} ${r.error}`);
+  for (const p of replay.notifications.published) out.push(`sns ${p.at} ${p.subject}`);
+  appendFileSync(process.env.REPLAY_DEBUG!, `${out.join('\n')}\n`);
+}
+
+const jobFailedAlerts = (replay: Replay) =>
+  replay.notifications.published.filter((p) => /job failed/i.test(p.subject) && !/RESOLVED/.test(p.subject));
+
+// MEDIUM (parameters outside WHERE). Before the fix the performance job of this multiclass model
+// FAILED on its main query: "INVALID_PARAMETER_USAGE: execution parameters are allowed only in
+// the WHERE clause; 3 of 6 stand elsewhere (first: parameter 4 in SELECT)" (the class labels),
+// and published "[CRITICAL] segment-router: performance job failed (failures 1)".
+describe('a multiclass model: class labels as query parameters', () => {
+  let replay: Replay;
+  let run: Invocation;
+
+  beforeAll(async () => {
+    replay = await startCase(await multiclassCase(work.path));
+    run = await invokeModel(replay, {
+      job: 'performance',
+      date: '2026-10-01',
+      scheduledTime: '2026-10-05T03:00:00Z',
+    });
+    if (process.env.REPLAY_DEBUG) debug(replay);
+  }, 120_000);
+  afterAll(async () => {
+    await replay?.close();
+  });
+
+  it('reaches the Athena stand-in with the performance query', () => {
+    expect(replay.athena.queries.length).toBeGreaterThan(0);
+  });
+
+  it.fails('evaluates the window: no execution parameter outside WHERE', () => {
+    expect(replay.athena.queries.filter((q) => q.state === 'FAILED').map((q) => q.reason)).toEqual([]);
+    expect(run.outcome).toBe('ok');
+    expect(run.result).toMatchObject({ job: 'performance', status: 'ok' });
+  });
+});
+
+// MEDIUM (query size). Before the fix the stand-in refused the 12-feature ks scan with the fine
+// grid at StartQueryExecution: "Member must have length less than or equal to 262144 (got 269666
+// bytes)", in the baseline and again in the drift run (which re-profiles when no profile exists);
+// both failed and drift published "[CRITICAL] wide-ks: drift job failed (failures 1)". The
+// order-statistics query of the same baseline was already 133,840 bytes.
+describe('a model with 12 numeric ks features: the drift scan size', () => {
+  let replay: Replay;
+  let baseline: Invocation;
+  let drift: Invocation;
+
+  beforeAll(async () => {
+    replay = await startCase(await wideKsCase(work.path));
+    baseline = await invokeModel(replay, { job: 'baseline', scheduledTime: '2026-10-02T01:00:00Z' });
+    drift = await invokeModel(replay, { job: 'drift', scheduledTime: '2026-10-02T02:00:00Z' });
+    if (process.env.REPLAY_DEBUG) debug(replay);
+  }, 120_000);
+  afterAll(async () => {
+    await replay?.close();
+  });
+
+  it('reaches the Athena stand-in', () => {
+    expect(replay.athena.queries.length + replay.athena.refused.length).toBeGreaterThan(0);
+  });
+
+  it.fails('keeps every query within 262,144 bytes and runs baseline and drift', () => {
+    expect(replay.athena.refused.map((r) => r.bytes)).toEqual([]);
+    expect(Math.max(...replay.athena.queries.map((q) => q.bytes))).toBeLessThanOrEqual(MAX_QUERY_BYTES);
+    expect([baseline.outcome, drift.outcome]).toEqual(['ok', 'ok']);
+    expect(drift.result).toMatchObject({ job: 'drift', status: 'ok' });
+  });
+});
+
+// HIGH 3 (one deadline per job). Every query of this stand-in runs 6 simulated minutes; the
+// function's timeout is the template's 900 s. Date and setTimeout are faked and advanced while a
+// query runs, so 15 minutes pass in well under a second.
+describe('a job slower than its Lambda timeout', () => {
+  let replay: Replay;
+  let run: Invocation;
+  let deadline: number;
+
+  beforeAll(async () => {
+    const realSetTimeout = globalThis.setTimeout;
+    replay = await startReplay({
+      deployment: demoDeploymentWithTypes(CONTROL_TYPES, 'deadline'),
+      s3Endpoint: inject('s3Endpoint'),
+      uploads: [{ from: join(demo.outDir, 'data'), to: `s3://${REPLAY_LOGS_BUCKET}/${MODEL}/` }],
+      workDir: join(work.path, 'athena-deadline'),
+      runMillis: () => 6 * 60_000,
+    });
+    vi.useFakeTimers({
+      toFake: ['Date', 'setTimeout', 'clearTimeout'],
+      now: new Date('2026-10-20T03:00:00Z'),
+    });
+    try {
+      deadline = Date.now() + 900_000;
+      // Lambda's hard kill: once Date.now() passes the deadline the handler is abandoned.
+      const waiter = async (running: Promise<unknown>, end: number): Promise<'settled' | 'killed'> => {
+        let settled = false;
+        void running.then(() => {
+          settled = true;
+        });
+        while (!settled) {
+          if (Date.now() >= end) return 'killed';
+          if (replay.athena.running().length > 0) {
+            // A query runs: the handler waits on a poll timer. Move the clock, never past the deadline.
+            await vi.advanceTimersByTimeAsync(Math.min(1000, end - Date.now()));
+          } else {
+            // Real I/O (the S3 server): let it proceed in real time.
+            await new Promise((resolve) => realSetTimeout(resolve, 1));
+            if (vi.getTimerCount() > 0) await vi.advanceTimersByTimeAsync(Math.min(10, end - Date.now()));
+          }
+        }
+        return 'settled';
+      };
+      run = await invokeModel(
+        replay,
+        { job: 'performance', date: '2026-10-10', scheduledTime: '2026-10-20T03:00:00Z' },
+        waiter,
+      );
+    } finally {
+      vi.useRealTimers();
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await replay?.close();
+  });
+
+  it('runs queries through the stand-in until the deadline', () => {
+    if (process.env.REPLAY_DEBUG) debug(replay);
+    expect(replay.athena.queries.length).toBeGreaterThan(1);
+  });
+
+  // Before the fix: queries started at 0, 6 and 12 minutes (each with its own 14.5-minute
+  // timeout); Lambda killed the function at 15:00 (outcome "killed") with the third query
+  // (operational) still RUNNING, no StopQueryExecution, no JobFailed metric, no job-failed alert.
+  it.fails('stops its query, publishes job-failed and fails before Lambda kills it', () => {
+    expect(run.outcome).toBe('error');
+    expect(replay.athena.running()).toEqual([]);
+    expect(replay.athena.queries.filter((q) => q.stoppedAt !== undefined).length).toBeGreaterThan(0);
+    const alerts = jobFailedAlerts(replay);
+    expect(alerts.length).toBeGreaterThan(0);
+    expect(alerts.every((a) => a.at < deadline)).toBe(true);
+    expect(run.metrics.JobFailed).toBe(1);
   });
 });

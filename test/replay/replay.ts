@@ -246,3 +246,17 @@ export function maturedWindow(lag: number) {
       ? { ...event, date: shiftDate(String(event.scheduledTime).slice(0, 10), -lag) }
       : event;
 }
+
+/** Invokes the model's function (the one with a bundled definition) with one event, as a manual run. */
+export async function invokeModel(
+  replay: Replay,
+  event: Record<string, unknown>,
+  waiter?: Waiter,
+): Promise<Invocation> {
+  const [logicalId] = [...replay.deployment.definitions.keys()];
+  const fn = logicalId ? replay.functions.get(logicalId) : undefined;
+  if (!fn) throw new Error('replay: the deployment has no model function');
+  const invocation = await invoke(fn, event, waiter);
+  replay.invocations.push(invocation);
+  return invocation;
+}

@@ -57,3 +57,33 @@ export function withoutLinks(text: string): string {
     .map((line) => line.replace(/(file|https?|s3):\/\/\S+/g, '<link>'))
     .join('\n');
 }
+
+/** The evaluated (status ok) results, comparable. */
+export function evaluatedView<T extends { status: string }>(results: readonly T[]): unknown[] {
+  return results.filter((r) => r.status === 'ok').map(comparable);
+}
+
+/** A digest as compared: its subject, and its body without links. */
+export function digestView(subject: string, body: string): { subject: string; body: string } {
+  return { subject, body: withoutLinks(body.trim()) };
+}
+
+/** What the local demo produced, read back from its output folder (digest.txt, tickets.jsonl). */
+export async function demoOutputs(outDir: string): Promise<{
+  digest: { subject: string; body: string };
+  ticketIds: string[];
+}> {
+  const { readFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const [subject = '', , ...body] = (await readFile(join(outDir, 'digest.txt'), 'utf8'))
+    .trimEnd()
+    .split('\n');
+  const tickets = await readFile(join(outDir, 'tickets.jsonl'), 'utf8').catch(() => '');
+  return {
+    digest: digestView(subject, body.join('\n')),
+    ticketIds: tickets
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => (JSON.parse(line) as { id: string }).id),
+  };
+}

@@ -6,6 +6,7 @@
  *
  * `it.fails` marks what the audit found and another branch fixes; each says what the replay
  * reported before the fix. The lead flips them to `it` once the fix is merged.
+ * `REPLAY_DEBUG=<file>` appends what the cases saw (invocations, queries, refusals, messages) to a file.
  */
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -89,6 +89,8 @@ export interface StandInOptions {
   bytesScannedCutoff: number;
   /** How long a query runs (simulated, against Date.now()). @default 0 (done at the first poll) */
   runMillis?: (sql: string) => number;
+  /** An injected failure: a reason makes the query FAIL with it (e.g. a HIVE_CURSOR_ERROR). */
+  failWhen?: (sql: string) => string | undefined;
   threads?: number;
 }
 
@@ -528,6 +530,11 @@ export class AthenaStandIn {
     };
     this.queries.push(query);
     this.byId.set(id, query);
+    const injected = this.options.failWhen?.(sql);
+    if (injected) {
+      query.reason = injected;
+      return { QueryExecutionId: id };
+    }
     const clauses = parameterClauses(sql);
     const outside = clauses.map((clause, i) => ({ clause, i })).filter((p) => p.clause !== 'WHERE');
     if (outside.length) {

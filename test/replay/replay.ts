@@ -35,6 +35,8 @@ export interface ReplayOptions {
   workDir: string;
   /** Simulated run time of each Athena query (see AthenaStandIn). */
   runMillis?: (sql: string) => number;
+  /** Injected query failures (see AthenaStandIn). */
+  failWhen?: (sql: string) => string | undefined;
   threads?: number;
 }
 
@@ -123,6 +125,7 @@ export async function startReplay(options: ReplayOptions): Promise<Replay> {
     workDir: options.workDir,
     bytesScannedCutoff: deployment.bytesScannedCutoff,
     runMillis: options.runMillis,
+    failWhen: options.failWhen,
     threads: options.threads,
   });
   const notifications = new NotificationStandIns();

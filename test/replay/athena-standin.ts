@@ -33,6 +33,10 @@
  * - `information_schema.columns` -> a table of the declared columns with Athena's type names
  *   (rewrite of the qualified name)
  * - Trino divides integers as integers: `SET integer_division = true`.
+ * - `map_from_entries(slice(array_sort(map_entries(h), <comparator>), 1, k))`, the drift scan's
+ *   top-k categories (count descending, then value), has no DuckDB equivalent for a comparator
+ *   lambda: `rewriteTopCategories` turns exactly that construct, with exactly the comparator our
+ *   builder writes, into DuckDB's list form of the same order (anything else is left to fail).
  *
  * Timing: a query succeeds at its first GetQueryExecution unless `runMillis` says it runs longer;
  * then it stays RUNNING until `Date.now()` (faked in the deadline test) passes its end, or until
@@ -54,6 +58,44 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { GlueTableSpec } from './deployment.js';
+
+const TOP_START = 'map_from_entries(slice(array_sort(map_entries(';
+const TOP_COMPARATOR =
+  '), (dw_a, dw_b) -> CASE WHEN dw_a[2] > dw_b[2] THEN -1 WHEN dw_a[2] < dw_b[2] THEN 1 WHEN dw_a[1] < dw_b[1] THEN -1 WHEN dw_a[1] > dw_b[1] THEN 1 ELSE 0 END), 1, ';
+
+/** The index just past the parenthesis that closes the one open before `from`. */
+function closing(text: string, from: number): number {
+  let depth = 1;
+  let quoted = false;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "'") quoted = !quoted;
+    else if (!quoted && c === '(') depth++;
+    else if (!quoted && c === ')' && --depth === 0) return i + 1;
+  }
+  throw new Error('stand-in: unbalanced parentheses in the top-categories construct');
+}
+
+/** Rewrites the drift scan's Trino top-k categories into DuckDB's list form (see the header). */
+export function rewriteTopCategories(sql: string): string {
+  let out = '';
+  let at = 0;
+  for (let start = sql.indexOf(TOP_START); start >= 0; start = sql.indexOf(TOP_START, at)) {
+    const inner = start + TOP_START.length;
+    const histogramEnd = closing(sql, inner) - 1; // the ')' closing map_entries(
+    const histogram = sql.slice(inner, histogramEnd);
+    if (!sql.startsWith(TOP_COMPARATOR, histogramEnd)) return sql; // not ours: leave it to fail
+    const limitStart = histogramEnd + TOP_COMPARATOR.length;
+    const limitEnd = sql.indexOf('))', limitStart);
+    const limit = Number(sql.slice(limitStart, limitEnd));
+    if (!Number.isInteger(limit)) return sql;
+    out +=
+      sql.slice(at, start) +
+      `map_from_entries(list_transform(list_slice(list_sort(list_transform(map_entries(${rewriteTopCategories(histogram)}), dw_e -> {'n': -dw_e.value, 'k': dw_e.key})), 1, ${limit}), dw_e -> {'key': dw_e.k, 'value': -dw_e.n}))`;
+    at = limitEnd + 2;
+  }
+  return out + sql.slice(at);
+}
 
 /** Athena's documented maximum query string length, in bytes. */
 export const MAX_QUERY_BYTES = 262_144;
@@ -545,7 +587,7 @@ export class AthenaStandIn {
       query.reason = `INVALID_PARAMETER_USAGE: the query has ${clauses.length} parameters but ${parameters.length} values were given`;
       return { QueryExecutionId: id };
     }
-    const text = substituteParameters(sql, parameters).replace(
+    const text = rewriteTopCategories(substituteParameters(sql, parameters)).replace(
       /\binformation_schema\.columns\b/gi,
       'athena_catalog.columns',
     );

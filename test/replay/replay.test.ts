@@ -115,26 +115,26 @@ describe('the demo deployment as synthesized, 30 mornings', () => {
   // "HIVE_BAD_DATA: Field age's type INT32 in parquet file s3://ml-logs-bucket/credit-default/
   // reference/training.parquet is incompatible with type double defined in table schema",
   // and each morning paged "[CRITICAL] credit-default: drift job failed".
-  it.fails('reads every column through the Glue types (no HIVE_BAD_DATA)', () => {
+  it('reads every column through the Glue types (no HIVE_BAD_DATA)', () => {
     const bad = replay.athena.queries.filter((q) => q.reason?.startsWith('HIVE_BAD_DATA'));
     expect(bad.map((q) => q.reason)).toEqual([]);
     expect(replay.invocations.filter((i) => i.outcome !== 'ok').map((i) => i.error)).toEqual([]);
   });
 
   // HIGH 2: no drift result was stored (every run failed), so 0 of 30 windows matched.
-  it.fails('stores the same drift results as the local demo, window by window', () => {
+  it('stores the same drift results as the local demo, window by window', () => {
     expect(got.drift.map(comparable)).toEqual(demo.drift.map(comparable));
   });
 
   // HIGH 1 (and HIGH 2). Before the fix the 03:00 run evaluated yesterday, never mature with a
   // 7-day label delay: 0 of the demo's 23 evaluated windows were evaluated on schedule.
-  it.fails('evaluates performance on schedule for each window whose labels matured, as the demo does', () => {
+  it('evaluates performance on schedule for each window whose labels matured, as the demo does', () => {
     expect(evaluatedView(got.performance)).toEqual(evaluatedView(demo.performance));
   });
 
   // Follows from HIGH 1 and 2: the demo's volume, drift and slice-parity incidents never opened;
   // job-failed incidents opened and resolved every morning instead.
-  it.fails('opens the same incidents and retraining tickets as the local demo', () => {
+  it('opens the same incidents and retraining tickets as the local demo', () => {
     expect(comparable(got.incidents)).toEqual(comparable(demo.incidents));
     expect(got.tickets.map((t) => t.ticketId)).toEqual(demoTicketIds);
     // Every stored ticket went to the bus once, as a `Model Retraining Requested` event.
@@ -142,7 +142,7 @@ describe('the demo deployment as synthesized, 30 mornings', () => {
   });
 
   // Follows from HIGH 1 and 2: the last digest said "1 no data" instead of the demo's critical model.
-  it.fails('sends the same last digest as the local demo', () => {
+  it('sends the same last digest as the local demo', () => {
     const last = replay.notifications.published.filter((p) => /digest/i.test(p.topicArn)).at(-1)!;
     expect(digestView(last.subject, last.message)).toEqual(demoDigest);
   });
@@ -247,7 +247,7 @@ describe('a multiclass model: class labels as query parameters', () => {
     expect(replay.athena.queries.length).toBeGreaterThan(0);
   });
 
-  it.fails('evaluates the window: no execution parameter outside WHERE', () => {
+  it('evaluates the window: no execution parameter outside WHERE', () => {
     expect(replay.athena.queries.filter((q) => q.state === 'FAILED').map((q) => q.reason)).toEqual([]);
     expect(run.outcome).toBe('ok');
     expect(run.result).toMatchObject({ job: 'performance', status: 'ok' });
@@ -278,7 +278,7 @@ describe('a model with 12 numeric ks features: the drift scan size', () => {
     expect(replay.athena.queries.length + replay.athena.refused.length).toBeGreaterThan(0);
   });
 
-  it.fails('keeps every query within 262,144 bytes and runs baseline and drift', () => {
+  it('keeps every query within 262,144 bytes and runs baseline and drift', () => {
     expect(replay.athena.refused.map((r) => r.bytes)).toEqual([]);
     expect(Math.max(...replay.athena.queries.map((q) => q.bytes))).toBeLessThanOrEqual(MAX_QUERY_BYTES);
     expect([baseline.outcome, drift.outcome]).toEqual(['ok', 'ok']);
@@ -349,7 +349,7 @@ describe('a job slower than its Lambda timeout', () => {
   // Before the fix: queries started at 0, 6 and 12 minutes (each with its own 14.5-minute
   // timeout); Lambda killed the function at 15:00 (outcome "killed") with the third query
   // (operational) still RUNNING, no StopQueryExecution, no JobFailed metric, no job-failed alert.
-  it.fails('stops its query, publishes job-failed and fails before Lambda kills it', () => {
+  it('stops its query, publishes job-failed and fails before Lambda kills it', () => {
     expect(run.outcome).toBe('error');
     expect(replay.athena.running()).toEqual([]);
     expect(replay.athena.queries.filter((q) => q.stoppedAt !== undefined).length).toBeGreaterThan(0);

@@ -16,6 +16,7 @@ import {
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import type { CompiledQuery, QueryEngine, QueryStats, Row, SqlValue } from '../ports.js';
+import { athenaQueryProblems } from '../sql/athena-limits.js';
 import { athenaDialect } from '../sql/dialect.js';
 import { quoteDouble, quoteString } from '../sql/identifiers.js';
 import { AthenaQueryFailedError, AthenaQueryTimeoutError, JobDeadlineError } from './errors.js';
@@ -133,6 +134,9 @@ export class AthenaQueryEngine implements QueryEngine {
   }
 
   async query(q: CompiledQuery, opts: { signal?: AbortSignal } = {}): Promise<Row[]> {
+    // Athena's documented limits, checked before anything is started or billed, with a clear reason.
+    const problems = athenaQueryProblems(q.name, q.sql);
+    if (problems.length) throw new Error(`${problems.join('; ')} (nothing was sent to Athena)`);
     const deadline = this.options.deadline;
     if (deadline !== undefined && this.now() >= deadline) throw new JobDeadlineError(q.name);
     const id = await this.start(q);

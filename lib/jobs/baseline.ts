@@ -3,7 +3,7 @@
  * order statistics for the bin edges, then the counts per bin) and stores the ReferenceProfile.
  */
 import type { MonitorDefinition } from '../config/schema.js';
-import type { QueryEngine } from '../ports.js';
+import type { QueryEngine, Row } from '../ports.js';
 import type { DataSource } from '../sql/dialect.js';
 import {
   buildDriftScan,
@@ -11,7 +11,7 @@ import {
   type DriftScanSpec,
   MAX_SEGMENT_COMBINATIONS,
 } from '../sql/drift-query.js';
-import { buildOrderStatisticsQuery } from '../sql/quantile-query.js';
+import { buildOrderStatisticsQueries } from '../sql/quantile-query.js';
 import { buildDescribeQuery, typeFamily } from '../sql/schema-query.js';
 import {
   type CategoricalProfile,
@@ -24,7 +24,7 @@ import {
   quantilePositions,
   type ReferenceProfile,
 } from './profile.js';
-import { readDriftScan, runDriftScan, type ScanGroup } from './scan-reader.js';
+import { QUERY_TEXT_BUDGET, readDriftScan, runDriftScan, type ScanGroup } from './scan-reader.js';
 import { hasNoFiles, sourceFor } from './sources.js';
 import type { JobDeps } from './types.js';
 import { resultKeys, shiftDate, type Window, windowFor } from './windows.js';
@@ -171,18 +171,20 @@ export async function profileColumns(
       ...(wantsFine[f] ? quantilePositions(first.numeric[f]!.valid, FINE_BINS) : []),
     ],
   }));
-  const statRows = numericColumns.length
-    ? await engine.query(
-        buildOrderStatisticsQuery(
-          {
-            source: selection.source,
-            ...(selection.range ? { window: selection.range } : {}),
-            columns: positions,
-          },
-          engine.dialect,
-        ),
+  // One query, or several by columns when the text would be too long for the engine (Athena).
+  const statQueries = numericColumns.length
+    ? buildOrderStatisticsQueries(
+        {
+          source: selection.source,
+          ...(selection.range ? { window: selection.range } : {}),
+          columns: positions,
+        },
+        engine.dialect,
+        QUERY_TEXT_BUDGET[engine.dialect.name],
       )
     : [];
+  const statRows: Row[] = [];
+  for (const q of statQueries) statRows.push(...(await engine.query(q)));
   const valueAt = numericColumns.map(() => new Map<number, number>());
   for (const row of statRows) valueAt[Number(row.f)]!.set(Number(row.pos), Number(row.v));
   const edgesFor = (f: number, column: string, binCount: number) =>

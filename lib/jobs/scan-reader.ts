@@ -257,10 +257,11 @@ export function readDriftScan(
 }
 
 /**
- * The most query text one drift scan may have per engine, in bytes: Athena refuses more than
- * 262,144; the budget leaves room for what the engine adds. DuckDB has no limit (one scan).
+ * The most query text one query may have per engine, in bytes, for the queries that grow with the
+ * columns (drift scan, order statistics): Athena refuses more than 262,144; the budget leaves room.
+ * DuckDB has no limit (one query).
  */
-export const DRIFT_SCAN_TEXT_BUDGET: Readonly<Record<SqlDialect['name'], number>> = {
+export const QUERY_TEXT_BUDGET: Readonly<Record<SqlDialect['name'], number>> = {
   athena: 200_000,
   duckdb: Number.POSITIVE_INFINITY,
 };
@@ -273,7 +274,7 @@ export const DRIFT_SCAN_TEXT_BUDGET: Readonly<Record<SqlDialect['name'], number>
 export async function runDriftScan(
   engine: QueryEngine,
   spec: DriftScanSpec,
-  budget = DRIFT_SCAN_TEXT_BUDGET[engine.dialect.name],
+  budget = QUERY_TEXT_BUDGET[engine.dialect.name],
 ): Promise<{ overall: ScanGroup; segments: ScanGroup[] }> {
   const parts = splitDriftScan(spec, engine.dialect, budget);
   const read: { overall: ScanGroup; segments: ScanGroup[] }[] = [];

@@ -334,6 +334,16 @@ describe('AthenaQueryEngine', () => {
     expect(started).toBe(2);
   });
 
+  it('refuses, before starting anything, a query Athena would refuse (text size, ? outside WHERE)', async () => {
+    const long: CompiledQuery = { name: 'huge', sql: `SELECT '${'x'.repeat(262_144)}'`, parameters: [] };
+    await expect(engine().query(long)).rejects.toThrow(
+      /query huge is 262153 bytes: Athena refuses query text over 262144 bytes \(nothing was sent to Athena\)/,
+    );
+    const select: CompiledQuery = { name: 'labels', sql: 'SELECT ? AS c FROM t', parameters: ['a'] };
+    await expect(engine().query(select)).rejects.toThrow(/execution parameter outside WHERE/);
+    expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(0);
+  });
+
   it('still reports the timeout when StopQueryExecution fails', async () => {
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-stuck' });
     athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'RUNNING' } } });

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine } from '../../../lib/adapters/duckdb-engine.js';
+import { quantilePositions } from '../../../lib/jobs/profile.js';
 import { runDriftScan } from '../../../lib/jobs/scan-reader.js';
 import type { CompiledQuery, QueryEngine, Row } from '../../../lib/ports.js';
 import {
@@ -21,6 +22,7 @@ import {
   type NumericColumnSpec,
   splitDriftScan,
 } from '../../../lib/sql/drift-query.js';
+import { buildOrderStatisticsQueries, buildOrderStatisticsQuery } from '../../../lib/sql/quantile-query.js';
 import { tempDir } from '../../helpers/temp.js';
 
 const FEATURES = 12;
@@ -151,5 +153,53 @@ describe('runDriftScan', () => {
       `drift scan split: ${text[0]} bytes of SQL as one query, ${text.slice(1).join(' + ')} in ${parts.length} parts;`,
       `${parts.length} parts, ${whole} bytes read as one query, ${split} split (+${(((split - whole) / whole) * 100).toFixed(1)}%: the segment columns again)`,
     );
+  });
+});
+
+describe('buildOrderStatisticsQueries', () => {
+  // The baseline's second pass asks, per fine-grid column, for the ~2,000 order statistics of the
+  // 10 bins and the 1,000-edge grid.
+  const positions = (n: number, rows: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      column: `f${i}`,
+      positions: [...quantilePositions(rows, 10), ...quantilePositions(rows, 1000)],
+    }));
+
+  it('splits an order-statistics query too long for Athena into parts within the budget', () => {
+    const source = { ...athenaSpec().source };
+    const whole = buildOrderStatisticsQuery({ source, columns: positions(25, 50_000) }, athenaDialect);
+    // Before: the baseline sent this one query (25 columns, a 50,000-row reference).
+    expect(queryTextBytes(whole.sql)).toBeGreaterThan(ATHENA_QUERY_TEXT_MAX_BYTES);
+
+    const parts = buildOrderStatisticsQueries(
+      { source, columns: positions(25, 50_000) },
+      athenaDialect,
+      200_000,
+    );
+
+    expect(parts.length).toBeGreaterThan(1);
+    for (const q of parts) {
+      expect(queryTextBytes(q.sql)).toBeLessThanOrEqual(200_000);
+      expect(athenaQueryProblems(q.name, q.sql)).toEqual([]);
+    }
+  });
+
+  it('returns the same rows, with the same column indices, as one query', async () => {
+    const spec = {
+      source,
+      window: { from: '2026-01-01', to: '2026-01-02' },
+      columns: positions(FEATURES, 20_000),
+    };
+    const sort = (rows: Row[]) =>
+      rows
+        .map((r) => [Number(r.f), Number(r.pos), Number(r.v)])
+        .sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+    const one = await engine.query(buildOrderStatisticsQuery(spec, engine.dialect));
+    const parts = buildOrderStatisticsQueries(spec, engine.dialect, 60_000);
+    expect(parts.length).toBeGreaterThan(1);
+    const split: Row[] = [];
+    for (const q of parts) split.push(...(await engine.query(q)));
+    expect(sort(split)).toEqual(sort(one));
+    expect(new Set(one.map((r) => Number(r.f))).size).toBe(FEATURES);
   });
 });

@@ -1,0 +1,86 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DuckDbQueryEngine } from '../../lib/adapters/duckdb-engine.js';
+import { main } from '../../lib/cli/main.js';
+import { tempDir } from '../helpers/temp.js';
+
+let dir: { path: string; cleanup: () => Promise<void> };
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => {
+    out.push(String(c));
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => {
+    err.push(String(c));
+    return true;
+  });
+  try {
+    return { code: await main(args), stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+const definition = (reference: string) => `model: { id: shop, task: binary }
+predictions:
+  location: logs/predictions
+  idColumn: id
+  timestampColumn: ts
+  scoreColumn: score
+features:
+  - { name: age, kind: numeric }
+  - { name: income, kind: numeric }
+  - { name: plan, kind: categorical }
+reference: { type: dataset, location: ${reference} }
+`;
+
+beforeAll(async () => {
+  dir = await tempDir('driftwatch-schema-');
+  await mkdir(`${dir.path}/logs`);
+  const engine = await DuckDbQueryEngine.create({ threads: 1 });
+  try {
+    await engine.execute(`COPY (
+        SELECT 'p' || i AS id, TIMESTAMP '2026-01-01 00:00:00' AS ts, i / 10.0 AS score,
+               CAST(20 + i AS INTEGER) AS age, CAST(i * 1000 AS BIGINT) AS income, 'basic' AS plan,
+               '2026-01-01' AS dt
+        FROM range(10) t(i))
+      TO '${dir.path}/logs/predictions' (FORMAT parquet, PARTITION_BY (dt))`);
+    await engine.execute(`COPY (SELECT CAST(1.5 AS DOUBLE) AS age, CAST(2.5 AS DOUBLE) AS income, 'basic' AS plan, 'x' AS id,
+        TIMESTAMP '2025-01-01 00:00:00' AS ts, CAST(0.5 AS DOUBLE) AS score) TO '${dir.path}/ref.parquet' (FORMAT parquet)`);
+  } finally {
+    await engine.close();
+  }
+  await writeFile(`${dir.path}/good.yaml`, definition('logs/predictions/dt=2026-01-01/data_0.parquet'));
+  await writeFile(`${dir.path}/clash.yaml`, definition('ref.parquet'));
+});
+afterAll(() => dir?.cleanup());
+
+describe('driftwatch schema', () => {
+  it('prints each column’s file type and Glue type, and the columnTypes to give the ModelMonitor', async () => {
+    const { code, stdout } = await run(['schema', '--config', `${dir.path}/good.yaml`]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/predictions\s+age\s+INTEGER\s+int/);
+    expect(stdout).toMatch(/predictions\s+income\s+BIGINT\s+bigint/);
+    expect(stdout).toMatch(/predictions\s+ts\s+TIMESTAMP\s+timestamp/);
+    expect(stdout).toContain(
+      'columnTypes: {"id":"string","ts":"timestamp","score":"double","age":"int","income":"bigint","plan":"string"}',
+    );
+  });
+
+  it('prints JSON with --json', async () => {
+    const { code, stdout } = await run(['schema', '--config', `${dir.path}/good.yaml`, '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).columnTypes).toMatchObject({ age: 'int', income: 'bigint' });
+  });
+
+  it('refuses in one line a column typed differently in two logs, naming both and the fix', async () => {
+    const { code, stderr } = await run(['schema', '--config', `${dir.path}/clash.yaml`]);
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/column age is int in the predictions log but double in the reference log/);
+  });
+});

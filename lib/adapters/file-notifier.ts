@@ -110,15 +110,23 @@ export class FileNotifier implements Notifier {
     }
     let handle: Awaited<ReturnType<typeof open>>;
     try {
-      handle = await open(path, 'a');
+      handle = await open(path, 'a+');
     } catch (error) {
       throw fileError(error, path, 'write');
     }
     let size = 0;
     try {
       size = (await handle.stat()).size;
-      const { bytesWritten } = await this.write(handle, line);
-      if (bytesWritten !== line.length) {
+      // A file whose last line was cut (by a crash of an older version, or an editor) gets its
+      // newline first, so the cut line and this one stay two lines.
+      let buffer = line;
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        await handle.read(last, 0, 1, size - 1);
+        if (last[0] !== 0x0a) buffer = Buffer.concat([Buffer.from('\n'), line]);
+      }
+      const { bytesWritten } = await this.write(handle, buffer);
+      if (bytesWritten !== buffer.length) {
         throw Object.assign(new Error(`short write to ${path}`), { code: 'ENOSPC' });
       }
     } catch (error) {

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { DuckDbQueryEngine, localEngineOptions } from '../adapters/duckdb-engine.js';
+import { fileError } from '../adapters/errors.js';
 import { FsResultStore } from '../adapters/fs-store.js';
 import { parseDefinition } from '../config/load.js';
 import type { MonitorDefinition } from '../config/schema.js';
@@ -19,7 +20,12 @@ export async function loadDefinitionFile(path: string): Promise<MonitorDefinitio
     throw new CliError(
       code === 'ENOENT'
         ? `config file ${path} does not exist: pass --config with the path of your monitor definition (YAML or JSON)`
-        : `cannot read config file ${path}: ${(error as Error).message}`,
+        : code === 'EISDIR'
+          ? `config file ${path} is a folder: pass --config with the path of your monitor definition file (YAML or JSON)`
+          : (fileError(error, path, 'read') as Error).message.replace(
+              /^cannot read /,
+              'cannot read config file ',
+            ),
     );
   }
   return parseDefinition(text, path);

@@ -368,3 +368,80 @@ describe('pipes and signals (child processes)', () => {
     expect(files.filter((f) => f.endsWith('.dwtmp'))).toEqual([]);
   });
 });
+
+describe('more of what a demanding user does', () => {
+  it('a cut last line left by an older version is not merged with the next alert', async () => {
+    const out = await freshOut();
+    await writeFile(join(out, 'alerts.jsonl'), '{"id":"old-1","subject":"cut sho');
+    expect((await alerts(out)).code).toBe(0);
+    const text = await readFile(join(out, 'alerts.jsonl'), 'utf8');
+    const [cut, ...rest] = text.split('\n').filter(Boolean);
+    expect(cut).toBe('{"id":"old-1","subject":"cut sho');
+    expect(rest.length).toBeGreaterThan(0);
+    for (const line of rest) expect((JSON.parse(line) as { id: string }).id).toBeTruthy();
+  });
+
+  it('a corrupt delivery claim is named, with what deleting it means', async () => {
+    const out = await freshOut();
+    expect((await alerts(out)).code).toBe(0);
+    const [id] = await sentIds(out);
+    await rm(join(out, 'notifications', 'alert', 'sent', id!));
+    const claim = join(out, 'notifications', 'alert', 'pending', id!);
+    await writeFile(claim, '{"claimedAt": ');
+    await rm(join(out, 'results', 'toy', 'alerts'), { recursive: true });
+    const run = await alerts(out);
+    expect(run.code).toBe(1);
+    expect(oneLine(run)).toMatch(
+      new RegExp(
+        `^driftwatch: error: ${claim.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is corrupt \\(not valid JSON: .*\\): delete it \\(that notification may then be delivered once more\\)$`,
+      ),
+    );
+  });
+
+  it('alerts and digest re-run for the same day send nothing twice', async () => {
+    const out = await freshOut();
+    expect((await alerts(out, '2026-10-05')).code).toBe(0);
+    const first = await alertLines(out);
+    expect((await alerts(out, '2026-10-05')).code).toBe(0);
+    expect(await alertLines(out)).toEqual(first);
+    const digest = () => cli(['digest', '--config', config, '--date', '2026-10-05', '--out', out]);
+    expect((await digest()).stdout).toContain('(written to');
+    expect((await digest()).stdout).toContain('(already written to');
+  });
+
+  it('a config path that is a folder is named with the fix', async () => {
+    const run = await cli(['run', '--config', dir.path, '--date', '2026-10-04']);
+    expect(run.code).toBe(1);
+    expect(oneLine(run)).toBe(
+      `driftwatch: config file ${dir.path} is a folder: pass --config with the path of your monitor definition file (YAML or JSON)`,
+    );
+  });
+
+  it('SIGTERM in a backfill stops after the window in progress with exit code 143', async () => {
+    const out = join(dir.path, 'sigterm');
+    const proc = child([
+      'backfill',
+      '--config',
+      config,
+      '--from',
+      '2026-10-01',
+      '--to',
+      '2026-12-31',
+      '--out',
+      out,
+    ]);
+    const stderr = collect(proc.stderr);
+    const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve));
+    const drift = join(out, 'results', 'toy', 'drift');
+    for (let i = 0; i < 600; i += 1) {
+      if ((await readdir(drift).catch(() => [])).length > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(stderr()).toMatch(/driftwatch: SIGTERM: stopping after the window in progress/);
+    expect(stderr()).toMatch(/driftwatch: interrupted: \d+ of 92 windows finished \(2026-10-01/);
+    const files = await readdir(join(out, 'results'), { recursive: true });
+    expect(files.filter((f) => f.endsWith('.dwtmp'))).toEqual([]);
+  });
+});

@@ -117,11 +117,9 @@ function topCategories(histogram: string, dialect: SqlDialect, limit: number): s
   if (dialect.name === 'duckdb') {
     return `map_from_entries(list_transform(list_slice(list_sort(list_transform(map_entries(${histogram}), dw_e -> {'n': -dw_e.value, 'k': dw_e.key})), 1, ${limit}), dw_e -> {'key': dw_e.k, 'value': -dw_e.n}))`;
   }
-  // Trino: sort the keys by their count (then by key) with a comparator, keep `limit`, look the
-  // counts up again (no ROW subscripts, which older engine versions lack).
-  const h = histogram;
-  const count = (k: string) => `element_at(${h}, ${k})`;
-  return `map_from_entries(transform(slice(array_sort(map_keys(${h}), (dw_a, dw_b) -> CASE WHEN ${count('dw_a')} > ${count('dw_b')} THEN -1 WHEN ${count('dw_a')} < ${count('dw_b')} THEN 1 WHEN dw_a < dw_b THEN -1 WHEN dw_a > dw_b THEN 1 ELSE 0 END), 1, ${limit}), dw_k -> ROW(dw_k, ${count('dw_k')})))`;
+  // Trino: sort the entries with a comparator on (count, key). The lambda may use only its own
+  // arguments: Trino refuses an aggregation (the histogram) inside a lambda.
+  return `map_from_entries(slice(array_sort(map_entries(${histogram}), (dw_a, dw_b) -> CASE WHEN dw_a[2] > dw_b[2] THEN -1 WHEN dw_a[2] < dw_b[2] THEN 1 WHEN dw_a[1] < dw_b[1] THEN -1 WHEN dw_a[1] > dw_b[1] THEN 1 ELSE 0 END), 1, ${limit}))`;
 }
 
 /** Builds the drift scan for a dialect. Bin edges are rendered as DOUBLE literals, never strings. */

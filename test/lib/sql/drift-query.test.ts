@@ -120,7 +120,7 @@ describe('buildDriftScan', () => {
     );
     expect(q.sql).toContain('FROM "driftwatch"."credit_predictions"');
     expect(q.sql).toContain(
-      'json_format(CAST(map_from_entries(transform(slice(array_sort(map_keys(histogram(k0)), ',
+      'json_format(CAST(map_from_entries(slice(array_sort(map_entries(histogram(k0)), ',
     );
     expect(q.sql).toContain('width_bucket(x0, ARRAY[0e+0, 1e+1, 5e+1, 7.950000000000001e+1, 9e+1])');
     const sets = buildDriftScan(

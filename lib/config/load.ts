@@ -5,7 +5,7 @@
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { listMethods } from '../stats/registry.js';
-import { type MonitorDefinition, MonitorDefinitionSchema } from './schema.js';
+import { type MonitorDefinition, MonitorDefinitionSchema, TASK_METRICS } from './schema.js';
 
 /** One problem in a definition. */
 export interface DefinitionProblem {
@@ -192,23 +192,6 @@ function methodProblems(def: MonitorDefinition): DefinitionProblem[] {
   return problems;
 }
 
-/** The metrics each task computes, and those that need scores (probabilities). */
-export const TASK_METRICS = {
-  binary: [
-    'rocAuc',
-    'accuracy',
-    'f1',
-    'precision',
-    'recall',
-    'balancedAccuracy',
-    'averagePrecision',
-    'logLoss',
-    'brier',
-    'ece',
-  ],
-  multiclass: ['accuracy', 'f1Macro', 'f1Weighted', 'rocAucOvrMacro', 'logLoss'],
-  regression: ['mae', 'rmse', 'mape', 'r2'],
-} as const;
 const SCORE_METRICS = new Set(['rocAuc', 'averagePrecision', 'logLoss', 'brier', 'ece', 'rocAucOvrMacro']);
 
 function metricProblems(def: MonitorDefinition): DefinitionProblem[] {

@@ -125,25 +125,30 @@ export const DriftSettingsSchema = z.strictObject({
   minSegmentSize: z.number().int().min(1).default(200),
 });
 
-export const PERFORMANCE_METRICS = [
-  'rocAuc',
-  'accuracy',
-  'f1',
-  'precision',
-  'recall',
-  'balancedAccuracy',
-  'averagePrecision',
-  'logLoss',
-  'brier',
-  'ece',
-  'f1Macro',
-  'f1Weighted',
-  'rocAucOvrMacro',
-  'mae',
-  'rmse',
-  'mape',
-  'r2',
-] as const;
+/** The metrics each task computes (a primary metric must be one of its task's). */
+export const TASK_METRICS = {
+  binary: [
+    'rocAuc',
+    'accuracy',
+    'f1',
+    'precision',
+    'recall',
+    'balancedAccuracy',
+    'averagePrecision',
+    'logLoss',
+    'brier',
+    'ece',
+  ],
+  multiclass: ['accuracy', 'f1Macro', 'f1Weighted', 'rocAucOvrMacro', 'logLoss'],
+  regression: ['mae', 'rmse', 'mape', 'r2'],
+} as const;
+
+type TaskMetric = (typeof TASK_METRICS)[keyof typeof TASK_METRICS][number];
+
+export const PERFORMANCE_METRICS = [...new Set(Object.values(TASK_METRICS).flat())] as [
+  TaskMetric,
+  ...TaskMetric[],
+];
 
 export const PerformanceSettingsSchema = z.strictObject({
   /** Binary decision threshold: prediction = score >= threshold. */

@@ -1,32 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { main } from '../../lib/cli/main.js';
 import { demoDefinition } from '../../lib/demo/definition.js';
+import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
 
-async function run(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  const errors: string[] = [];
-  const outputs: string[] = [];
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    errors.push(String(chunk));
-    return true;
-  });
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    outputs.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, stderr: errors.join(''), stdout: outputs.join('') };
-  } finally {
-    err.mockRestore();
-    out.mockRestore();
-  }
-}
+const run = runCli;
 
 beforeAll(async () => {
   dir = await tempDir('driftwatch-cli-');

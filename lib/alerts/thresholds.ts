@@ -31,6 +31,8 @@ export interface LevelInput {
   threshold: Exclude<Threshold, { type: 'verdict' }>;
   /** The reference value, for relative thresholds. */
   reference?: number | null;
+  /** Relative levels as ratios of the reference (10% worse) instead of points (0.05 below). */
+  ratio?: boolean;
   /** Earlier values of the same measure, oldest first (for dynamic thresholds). */
   history?: readonly number[];
 }
@@ -53,6 +55,8 @@ export function meanAndStd(values: readonly number[]): { mean: number; std: numb
  * @example
  * levelOf({ value: 0.74, direction: 'below', threshold: { type: 'relative', warning: 0.05, critical: 0.1 }, reference: 0.82 })
  * // => { level: 'warning', warning: 0.77, critical: 0.72, baseline: 0.82, armed: true }
+ * levelOf({ value: 47, direction: 'above', threshold: { type: 'relative', warning: 0.1, critical: 0.25 }, reference: 40, ratio: true })
+ * // => { level: 'warning', warning: 44, critical: 50, baseline: 40, armed: true }
  */
 export function levelOf(input: LevelInput): LevelResult {
   const { value, direction, threshold } = input;
@@ -69,8 +73,11 @@ export function levelOf(input: LevelInput): LevelResult {
       const reference = input.reference;
       if (reference === undefined || reference === null || !Number.isFinite(reference))
         return { level: 'none', armed: false };
-      const warning = reference + sign * threshold.warning;
-      const critical = reference + sign * threshold.critical;
+      // A ratio needs a positive reference (an error of 0 has no "10% worse").
+      if (input.ratio && !(reference > 0)) return { level: 'none', armed: false };
+      const step = (amount: number) => (input.ratio ? reference * amount : amount);
+      const warning = reference + sign * step(threshold.warning);
+      const critical = reference + sign * step(threshold.critical);
       return {
         level: compare(value, direction, warning, critical),
         warning,

@@ -485,15 +485,20 @@ export function ratioScale(metric: string, threshold: Rule['threshold']): boolea
   return threshold.scale === 'ratio';
 }
 
+/** Four significant digits (0.8035, 47.12, 0.0995): enough to see a change of a few points. */
+function sig(value: number): string {
+  return Number.isFinite(value) ? String(Number(value.toPrecision(4))) : String(value);
+}
+
 /** "12%" for a ratio change, "0.0995" for points. */
 function changeText(value: number, baseline: number, ratio: boolean): string {
-  return ratio ? pct(Math.abs(value / baseline - 1)) : fmt(Math.abs(value - baseline));
+  return ratio ? pct(Math.abs(value / baseline - 1)) : sig(Math.abs(value - baseline));
 }
 
 /** "rmse rose 12% (47.1 vs 42)": the word follows the change, not the rule's name. */
 export function changeTitle(metric: string, value: number, baseline: number, ratio: boolean): string {
   const word = value > baseline ? 'rose' : value < baseline ? 'fell' : 'held';
-  return `${metric} ${word} ${changeText(value, baseline, ratio)} (${fmt(value)} vs ${fmt(baseline)})`;
+  return `${metric} ${word} ${changeText(value, baseline, ratio)} (${sig(value)} vs ${sig(baseline)})`;
 }
 
 function seOf(
@@ -610,9 +615,13 @@ export function observePerformance(
           badDirection: direction,
           ...(severe ? { severe } : {}),
         };
-        if (judged.level !== 'none') out.observations.push(observation);
-        // Hysteresis: back under the warning level but not within half its distance: not clear yet.
-        else if (distance > warningDistance / 2) out.observations.push({ ...observation, holding: true });
+        // Also below warning (level none), so a resolve notice can say what the value came back to.
+        // Hysteresis: under the warning level but not within half its distance: not clear yet.
+        out.observations.push(
+          judged.level === 'none' && distance > warningDistance / 2
+            ? { ...observation, holding: true }
+            : observation,
+        );
       } else if (judged.armed && judged.level !== 'none') {
         out.observations.push({
           ruleId: perfRule.id,

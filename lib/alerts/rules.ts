@@ -125,7 +125,7 @@ export const BUILT_IN_RULES: readonly BuiltIn[] = [
     ratioThreshold: { warning: 0.1, critical: 0.25 },
     direction: 'auto',
     openAt: 'warning',
-    description: 'the model metric fell below the reference (on matured labels)',
+    description: 'the model metric got worse than its baseline (on matured labels)',
     advice: 'find the drifting features and segments below, check label quality, and plan retraining',
   },
   {

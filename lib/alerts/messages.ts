@@ -281,7 +281,10 @@ export function renderGroup(
     ? clip(
         `[RESOLVED] ${model}: ${ranked.length} incidents resolved (${ranked.map((d) => incidentTitle(d.incident.kind, d.incident.subject)).join(', ')})`,
       )
-    : withMore(`[${severity.toUpperCase()}] ${model}: ${decisionTitle(top)}`, others);
+    : withMore(
+        `[${severity.toUpperCase()}] ${model}: ${ranked.every((d) => d.type === top.type) ? EVENT_WORDS[top.type] : ''}${decisionTitle(top)}`,
+        others,
+      );
   const lines: string[] = [];
   lines.push(
     resolved

@@ -329,6 +329,7 @@ export function observeDrift(
         ...(judged.critical !== undefined ? { critical: judged.critical } : {}),
         baseline: result.quality.volume.expected ?? 1,
         measure: 'volume ratio',
+        title: `volume fell to ${pct(ratio)} of expected (${result.rows} vs ${fmt(result.quality.volume.expected ?? 0)} predictions)`,
         summary: `${result.rows} predictions against ${fmt(result.quality.volume.expected ?? 0)} expected (${pct(ratio)})`,
       });
     }

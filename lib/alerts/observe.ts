@@ -714,6 +714,10 @@ export function observePerformance(
         summary: `${s.column}=${s.value}: ${metric} ${typeof segmentValue === 'number' ? fmt(segmentValue) : 'n/a'} against ${typeof overallValue === 'number' ? fmt(overallValue) : 'n/a'} overall (${gapText} worse${ratio ? '' : ' in points'})`,
         details: [`${s.labelled} labelled predictions in the segment (coverage ${pct(s.coverage)})`],
         ...(severe ? { severe } : {}),
+        // A gap that widens by one more warning gap re-notifies the open incident.
+        ...(judged.warning !== undefined && judged.warning > 0
+          ? { worseStep: judged.warning, badDirection: 'above' as const }
+          : {}),
       });
     }
   }

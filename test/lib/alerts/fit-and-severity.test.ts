@@ -116,6 +116,39 @@ describe('a regression model with stable RMSE and an in-sample training referenc
     expect(sim.state.incidents[0]?.last.title).toBe('region=west: rmse 30% worse than overall (58.5 vs 45)');
   });
 
+  it('re-notifies an open slice incident when its gap widens by one more warning gap', () => {
+    const sim = regression({ performanceBaseline: { source: 'reference' } });
+    const gaps = [0.25, 0.25, 0.3, 0.5, 0.5];
+    const decisions = replay(sim, gaps.length + LABEL_LAG, (i) => ({
+      metric: 'rmse',
+      task: 'regression',
+      value: 45,
+      reference: 45,
+      segments: [{ column: 'region', value: 'west', metricValue: 45 * (1 + gaps[i]!) }],
+    }));
+    // Opens at 25% (warning, confirmed on the 2nd window); at 50% it escalates (critical at 40%).
+    // Opened at 45% (critical), a gap of 70% is one more warning gap (20%) wider: "worse".
+    expect(flat(decisions).map((e) => `${e.date} ${e.type} ${e.level}`)).toEqual([
+      `${shiftDate(START, 1 + LABEL_LAG)} opened warning`,
+      `${shiftDate(START, 3 + LABEL_LAG)} escalated critical`,
+    ]);
+    const more = regression({ performanceBaseline: { source: 'reference' } });
+    const widening = [0.45, 0.45, 0.5, 0.7, 0.7];
+    const events = flat(
+      replay(more, widening.length + LABEL_LAG, (i) => ({
+        metric: 'rmse',
+        task: 'regression',
+        value: 45,
+        reference: 45,
+        segments: [{ column: 'region', value: 'west', metricValue: 45 * (1 + widening[i]!) }],
+      })),
+    );
+    expect(events.map((e) => `${e.date} ${e.type} ${e.level}`)).toEqual([
+      `${shiftDate(START, 1 + LABEL_LAG)} opened critical`,
+      `${shiftDate(START, 3 + LABEL_LAG)} worsened critical`,
+    ]);
+  });
+
   it('re-notifies the open incident when RMSE jumps a further +10% (it is not silent)', () => {
     // Against the training reference (40), 45 opens a warning; the jump to 49.5 is one more warning
     // distance (10% of 40 = 4) beyond what was sent: one "worse" notice, then nothing more.

@@ -174,19 +174,12 @@ export function buildProgram(): Command {
     )
     .option('--json', 'print machine-readable output', false)
     .action(async (opts) => {
-      const usage = (value: string, flag: string) => {
-        try {
-          return checkDate(value, flag);
-        } catch (error) {
-          throw new CliError((error as Error).message, 2);
-        }
-      };
       await runAlertsCommand(
         {
           ...opts,
-          ...(opts.date ? { date: usage(opts.date, '--date') } : {}),
-          ...(opts.from ? { from: usage(opts.from, '--from') } : {}),
-          ...(opts.to ? { to: usage(opts.to, '--to') } : {}),
+          ...(opts.date ? { date: checkDate(opts.date, '--date') } : {}),
+          ...(opts.from ? { from: checkDate(opts.from, '--from') } : {}),
+          ...(opts.to ? { to: checkDate(opts.to, '--to') } : {}),
         },
         print,
       );

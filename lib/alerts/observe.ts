@@ -471,7 +471,7 @@ export const SEVERE_P = 0.0001;
 /** What the performance rule compares a window with (chosen by the policy, see performanceBaseline). */
 export type PerformanceBaseline =
   | { kind: 'reference' }
-  | { kind: 'windows'; value: number; standardError?: number; windows: readonly string[] }
+  | { kind: 'windows'; value: number; standardError?: number; spread?: number; windows: readonly string[] }
   | { kind: 'pending'; have: number; need: number };
 
 export interface PerformanceContext {
@@ -557,13 +557,19 @@ export function observePerformance(
         const v = p.overall.metrics[metric];
         return typeof v === 'number' && Number.isFinite(v) ? [v] : [];
       });
+      // The metric's own window-to-window noise, from the baseline windows (fixed with them, so a
+      // degraded period never widens it). Against a reference there is no such guard: recent
+      // windows may already be degraded.
+      const earlier = baselineHistory(history, perfRule);
+      const noise = base.kind === 'windows' ? base.spread : undefined;
       const judged = levelOf({
         value,
         direction,
         threshold,
         reference: baseline ?? null,
         ratio: threshold.type === 'relative' && ratio,
-        history: baselineHistory(history, perfRule),
+        ...(noise !== undefined ? { noise } : {}),
+        history: earlier,
       });
       if (judged.armed) out.applicable.add(perfRule.id);
       const center = judged.baseline;

@@ -26,6 +26,7 @@ import {
 } from './observe.js';
 import { type Rule, resolveRules } from './rules.js';
 import { type AlertSettings, type Route, resolveAlertSettings } from './settings.js';
+import { meanAndStd } from './thresholds.js';
 import { evaluateTicket, type TicketRequest } from './ticket-rule.js';
 import {
   type AlertLevel,
@@ -292,9 +293,12 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
   }
 
   // A slice explains a moderate overall drop: the overall performance incident waits for critical.
+  // A slice at its opening level counts even before its own confirmation (so a severe overall
+  // warning does not page first for what is one segment's failure).
   const sliceFiring =
-    judgements.some((j) => j.rule.kind === 'slice_parity' && j.firing) ||
-    state.incidents.some((i) => i.kind === 'slice_parity' && i.status === 'open');
+    judgements.some(
+      (j) => j.rule.kind === 'slice_parity' && (j.firing || atLeast(j.current, j.rule.openAt)),
+    ) || state.incidents.some((i) => i.kind === 'slice_parity' && i.status === 'open');
   for (const j of judgements) {
     if (j.rule.kind === 'performance' && sliceFiring && j.current !== 'critical') {
       j.firing = false;
@@ -366,6 +370,9 @@ function performanceBaselines(
       metric,
       value: median(first.map((p) => p.overall.metrics[metric] as number)),
       ...(ses.length === first.length ? { standardError: median(ses) } : {}),
+      ...(first.length >= 3
+        ? { spread: meanAndStd(first.map((p) => p.overall.metrics[metric] as number)).std }
+        : {}),
       windows: first.map((p) => p.window.start),
     };
     state.baselines = { ...(state.baselines ?? {}), [metric]: baseline };

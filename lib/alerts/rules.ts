@@ -120,9 +120,10 @@ export const BUILT_IN_RULES: readonly BuiltIn[] = [
     kind: 'performance',
     source: 'performance',
     // Bounded metrics: 0.05 / 0.10 points worse than the baseline. Ratio-scaled ones (RMSE...):
-    // 10% / 25% worse; a stable regression moves a few percent from window to window.
+    // 5% / 15% worse. Either way never closer than 3 / 5 window-to-window standard deviations
+    // (NOISE_K): a noisy metric is held to its own noise, a steady one to the floor.
     threshold: { type: 'relative', warning: 0.05, critical: 0.1 },
-    ratioThreshold: { warning: 0.1, critical: 0.25 },
+    ratioThreshold: { warning: 0.05, critical: 0.15 },
     direction: 'auto',
     openAt: 'warning',
     description: 'the model metric got worse than its baseline (on matured labels)',

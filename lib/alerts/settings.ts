@@ -129,14 +129,15 @@ export const AlertSettingsSchema = z.strictObject({
   falseDiscoveryRate: z.number().gt(0).lt(1).default(0.05),
   /**
    * What the performance rule compares a matured window with. `reference`: the reference's own
-   * metrics; `first-windows`: the median of the first `windows` matured windows (kept in the alert
+   * metrics; `first-windows`: the median of the first `windows` matured windows (their spread is the
+   * metric's noise, which relative levels stay 3 / 5 standard deviations above; kept in the alert
    * state once computed); `auto`: first-windows when the reference is a dataset (a training file's
    * in-sample metrics are optimistic), else the reference.
    */
   performanceBaseline: z
     .strictObject({
       source: z.enum(['auto', 'reference', 'first-windows']).default('auto'),
-      windows: z.number().int().min(1).max(30).default(3),
+      windows: z.number().int().min(1).max(30).default(7),
     })
     .prefault({}),
   /** A missing result becomes an alert this long after it was due. */

@@ -114,6 +114,8 @@ export interface StoredBaseline {
   value: number;
   /** The median of the windows' standard errors, when the results carry them. */
   standardError?: number;
+  /** The windows' sample standard deviation (the metric's window-to-window noise). */
+  spread?: number;
   windows: string[];
 }
 

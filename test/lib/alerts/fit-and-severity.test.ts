@@ -59,13 +59,13 @@ const rmseSpec =
   });
 
 describe('a regression model with stable RMSE and an in-sample training reference', () => {
-  it('opens nothing on 60 stable days (the baseline is the first 3 matured windows, not the training file)', () => {
+  it('opens nothing on 60 stable days (the baseline is the first 7 matured windows, not the training file)', () => {
     const sim = regression();
     const events = flat(replay(sim, 60 + LABEL_LAG, rmseSpec(false)));
     expect(events).toEqual([]);
     expect(STABLE.slice(0, 60).every((v) => v >= 43 && v <= 47)).toBe(true);
     expect(sim.state.baselines?.rmse).toMatchObject({
-      windows: ['2026-10-01', '2026-10-02', '2026-10-03'],
+      windows: days(START, 7),
     });
     const base = sim.state.baselines!.rmse!.value;
     expect(base).toBeGreaterThan(43);
@@ -96,7 +96,7 @@ describe('a regression model with stable RMSE and an in-sample training referenc
     // Direction words from the metric, the ratio, and the baseline named.
     expect(incident.last.title).toMatch(/^rmse rose \d+% \([\d.]+ vs [\d.]+\)$/);
     expect(incident.last.summary).toContain(
-      'against the median of the first 3 matured windows (2026-10-01 to 2026-10-03)',
+      'against the median of the first 7 matured windows (2026-10-01 to 2026-10-07)',
     );
   });
 
@@ -150,23 +150,25 @@ describe('a regression model with stable RMSE and an in-sample training referenc
   });
 
   it('re-notifies the open incident when RMSE jumps a further +10% (it is not silent)', () => {
-    // Against the training reference (40), 45 opens a warning; the jump to 49.5 is one more warning
-    // distance (10% of 40 = 4) beyond what was sent: one "worse" notice, then nothing more.
+    // Against the training reference (40): 45 opens a warning (12.5% worse; critical at 15%), the
+    // +10% jump to 49.5 escalates it, and a further +10% to 54.5 is more than one warning distance
+    // (5% of 40 = 2) beyond what was sent: one "worse" notice, then nothing more.
     const sim = regression({ performanceBaseline: { source: 'reference' } });
     const decisions = replay(sim, 30 + LABEL_LAG, (i) => ({
       metric: 'rmse',
       task: 'regression',
-      value: i >= 15 ? 49.5 : 45,
+      value: i >= 22 ? 54.5 : i >= 15 ? 49.5 : 45,
       reference: 40,
     }));
     const events = flat(decisions).filter((e) => e.type !== 'reminder');
     expect(events.map((e) => `${e.date} ${e.type} ${e.level}`)).toEqual([
       `${shiftDate(START, 1 + LABEL_LAG)} opened warning`,
-      `${shiftDate(START, 15 + LABEL_LAG)} worsened warning`,
+      `${shiftDate(START, 15 + LABEL_LAG)} escalated critical`,
+      `${shiftDate(START, 22 + LABEL_LAG)} worsened critical`,
     ]);
     const worse = [...decisions.values()].flat().find((d) => d.type === 'worsened')!;
-    expect(worse.notificationId).toBe(`${worse.incident.id}.worsened.${shiftDate(START, 15 + LABEL_LAG)}`);
-    expect(alertSubject(worse)).toBe('[WARNING] house-prices: worse: rmse rose 24% (49.5 vs 40)');
+    expect(worse.notificationId).toBe(`${worse.incident.id}.worsened.${shiftDate(START, 22 + LABEL_LAG)}`);
+    expect(alertSubject(worse)).toBe('[CRITICAL] house-prices: worse: rmse rose 36% (54.5 vs 40)');
   });
 });
 
@@ -176,14 +178,14 @@ describe('severe changes open at once', () => {
 
   it('opens on a one-window ROC-AUC fall from 0.903 to 0.8035 (a hair under critical, but z > 10)', () => {
     const sim = auc();
-    const decisions = replay(sim, 6 + LABEL_LAG, (i) => ({
-      value: i === 5 ? 0.8035 : 0.903,
+    const decisions = replay(sim, 10 + LABEL_LAG, (i) => ({
+      value: i === 9 ? 0.8035 : 0.903,
       standardError: 0.0065,
       reference: 0.95,
     }));
     const events = flat(decisions);
     expect(events.map((e) => `${e.date} ${e.type} ${e.rule} ${e.level}`)).toEqual([
-      `${shiftDate(START, 5 + LABEL_LAG)} opened performance warning`,
+      `${shiftDate(START, 9 + LABEL_LAG)} opened performance warning`,
     ]);
     const opened = [...decisions.values()].flat()[0]!;
     expect(opened.observation.title).toBe('rocAuc fell 0.0995 (0.8035 vs 0.903)');
@@ -198,7 +200,7 @@ describe('severe changes open at once', () => {
   it('keeps confirmation for the same borderline fall without standard errors', () => {
     const sim = auc();
     const events = flat(
-      replay(sim, 6 + LABEL_LAG, (i) => ({ value: i === 5 ? 0.8035 : 0.903, reference: 0.95 })),
+      replay(sim, 10 + LABEL_LAG, (i) => ({ value: i === 9 ? 0.8035 : 0.903, reference: 0.95 })),
     );
     expect(events).toEqual([]);
   });
@@ -206,7 +208,7 @@ describe('severe changes open at once', () => {
   it('opens at once beyond 1.5x the critical distance, without standard errors', () => {
     const sim = auc();
     const events = flat(
-      replay(sim, 6 + LABEL_LAG, (i) => ({ value: i === 5 ? 0.74 : 0.903, reference: 0.95 })),
+      replay(sim, 10 + LABEL_LAG, (i) => ({ value: i === 9 ? 0.74 : 0.903, reference: 0.95 })),
     );
     expect(events.map((e) => `${e.type} ${e.level}`)).toEqual(['opened critical']);
   });

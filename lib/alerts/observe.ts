@@ -231,6 +231,17 @@ export function observeDrift(
   const segmentRule = enabled('segment-drift');
   if (segmentRule) {
     out.applicable.add(segmentRule.id);
+    const drifting = (sf: FeatureDrift, s: { column: string; value: string }) =>
+      driftLevel(sf) !== 'none' && significant.has(testKey(sf.name, s));
+    // Values of each column where a feature drifts: a change shared by several values of one
+    // segment column is a population change in the making (the feature-drift rule's), not a segment's.
+    const spread = new Map<string, number>();
+    for (const s of result.segments) {
+      if (s.tooSmall) continue;
+      for (const sf of s.features)
+        if (drifting(sf, s))
+          spread.set(`${sf.name}|${s.column}`, (spread.get(`${sf.name}|${s.column}`) ?? 0) + 1);
+    }
     for (const s of result.segments) {
       if (s.tooSmall) continue;
       for (const sf of s.features) {
@@ -238,6 +249,7 @@ export function observeDrift(
         if (overall && gatedLevel(overall, significant) !== 'none') continue; // the feature incident covers it
         const level = driftLevel(sf);
         if (level === 'none' || !significant.has(testKey(sf.name, s))) continue;
+        if ((spread.get(`${sf.name}|${s.column}`) ?? 0) > 1) continue;
         push({
           ruleId: segmentRule.id,
           kind: 'segment_drift',

@@ -42,7 +42,8 @@ function pct(share: number): string {
 }
 
 function incidentLine(i: Incident): string {
-  const value = i.last.value !== undefined ? ` ${fmt(i.last.value)}` : '';
+  // A title already says how bad ("rmse rose 12% (47.1 vs 42)"); a bare subject gets the value.
+  const value = i.last.title === undefined && i.last.value !== undefined ? ` ${fmt(i.last.value)}` : '';
   return `${i.last.title ?? incidentTitle(i.kind, i.subject)}${value} (${i.level}, since ${i.sinceWindow.slice(5)})`;
 }
 

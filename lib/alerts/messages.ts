@@ -7,7 +7,8 @@
 import type { AlertMessage } from '../adapters/notifier.js';
 import { fmt } from './observe.js';
 import type { Rule } from './rules.js';
-import type { Decision, Hint } from './types.js';
+import { badDirectionOfMetric } from './thresholds.js';
+import { type Decision, type Hint, LEVEL_RANK } from './types.js';
 
 export const MAX_SUBJECT = 99;
 
@@ -39,9 +40,11 @@ export function incidentTitle(kind: string, subject: string): string {
     case 'slice_parity':
       return `${subject} below overall`;
     case 'performance':
-      return `${subject} drop`;
+      return `${subject} ${badDirectionOfMetric(subject) === 'above' ? 'rise' : 'drop'}`;
     case 'data_quality':
-      return subject.replace(':', ' in ').replace('_', ' ');
+      return subject.startsWith('new_segment:')
+        ? `new segment ${subject.slice('new_segment:'.length)}`
+        : subject.replace(':', ' in ').replace('_', ' ');
     case 'missing_result':
       return `missing ${subject} result`;
     case 'job_failed':
@@ -65,21 +68,33 @@ export function clip(text: string, max = MAX_SUBJECT): string {
 
 const EVENT_WORDS: Record<Decision['type'], string> = {
   opened: '',
-  escalated: 'escalated: ',
+  escalated: 'now critical: ',
+  worsened: 'worse: ',
   reminder: 'still open: ',
-  resolved: 'resolved: ',
+  resolved: '',
 };
 
+/** What and how bad, without the model: the observation's title, or a generic title and value. */
+export function decisionTitle(decision: Decision): string {
+  const { incident, observation } = decision;
+  if (decision.type === 'resolved') {
+    const now = decision.current;
+    const back =
+      now?.value !== undefined && now.measure !== undefined && incident.kind === 'performance'
+        ? `, back to ${fmt(now.value)}${now.baseline !== undefined ? ` (baseline ${fmt(now.baseline)})` : ''}`
+        : '';
+    return `${incidentTitle(incident.kind, incident.subject)} resolved${back}`;
+  }
+  if (observation.title) return observation.title;
+  const generic = incidentTitle(incident.kind, incident.subject);
+  return observation.value !== undefined ? `${generic} (${measureText(decision)})` : generic;
+}
+
+/** `[CRITICAL] credit-default: income drift (PSI 0.31)`: one severity tag, model, what, how bad. */
 export function alertSubject(decision: Decision): string {
   const { incident } = decision;
   const severity = decision.type === 'resolved' ? 'RESOLVED' : incident.level.toUpperCase();
-  const what =
-    decision.observation.title ?? incident.last.title ?? incidentTitle(incident.kind, incident.subject);
-  const value =
-    decision.type !== 'resolved' && decision.observation.value !== undefined
-      ? ` (${measureText(decision)})`
-      : '';
-  return clip(`[${severity}] ${incident.model}: ${EVENT_WORDS[decision.type]}${what}${value}`);
+  return clip(`[${severity}] ${incident.model}: ${EVENT_WORDS[decision.type]}${decisionTitle(decision)}`);
 }
 
 function measureText(decision: Decision): string {
@@ -117,13 +132,21 @@ export function renderAlert(decision: Decision, context: AlertContext): AlertMes
   const headline = {
     opened: `A new ${incident.level} incident opened for ${incident.model} (tier ${context.tier}).`,
     escalated: `The incident for ${incident.model} (tier ${context.tier}) is now critical.`,
+    worsened: `The open ${incident.level} incident for ${incident.model} (tier ${context.tier}) got materially worse.`,
     reminder: `Reminder: this ${incident.level} incident for ${incident.model} (tier ${context.tier}) is still open.`,
-    resolved: `Resolved: the condition has cleared for ${context.rule.clearWindows} window${context.rule.clearWindows === 1 ? '' : 's'}.`,
+    resolved: `Resolved: below the opening level for ${context.rule.clearWindows} window${context.rule.clearWindows === 1 ? '' : 's'}.`,
   }[decision.type];
   lines.push(headline, '');
   lines.push(`What: ${context.rule.description}.`);
-  lines.push(`Observed: ${observation.summary}.`);
+  if (decision.type === 'resolved') {
+    // The same measure and words as the opening message: the last window over the limit, then now.
+    lines.push(`Last over the limit (window ${observation.window}): ${observation.summary}.`);
+    if (decision.current) lines.push(`Now (window ${decision.current.window}): ${decision.current.summary}.`);
+  } else {
+    lines.push(`Observed: ${observation.summary}.`);
+  }
   if (
+    decision.type !== 'resolved' &&
     observation.value !== undefined &&
     (observation.warning !== undefined || observation.critical !== undefined)
   ) {
@@ -135,8 +158,14 @@ export function renderAlert(decision: Decision, context: AlertContext): AlertMes
     lines.push(`By how much: ${measureText(decision)}; ${limits.join(', ')}.`);
   }
   for (const detail of observation.details ?? []) lines.push(`  ${detail}`);
+  const confirmed =
+    decision.type !== 'opened'
+      ? `, opened ${incident.openedWindow}`
+      : observation.severe
+        ? `, opened at once (${observation.severe})`
+        : `, confirmed in ${context.rule.confirm.required} of the last ${context.rule.confirm.windows} windows`;
   lines.push(
-    `Since: window ${incident.sinceWindow}${decision.type === 'opened' ? `, confirmed in ${context.rule.confirm.required} of the last ${context.rule.confirm.windows} windows` : `, opened ${incident.openedWindow}`}${incident.resolvedWindow ? `, resolved ${incident.resolvedWindow}` : ''}.`,
+    `Since: window ${incident.sinceWindow}${confirmed}${incident.resolvedWindow ? `, resolved ${incident.resolvedWindow}` : ''}.`,
   );
   lines.push(
     `Where: ${where(incident.kind, incident.subject)} (window ${observation.window}, ${context.windowDuration}).`,
@@ -174,4 +203,136 @@ function where(kind: string, subject: string): string {
   if (kind === 'feature_drift') return `feature ${subject}, all rows`;
   if (kind === 'data_quality') return subject.replace(':', ' on ');
   return subject;
+}
+
+/** A subject with a "+N more" tail that survives clipping. */
+function withMore(subject: string, more: number): string {
+  if (more <= 0) return clip(subject);
+  const tail = ` +${more} more`;
+  return `${clip(subject, MAX_SUBJECT - tail.length)}${tail}`;
+}
+
+/** Where each kind ranks as a suspected cause: inputs before the outputs they explain. */
+const CAUSE_RANK: Record<string, number> = {
+  job_failed: 0,
+  missing_result: 1,
+  no_data: 2,
+  volume: 3,
+  data_quality: 4,
+  feature_drift: 5,
+  segment_drift: 6,
+  prediction_drift: 7,
+  slice_parity: 8,
+  performance: 9,
+  label_coverage: 10,
+  operational: 11,
+  metric: 12,
+};
+
+/** How far past its warning level an observation is (statistic / warning threshold), for ranking. */
+function strength(d: Decision): number {
+  const o = d.observation;
+  if (o.value === undefined || o.warning === undefined) return 0;
+  const base = o.baseline ?? 0;
+  const span = Math.abs(o.warning - base);
+  return span > 0 ? Math.abs(o.value - base) / span : 0;
+}
+
+/**
+ * Ranks the decisions of one run, top suspected cause first: a pipeline or data problem before
+ * input drift, input drift before the output and performance it explains; within a kind, critical
+ * before warning, then the strongest (distance over its warning level).
+ */
+export function rankDecisions(decisions: readonly Decision[]): Decision[] {
+  return [...decisions].sort(
+    (a, b) =>
+      (CAUSE_RANK[a.incident.kind] ?? 99) - (CAUSE_RANK[b.incident.kind] ?? 99) ||
+      LEVEL_RANK[b.incident.level] - LEVEL_RANK[a.incident.level] ||
+      strength(b) - strength(a) ||
+      a.incident.subject.localeCompare(b.incident.subject),
+  );
+}
+
+/**
+ * One message for several decisions of one model and run window (one page per cause). Openings,
+ * escalations, "worse" notices and reminders go together; resolutions go together in their own
+ * message. The id is a hash of the decisions' own notification ids, so a re-run of the same
+ * decisions is dropped by the Notifier like a single one.
+ */
+export function renderGroup(
+  decisions: readonly Decision[],
+  context: (d: Decision) => AlertContext,
+  groupId: string,
+): AlertMessage {
+  const ranked = rankDecisions(decisions);
+  const top = ranked[0];
+  if (!top) throw new Error('renderGroup needs at least one decision');
+  const resolved = ranked.every((d) => d.type === 'resolved');
+  const worst = ranked.reduce(
+    (a, d) => (LEVEL_RANK[d.incident.level] > LEVEL_RANK[a] ? d.incident.level : a),
+    top.incident.level,
+  );
+  const severity = resolved ? 'resolved' : worst;
+  const model = top.incident.model;
+  const first = context(top);
+  const window = top.observation.window;
+  const others = ranked.length - 1;
+  const subject = resolved
+    ? clip(
+        `[RESOLVED] ${model}: ${ranked.length} incidents resolved (${ranked.map((d) => incidentTitle(d.incident.kind, d.incident.subject)).join(', ')})`,
+      )
+    : withMore(
+        `[${severity.toUpperCase()}] ${model}: ${ranked.every((d) => d.type === top.type) ? EVENT_WORDS[top.type] : ''}${decisionTitle(top)}`,
+        others,
+      );
+  const lines: string[] = [];
+  lines.push(
+    resolved
+      ? `${ranked.length} incidents of ${model} (tier ${first.tier}) resolved in this run.`
+      : `${ranked.length} findings for ${model} (tier ${first.tier}) in one run: one notification, ranked, top suspected cause first.`,
+    '',
+  );
+  ranked.forEach((d, i) => {
+    const words = {
+      opened: 'new',
+      escalated: 'now critical',
+      worsened: 'worse',
+      reminder: 'still open',
+      resolved: 'resolved',
+    }[d.type];
+    lines.push(
+      `${i + 1}. [${d.type === 'resolved' ? 'resolved' : d.incident.level}, ${words}] ${decisionTitle(d)}`,
+    );
+    lines.push(
+      `   ${d.type === 'resolved' ? `last over the limit: ${d.observation.summary}` : d.observation.summary}`,
+    );
+    if (d.type === 'opened' && d.observation.severe) lines.push(`   opened at once: ${d.observation.severe}`);
+    lines.push(
+      `   incident ${d.incident.id} (rule ${d.incident.ruleId}, since ${d.incident.sinceWindow}, runbook ${context(d).rule.runbook})`,
+    );
+  });
+  lines.push('');
+  if (!resolved) {
+    lines.push(...hintLines(top.hints), '');
+    lines.push(`What to do first: ${first.rule.advice}.`);
+  }
+  lines.push(`Report: ${first.reportLink}`);
+  lines.push(
+    `Window: ${window} (${first.windowDuration}). Each incident stays tracked and resolves on its own.`,
+  );
+  const routes = ranked.map((d) => d.incident.route);
+  return {
+    id: groupId,
+    subject,
+    body: lines.join('\n'),
+    attributes: {
+      model,
+      severity,
+      kind: top.incident.kind,
+      route: routes.includes('page') ? 'page' : routes.includes('alert') ? 'alert' : 'digest',
+      event: resolved ? 'resolved' : 'grouped',
+      incident: top.incident.id,
+      incidents: ranked.map((d) => d.incident.id).join(','),
+    },
+  };
 }

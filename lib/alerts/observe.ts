@@ -5,6 +5,7 @@
  */
 import type { DriftResult, FeatureDrift, QualityFinding } from '../jobs/drift-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
+import { isRatioScaled } from '../metrics/direction.js';
 import { normalQuantile } from '../stats/distributions.js';
 import { benjaminiHochberg, driftPValue } from './multiple-testing.js';
 import type { Rule } from './rules.js';
@@ -21,6 +22,7 @@ export interface WindowObservations {
 }
 
 const FEATURE_FINDINGS = new Set<QualityFinding['kind']>(['new_category', 'out_of_range']);
+// `new_segment` (no feature) goes to the data-quality rule, which opens at once.
 const OWN_RULE_FINDINGS = new Set<QualityFinding['kind']>(['volume', 'no_data']);
 
 export function fmt(value: number): string {
@@ -188,6 +190,16 @@ export function observeDrift(
         .sort((a, b) => (b.sf.statistic ?? 0) - (a.sf.statistic ?? 0));
       const lines = [...related.map((q) => q.message)];
       if (level !== 'none') lines.push(`${f.name} distribution: ${describeDrift(f)}`);
+      // Data-quality findings open at once; so does a distance far beyond the critical level.
+      const severe =
+        related.length > 0
+          ? `data-quality finding${related.length === 1 ? '' : 's'} (${related.map((q) => q.kind.replace('_', ' ')).join(', ')})`
+          : severeDrift(f, level);
+      const qualityTitle = related.length > 0 ? findingsTitle(f.name, related) : undefined;
+      const title =
+        qualityTitle !== undefined
+          ? `${qualityTitle}${level !== 'none' ? `, ${f.method.toUpperCase()} ${fmt(f.statistic ?? 0)}` : ''}`
+          : `${f.name} drift (${f.method.toUpperCase()} ${fmt(f.statistic ?? 0)})`;
       push({
         ruleId: featureRule.id,
         kind: 'feature_drift',
@@ -198,13 +210,9 @@ export function observeDrift(
         warning: f.threshold,
         critical: f.criticalThreshold,
         measure: f.method,
-        ...(related.length > 0
-          ? { title: `${f.name} ${[...new Set(related.map((q) => q.kind.replace('_', ' ')))].join(' and ')}` }
-          : {}),
-        summary:
-          related.length > 0
-            ? `${f.name}: ${related.map((q) => q.kind.replace('_', ' ')).join(' and ')}${level !== 'none' ? `, ${f.method.toUpperCase()} ${fmt(f.statistic ?? 0)}` : ''}`
-            : `${f.name} drifted: ${describeDrift(f)}`,
+        title,
+        ...(severe ? { severe } : {}),
+        summary: qualityTitle !== undefined ? title : `${f.name} drifted: ${describeDrift(f)}`,
         details: [
           ...lines,
           ...(segments.length
@@ -223,6 +231,17 @@ export function observeDrift(
   const segmentRule = enabled('segment-drift');
   if (segmentRule) {
     out.applicable.add(segmentRule.id);
+    const drifting = (sf: FeatureDrift, s: { column: string; value: string }) =>
+      driftLevel(sf) !== 'none' && significant.has(testKey(sf.name, s));
+    // Values of each column where a feature drifts: a change shared by several values of one
+    // segment column is a population change in the making (the feature-drift rule's), not a segment's.
+    const spread = new Map<string, number>();
+    for (const s of result.segments) {
+      if (s.tooSmall) continue;
+      for (const sf of s.features)
+        if (drifting(sf, s))
+          spread.set(`${sf.name}|${s.column}`, (spread.get(`${sf.name}|${s.column}`) ?? 0) + 1);
+    }
     for (const s of result.segments) {
       if (s.tooSmall) continue;
       for (const sf of s.features) {
@@ -230,6 +249,7 @@ export function observeDrift(
         if (overall && gatedLevel(overall, significant) !== 'none') continue; // the feature incident covers it
         const level = driftLevel(sf);
         if (level === 'none' || !significant.has(testKey(sf.name, s))) continue;
+        if ((spread.get(`${sf.name}|${s.column}`) ?? 0) > 1) continue;
         push({
           ruleId: segmentRule.id,
           kind: 'segment_drift',
@@ -252,7 +272,10 @@ export function observeDrift(
     const p = result.prediction;
     const level = featureDriftLevel(predictionRule, p, significant, previous, true);
     if (level !== 'none') {
+      const severe = severeDrift(p, level);
       push({
+        title: `model output ${p.name} drift (${p.method.toUpperCase()} ${fmt(p.statistic ?? 0)})`,
+        ...(severe ? { severe } : {}),
         ruleId: predictionRule.id,
         kind: 'prediction_drift',
         subject: p.name,
@@ -273,10 +296,15 @@ export function observeDrift(
     for (const q of findings) {
       if (OWN_RULE_FINDINGS.has(q.kind)) continue;
       if (FEATURE_FINDINGS.has(q.kind) && !q.segment && featureRule) continue; // part of the feature incident
+      const newSegment = q.kind === 'new_segment' && q.segment;
       push({
         ruleId: qualityRule.id,
         kind: 'data_quality',
-        subject: `${q.kind}:${testKey(q.feature ?? 'dataset', q.segment)}`,
+        subject: newSegment
+          ? `new_segment:${q.segment?.column}=${q.segment?.value}`
+          : `${q.kind}:${testKey(q.feature ?? 'dataset', q.segment)}`,
+        title: findingTitle(q),
+        severe: 'data-quality finding',
         window,
         level: q.severity,
         value: q.value,
@@ -313,6 +341,7 @@ export function observeDrift(
         ...(judged.critical !== undefined ? { critical: judged.critical } : {}),
         baseline: result.quality.volume.expected ?? 1,
         measure: 'volume ratio',
+        title: `volume fell to ${pct(ratio)} of expected (${result.rows} vs ${fmt(result.quality.volume.expected ?? 0)} predictions)`,
         summary: `${result.rows} predictions against ${fmt(result.quality.volume.expected ?? 0)} expected (${pct(ratio)})`,
       });
     }
@@ -323,6 +352,49 @@ export function observeDrift(
     observeCustom(rule, result, previous, window, out);
   }
   return out;
+}
+
+/** Why a drift verdict opens at once: its distance is beyond 1.5x the critical threshold. */
+function severeDrift(f: FeatureDrift, level: Level): string | undefined {
+  if (level !== 'critical' || f.statistic === null || !(f.criticalThreshold > 0)) return undefined;
+  return f.statistic >= SEVERE_MARGIN * f.criticalThreshold
+    ? `${f.method.toUpperCase()} ${fmt(f.statistic)} is ${fmt(f.statistic / f.criticalThreshold)}x the critical threshold`
+    : undefined;
+}
+
+/** A human line for one finding: "flavanoids: 38% of values outside the reference range". */
+export function findingTitle(q: QualityFinding): string {
+  const where = q.segment ? ` in ${q.segment.column}=${q.segment.value}` : '';
+  const name = q.feature ?? 'the data';
+  switch (q.kind) {
+    case 'out_of_range':
+      return `${name}${where}: ${pct(q.value)} of values outside the reference range`;
+    case 'new_category': {
+      const values = q.values ?? [];
+      const listed = values.length
+        ? `: ${values.slice(0, 3).join(', ')}${values.length > 3 ? ', ...' : ''}`
+        : '';
+      return `${name}${where}: ${values.length || 'new'} unseen categor${values.length === 1 ? 'y' : 'ies'}${listed}`;
+    }
+    case 'new_segment':
+      return `new segment ${q.segment?.column}=${q.segment?.value} (${q.value} rows, absent from the reference)`;
+    case 'null_rate':
+      return `${name}${where}: ${pct(q.value)} missing values${q.expected !== undefined ? ` (reference ${pct(q.expected)})` : ''}`;
+    case 'invalid_values':
+      return `${name}${where}: ${fmt(q.value)} unparsable values`;
+    case 'missing_column':
+      return `${name}: column missing from the predictions`;
+    case 'type_change':
+      return `${name}: column type changed`;
+    default:
+      return q.message;
+  }
+}
+
+/** The findings of one feature in one title. */
+function findingsTitle(feature: string, findings: readonly QualityFinding[]): string {
+  const parts = findings.map((q) => findingTitle(q).replace(`${feature}: `, ''));
+  return `${feature}: ${parts.join('; ')}`;
 }
 
 function featureDriftLevel(
@@ -400,11 +472,62 @@ const DEFAULT_FALLBACK = {
   minDelta: 0,
 } as const;
 
+/** A change this many critical distances from the baseline opens at once (no M-of-N wait). */
+export const SEVERE_MARGIN = 1.5;
+/**
+ * A performance change at warning or beyond whose one-sided z-test (on the results' standard
+ * errors) has p below this opens at once: the drift tests' alpha 0.01, divided by 100.
+ */
+export const SEVERE_P = 0.0001;
+
+/** What the performance rule compares a window with (chosen by the policy, see performanceBaseline). */
+export type PerformanceBaseline =
+  | { kind: 'reference' }
+  | { kind: 'windows'; value: number; standardError?: number; spread?: number; windows: readonly string[] }
+  | { kind: 'pending'; have: number; need: number };
+
+export interface PerformanceContext {
+  /** The baseline per metric; absent: the reference's metrics. */
+  baselineFor?: (metric: string) => PerformanceBaseline;
+}
+
+/** True when relative levels on `metric` are ratios (see lib/metrics/direction.ts). */
+export function ratioScale(metric: string, threshold: Rule['threshold']): boolean {
+  if (threshold.type !== 'relative' || threshold.scale === undefined || threshold.scale === 'auto')
+    return isRatioScaled(metric);
+  return threshold.scale === 'ratio';
+}
+
+/** Four significant digits (0.8035, 47.12, 0.0995): enough to see a change of a few points. */
+function sig(value: number): string {
+  return Number.isFinite(value) ? String(Number(value.toPrecision(4))) : String(value);
+}
+
+/** "12%" for a ratio change, "0.0995" for points. */
+function changeText(value: number, baseline: number, ratio: boolean): string {
+  return ratio ? pct(Math.abs(value / baseline - 1)) : sig(Math.abs(value - baseline));
+}
+
+/** "rmse rose 12% (47.1 vs 42)": the word follows the change, not the rule's name. */
+export function changeTitle(metric: string, value: number, baseline: number, ratio: boolean): string {
+  const word = value > baseline ? 'rose' : value < baseline ? 'fell' : 'held';
+  return `${metric} ${word} ${changeText(value, baseline, ratio)} (${sig(value)} vs ${sig(baseline)})`;
+}
+
+function seOf(
+  group: { metrics: Record<string, number | null> } | undefined,
+  metric: string,
+): number | undefined {
+  const v = group?.metrics[`${metric}StandardError`];
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
+}
+
 /** Observations of one performance window. `previous` are earlier performance results, oldest first. */
 export function observePerformance(
   result: PerformanceResult,
   rules: readonly Rule[],
   previous: readonly PerformanceResult[],
+  context: PerformanceContext = {},
 ): WindowObservations {
   const window = result.window.start;
   const out: WindowObservations = { window, applicable: new Set(), observations: [], hints: [] };
@@ -415,34 +538,110 @@ export function observePerformance(
   if (perfRule && result.status === 'ok') {
     const metric = perfRule.metric ?? result.primaryMetric;
     const value = result.overall.metrics[metric];
-    if (typeof value === 'number' && Number.isFinite(value)) {
-      out.applicable.add(perfRule.id);
+    const base = context.baselineFor?.(metric) ?? { kind: 'reference' };
+    const relative = perfRule.threshold.type === 'relative';
+    // A relative rule waiting for its first matured windows judges nothing yet.
+    const armed = !(relative && base.kind === 'pending');
+    if (typeof value === 'number' && Number.isFinite(value) && armed) {
       const direction = perfRule.direction === 'auto' ? badDirectionOfMetric(metric) : perfRule.direction;
-      const reference = result.reference?.metrics[metric];
-      // Without a labelled reference, a relative rule falls back to the metric's own history.
+      const sign = direction === 'above' ? 1 : -1;
+      const referenceValue = result.reference?.metrics[metric];
+      const baseline =
+        base.kind === 'windows'
+          ? base.value
+          : typeof referenceValue === 'number' && Number.isFinite(referenceValue)
+            ? referenceValue
+            : undefined;
+      const baselineSe = base.kind === 'windows' ? base.standardError : seOf(result.reference, metric);
+      const baselineName =
+        base.kind === 'windows'
+          ? `the median of the first ${base.windows.length} matured window${base.windows.length === 1 ? '' : 's'} (${base.windows[0]}${base.windows.length > 1 ? ` to ${base.windows.at(-1)}` : ''})`
+          : 'the reference';
+      const ratio = ratioScale(metric, perfRule.threshold);
+      // Without a baseline, a relative rule falls back to the metric's own history.
       const threshold =
-        perfRule.threshold.type === 'verdict' ||
-        (perfRule.threshold.type === 'relative' && (reference === undefined || reference === null))
+        perfRule.threshold.type === 'verdict' || (relative && baseline === undefined)
           ? DEFAULT_FALLBACK
-          : perfRule.threshold;
+          : relative && ratio && perfRule.ratioThreshold
+            ? { type: 'relative' as const, ...perfRule.ratioThreshold }
+            : perfRule.threshold;
       const history = okPrevious.flatMap((p) => {
         const v = p.overall.metrics[metric];
         return typeof v === 'number' && Number.isFinite(v) ? [v] : [];
       });
+      // The metric's own window-to-window noise, from the baseline windows (fixed with them, so a
+      // degraded period never widens it). Against a reference there is no such guard: recent
+      // windows may already be degraded.
+      const earlier = baselineHistory(history, perfRule);
+      const noise = base.kind === 'windows' ? base.spread : undefined;
       const judged = levelOf({
         value,
         direction,
         threshold,
-        reference: reference ?? null,
-        history: baselineHistory(history, perfRule),
+        reference: baseline ?? null,
+        ratio: threshold.type === 'relative' && ratio,
+        ...(noise !== undefined ? { noise } : {}),
+        history: earlier,
       });
-      if (judged.level !== 'none') {
+      if (judged.armed) out.applicable.add(perfRule.id);
+      const center = judged.baseline;
+      if (
+        judged.armed &&
+        center !== undefined &&
+        judged.warning !== undefined &&
+        judged.critical !== undefined
+      ) {
+        const distance = sign * (value - center);
+        const warningDistance = Math.abs(judged.warning - center);
+        const criticalDistance = Math.abs(judged.critical - center);
         const against =
           threshold.type === 'relative'
-            ? 'the reference'
+            ? baselineName
             : threshold.type === 'dynamic'
-              ? 'its recent mean'
+              ? `its mean over the last ${threshold.windows} matured windows`
               : 'its limit';
+        const showRatio = threshold.type === 'relative' && ratio;
+        const title = changeTitle(metric, value, center, showRatio);
+        let severe: string | undefined;
+        if (judged.level !== 'none' && criticalDistance > 0 && distance >= SEVERE_MARGIN * criticalDistance) {
+          severe = `${fmt(distance / criticalDistance)}x the critical distance from ${fmt(center)}`;
+        } else if (judged.level !== 'none' && threshold.type === 'relative') {
+          const se = seOf(result.overall, metric);
+          if (se !== undefined && baselineSe !== undefined) {
+            const z = distance / Math.sqrt(se ** 2 + baselineSe ** 2);
+            if (z >= normalQuantile(1 - SEVERE_P)) severe = `z = ${fmt(z)}, p < ${SEVERE_P}`;
+          }
+        }
+        const observation: Observation = {
+          ruleId: perfRule.id,
+          kind: 'performance',
+          subject: metric,
+          window,
+          level: judged.level,
+          value,
+          warning: judged.warning,
+          critical: judged.critical,
+          baseline: center,
+          measure: metric,
+          title,
+          summary: `${title}, against ${against}`,
+          details: [
+            `baseline: ${against} = ${fmt(center)}; warning at ${fmt(judged.warning)}, critical at ${fmt(judged.critical)}${showRatio ? ` (${pct(Math.abs(judged.warning / center - 1))} / ${pct(Math.abs(judged.critical / center - 1))} ${direction === 'above' ? 'higher' : 'lower'})` : ''}`,
+            `${result.overall.labelled} labelled predictions of ${result.overall.predictions}`,
+            ...(severe ? [`opened without confirmation: ${severe}`] : []),
+          ],
+          worseStep: warningDistance,
+          badDirection: direction,
+          ...(severe ? { severe } : {}),
+        };
+        // Also below warning (level none), so a resolve notice can say what the value came back to.
+        // Hysteresis: under the warning level but not within half its distance: not clear yet.
+        out.observations.push(
+          judged.level === 'none' && distance > warningDistance / 2
+            ? { ...observation, holding: true }
+            : observation,
+        );
+      } else if (judged.armed && judged.level !== 'none') {
         out.observations.push({
           ruleId: perfRule.id,
           kind: 'performance',
@@ -452,12 +651,8 @@ export function observePerformance(
           value,
           ...(judged.warning !== undefined ? { warning: judged.warning } : {}),
           ...(judged.critical !== undefined ? { critical: judged.critical } : {}),
-          ...(judged.baseline !== undefined ? { baseline: judged.baseline } : {}),
           measure: metric,
-          summary:
-            judged.baseline !== undefined
-              ? `${metric} ${fmt(value)}, ${fmt(Math.abs(value - judged.baseline))} ${direction === 'below' ? 'below' : 'above'} ${against} (${fmt(judged.baseline)})`
-              : `${metric} ${fmt(value)}`,
+          summary: `${metric} ${fmt(value)}`,
           details: [`${result.overall.labelled} labelled predictions of ${result.overall.predictions}`],
         });
       }
@@ -468,21 +663,31 @@ export function observePerformance(
   if (sliceRule && result.status === 'ok') {
     const metric = sliceRule.metric ?? result.primaryMetric;
     const direction = sliceRule.direction === 'auto' ? badDirectionOfMetric(metric) : sliceRule.direction;
+    const sign = direction === 'below' ? -1 : 1;
     const judgedSegments = result.segments.filter((s) => !s.tooSmall);
     out.applicable.add(sliceRule.id);
     const overallValue = result.overall.metrics[metric];
     const overallSe = result.overall.metrics[`${metric}StandardError`];
+    // Ratio-scaled metrics (RMSE...): the gap is a ratio to the overall value ("20% worse").
+    const ratio =
+      ratioScale(metric, sliceRule.threshold) &&
+      typeof overallValue === 'number' &&
+      Number.isFinite(overallValue) &&
+      overallValue > 0;
+    const overallRef = ratio ? (overallValue as number) : 1;
     // With standard errors, a gap must also be significant: one-sided z at 1% / segments (Bonferroni).
     const zCritical = normalQuantile(1 - 0.01 / Math.max(1, judgedSegments.length));
+    const threshold =
+      ratio && sliceRule.ratioThreshold
+        ? { type: 'static' as const, ...sliceRule.ratioThreshold }
+        : sliceRule.threshold.type === 'verdict' || sliceRule.threshold.type === 'relative'
+          ? { type: 'static' as const, warning: 0.1, critical: 0.2 }
+          : sliceRule.threshold;
     for (const s of judgedSegments) {
       const gap = s.gap[metric];
       const segmentValue = s.metrics[metric];
       if (typeof gap !== 'number' || !Number.isFinite(gap)) continue;
-      const worse = direction === 'below' ? -gap : gap;
-      const threshold =
-        sliceRule.threshold.type === 'verdict' || sliceRule.threshold.type === 'relative'
-          ? { type: 'static' as const, warning: 0.1, critical: 0.2 }
-          : sliceRule.threshold;
+      const worse = (sign * gap) / overallRef;
       const judged = levelOf({
         value: worse,
         direction: 'above',
@@ -491,7 +696,9 @@ export function observePerformance(
         history: baselineHistory(
           okPrevious.flatMap((p) => {
             const g = p.segments.find((x) => x.column === s.column && x.value === s.value)?.gap[metric];
-            return typeof g === 'number' ? [direction === 'below' ? -g : g] : [];
+            const o = p.overall.metrics[metric];
+            const ref = ratio ? (typeof o === 'number' && o > 0 ? o : undefined) : 1;
+            return typeof g === 'number' && ref !== undefined ? [(sign * g) / ref] : [];
           }),
           sliceRule,
         ),
@@ -499,9 +706,18 @@ export function observePerformance(
       if (judged.level === 'none') continue;
       const segmentSe = s.metrics[`${metric}StandardError`];
       if (typeof segmentSe === 'number' && typeof overallSe === 'number') {
-        const se = Math.sqrt(segmentSe ** 2 + overallSe ** 2);
+        const se = Math.sqrt(segmentSe ** 2 + overallSe ** 2) / overallRef;
         if (se > 0 && worse / se < zCritical) continue;
       }
+      const gapText = ratio ? pct(worse) : fmt(worse);
+      const values =
+        typeof segmentValue === 'number' && typeof overallValue === 'number'
+          ? ` (${fmt(segmentValue)} vs ${fmt(overallValue)})`
+          : '';
+      const severe =
+        judged.critical !== undefined && judged.critical > 0 && worse >= SEVERE_MARGIN * judged.critical
+          ? `${fmt(worse / judged.critical)}x the critical gap`
+          : undefined;
       out.observations.push({
         ruleId: sliceRule.id,
         kind: 'slice_parity',
@@ -511,9 +727,15 @@ export function observePerformance(
         value: worse,
         ...(judged.warning !== undefined ? { warning: judged.warning } : {}),
         ...(judged.critical !== undefined ? { critical: judged.critical } : {}),
-        measure: `${metric} gap`,
-        summary: `${s.column}=${s.value}: ${metric} ${typeof segmentValue === 'number' ? fmt(segmentValue) : 'n/a'} against ${typeof overallValue === 'number' ? fmt(overallValue) : 'n/a'} overall (${fmt(worse)} worse)`,
+        measure: ratio ? `${metric} gap (ratio)` : `${metric} gap`,
+        title: `${s.column}=${s.value}: ${metric} ${gapText} worse than overall${values}`,
+        summary: `${s.column}=${s.value}: ${metric} ${typeof segmentValue === 'number' ? fmt(segmentValue) : 'n/a'} against ${typeof overallValue === 'number' ? fmt(overallValue) : 'n/a'} overall (${gapText} worse${ratio ? '' : ' in points'})`,
         details: [`${s.labelled} labelled predictions in the segment (coverage ${pct(s.coverage)})`],
+        ...(severe ? { severe } : {}),
+        // A gap that widens by one more warning gap re-notifies the open incident.
+        ...(judged.warning !== undefined && judged.warning > 0
+          ? { worseStep: judged.warning, badDirection: 'above' as const }
+          : {}),
       });
     }
   }

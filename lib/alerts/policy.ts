@@ -18,9 +18,15 @@ import type { DriftResult } from '../jobs/drift-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import { daysBetween, durationDays, shiftDate, type Window } from '../jobs/windows.js';
 import { incidentId } from './ids.js';
-import { observeDrift, observePerformance, type WindowObservations } from './observe.js';
+import {
+  observeDrift,
+  observePerformance,
+  type PerformanceBaseline,
+  type WindowObservations,
+} from './observe.js';
 import { type Rule, resolveRules } from './rules.js';
 import { type AlertSettings, type Route, resolveAlertSettings } from './settings.js';
+import { meanAndStd } from './thresholds.js';
 import { evaluateTicket, type TicketRequest } from './ticket-rule.js';
 import {
   type AlertLevel,
@@ -34,6 +40,7 @@ import {
   LEVEL_RANK,
   type Level,
   type Observation,
+  type StoredBaseline,
 } from './types.js';
 
 export interface PolicyInput {
@@ -97,6 +104,8 @@ interface Judgement {
   clear: boolean;
   sinceWindow: string;
   observation?: Observation;
+  /** The observation of the latest window (also below warning, for "worse" and resolve messages). */
+  latestObservation?: Observation;
   hints: Hint[];
 }
 
@@ -104,13 +113,20 @@ function judge(rule: Rule, subject: string, series: Series, hintsFor: (window: s
   const windows = series.windows.filter((w) => w.applicable.has(rule.id));
   const levelAt = (w: WindowObservations) =>
     w.observations.find((o) => o.ruleId === rule.id && o.subject === subject)?.level ?? 'none';
+  const observationAt = (w: WindowObservations) =>
+    w.observations.find((o) => o.ruleId === rule.id && o.subject === subject);
   const latest = windows.at(-1);
   const current: Level = latest ? levelAt(latest) : 'none';
+  const latestObservation = latest ? observationAt(latest) : undefined;
   const recent = windows.slice(-rule.confirm.windows);
   const over = recent.filter((w) => atLeast(levelAt(w), rule.openAt));
-  const firing = atLeast(current, rule.openAt) && over.length >= rule.confirm.required;
+  // A severe window (far beyond critical, highly significant, a data-quality finding) needs no confirmation.
+  const severe = atLeast(current, rule.openAt) && latestObservation?.severe !== undefined;
+  const firing = atLeast(current, rule.openAt) && (over.length >= rule.confirm.required || severe);
   const tail = windows.slice(-rule.clearWindows);
-  const clear = tail.length >= rule.clearWindows && tail.every((w) => !atLeast(levelAt(w), rule.openAt));
+  const clear =
+    tail.length >= rule.clearWindows &&
+    tail.every((w) => !atLeast(levelAt(w), rule.openAt) && !observationAt(w)?.holding);
   // The observation to report: the latest one at or above warning.
   const withObservation = [...windows].reverse().find((w) => levelAt(w) !== 'none');
   const observation = withObservation?.observations.find(
@@ -124,6 +140,7 @@ function judge(rule: Rule, subject: string, series: Series, hintsFor: (window: s
     clear,
     sinceWindow: over[0]?.window ?? latest?.window ?? '',
     ...(observation ? { observation } : {}),
+    ...(latestObservation ? { latestObservation } : {}),
     hints: hintsFor(latest?.window ?? ''),
   };
 }
@@ -239,7 +256,10 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
     ),
   );
   const performance = latestPerWindow(input.performance.filter((p) => p.window.start <= runWindow));
-  const perfSeries = performance.map((p, i) => observePerformance(p, rules, performance.slice(0, i)));
+  const baselineFor = performanceBaselines(definition, settings, state, performance);
+  const perfSeries = performance.map((p, i) =>
+    observePerformance(p, rules, performance.slice(0, i), { baselineFor }),
+  );
   const runSeries = [
     missingResultObservations(
       input,
@@ -273,9 +293,12 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
   }
 
   // A slice explains a moderate overall drop: the overall performance incident waits for critical.
+  // A slice at its opening level counts even before its own confirmation (so a severe overall
+  // warning does not page first for what is one segment's failure).
   const sliceFiring =
-    judgements.some((j) => j.rule.kind === 'slice_parity' && j.firing) ||
-    state.incidents.some((i) => i.kind === 'slice_parity' && i.status === 'open');
+    judgements.some(
+      (j) => j.rule.kind === 'slice_parity' && (j.firing || atLeast(j.current, j.rule.openAt)),
+    ) || state.incidents.some((i) => i.kind === 'slice_parity' && i.status === 'open');
   for (const j of judgements) {
     if (j.rule.kind === 'performance' && sliceFiring && j.current !== 'critical') {
       j.firing = false;
@@ -314,6 +337,57 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
   };
 }
 
+/**
+ * The performance baseline per metric. `reference`: the reference's metrics (in each result).
+ * `first-windows` (the default `auto` when the reference is a dataset, whose in-sample metrics are
+ * optimistic): the median of the first N matured windows, fixed in the state once N exist, so it
+ * does not move as history rolls out of the loaded range; until then relative rules wait.
+ */
+function performanceBaselines(
+  definition: MonitorDefinition,
+  settings: AlertSettings,
+  state: AlertState,
+  performance: readonly PerformanceResult[],
+): (metric: string) => PerformanceBaseline {
+  const { source, windows: need } = settings.performanceBaseline;
+  const useWindows =
+    source === 'first-windows' || (source === 'auto' && definition.reference.type === 'dataset');
+  if (!useWindows) return () => ({ kind: 'reference' });
+  return (metric) => {
+    const stored = state.baselines?.[metric];
+    if (stored) return { kind: 'windows', ...stored };
+    const matured = performance.filter((p) => {
+      const v = p.status === 'ok' ? p.overall.metrics[metric] : undefined;
+      return typeof v === 'number' && Number.isFinite(v);
+    });
+    if (matured.length < need) return { kind: 'pending', have: matured.length, need };
+    const first = matured.slice(0, need);
+    const ses = first.flatMap((p) => {
+      const se = p.overall.metrics[`${metric}StandardError`];
+      return typeof se === 'number' && Number.isFinite(se) ? [se] : [];
+    });
+    const baseline: StoredBaseline = {
+      metric,
+      value: median(first.map((p) => p.overall.metrics[metric] as number)),
+      ...(ses.length === first.length ? { standardError: median(ses) } : {}),
+      ...(first.length >= 3
+        ? { spread: meanAndStd(first.map((p) => p.overall.metrics[metric] as number)).std }
+        : {}),
+      windows: first.map((p) => p.window.start),
+    };
+    state.baselines = { ...(state.baselines ?? {}), [metric]: baseline };
+    return { kind: 'windows', ...baseline };
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
 /** Keeps the latest revision per window, sorted by window start. */
 function latestPerWindow(results: readonly PerformanceResult[]): PerformanceResult[] {
   const byWindow = new Map<string, PerformanceResult>();
@@ -340,7 +414,8 @@ function decide(
     undefined,
   );
   const decision = (type: Decision['type'], incident: Incident, suffix: string, notify: boolean) => {
-    const observation = j.observation ?? incident.last;
+    const observation =
+      (type === 'worsened' ? j.latestObservation : undefined) ?? j.observation ?? incident.last;
     out.push({
       type,
       incident: structuredClone(incident),
@@ -360,17 +435,48 @@ function decide(
       latest.status = 'resolved';
       latest.resolvedWindow = runWindow;
       latest.resolvedAt = input.now.toISOString();
-      decision('resolved', latest, 'resolved', notified);
+      out.push({
+        type: 'resolved',
+        incident: structuredClone(latest),
+        notificationId: `${latest.id}.resolved`,
+        notify: notified,
+        observation: latest.last,
+        // What the latest window saw (below the opening level), for "back to ..." in the message.
+        ...(j.latestObservation ? { current: j.latestObservation } : {}),
+        hints: j.hints,
+      });
       return;
     }
+    const now = j.latestObservation;
     if (j.current === 'critical' && latest.level === 'warning') {
       latest.level = 'critical';
       latest.peakLevel = 'critical';
       latest.route = routeFor(settings, tier, 'critical');
       const notify = latest.route !== 'digest';
-      if (notify) latest.lastNotifiedWindow = runWindow;
+      if (notify) {
+        latest.lastNotifiedWindow = runWindow;
+        if (now?.value !== undefined) latest.notifiedValue = now.value;
+      }
       decision('escalated', latest, 'escalated', notify);
       return;
+    }
+    // Materially worse than what was last sent (one more warning distance in the bad direction).
+    if (
+      now &&
+      atLeast(now.level, j.rule.openAt) &&
+      now.value !== undefined &&
+      now.worseStep !== undefined &&
+      now.worseStep > 0 &&
+      latest.notifiedValue !== undefined &&
+      latest.route !== 'digest'
+    ) {
+      const sign = now.badDirection === 'below' ? -1 : 1;
+      if (sign * (now.value - latest.notifiedValue) >= now.worseStep) {
+        latest.notifiedValue = now.value;
+        latest.lastNotifiedWindow = runWindow;
+        decision('worsened', latest, `worsened.${runWindow}`, true);
+        return;
+      }
     }
     const reminderDays = durationDays(settings.reminderEvery);
     if (
@@ -406,6 +512,7 @@ function decide(
     lastEvaluatedWindow: runWindow,
     ...(route !== 'digest' ? { lastNotifiedWindow: runWindow } : {}),
     last: j.observation,
+    ...(j.observation.value !== undefined ? { notifiedValue: j.observation.value } : {}),
   };
   state.incidents.push(incident);
   decision('opened', incident, 'opened', route !== 'digest');

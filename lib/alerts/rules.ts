@@ -22,6 +22,11 @@ export interface Rule {
   clearWindows: number;
   openAt: AlertLevel;
   runbook: string;
+  /**
+   * The levels used instead of `threshold` when the watched metric is ratio-scaled (RMSE, MAE...)
+   * and the definition does not override the threshold: fractions of the baseline.
+   */
+  ratioThreshold?: { warning: number; critical: number };
   /** One line for the alert body: what to do first. */
   advice: string;
   description: string;
@@ -66,8 +71,9 @@ export const BUILT_IN_RULES: readonly BuiltIn[] = [
     source: 'drift',
     threshold: { type: 'verdict' },
     direction: 'above',
-    // A score shift alone is often benign (a mix change); it opens an incident only when critical.
-    openAt: 'critical',
+    // Opens at warning: a clear score shift is the earliest sign of changed decisions. A benign
+    // mix change is grouped with its drifting features into one notification, not a page of its own.
+    openAt: 'warning',
     description: 'the distribution of the model output drifted from the reference',
     advice:
       'compare with the drifting features; without labels yet, a large score shift is the earliest sign of degraded decisions',
@@ -113,10 +119,14 @@ export const BUILT_IN_RULES: readonly BuiltIn[] = [
     id: 'performance',
     kind: 'performance',
     source: 'performance',
+    // Bounded metrics: 0.05 / 0.10 points worse than the baseline. Ratio-scaled ones (RMSE...):
+    // 5% / 15% worse. Either way never closer than 3 / 5 window-to-window standard deviations
+    // (NOISE_K): a noisy metric is held to its own noise, a steady one to the floor.
     threshold: { type: 'relative', warning: 0.05, critical: 0.1 },
+    ratioThreshold: { warning: 0.05, critical: 0.15 },
     direction: 'auto',
     openAt: 'warning',
-    description: 'the model metric fell below the reference (on matured labels)',
+    description: 'the model metric got worse than its baseline (on matured labels)',
     advice: 'find the drifting features and segments below, check label quality, and plan retraining',
   },
   {
@@ -125,6 +135,8 @@ export const BUILT_IN_RULES: readonly BuiltIn[] = [
     source: 'performance',
     // On the gap to the overall metric, in the bad direction: 0.10 worse is a warning, 0.20 critical.
     threshold: { type: 'static', warning: 0.1, critical: 0.2 },
+    // Ratio-scaled metrics: a segment 20% / 40% worse than overall (errors differ by segment routinely).
+    ratioThreshold: { warning: 0.2, critical: 0.4 },
     direction: 'auto',
     openAt: 'warning',
     description: 'a segment performs worse than the model overall by more than the allowed gap',
@@ -217,12 +229,14 @@ function customRule(rule: CustomRule, settings: AlertSettings, model: string): R
 
 /** The rules in force for a model: built-ins with overrides applied, then custom rules. */
 export function resolveRules(settings: AlertSettings, model: string): Rule[] {
-  const rules = BUILT_IN_RULES.map((rule): Rule => {
+  const rules = BUILT_IN_RULES.map(({ ratioThreshold, ...rule }): Rule => {
     const override = settings.rules[rule.id as keyof AlertSettings['rules']] ?? {};
     return {
       ...rule,
       enabled: override.enabled ?? true,
       threshold: override.threshold ?? rule.threshold,
+      // An overridden threshold applies as given (its `scale` says points or ratio).
+      ...(ratioThreshold && !override.threshold ? { ratioThreshold } : {}),
       direction: override.direction ?? rule.direction,
       ...(override.metric ? { metric: override.metric } : {}),
       confirm: override.confirm ?? rule.confirm ?? settings.confirm,

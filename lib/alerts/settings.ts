@@ -21,11 +21,16 @@ export const ThresholdSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('verdict') }),
   /** Fixed levels on the value itself. */
   z.strictObject({ type: z.literal('static'), warning: z.number(), critical: z.number() }),
-  /** Levels on the distance from the reference's value in the bad direction ("0.05 below reference"). */
+  /**
+   * Levels on the distance from the baseline in the bad direction: points ("0.05 below") for bounded
+   * metrics, a ratio ("0.10 = 10% worse") for metrics on an open scale (RMSE, MAE...), which `auto`
+   * picks from the metric (lib/metrics/direction.ts).
+   */
   z.strictObject({
     type: z.literal('relative'),
     warning: z.number().nonnegative(),
     critical: z.number().nonnegative(),
+    scale: z.enum(['auto', 'points', 'ratio']).optional(),
   }),
   /** Learned from the value's own history: mean +/- k standard deviations over the last windows. */
   z.strictObject({
@@ -122,6 +127,19 @@ export const AlertSettingsSchema = z.strictObject({
   clearWindows: z.number().int().min(1).max(30).default(2),
   /** Benjamini-Hochberg false discovery rate across a window's drift tests (features x segments). */
   falseDiscoveryRate: z.number().gt(0).lt(1).default(0.05),
+  /**
+   * What the performance rule compares a matured window with. `reference`: the reference's own
+   * metrics; `first-windows`: the median of the first `windows` matured windows (their spread is the
+   * metric's noise, which relative levels stay 3 / 5 standard deviations above; kept in the alert
+   * state once computed); `auto`: first-windows when the reference is a dataset (a training file's
+   * in-sample metrics are optimistic), else the reference.
+   */
+  performanceBaseline: z
+    .strictObject({
+      source: z.enum(['auto', 'reference', 'first-windows']).default('auto'),
+      windows: z.number().int().min(1).max(30).default(7),
+    })
+    .prefault({}),
   /** A missing result becomes an alert this long after it was due. */
   lateAfter: isoDuration.default('PT6H'),
   /** Past windows checked for missing results on every run. */

@@ -9,6 +9,9 @@ import { LOWER_IS_BETTER } from '../metrics/direction.js';
 import type { Threshold } from './settings.js';
 import type { Level } from './types.js';
 
+/** Relative levels stay at least this many window-to-window standard deviations from the baseline. */
+export const NOISE_K = { warning: 3, critical: 5 } as const;
+
 /** The direction in which a performance metric goes bad. */
 export function badDirectionOfMetric(metric: string): 'above' | 'below' {
   return LOWER_IS_BETTER.has(metric) ? 'above' : 'below';
@@ -31,6 +34,13 @@ export interface LevelInput {
   threshold: Exclude<Threshold, { type: 'verdict' }>;
   /** The reference value, for relative thresholds. */
   reference?: number | null;
+  /** Relative levels as ratios of the reference (10% worse) instead of points (0.05 below). */
+  ratio?: boolean;
+  /**
+   * The value's window-to-window standard deviation, when known: a relative level is never closer
+   * to the reference than NOISE_K times it (so a noisy metric does not page on its own noise).
+   */
+  noise?: number;
   /** Earlier values of the same measure, oldest first (for dynamic thresholds). */
   history?: readonly number[];
 }
@@ -53,6 +63,8 @@ export function meanAndStd(values: readonly number[]): { mean: number; std: numb
  * @example
  * levelOf({ value: 0.74, direction: 'below', threshold: { type: 'relative', warning: 0.05, critical: 0.1 }, reference: 0.82 })
  * // => { level: 'warning', warning: 0.77, critical: 0.72, baseline: 0.82, armed: true }
+ * levelOf({ value: 47, direction: 'above', threshold: { type: 'relative', warning: 0.1, critical: 0.25 }, reference: 40, ratio: true })
+ * // => { level: 'warning', warning: 44, critical: 50, baseline: 40, armed: true }
  */
 export function levelOf(input: LevelInput): LevelResult {
   const { value, direction, threshold } = input;
@@ -69,8 +81,12 @@ export function levelOf(input: LevelInput): LevelResult {
       const reference = input.reference;
       if (reference === undefined || reference === null || !Number.isFinite(reference))
         return { level: 'none', armed: false };
-      const warning = reference + sign * threshold.warning;
-      const critical = reference + sign * threshold.critical;
+      // A ratio needs a positive reference (an error of 0 has no "10% worse").
+      if (input.ratio && !(reference > 0)) return { level: 'none', armed: false };
+      const step = (amount: number) => (input.ratio ? reference * amount : amount);
+      const noise = input.noise !== undefined && Number.isFinite(input.noise) ? input.noise : 0;
+      const warning = reference + sign * Math.max(step(threshold.warning), NOISE_K.warning * noise);
+      const critical = reference + sign * Math.max(step(threshold.critical), NOISE_K.critical * noise);
       return {
         level: compare(value, direction, warning, critical),
         warning,

@@ -63,6 +63,20 @@ export interface Observation {
   title?: string;
   /** Extra lines for the alert body (segments, categories, merged signals). */
   details?: string[];
+  /**
+   * Why this window opens at once, without the M-of-N confirmation (a change far beyond the
+   * critical level, a highly significant one, or a data-quality finding).
+   */
+  severe?: string;
+  /**
+   * Below the opening level but not yet back to the clearing level (hysteresis): an open incident
+   * does not resolve on such a window.
+   */
+  holding?: boolean;
+  /** How much further the value must move in the bad direction before an open incident re-notifies. */
+  worseStep?: number;
+  /** The direction in which `value` goes bad (for `worseStep`). */
+  badDirection?: 'above' | 'below';
 }
 
 /** One incident per (model, rule, subject) at a time; resolved incidents are kept as history. */
@@ -90,6 +104,19 @@ export interface Incident {
   resolvedAt?: string;
   /** The latest observation over the threshold. */
   last: Observation;
+  /** The value the last notification reported (opening, escalation, "worse"). */
+  notifiedValue?: number;
+}
+
+/** A performance baseline the policy fixed once (the first matured windows' median). */
+export interface StoredBaseline {
+  metric: string;
+  value: number;
+  /** The median of the windows' standard errors, when the results carry them. */
+  standardError?: number;
+  /** The windows' sample standard deviation (the metric's window-to-window noise). */
+  spread?: number;
+  windows: string[];
 }
 
 /** Alert state of one model, stored at `<model>/alerts/state.json`. */
@@ -99,9 +126,11 @@ export interface AlertState {
   incidents: Incident[];
   /** The run window a retraining ticket was last requested in (replays before it request none). */
   lastTicketWindow?: string;
+  /** Performance baselines per metric, fixed from the first matured windows (see performanceBaseline). */
+  baselines?: Record<string, StoredBaseline>;
 }
 
-export type DecisionType = 'opened' | 'escalated' | 'reminder' | 'resolved';
+export type DecisionType = 'opened' | 'escalated' | 'worsened' | 'reminder' | 'resolved';
 
 /** What the policy decided for one incident in this run. */
 export interface Decision {
@@ -112,6 +141,8 @@ export interface Decision {
   /** False for digest-only incidents (tier 3 warnings by default): state changes, nothing is sent. */
   notify: boolean;
   observation: Observation;
+  /** For `resolved`: what the latest window saw (below the opening level). */
+  current?: Observation;
   hints: Hint[];
 }
 

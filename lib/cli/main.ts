@@ -160,9 +160,13 @@ export function buildProgram(): Command {
 
   program
     .command('alerts')
-    .description('run the alert policy for one window (after its drift and performance jobs)')
+    .description(
+      'run the alert policy for one window (after its drift and performance jobs), or replay it over a range',
+    )
     .requiredOption('--config <file>', 'monitor definition (YAML or JSON)')
     .option('--date <YYYY-MM-DD>', 'first day of the window (default: the last complete window)')
+    .option('--from <YYYY-MM-DD>', 'replay the policy over stored results from this window (with --to)')
+    .option('--to <YYYY-MM-DD>', 'last window of the replay, in date order')
     .option(
       '--out <dir>',
       'output folder (results/ inside; alerts.jsonl and tickets.jsonl beside it)',
@@ -171,7 +175,12 @@ export function buildProgram(): Command {
     .option('--json', 'print machine-readable output', false)
     .action(async (opts) => {
       await runAlertsCommand(
-        { ...opts, ...(opts.date ? { date: checkDate(opts.date, '--date') } : {}) },
+        {
+          ...opts,
+          ...(opts.date ? { date: checkDate(opts.date, '--date') } : {}),
+          ...(opts.from ? { from: checkDate(opts.from, '--from') } : {}),
+          ...(opts.to ? { to: checkDate(opts.to, '--to') } : {}),
+        },
         print,
       );
     });

@@ -10,12 +10,19 @@
  */
 import type { DeliveryResult, DigestMessage, Notifier } from '../adapters/notifier.js';
 import { type DigestModelInput, renderDigest } from '../alerts/digest.js';
-import { renderAlert } from '../alerts/messages.js';
+import { stableHash } from '../alerts/ids.js';
+import { type AlertContext, renderAlert, renderGroup } from '../alerts/messages.js';
 import { evaluatePolicy } from '../alerts/policy.js';
 import { resolveRules } from '../alerts/rules.js';
 import { resolveAlertSettings } from '../alerts/settings.js';
 import { ticketEvent } from '../alerts/tickets.js';
-import { type AlertState, type DecisionType, emptyState, type JobFailure } from '../alerts/types.js';
+import {
+  type AlertState,
+  type Decision,
+  type DecisionType,
+  emptyState,
+  type JobFailure,
+} from '../alerts/types.js';
 import type { MonitorDefinition } from '../config/schema.js';
 import type { Clock, ResultStore } from '../ports.js';
 import { openTicket, openTicketOf } from './alerts-tickets.js';
@@ -54,12 +61,17 @@ export interface AlertsRunSummary {
     level: string;
     route: string;
     notificationId: string;
+    /** The id of the message it went out in (a grouped message carries several decisions). */
+    messageId?: string;
     /** `sent` now, `duplicate` (an earlier run sent it) or `digest` (digest only, nothing sent). */
     delivery: DeliveryResult['status'] | 'digest';
   }[];
   ticket?: { ticketId: string; created: boolean; delivery?: DeliveryResult['status'] };
   openIncidents: number;
+  /** Messages sent now (a grouped notification counts once; a ticket counts once). */
   sent: number;
+  /** Enabled rules, and how many of them saw nothing at warning or above in this run. */
+  rules: { enabled: number; clear: number };
   stateKey: string;
 }
 
@@ -135,21 +147,45 @@ export async function runAlerts(deps: AlertsDeps, window: Window | string): Prom
   const settings = resolveAlertSettings(definition.alerts);
   const rules = new Map(resolveRules(settings, model).map((r) => [r.id, r]));
   const reportLink = deps.reportLink ?? store.linkFor(resultKeys.result(model, 'drift', w));
-  const summary: AlertsRunSummary = { model, window: w, decisions: [], openIncidents: 0, sent: 0, stateKey };
+  const enabledRules = [...rules.values()].filter((r) => r.enabled);
+  const flagged = new Set(output.evaluations.filter((e) => e.level !== 'none').map((e) => e.ruleId));
+  const summary: AlertsRunSummary = {
+    model,
+    window: w,
+    decisions: [],
+    openIncidents: 0,
+    sent: 0,
+    rules: { enabled: enabledRules.length, clear: enabledRules.filter((r) => !flagged.has(r.id)).length },
+    stateKey,
+  };
 
-  for (const decision of output.decisions) {
+  // One page per cause: the run's decisions for this model and window go out as one message
+  // (openings, escalations, "worse" notices and reminders together; resolutions together).
+  const contextOf = (decision: Decision): AlertContext | undefined => {
     const rule = rules.get(decision.incident.ruleId);
-    let delivery: AlertsRunSummary['decisions'][number]['delivery'] = 'digest';
-    if (decision.notify && rule) {
-      const message = renderAlert(decision, {
-        tier: definition.model.tier,
-        rule,
-        reportLink,
-        windowDuration: w.duration,
-      });
-      delivery = (await notifier.publishAlert(message)).status;
-      if (delivery === 'sent') summary.sent++;
-    }
+    return rule ? { tier: definition.model.tier, rule, reportLink, windowDuration: w.duration } : undefined;
+  };
+  const sendable = output.decisions.filter((d) => d.notify && contextOf(d));
+  const groups = [
+    sendable.filter((d) => d.type !== 'resolved'),
+    sendable.filter((d) => d.type === 'resolved'),
+  ].filter((g) => g.length > 0);
+  const deliveries = new Map<Decision, { status: DeliveryResult['status']; messageId: string }>();
+  for (const group of groups) {
+    const message =
+      group.length === 1
+        ? renderAlert(group[0] as Decision, contextOf(group[0] as Decision) as AlertContext)
+        : renderGroup(
+            group,
+            (d) => contextOf(d) as AlertContext,
+            `grp-${stableHash(group.map((d) => d.notificationId).sort())}`,
+          );
+    const status = (await notifier.publishAlert(message)).status;
+    if (status === 'sent') summary.sent++;
+    for (const d of group) deliveries.set(d, { status, messageId: message.id });
+  }
+  for (const decision of output.decisions) {
+    const delivered = deliveries.get(decision);
     summary.decisions.push({
       type: decision.type,
       incidentId: decision.incident.id,
@@ -158,7 +194,8 @@ export async function runAlerts(deps: AlertsDeps, window: Window | string): Prom
       level: decision.incident.level,
       route: decision.incident.route,
       notificationId: decision.notificationId,
-      delivery,
+      ...(delivered ? { messageId: delivered.messageId } : {}),
+      delivery: delivered?.status ?? 'digest',
     });
   }
 
@@ -201,6 +238,42 @@ export async function runAlerts(deps: AlertsDeps, window: Window | string): Prom
     });
   }
   return summary;
+}
+
+/**
+ * Replays the alert policy over stored history, window by window in date order (as the schedule
+ * would have run it), carrying the incident state. `clockFor` gives each run its clock (a backtest
+ * passes "the morning after the window"); the default is the deps' clock for every run.
+ */
+export async function runAlertsRange(
+  deps: AlertsDeps,
+  from: string,
+  to: string,
+  options: { clockFor?: (window: Window) => AlertsDeps['clock'] } = {},
+): Promise<AlertsRunSummary[]> {
+  if (from > to) throw new Error(`alerts range: from ${from} is after to ${to}: swap them`);
+  const step = durationDays(deps.definition.window);
+  const out: AlertsRunSummary[] = [];
+  for (let date = windowFor(deps.definition, from).start; date <= to; date = shiftDate(date, step)) {
+    const w = windowFor(deps.definition, date);
+    out.push(await runAlerts({ ...deps, clock: options.clockFor?.(w) ?? deps.clock }, w));
+  }
+  return out;
+}
+
+/** One line for a run: what was decided, or "<model> <date>: no alerts (N rules clear)". */
+export function runLine(summary: AlertsRunSummary): string {
+  const head = `${summary.model} ${summary.window.start}`;
+  const open = summary.openIncidents
+    ? `, ${summary.openIncidents} open incident${summary.openIncidents === 1 ? '' : 's'}`
+    : '';
+  if (summary.decisions.length === 0)
+    return `${head}: no alerts (${summary.rules.clear} of ${summary.rules.enabled} rules clear${open})`;
+  const count = (t: DecisionType) => summary.decisions.filter((d) => d.type === t).length;
+  const parts = (['opened', 'escalated', 'worsened', 'reminder', 'resolved'] as const)
+    .filter((t) => count(t) > 0)
+    .map((t) => `${count(t)} ${t}`);
+  return `${head}: ${parts.join(', ')}; ${summary.sent} message${summary.sent === 1 ? '' : 's'} sent${open}`;
 }
 
 export interface DigestDeps {

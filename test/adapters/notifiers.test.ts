@@ -284,6 +284,9 @@ describe('FileNotifier', () => {
     expect(lines.map((l) => JSON.parse(l).id)).toEqual([ALERT.id, 'other']);
     expect(printed).toHaveLength(2);
     expect(printed[0]).toContain('[CRITICAL] credit-default: income drifted');
+    // A subject that already carries its tag is printed as is, never "[CRITICAL] [CRITICAL]".
+    await notifier.publishAlert({ ...ALERT, id: 'tagged', subject: `[CRITICAL] ${ALERT.subject}` });
+    expect(printed[2]?.split('\n')[0]).toBe('[CRITICAL] credit-default: income drifted (PSI 0.31, critical)');
   });
 
   it('writes the digest to digest.txt and tickets to tickets.jsonl', async () => {

@@ -47,7 +47,7 @@ describe('driftwatch CLI errors', () => {
     expect(stderr).toContain('predictions: missing');
   });
 
-  it('refuses an impossible date and an unknown job', async () => {
+  it('refuses an impossible date and an unknown job as usage errors (exit 2)', async () => {
     const bad = await run(['run', '--config', join(dir.path, 'good.yaml'), '--date', '2026-02-30']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--date "2026-02-30" is not a valid date: use YYYY-MM-DD/);
@@ -60,6 +60,7 @@ describe('driftwatch CLI errors', () => {
       '--date',
       '2026-10-01',
     ]);
+    expect(job.code).toBe(2);
     expect(job.stderr).toMatch(/--job "drfit" is not a job: use one of baseline, drift, performance, digest/);
   });
 

@@ -2,11 +2,12 @@
 import { join, resolve } from 'node:path';
 import { FileNotifier } from '../../adapters/file-notifier.js';
 import { FsResultStore } from '../../adapters/fs-store.js';
-import { runAlerts, runDigest } from '../../jobs/alerts.js';
+import { runAlerts, runAlertsRange, runDigest, runLine } from '../../jobs/alerts.js';
 import { runReport } from '../../jobs/report-job.js';
 import { lastCompleteWindow, shiftDate } from '../../jobs/windows.js';
 import { systemClock } from '../../ports.js';
 import { loadDefinitionFile } from '../context.js';
+import { CliError } from '../errors.js';
 import { renderTable } from '../table.js';
 
 interface Common {
@@ -16,31 +17,42 @@ interface Common {
 }
 
 export async function runAlertsCommand(
-  opts: Common & { json: boolean },
+  opts: Common & { json: boolean; from?: string; to?: string },
   print: (line: string) => void,
 ): Promise<void> {
+  if ((opts.from === undefined) !== (opts.to === undefined))
+    throw new CliError(`alerts: give both --from and --to (got only ${opts.from ? '--from' : '--to'})`, 2);
+  if (opts.from && opts.date)
+    throw new CliError('alerts: --date and --from/--to exclude each other: give one window or a range', 2);
+  if (opts.from && opts.to && opts.from > opts.to)
+    throw new CliError(`alerts: --from ${opts.from} is after --to ${opts.to}: swap them`, 2);
   const definition = await loadDefinitionFile(opts.config);
   const outDir = resolve(opts.out);
   const store = new FsResultStore(join(outDir, 'results'));
-  const date = opts.date ?? lastCompleteWindow({ definition, clock: systemClock });
-  // Alerts print through the CLI's print, which stops quietly when stdout's reader is gone.
-  const notifier = new FileNotifier({ outDir, print: opts.json ? () => {} : print });
-  const summary = await runAlerts({ definition, store, notifier, clock: systemClock }, date);
+  // A single window prints its alerts (through the CLI's print, which stops quietly when stdout's
+  // reader is gone); a replay prints one line per window (alerts.jsonl has them all).
+  const notifier = new FileNotifier({ outDir, print: opts.json || opts.from ? () => {} : print });
+  const deps = { definition, store, notifier, clock: systemClock };
+  const summaries =
+    opts.from && opts.to
+      ? await runAlertsRange(deps, opts.from, opts.to)
+      : [await runAlerts(deps, opts.date ?? lastCompleteWindow({ definition, clock: systemClock }))];
   if (opts.json) {
-    print(JSON.stringify(summary, null, 2));
+    print(JSON.stringify(opts.from ? summaries : summaries[0], null, 2));
     return;
   }
-  print(
-    summary.decisions.length
-      ? renderTable(
+  for (const summary of summaries) {
+    print(runLine(summary));
+    if (summary.decisions.length)
+      print(
+        renderTable(
           ['decision', 'rule', 'subject', 'level', 'delivery'],
           summary.decisions.map((d) => [d.type, d.ruleId, d.subject, d.level, d.delivery]),
-        )
-      : `no alert decision for ${date}`,
-  );
-  print(
-    `${summary.openIncidents} open incident${summary.openIncidents === 1 ? '' : 's'}; alerts in ${join(outDir, 'alerts.jsonl')}`,
-  );
+        ),
+      );
+  }
+  const sent = summaries.reduce((a, s) => a + s.sent, 0);
+  print(`${sent} message${sent === 1 ? '' : 's'} sent; alerts in ${join(outDir, 'alerts.jsonl')}`);
 }
 
 export async function runDigestCommand(opts: Common, print: (line: string) => void): Promise<void> {

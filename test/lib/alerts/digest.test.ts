@@ -55,7 +55,7 @@ describe('renderDigest', () => {
         '',
         'credit-default (tier 1): CRITICAL - 1 open incident, 3000 predictions',
         '  changed: new income drift; resolved volume drop; volume up to 100% of expected',
-        '  open: income drift 0.3 (critical, since 10-02)',
+        '  open: income drift (PSI 0.3) (critical, since 10-02)',
         '  ticket: rt-0123456789abcdef open since 2026-10-03 (critical drift)',
         '  report: https://reports.example/credit-default',
         '',

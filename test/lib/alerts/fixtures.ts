@@ -23,15 +23,22 @@ import { shiftDate } from '../../../lib/jobs/windows.js';
 export const FEATURES = ['income', 'debt_to_income', 'age', 'employment_type'] as const;
 
 export function makeDefinition(
-  options: { id?: string; tier?: 1 | 2 | 3; alerts?: AlertSettingsInput; labels?: boolean } = {},
+  options: {
+    id?: string;
+    tier?: 1 | 2 | 3;
+    alerts?: AlertSettingsInput;
+    labels?: boolean;
+    task?: 'binary' | 'regression';
+  } = {},
 ): MonitorDefinition {
+  const task = options.task ?? 'binary';
   const input: MonitorDefinitionInput = {
-    model: { id: options.id ?? 'credit-default', task: 'binary', tier: options.tier ?? 1 },
+    model: { id: options.id ?? 'credit-default', task, tier: options.tier ?? 1 },
     predictions: {
       location: 'data/predictions',
       idColumn: 'id',
       timestampColumn: 'ts',
-      scoreColumn: 'score',
+      ...(task === 'regression' ? { predictionColumn: 'prediction' } : { scoreColumn: 'score' }),
     },
     features: [
       { name: 'income', kind: 'numeric' },
@@ -148,16 +155,21 @@ export interface PerfSpec {
   latencyP95?: number;
   errorRate?: number;
   metric?: string;
+  /** The metric's standard error in the window (e.g. ROC-AUC's DeLong SE). */
+  standardError?: number;
+  /** ... and on the reference. */
+  referenceStandardError?: number;
+  task?: PerformanceResult['task'];
 }
 
 export function perfResult(date: string, spec: PerfSpec = {}, model = 'credit-default'): PerformanceResult {
   const metric = spec.metric ?? 'rocAuc';
   const value = spec.value ?? 0.82;
-  const group = (v: number, n = 3000) => ({
+  const group = (v: number, n = 3000, se?: number) => ({
     predictions: n,
     labelled: Math.round(n * (spec.coverage ?? 0.96)),
     coverage: spec.coverage ?? 0.96,
-    metrics: { [metric]: v, accuracy: 0.85 },
+    metrics: { [metric]: v, accuracy: 0.85, ...(se !== undefined ? { [`${metric}StandardError`]: se } : {}) },
     undefined: {},
   });
   const segments: SegmentPerformance[] = (spec.segments ?? []).map((s) => ({
@@ -172,15 +184,15 @@ export function perfResult(date: string, spec: PerfSpec = {}, model = 'credit-de
     schemaVersion: 1,
     kind: 'performance',
     model,
-    task: 'binary',
+    task: spec.task ?? 'binary',
     window: { start: date, end: shiftDate(date, 1), duration: 'P1D' },
     generatedAt: `${shiftDate(date, 8)}T01:00:00.000Z`,
     revision: 1,
     status: spec.status ?? 'ok',
     maturity: { labelDelay: 'P7D', matureOn: shiftDate(date, 8), mature: spec.status !== 'not_mature' },
     primaryMetric: metric,
-    overall: group(value),
-    ...(reference === null ? {} : { reference: group(reference, 50_000) }),
+    overall: group(value, 3000, spec.standardError),
+    ...(reference === null ? {} : { reference: group(reference, 50_000, spec.referenceStandardError) }),
     segments,
     versions: [],
     operational: {

@@ -84,7 +84,7 @@ describe('renderAlert', () => {
     const decision = { ...openedDecision(), type: 'resolved' as const };
     decision.incident = { ...decision.incident, status: 'resolved', resolvedWindow: '2026-10-05' };
     const message = renderAlert(decision, { tier: 1, rule, reportLink: 'r', windowDuration: 'P1D' });
-    expect(message.subject).toBe('[RESOLVED] credit-default: resolved: income drift');
+    expect(message.subject).toBe('[RESOLVED] credit-default: income drift resolved');
     expect(message.attributes.severity).toBe('resolved');
     expect(message.body).toContain('resolved 2026-10-05');
   });

@@ -78,9 +78,13 @@ describe('evaluatePolicy: feature drift', () => {
       );
     }
     const events = flat(runAll(sim, dates));
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ rule: 'feature-drift', subject: 'employment_type', level: 'critical' });
-    expect(sim.state.incidents[0]?.last.title).toBe('employment_type new category');
+    // One incident, opened on the first day: a data-quality finding needs no confirmation.
+    expect(events).toMatchObject([
+      { date: START, rule: 'feature-drift', subject: 'employment_type', level: 'critical' },
+    ]);
+    expect(sim.state.incidents[0]?.last.title).toBe(
+      'employment_type: 1 unseen category: gig_worker, PSI 0.9',
+    );
     expect(sim.state.incidents[0]?.last.details?.[0]).toContain('gig_worker');
   });
 
@@ -161,6 +165,27 @@ describe('evaluatePolicy: multiple testing and segments', () => {
     expect(events).toMatchObject([{ type: 'opened', rule: 'segment-drift', subject: 'age@locale=es-US' }]);
   });
 
+  it('opens no segment-drift incident for a change shared by several values of one segment column', () => {
+    // A gradual population shift shows first in a few segments before the overall distribution
+    // crosses its threshold: region=east and region=west drift together, so it is not a segment's.
+    const sim = simulation(makeDefinition({ labels: false }));
+    const dates = days(START, 3);
+    for (const d of dates) {
+      sim.drift.set(
+        d,
+        driftResult(d, {
+          features: { age: { statistic: 0.08 } },
+          segments: [
+            { column: 'region', value: 'east', rows: 1000, features: { age: { statistic: 0.14 } } },
+            { column: 'region', value: 'west', rows: 1000, features: { age: { statistic: 0.13 } } },
+            { column: 'region', value: 'north', rows: 1000 },
+          ],
+        }),
+      );
+    }
+    expect(flat(runAll(sim, dates))).toEqual([]);
+  });
+
   it('gates test-based feature verdicts with BH', () => {
     const sim = simulation(
       makeDefinition({
@@ -206,13 +231,28 @@ describe('evaluatePolicy: multiple testing and segments', () => {
 });
 
 describe('evaluatePolicy: other drift rules', () => {
-  it('opens prediction drift only when it is critical', () => {
+  it('opens prediction drift at warning once confirmed, and escalates it when critical', () => {
     const sim = simulation(makeDefinition({ labels: false }));
     const dates = days(START, 6);
     for (const [i, d] of dates.entries())
       sim.drift.set(d, driftResult(d, { prediction: { statistic: i < 3 ? 0.15 : 0.3 } }));
     expect(flat(runAll(sim, dates))).toMatchObject([
-      { date: '2026-10-05', type: 'opened', rule: 'prediction-drift', subject: 'score', level: 'critical' },
+      { date: '2026-10-02', type: 'opened', rule: 'prediction-drift', subject: 'score', level: 'warning' },
+      {
+        date: '2026-10-04',
+        type: 'escalated',
+        rule: 'prediction-drift',
+        subject: 'score',
+        level: 'critical',
+      },
+    ]);
+  });
+
+  it('opens a prediction drift far beyond critical (1.5x) on its first window', () => {
+    const sim = simulation(makeDefinition({ labels: false }));
+    sim.drift.set(START, driftResult(START, { prediction: { statistic: 0.4 } }));
+    expect(flat(runAll(sim, [START]))).toMatchObject([
+      { date: START, type: 'opened', rule: 'prediction-drift', level: 'critical' },
     ]);
   });
 
@@ -277,12 +317,16 @@ describe('evaluatePolicy: performance rules', () => {
     return { sim, dates };
   }
 
+  const REFERENCE = { performanceBaseline: { source: 'reference' as const } };
+
   it('fires when ROC-AUC falls 0.05 below the reference (relative threshold)', () => {
-    const { sim, dates } = perfSim([{ value: 0.81 }, { value: 0.76 }, { value: 0.765 }]);
+    const { sim, dates } = perfSim([{ value: 0.81 }, { value: 0.76 }, { value: 0.765 }], REFERENCE);
     expect(flat(runAll(sim, dates))).toMatchObject([
       { date: '2026-10-03', type: 'opened', rule: 'performance', subject: 'rocAuc', level: 'warning' },
     ]);
-    expect(sim.state.incidents[0]?.last.summary).toContain('below the reference (0.82)');
+    expect(sim.state.incidents[0]?.last.summary).toBe(
+      'rocAuc fell 0.055 (0.765 vs 0.82), against the reference',
+    );
   });
 
   it('falls back to a dynamic threshold when the reference has no labels', () => {
@@ -303,9 +347,10 @@ describe('evaluatePolicy: performance rules', () => {
       { value: 0.8, segments },
       { value: 0.8, segments },
     ]);
+    // A gap of 0.3 is 1.5x the critical gap (0.2): it opens on its first window.
     expect(flat(runAll(sim, dates))).toEqual([
       {
-        date: '2026-10-02',
+        date: '2026-10-01',
         type: 'opened',
         rule: 'slice-parity',
         subject: 'locale=es-US',
@@ -317,15 +362,21 @@ describe('evaluatePolicy: performance rules', () => {
 
   it('lets a firing slice explain a moderate overall drop, but not a critical one', () => {
     const segments = [{ column: 'locale', value: 'es-US', metricValue: 0.45 }];
-    const moderate = perfSim([
-      { value: 0.75, segments },
-      { value: 0.75, segments },
-    ]);
+    const moderate = perfSim(
+      [
+        { value: 0.75, segments },
+        { value: 0.75, segments },
+      ],
+      REFERENCE,
+    );
     expect(flat(runAll(moderate.sim, moderate.dates)).map((e) => e.rule)).toEqual(['slice-parity']);
-    const severe = perfSim([
-      { value: 0.7, segments },
-      { value: 0.7, segments },
-    ]);
+    const severe = perfSim(
+      [
+        { value: 0.7, segments },
+        { value: 0.7, segments },
+      ],
+      REFERENCE,
+    );
     expect(
       flat(runAll(severe.sim, severe.dates))
         .map((e) => e.rule)

@@ -17,7 +17,7 @@ describe('alert settings', () => {
       tickets: { enabled: true, driftWindows: 3, onPerformance: true },
     });
     const rules = resolveRules(settings, 'm');
-    expect(rules.find((r) => r.id === 'prediction-drift')?.openAt).toBe('critical');
+    expect(rules.find((r) => r.id === 'prediction-drift')?.openAt).toBe('warning');
     expect(rules.find((r) => r.id === 'volume')).toMatchObject({
       confirm: { required: 1, windows: 1 },
       clearWindows: 1,

@@ -21,6 +21,7 @@ import { tempDir } from '../../helpers/temp.js';
 import { RecordingNotifier } from '../alerts/fixtures.js';
 
 interface Line {
+  id: string;
   subject: string;
   attributes: Record<string, string>;
   detail?: Record<string, unknown>;
@@ -73,9 +74,23 @@ describe('alerts on the demo', () => {
       '2026-10-22 feature-drift income critical',
       // es-US degrades from the 15th; its labels mature 7 days later, confirmed on the 16th's.
       '2026-10-23 slice-parity locale=es-US critical',
-      // The new category and the PSI of employment_type are one incident.
-      '2026-10-26 feature-drift employment_type critical',
+      // The new category and the PSI of employment_type are one incident, opened on the category's
+      // first day: a data-quality finding opens at once (no 2-of-3 confirmation).
+      '2026-10-25 feature-drift employment_type critical',
     ]);
+  });
+
+  it('sends the two features that drift from the same day as one notification', () => {
+    const run = firstPass.find((r) => r.window.start === '2026-10-22')!;
+    const ids = new Set(run.decisions.map((d) => d.messageId));
+    expect(run.decisions.map((d) => d.subject).sort()).toEqual(['debt_to_income', 'income']);
+    expect(ids.size).toBe(1);
+    const message = alerts.filter((a) => a.id === run.decisions[0]!.messageId);
+    expect(message).toHaveLength(1);
+    // The critical feature first, the other one counted.
+    expect(message[0]?.subject).toMatch(
+      /^\[CRITICAL\] credit-default: income drift \(PSI [\d.]+\) \+1 more$/,
+    );
   });
 
   it('resolves the volume drop the next day and keeps the ongoing problems open', async () => {
@@ -92,7 +107,7 @@ describe('alerts on the demo', () => {
     ).toEqual(['debt_to_income', 'employment_type', 'income', 'locale=es-US']);
   });
 
-  it('keeps the score drift below an incident: it opens one only when critical', () => {
+  it('opens no score-drift incident: the demo score stays below the warning level after confirmation', () => {
     expect(firstPass.flatMap((r) => r.decisions).some((d) => d.ruleId === 'prediction-drift')).toBe(false);
   });
 
@@ -105,7 +120,7 @@ describe('alerts on the demo', () => {
   it('pages for the tier-1 critical incidents and names the segment in the slice alert', () => {
     const slice = alerts.find((a) => a.subject.includes('es-US'));
     expect(slice?.subject).toMatch(
-      /^\[CRITICAL\] credit-default: locale=es-US below overall \(rocAuc gap 0\.\d+\)$/,
+      /^\[CRITICAL\] credit-default: locale=es-US: rocAuc 0\.\d+ worse than overall \(0\.\d+ vs 0\.\d+\)$/,
     );
     expect(slice?.attributes).toMatchObject({ severity: 'critical', kind: 'slice_parity', route: 'page' });
     for (const alert of alerts) expect(alert.subject.length).toBeLessThan(100);

@@ -53,6 +53,14 @@ export function adjustedPValues(pValues: readonly number[]): number[] {
 
 /** The p-value of a drift comparison: the test's own, or the approximate one of a distance. */
 export function driftPValue(feature: FeatureDrift): number | null {
+  const own = methodPValue(feature);
+  const mean = feature.meanShift?.pValue;
+  if (mean === undefined || !Number.isFinite(mean)) return own;
+  // Two tests of one feature (its distance and its mean): Bonferroni over the pair.
+  return Math.min(1, 2 * Math.min(own ?? 1, mean));
+}
+
+function methodPValue(feature: FeatureDrift): number | null {
   if (feature.pValue !== null && feature.pValue !== undefined) return feature.pValue;
   const { statistic, referenceSize: n, currentSize: m } = feature;
   if (statistic === null || !(n > 0) || !(m > 0)) return null;

@@ -15,6 +15,7 @@ import { jensenShannon } from '../stats/jensen-shannon.js';
 import { kl } from '../stats/kl.js';
 import { ksFromBinnedCounts, ksTest } from '../stats/ks.js';
 import { linf } from '../stats/linf.js';
+import { MEAN_SHIFT_THRESHOLDS, meanShift } from '../stats/mean-shift.js';
 import { psi } from '../stats/psi.js';
 import { chooseMethod, getMethod } from '../stats/registry.js';
 import type { StatResult } from '../stats/types.js';
@@ -291,7 +292,7 @@ export function compareNumeric(
   const bins = minBinShare
     ? mergeSparseBins(profile.edges, profile.binCounts, scan.binCounts, minBinShare)
     : { edges: profile.edges, referenceCounts: profile.binCounts, currentCounts: scan.binCounts };
-  return finish(
+  const drift = finish(
     input,
     {
       labels: binLabels(bins.edges),
@@ -300,6 +301,41 @@ export function compareNumeric(
     },
     detail,
   );
+  return withMeanShift(drift, profile, scan, input.settings.alpha);
+}
+
+const LEVEL_ORDER: Record<FeatureDrift['level'], number> = {
+  insufficient_data: -1,
+  none: 0,
+  warning: 1,
+  critical: 2,
+};
+
+/**
+ * Adds the mean's shift to a numeric comparison and raises the verdict when the mean has moved by
+ * MEAN_SHIFT_THRESHOLDS (in reference standard deviations) with p < alpha: a slow drift moves the
+ * mean long before a binned distance crosses its threshold (README: drift statistics).
+ */
+function withMeanShift(
+  drift: FeatureDrift,
+  profile: NumericProfile,
+  scan: NumericScan,
+  alpha: number,
+): FeatureDrift {
+  if (drift.level === 'insufficient_data' || profile.mean === null || profile.std === null) return drift;
+  if (scan.mean === null || scan.std === null) return drift;
+  const m = meanShift(
+    { count: profile.valid, mean: profile.mean, std: profile.std },
+    { count: scan.valid, mean: scan.mean, std: scan.std },
+  );
+  if (!m) return drift;
+  const out: FeatureDrift = { ...drift, meanShift: { shift: m.shift, pValue: m.pValue } };
+  const size = Math.abs(m.shift);
+  if (m.pValue >= alpha || size < MEAN_SHIFT_THRESHOLDS.warning) return out;
+  const level = size >= MEAN_SHIFT_THRESHOLDS.critical ? 'critical' : 'warning';
+  if (LEVEL_ORDER[level] > LEVEL_ORDER[out.level]) out.level = level;
+  out.drifted = true;
+  return out;
 }
 
 export function compareCategorical(

@@ -33,6 +33,12 @@ export interface FeatureDrift {
   /** Jensen-Shannon distance on the same bins, as a second, bounded opinion. */
   jensenShannon: number | null;
   bins: BinShare[];
+  /**
+   * Numeric features: the mean's shift in reference standard deviations and its Welch z-test
+   * (lib/stats/mean-shift.ts). A shift of a quarter (half) of a standard deviation with
+   * p < drift.alpha makes the feature drifted at warning (critical) whatever the binned statistic.
+   */
+  meanShift?: { shift: number; pValue: number };
 }
 
 export interface QualityFinding {

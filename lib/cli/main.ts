@@ -123,12 +123,16 @@ export function buildProgram(): Command {
     .requiredOption('--current <file>', 'the file to compare')
     .option(
       '--method <name>',
-      'psi | kl | jensenshannon | hellinger | linf | ks | wasserstein | chisquare | ztest | auto',
-      'auto',
+      'psi | kl | jensenshannon | hellinger | linf | ks | wasserstein | chisquare | ztest | auto; applies to the columns it fits, the others keep psi',
+      'psi',
     )
     .option('--bins <n>', 'reference-quantile bins for numeric columns', integer)
     .option('--categorical <cols>', 'comma-separated columns to treat as categorical')
-    .option('--columns <cols>', 'comma-separated columns to compare (default: every shared column)')
+    .option(
+      '--columns <cols>',
+      'comma-separated columns to compare (default: every shared column but id-like and timestamp ones)',
+    )
+    .option('--format <format>', 'parquet | csv | jsonl, when the extension does not say it')
     .option('--json', 'print machine-readable output', false)
     .action(async (opts) => {
       await runCompare(opts, print);
@@ -142,7 +146,12 @@ export function buildProgram(): Command {
     .option('--score <col>', 'binary: the probability of the positive class')
     .option('--prediction <col>', 'the predicted label or value')
     .requiredOption('--task <task>', 'binary | multiclass | regression')
+    .option(
+      '--class-scores <map>',
+      'multiclass: the probability column of each class, e.g. cat=p_cat,dog=p_dog',
+    )
     .option('--segment <col>', 'also break the metrics down by this column')
+    .option('--format <format>', 'parquet | csv | jsonl, when the extension does not say it')
     .option('--threshold <p>', 'binary decision threshold', Number)
     .option('--json', 'print machine-readable output', false)
     .action(async (opts) => {

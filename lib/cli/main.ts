@@ -9,6 +9,7 @@ import { runAlertsCommand, runDigestCommand, runReportCommand } from './commands
 import { runBacktestCommand } from './commands/backtest.js';
 import { runDemo } from './commands/demo.js';
 import { runCompare, runEvaluate } from './commands/files.js';
+import { runInit } from './commands/init.js';
 import { checkDate, runBackfill, runWindows } from './commands/run.js';
 import { ticketsCommand } from './commands/tickets.js';
 import { CliError } from './errors.js';
@@ -63,6 +64,31 @@ export function buildProgram(): Command {
       );
       if (opts.json)
         print(JSON.stringify({ outDir: outcome.outDir, manifest: outcome.manifest, drift: outcome.drift }));
+    });
+
+  program
+    .command('init')
+    .description(
+      'propose a monitor definition from a folder of logs (the schema of its last partitions), with the reasoning, and validate it',
+    )
+    .requiredOption('--predictions <dir>', 'the prediction log: a folder of dt=YYYY-MM-DD folders')
+    .option('--labels <dir>', 'the labels log (dt= folders, or one folder of files)')
+    .option(
+      '--reference <file>',
+      'the reference data (e.g. the training set); default: the first days of the log',
+    )
+    .option('--out <file>', 'the definition to write', 'driftwatch.yaml')
+    .option('--model-id <id>', 'the model id (default: from the folder name)')
+    .option('--task <task>', 'binary | multiclass | regression (default: guessed from the columns)')
+    .option('--force', 'overwrite --out if it exists', false)
+    .action(async (opts) => {
+      if (opts.task && !['binary', 'multiclass', 'regression'].includes(opts.task)) {
+        throw new CliError(
+          `--task ${JSON.stringify(opts.task)} is not a task: use binary, multiclass or regression`,
+          2,
+        );
+      }
+      await runInit(opts, print);
     });
 
   program

@@ -1,0 +1,157 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { DuckDbQueryEngine } from '../../lib/adapters/duckdb-engine.js';
+import { main } from '../../lib/cli/main.js';
+import { quoteString } from '../../lib/sql/identifiers.js';
+import { tempDir } from '../helpers/temp.js';
+
+// The first hour: a folder of logs whose columns have unfriendly names (spaces, slashes,
+// capitals) -> `driftwatch init` -> `driftwatch run` -> a first drift result, nothing else.
+
+let dir: { path: string; cleanup: () => Promise<void> };
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => {
+    out.push(String(c));
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => {
+    err.push(String(c));
+    return true;
+  });
+  try {
+    return { code: await main(args), stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+const DAYS = 10;
+const ROWS = 1500;
+const day = (d: number) => `2026-10-${String(d + 1).padStart(2, '0')}`;
+
+beforeAll(async () => {
+  dir = await tempDir('driftwatch-first-hour-');
+  const engine = await DuckDbQueryEngine.create({ threads: 1 });
+  try {
+    for (let d = 0; d < DAYS; d++) {
+      // Uniform pseudo-random numbers from a hash of (row, day, column): reproducible.
+      const u = (k: number) => `((hash(i * 7 + ${k * 1000 + d}) % 100000) / 100000.0)`;
+      // The last day: "loan amount" grows by 40% of its range; everything else stays.
+      const shift = d === DAYS - 1 ? 400 : 0;
+      const folder = join(dir.path, 'logs', 'predictions', `dt=${day(d)}`);
+      await mkdir(folder, { recursive: true });
+      await engine.execute(`COPY (
+        SELECT 'p-${d}-' || CAST(i AS VARCHAR) AS prediction_id,
+               TIMESTAMP '${day(d)} 00:00:00' + to_seconds(CAST(i * 50 AS BIGINT)) AS ts,
+               ${u(1)} AS "Score",
+               1000 * ${u(2)} + ${shift} AS "loan amount",
+               10 + 4 * ${u(3)} AS "od280/od315_of_diluted_wines",
+               20000 + 80000 * ${u(4)} AS "Annual Income",
+               CASE WHEN ${u(5)} < 0.5 THEN 'RENT' WHEN ${u(5)} < 0.8 THEN 'OWN' ELSE 'MORTGAGE' END AS "Home/Type",
+               CASE WHEN ${u(6)} < 0.6 THEN 'north' ELSE 'south' END AS region
+        FROM range(${ROWS}) t(i)
+      ) TO ${quoteString(join(folder, 'part-0.parquet'))} (FORMAT parquet)`);
+    }
+  } finally {
+    await engine.close();
+  }
+});
+
+afterAll(async () => dir.cleanup());
+
+describe('the first hour: init + run', () => {
+  it('proposes a definition with the reasoning, aliases the unfriendly columns, and it validates', async () => {
+    const config = join(dir.path, 'driftwatch.yaml');
+    const r = await run(['init', '--predictions', join(dir.path, 'logs', 'predictions'), '--out', config]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('prediction_id: id (unique in the sample, text)');
+    expect(r.stdout).toMatch(/Score: score \(double in \[0,1\], named like a score\)/);
+    expect(r.stdout).toContain('ts: timestamp (timestamp column)');
+    expect(r.stdout).toMatch(/region: categorical, segment candidate \(/);
+    expect(r.stdout).toMatch(/wrote .*driftwatch\.yaml: 4 features, 1 segment, task binary; it validates/);
+
+    const text = await readFile(config, 'utf8');
+    expect(text).toContain('# Monitor definition proposed by driftwatch init');
+    const def = parseYaml(text);
+    expect(def.predictions).toMatchObject({
+      location: 'logs/predictions',
+      format: 'parquet',
+      idColumn: 'prediction_id',
+      timestampColumn: 'ts',
+      scoreColumn: 'Score',
+    });
+    expect(def.features).toEqual([
+      { name: 'loan_amount', column: 'loan amount', kind: 'numeric' },
+      { name: 'od280_od315_of_diluted_wines', column: 'od280/od315_of_diluted_wines', kind: 'numeric' },
+      { name: 'annual_income', column: 'Annual Income', kind: 'numeric' },
+      { name: 'home_type', column: 'Home/Type', kind: 'categorical' },
+    ]);
+    expect(def.segments).toEqual(['region']);
+    expect(def.reference).toEqual({ type: 'range', from: '2026-10-01', to: '2026-10-07' });
+  });
+
+  it('runs the drift job on the proposed definition: the shifted column drifts, under its name', async () => {
+    const config = join(dir.path, 'driftwatch.yaml');
+    const out = join(dir.path, 'out');
+    const r = await run(['run', '--config', config, '--date', day(DAYS - 1), '--out', out, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ job: 'drift', status: 'ok' });
+    const result = JSON.parse(await readFile(join(out, 'results', summary.resultKey), 'utf8'));
+    const byName = Object.fromEntries(
+      result.features.map((f: { name: string; drifted: boolean }) => [f.name, f]),
+    );
+    expect(Object.keys(byName).sort()).toEqual([
+      'annual_income',
+      'home_type',
+      'loan_amount',
+      'od280_od315_of_diluted_wines',
+    ]);
+    expect(byName.loan_amount.drifted).toBe(true);
+    expect(byName.annual_income.drifted).toBe(false);
+    expect(byName.home_type.drifted).toBe(false);
+    expect(byName.od280_od315_of_diluted_wines.drifted).toBe(false);
+    // The monitor's out-of-range finding names the feature by its name.
+    expect(result.quality.findings).toContainEqual(
+      expect.objectContaining({ kind: 'out_of_range', feature: 'loan_amount' }),
+    );
+    // A quiet day stays quiet.
+    const quiet = await run(['run', '--config', config, '--date', day(DAYS - 2), '--out', out, '--json']);
+    const quietResult = JSON.parse(
+      await readFile(join(out, 'results', JSON.parse(quiet.stdout).resultKey), 'utf8'),
+    );
+    expect(quietResult.features.filter((f: { drifted: boolean }) => f.drifted)).toEqual([]);
+  });
+
+  it('refuses to overwrite a definition, and explains a folder that is not a partitioned log', async () => {
+    const config = join(dir.path, 'driftwatch.yaml');
+    const again = await run([
+      'init',
+      '--predictions',
+      join(dir.path, 'logs', 'predictions'),
+      '--out',
+      config,
+    ]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(
+      'already exists: pass --out with another file, or --force to overwrite it',
+    );
+    const flat = await run([
+      'init',
+      '--predictions',
+      join(dir.path, 'logs'),
+      '--out',
+      join(dir.path, 'x.yaml'),
+    ]);
+    expect(flat.code).toBe(2);
+    expect(flat.stderr).toContain('no dt=YYYY-MM-DD folder');
+  });
+});

@@ -12,6 +12,7 @@ import { runCompare, runEvaluate } from './commands/files.js';
 import { runInit } from './commands/init.js';
 import { checkDate, runBackfill, runWindows } from './commands/run.js';
 import { ticketsCommand } from './commands/tickets.js';
+import { runValidate } from './commands/validate.js';
 import { CliError } from './errors.js';
 import { installSignalHandlers } from './interrupt.js';
 
@@ -89,6 +90,17 @@ export function buildProgram(): Command {
         );
       }
       await runInit(opts, print);
+    });
+
+  program
+    .command('validate')
+    .description(
+      'check a definition against its files: columns and types, partitions, a dry run of the last window, what each job reads and would cost on Athena',
+    )
+    .requiredOption('--config <file>', 'monitor definition (YAML or JSON)')
+    .option('--json', 'print machine-readable output', false)
+    .action(async (opts) => {
+      await runValidate({ config: opts.config, json: opts.json }, print);
     });
 
   program

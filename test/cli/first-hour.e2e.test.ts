@@ -1,8 +1,9 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { DuckDbQueryEngine } from '../../lib/adapters/duckdb-engine.js';
+import { athenaEstimate } from '../../lib/cli/commands/validate.js';
 import { main } from '../../lib/cli/main.js';
 import { quoteString } from '../../lib/sql/identifiers.js';
 import { tempDir } from '../helpers/temp.js';
@@ -57,6 +58,13 @@ beforeAll(async () => {
                CASE WHEN ${u(6)} < 0.6 THEN 'north' ELSE 'south' END AS region
         FROM range(${ROWS}) t(i)
       ) TO ${quoteString(join(folder, 'part-0.parquet'))} (FORMAT parquet)`);
+      // Labels arrive the next day: id and the true class.
+      const labels = join(dir.path, 'logs', 'labels', `dt=${day(d + 1)}`);
+      await mkdir(labels, { recursive: true });
+      await engine.execute(`COPY (
+        SELECT 'p-${d}-' || CAST(i AS VARCHAR) AS prediction_id, CAST(${u(1)} > 0.5 AS INTEGER) AS label
+        FROM range(${ROWS}) t(i)
+      ) TO ${quoteString(join(labels, 'part-0.csv'))} (FORMAT csv, HEADER)`);
     }
   } finally {
     await engine.close();
@@ -129,6 +137,77 @@ describe('the first hour: init + run', () => {
       await readFile(join(out, 'results', JSON.parse(quiet.stdout).resultKey), 'utf8'),
     );
     expect(quietResult.features.filter((f: { drifted: boolean }) => f.drifted)).toEqual([]);
+  });
+
+  it('validate: checks the columns against the files, dry-runs the last window without storing, prints reads and the Athena estimate', async () => {
+    const config = join(dir.path, 'driftwatch.yaml');
+    const r = await run(['validate', '--config', config]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /baseline: predictions 2026-10-01 to 2026-10-07: 7 partitions, 7 files, [\d.]+ KB; on Athena about \$0\.000\d+ per run \(\d+ queries x max\(10 MB/,
+    );
+    expect(r.stdout).toMatch(/drift: predictions, window 2026-10-10: 1 partition, 1 file/);
+    expect(r.stdout).toMatch(
+      /dry run \(nothing stored\): drift for 2026-10-10: 1500 rows, 1 of 4 features drifted \(loan_amount\)/,
+    );
+    expect(r.stdout).toContain('valid against its files');
+    const json = JSON.parse((await run(['validate', '--config', config, '--json'])).stdout);
+    const drift = json.reads.find((x: { job: string }) => x.job === 'drift');
+    // Each query bills at least 10 MB: the small window costs the minimum per query.
+    expect(drift.athenaDollars).toBeCloseTo((drift.queries * 10 * 1024 * 1024 * 5) / 1e12, 15);
+    expect(athenaEstimate(1, 2e12)).toBe(10);
+  });
+
+  it('validate: names each column the files lack or type differently, and fails', async () => {
+    const text = (await readFile(join(dir.path, 'driftwatch.yaml'), 'utf8'))
+      .replace('column: "loan amount"', 'column: "loan amt"')
+      .replace(
+        '{ name: home_type, column: "Home/Type", kind: categorical }',
+        '{ name: home_type, column: "Home/Type", kind: numeric }',
+      )
+      .replace('scoreColumn: Score', 'scoreColumn: region');
+    const broken = join(dir.path, 'broken.yaml');
+    await writeFile(broken, text);
+    const r = await run(['validate', '--config', broken]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      'problem: predictions.scoreColumn "region" is VARCHAR in the prediction log\'s last window (2026-10-10), not a number',
+    );
+    expect(r.stdout).toContain(
+      'problem: features[0].column "loan amt" is not a column of the prediction log\'s last window (2026-10-10)',
+    );
+    expect(r.stdout).toContain('warning: features[3] "Home/Type" is numeric in the definition but VARCHAR');
+    expect(r.stderr).toContain('broken.yaml: 2 problems with the files (listed above)');
+  });
+
+  it('init --labels finds the id and the label in a CSV labels log', async () => {
+    const config = join(dir.path, 'with-labels.yaml');
+    const r = await run([
+      'init',
+      '--predictions',
+      join(dir.path, 'logs', 'predictions'),
+      '--labels',
+      join(dir.path, 'logs', 'labels'),
+      '--model-id',
+      'loans',
+      '--out',
+      config,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const def = parseYaml(await readFile(config, 'utf8'));
+    expect(def.model.id).toBe('loans');
+    expect(def.labels).toEqual({
+      location: 'logs/labels',
+      format: 'csv',
+      idColumn: 'prediction_id',
+      labelColumn: 'label',
+      delay: 'P7D',
+    });
+    const v = await run(['validate', '--config', config]);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/performance: predictions window 2026-10-10 \+ labels 2026-10-10 to 2026-10-17/);
   });
 
   it('refuses to overwrite a definition, and explains a folder that is not a partitioned log', async () => {

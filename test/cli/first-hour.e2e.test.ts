@@ -210,6 +210,37 @@ describe('the first hour: init + run', () => {
     expect(v.stdout).toMatch(/performance: predictions window 2026-10-10 \+ labels 2026-10-10 to 2026-10-17/);
   });
 
+  it('init writes a draft and names what is missing when the logs lack what the task needs', async () => {
+    const folder = join(dir.path, 'bare', 'dt=2026-10-01');
+    await mkdir(folder, { recursive: true });
+    await writeFile(
+      join(folder, 'part.csv'),
+      `request_id,ts,Loan Amount\n${Array.from({ length: 50 }, (_, i) => `r${i},2026-10-01 00:00:${String(i % 60).padStart(2, '0')},${i * 10}`).join('\n')}\n`,
+    );
+    const config = join(dir.path, 'bare.yaml');
+    const r = await run(['init', '--predictions', join(dir.path, 'bare'), '--out', config]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'bare.yaml as a draft, but it does not validate yet (predictions.scoreColumn: expected a score column',
+    );
+    expect(r.stdout).toContain('request_id: id (unique in the sample, text)');
+    expect(await readFile(config, 'utf8')).toContain(
+      '{ name: loan_amount, column: "Loan Amount", kind: numeric }',
+    );
+    // A definition that forgets the format (parquet by default) is told which format the log holds.
+    const wrongFormat = join(dir.path, 'wrong-format.yaml');
+    await writeFile(
+      wrongFormat,
+      (await readFile(config, 'utf8'))
+        .replace('format: csv', '# format omitted')
+        .replace('model:', 'model:\n  # score added by hand')
+        .replace('timestampColumn: ts', 'timestampColumn: ts\n  predictionColumn: request_id'),
+    );
+    const v = await run(['validate', '--config', wrongFormat]);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toContain('but it holds csv files: set predictions.format: csv');
+  });
+
   it('refuses to overwrite a definition, and explains a folder that is not a partitioned log', async () => {
     const config = join(dir.path, 'driftwatch.yaml');
     const again = await run([

@@ -8,7 +8,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { DuckDbQueryEngine, localEngineOptions } from '../../adapters/duckdb-engine.js';
 import { resolveLocalFiles } from '../../adapters/local-files.js';
-import { parseDefinition } from '../../config/load.js';
+import { InvalidDefinitionError, parseDefinition } from '../../config/load.js';
 import {
   buildColumnStatsQuery,
   type ColumnStats,
@@ -311,9 +311,18 @@ export async function runInit(options: InitOptions, print: (line: string) => voi
       '',
     ];
     const text = lines.join('\n');
-    // Validate before writing: a proposal that does not load is a bug of init, said as such.
-    parseDefinition(text, options.out);
+    // Validate what is written: a proposal that does not load yet (no score or prediction column
+    // for the task...) is still written, as a draft, with every problem named.
     await writeFile(out, text);
+    try {
+      parseDefinition(text, options.out);
+    } catch (error) {
+      if (!(error instanceof InvalidDefinitionError)) throw error;
+      const problems = error.problems.map((p) => `${p.path}: expected ${p.message}`).join('; ');
+      throw new CliError(
+        `wrote ${options.out} as a draft, but it does not validate yet (${problems}): edit it, then run driftwatch validate --config ${options.out}`,
+      );
+    }
     const ignored = proposals.filter((p) => p.kind === 'constant' || p.kind === 'label');
     for (const p of ignored) print(`not monitored: ${p.name} (${p.kind}: ${p.reason})`);
     print(

@@ -165,8 +165,15 @@ export async function validateDefinitionFiles(configPath: string): Promise<Valid
         `predictions.location: ignored folders that are not dt=YYYY-MM-DD: ${all.stray.join(', ')}`,
       );
     if (!partitions.length) {
+      // Files of another format there: say which (format defaults to parquet).
+      const others: string[] = [];
+      for (const format of ['parquet', 'csv', 'jsonl'] as const) {
+        if (format === def.predictions.format) continue;
+        const found = await resolveLocalFiles({ ...sources.predictions, format }).catch(() => undefined);
+        if (found?.files?.length) others.push(format);
+      }
       report.problems.push(
-        `predictions.location ${sources.predictions.location}: no dt=YYYY-MM-DD partition with ${def.predictions.format} files: check the location and predictions.format`,
+        `predictions.location ${sources.predictions.location}: no dt=YYYY-MM-DD partition with ${def.predictions.format} files${others.length ? `, but it holds ${others.join(' and ')} files: set predictions.format: ${others[0]}` : ': check the location and predictions.format'}`,
       );
       return report;
     }

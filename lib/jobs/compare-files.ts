@@ -49,7 +49,7 @@ export interface CompareOutput {
   skipped: SkippedColumn[];
   /** Sentences about choices made for the user (a --method that does not fit some columns). */
   notes: string[];
-  /** Data-quality findings as the drift job reports them (out of the reference range). */
+  /** Data-quality findings as the drift job reports them (out_of_range, new_category). */
   findings: QualityFinding[];
 }
 
@@ -285,13 +285,29 @@ export async function compareFiles(engine: QueryEngine, options: CompareOptions)
         });
       }
     } else {
-      columns.push(
-        compareCategorical(
-          { feature, settings },
-          p as CategoricalProfile,
-          scan.categorical[categorical.indexOf(column)]!,
-        ),
-      );
+      const s = scan.categorical[categorical.indexOf(column)]!;
+      columns.push(compareCategorical({ feature, settings }, p as CategoricalProfile, s));
+      // Categories the reference never had, as the drift job's new_category finding.
+      const known = (p as CategoricalProfile).categories;
+      const fresh = Object.entries(s.categories)
+        .filter(([value]) => !(value in known))
+        .sort((a, b) => b[1] - a[1]);
+      const counted = Object.values(s.categories).reduce((a, b) => a + b, 0);
+      const share = counted > 0 ? fresh.reduce((a, [, c]) => a + c, 0) / counted : 0;
+      if (fresh.length && share >= QUALITY_LIMITS.newCategoryShare) {
+        findings.push({
+          kind: 'new_category',
+          severity: share >= 5 * QUALITY_LIMITS.newCategoryShare ? 'critical' : 'warning',
+          feature: column,
+          value: share,
+          expected: 0,
+          values: fresh.map(([value]) => value),
+          message: `${column}: ${fresh.length} categor${fresh.length === 1 ? 'y' : 'ies'} never seen in the reference (${fresh
+            .slice(0, 5)
+            .map(([value]) => JSON.stringify(value))
+            .join(', ')}) in ${(100 * share).toFixed(1)}% of rows`,
+        });
+      }
     }
   }
   columns.sort((a, b) => Number(b.drifted) - Number(a.drifted) || driftScore(b) - driftScore(a));

@@ -160,6 +160,37 @@ describe('driftwatch compare agrees with the monitor', () => {
     expect(out.skipped).toEqual([]);
   });
 
+  it('reports categories the reference never had as a new_category finding, as the monitor does', async () => {
+    const rows = (values: string[]) => `color\n${values.join('\n')}\n`;
+    await writeFile(
+      p('colors-ref.csv'),
+      rows(Array.from({ length: 300 }, (_, i) => (i % 2 ? 'red' : 'blue'))),
+    );
+    await writeFile(
+      p('colors-cur.csv'),
+      rows(Array.from({ length: 300 }, (_, i) => (i % 10 < 3 ? 'green' : i % 2 ? 'red' : 'blue'))),
+    );
+    const r = await run([
+      'compare',
+      '--reference',
+      p('colors-ref.csv'),
+      '--current',
+      p('colors-cur.csv'),
+      '--json',
+    ]);
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.findings).toEqual([
+      expect.objectContaining({
+        kind: 'new_category',
+        severity: 'critical',
+        feature: 'color',
+        values: ['green'],
+      }),
+    ]);
+    expect(out.findings[0].value).toBeCloseTo(0.3, 12);
+  });
+
   it('refuses an unknown extension and an unknown --format, naming the fix', async () => {
     const ext = await run(['compare', '--reference', p('ref.data'), '--current', p('cur.data')]);
     expect(ext.code).toBe(1);

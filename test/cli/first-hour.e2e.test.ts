@@ -241,6 +241,47 @@ describe('the first hour: init + run', () => {
     expect(v.stdout).toContain('but it holds csv files: set predictions.format: csv');
   });
 
+  it('init proposes a multiclass model with its class-probability columns, and run reads it', async () => {
+    const engine = await DuckDbQueryEngine.create({ threads: 1 });
+    try {
+      for (let d = 0; d < 3; d++) {
+        const folder = join(dir.path, 'animals', `dt=${day(d)}`);
+        await mkdir(folder, { recursive: true });
+        const u = (k: number) => `((hash(i * 13 + ${k * 1000 + d}) % 100000) / 100000.0)`;
+        await engine.execute(`COPY (
+          SELECT 'a-${d}-' || CAST(i AS VARCHAR) AS prediction_id, TIMESTAMP '${day(d)} 08:00:00' AS ts,
+                 ${u(1)} * 0.5 AS p_cat, ${u(2)} * 0.3 AS p_dog, 1 - ${u(1)} * 0.5 - ${u(2)} * 0.3 AS p_bird,
+                 CASE i % 3 WHEN 0 THEN 'cat' WHEN 1 THEN 'dog' ELSE 'bird' END AS prediction,
+                 10 * ${u(3)} AS "Body Weight"
+          FROM range(600) t(i)
+        ) TO ${quoteString(join(folder, 'part.parquet'))} (FORMAT parquet)`);
+      }
+    } finally {
+      await engine.close();
+    }
+    const config = join(dir.path, 'animals.yaml');
+    const r = await run(['init', '--predictions', join(dir.path, 'animals'), '--out', config]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const def = parseYaml(await readFile(config, 'utf8'));
+    expect(def.model.task).toBe('multiclass');
+    expect(def.predictions.scoreColumn).toBeUndefined();
+    expect(def.predictions.predictionColumn).toBe('prediction');
+    expect(def.predictions.classScoreColumns).toEqual({ cat: 'p_cat', dog: 'p_dog', bird: 'p_bird' });
+    expect(def.features).toEqual([{ name: 'body_weight', column: 'Body Weight', kind: 'numeric' }]);
+    const run1 = await run([
+      'run',
+      '--config',
+      config,
+      '--date',
+      day(2),
+      '--out',
+      join(dir.path, 'animals-out'),
+    ]);
+    expect(run1.stderr).toBe('');
+    expect(run1.stdout).toMatch(/drift +2026-10-03 +ok +600 rows, 0 of 1 features drifted/);
+  });
+
   it('refuses to overwrite a definition, and explains a folder that is not a partitioned log', async () => {
     const config = join(dir.path, 'driftwatch.yaml');
     const again = await run([

@@ -19,7 +19,7 @@ import {
 import { type FileInputError, formatOf } from '../../jobs/compare-files.js';
 import { shiftDate } from '../../jobs/windows.js';
 import type { DataSource } from '../../sql/dialect.js';
-import { IDENTIFIER_PATTERN } from '../../sql/identifiers.js';
+import { IDENTIFIER_PATTERN, quoteIdentifier } from '../../sql/identifiers.js';
 import { buildDescribeQuery } from '../../sql/schema-query.js';
 import { CliError } from '../errors.js';
 
@@ -132,6 +132,41 @@ function direct(p: KindProposal | undefined, field: string): string | undefined 
   return p.name;
 }
 
+/**
+ * The class-probability columns of a multiclass log: for each class the prediction column takes
+ * (at most 50, from the sample), the one plain-named column in [0,1] whose name holds the class as
+ * a word (`p_cat`, `prob_cat`, `cat_proba`). Undefined unless every class has exactly one.
+ */
+async function matchClassScores(
+  engine: DuckDbQueryEngine,
+  source: DataSource,
+  predictionColumn: string,
+  proposals: KindProposal[],
+): Promise<Record<string, string> | undefined> {
+  const q = quoteIdentifier(predictionColumn);
+  const rows = await engine.query({
+    name: 'init-classes',
+    sql: `SELECT DISTINCT CAST(${q} AS VARCHAR) AS v FROM (SELECT ${q} FROM ${engine.dialect.relation(source)} LIMIT 100000) AS s WHERE ${q} IS NOT NULL LIMIT 51`,
+    parameters: [],
+  });
+  const classes = rows.map((r) => String(r.v));
+  if (classes.length < 3 || classes.length > 50) return undefined;
+  const candidates = proposals.filter((p) => p.kind === 'score' && IDENTIFIER_PATTERN.test(p.name));
+  const out: Record<string, string> = {};
+  for (const label of classes) {
+    const word = label.toLowerCase();
+    const hits = candidates.filter((p) =>
+      p.name
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .includes(word),
+    );
+    if (hits.length !== 1) return undefined;
+    out[label] = hits[0]!.name;
+  }
+  return out;
+}
+
 export async function runInit(options: InitOptions, print: (line: string) => void): Promise<string> {
   const out = resolve(options.out);
   if (existsSync(out) && !options.force) {
@@ -181,18 +216,23 @@ export async function runInit(options: InitOptions, print: (line: string) => voi
         `--predictions ${options.predictions}: no timestamp column (a TIMESTAMP/DATE, or text named like ts/time/date) in the last ${sampled.length} partitions: add one to the logs`,
       );
     }
-    const score = pick(proposals, 'score');
     const prediction = pick(proposals, 'prediction');
     const predictionStats = prediction && predictions.stats.find((s) => s.name === prediction.name);
+    const manyClasses =
+      predictionStats !== undefined && predictionStats.integral !== false && predictionStats.distinct > 2;
+    // Multiclass: one probability column per predicted class, matched by name (p_cat for "cat").
+    const classScores =
+      prediction && manyClasses && (options.task ?? 'multiclass') === 'multiclass'
+        ? await matchClassScores(engine, source, prediction.name, proposals)
+        : undefined;
     const task =
       options.task ??
-      (score
-        ? 'binary'
-        : predictionStats && predictionStats.integral === false
-          ? 'regression'
-          : predictionStats && predictionStats.distinct > 2
-            ? 'multiclass'
-            : 'binary');
+      (predictionStats && predictionStats.integral === false
+        ? 'regression'
+        : manyClasses
+          ? 'multiclass'
+          : 'binary');
+    const score = task === 'binary' ? pick(proposals, 'score') : undefined;
     const taken = new Set<string>();
     const candidates = proposals.filter((p) => p.kind === 'numeric' || p.kind === 'categorical');
     // Up to two segments: plain-named categorical columns with few values.
@@ -202,6 +242,7 @@ export async function runInit(options: InitOptions, print: (line: string) => voi
       .map((p) => p.name);
     for (const s of segments) taken.add(s.toLowerCase());
     for (const p of [id, timestamp, score, prediction]) if (p) taken.add(p.name.toLowerCase());
+    for (const c of Object.values(classScores ?? {})) taken.add(c.toLowerCase());
     const features = candidates
       .filter((p) => !segments.includes(p.name))
       .map((p) => {
@@ -287,7 +328,7 @@ export async function runInit(options: InitOptions, print: (line: string) => voi
       '# the kinds are guesses from a sample. Then: driftwatch validate --config <this file>',
       'model:',
       `  id: ${modelId}${options.modelId ? '' : '              # from the folder name; lowercase letters, digits, dashes'}`,
-      `  task: ${task}${options.task ? '' : `                # guessed: ${score ? `${score.name} is a score` : prediction ? `${prediction.name} is the prediction` : 'no score or prediction column found'}`}`,
+      `  task: ${task}${options.task ? '' : `                # guessed: ${score ? `${score.name} is a score` : prediction ? `${prediction.name} is the prediction (${predictionStats?.distinct} values)` : 'no score or prediction column found'}`}`,
       'predictions:',
       `  location: ${yamlString(rel(options.predictions))}`,
       `  format: ${log.format}`,
@@ -297,6 +338,13 @@ export async function runInit(options: InitOptions, print: (line: string) => voi
       ...(prediction
         ? [
             `  predictionColumn: ${direct(prediction, 'predictions.predictionColumn')}     # ${prediction.reason}`,
+          ]
+        : []),
+      ...(classScores
+        ? [
+            `  classScoreColumns: { ${Object.entries(classScores)
+              .map(([label, column]) => `${yamlString(label)}: ${column}`)
+              .join(', ')} }   # the probability of each class, matched by name`,
           ]
         : []),
       'features:',

@@ -12,7 +12,7 @@ import type { DataSource, DateRange } from '../sql/dialect.js';
 
 /** The file names each log format reads (compressed forms are decompressed by DuckDB). */
 export const FORMAT_EXTENSIONS: Record<DataSource['format'], readonly string[]> = {
-  parquet: ['.parquet'],
+  parquet: ['.parquet', '.pq'],
   csv: ['.csv', '.csv.gz'],
   jsonl: ['.jsonl', '.ndjson', '.json', '.jsonl.gz', '.ndjson.gz', '.json.gz'],
 };

@@ -30,8 +30,21 @@ export function driftDaysTable(results: DriftResult[]): string {
   return renderTable(['window', 'rows', 'drifted (! = critical)', 'data quality'], rows);
 }
 
+/** The name of a test's effect size, shown beside the threshold that judges it. */
+const EFFECT_NAMES: Record<string, string> = { chisquare: "Cramér's V", ztest: 'phi', ks: 'D' };
+
+/** `V 0.031 / 0.1`: the value a threshold judges, next to it (a test's effect size, else the statistic). */
+function judged(f: { method: string; statistic: number | null; effectSize?: number; threshold: number }) {
+  if (f.effectSize === undefined || f.effectSize === f.statistic) return formatNumber(f.threshold, 3);
+  const name = EFFECT_NAMES[f.method] ?? 'effect';
+  return `${name} ${formatNumber(f.effectSize, 4)} / ${formatNumber(f.threshold, 3)}`;
+}
+
 /** The full per-feature table of one window. */
-export function driftFeatureTable(result: Pick<DriftResult, 'features' | 'prediction'>): string {
+export function driftFeatureTable(
+  result: Pick<DriftResult, 'features' | 'prediction'>,
+  outOfRange: ReadonlyMap<string, number> = new Map(),
+): string {
   const features = [
     ...result.features,
     ...(result.prediction ? [{ ...result.prediction, name: `${result.prediction.name} (prediction)` }] : []),
@@ -43,14 +56,15 @@ export function driftFeatureTable(result: Pick<DriftResult, 'features' | 'predic
       f.kind,
       f.method,
       formatNumber(f.statistic, 4),
-      formatNumber(f.threshold, 3),
+      judged(f),
       formatNumber(f.noiseThreshold, 4),
       f.pValue === null ? '-' : f.pValue.toExponential(2),
-      f.level === 'none'
+      (f.level === 'none'
         ? 'ok'
         : f.level === 'insufficient_data'
           ? 'insufficient data'
-          : `DRIFT (${f.level})`,
+          : `DRIFT (${f.level})`) +
+        (outOfRange.has(f.name) ? `, OUT OF RANGE (${(100 * outOfRange.get(f.name)!).toFixed(1)}%)` : ''),
     ]),
   );
 }

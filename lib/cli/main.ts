@@ -9,9 +9,11 @@ import { runAlertsCommand, runDigestCommand, runReportCommand } from './commands
 import { runBacktestCommand } from './commands/backtest.js';
 import { runDemo } from './commands/demo.js';
 import { runCompare, runEvaluate } from './commands/files.js';
+import { runInit } from './commands/init.js';
 import { checkDate, runBackfill, runWindows } from './commands/run.js';
 import { runSchemaCommand } from './commands/schema.js';
 import { ticketsCommand } from './commands/tickets.js';
+import { runValidate } from './commands/validate.js';
 import { CliError } from './errors.js';
 import { installSignalHandlers } from './interrupt.js';
 
@@ -64,6 +66,42 @@ export function buildProgram(): Command {
       );
       if (opts.json)
         print(JSON.stringify({ outDir: outcome.outDir, manifest: outcome.manifest, drift: outcome.drift }));
+    });
+
+  program
+    .command('init')
+    .description(
+      'propose a monitor definition from a folder of logs (the schema of its last partitions), with the reasoning, and validate it',
+    )
+    .requiredOption('--predictions <dir>', 'the prediction log: a folder of dt=YYYY-MM-DD folders')
+    .option('--labels <dir>', 'the labels log (dt= folders, or one folder of files)')
+    .option(
+      '--reference <file>',
+      'the reference data (e.g. the training set); default: the first days of the log',
+    )
+    .option('--out <file>', 'the definition to write', 'driftwatch.yaml')
+    .option('--model-id <id>', 'the model id (default: from the folder name)')
+    .option('--task <task>', 'binary | multiclass | regression (default: guessed from the columns)')
+    .option('--force', 'overwrite --out if it exists', false)
+    .action(async (opts) => {
+      if (opts.task && !['binary', 'multiclass', 'regression'].includes(opts.task)) {
+        throw new CliError(
+          `--task ${JSON.stringify(opts.task)} is not a task: use binary, multiclass or regression`,
+          2,
+        );
+      }
+      await runInit(opts, print);
+    });
+
+  program
+    .command('validate')
+    .description(
+      'check a definition against its files: columns and types, partitions, a dry run of the last window, what each job reads and would cost on Athena',
+    )
+    .requiredOption('--config <file>', 'monitor definition (YAML or JSON)')
+    .option('--json', 'print machine-readable output', false)
+    .action(async (opts) => {
+      await runValidate({ config: opts.config, json: opts.json }, print);
     });
 
   program
@@ -124,12 +162,16 @@ export function buildProgram(): Command {
     .requiredOption('--current <file>', 'the file to compare')
     .option(
       '--method <name>',
-      'psi | kl | jensenshannon | hellinger | linf | ks | wasserstein | chisquare | ztest | auto',
-      'auto',
+      'psi | kl | jensenshannon | hellinger | linf | ks | wasserstein | chisquare | ztest | auto; applies to the columns it fits, the others keep psi',
+      'psi',
     )
     .option('--bins <n>', 'reference-quantile bins for numeric columns', integer)
     .option('--categorical <cols>', 'comma-separated columns to treat as categorical')
-    .option('--columns <cols>', 'comma-separated columns to compare (default: every shared column)')
+    .option(
+      '--columns <cols>',
+      'comma-separated columns to compare (default: every shared column but id-like and timestamp ones)',
+    )
+    .option('--format <format>', 'parquet | csv | jsonl, when the extension does not say it')
     .option('--json', 'print machine-readable output', false)
     .action(async (opts) => {
       await runCompare(opts, print);
@@ -143,7 +185,12 @@ export function buildProgram(): Command {
     .option('--score <col>', 'binary: the probability of the positive class')
     .option('--prediction <col>', 'the predicted label or value')
     .requiredOption('--task <task>', 'binary | multiclass | regression')
+    .option(
+      '--class-scores <map>',
+      'multiclass: the probability column of each class, e.g. cat=p_cat,dog=p_dog',
+    )
     .option('--segment <col>', 'also break the metrics down by this column')
+    .option('--format <format>', 'parquet | csv | jsonl, when the extension does not say it')
     .option('--threshold <p>', 'binary decision threshold', Number)
     .option('--json', 'print machine-readable output', false)
     .action(async (opts) => {

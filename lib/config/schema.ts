@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { AlertSettingsSchema } from '../alerts/settings.js';
-import { IDENTIFIER_PATTERN } from '../sql/identifiers.js';
+import { IDENTIFIER_PATTERN, isQuotableIdentifier } from '../sql/identifiers.js';
 
 const column = z.string().regex(IDENTIFIER_PATTERN, {
   message: 'a column name of letters, digits and underscores, not starting with a digit',
@@ -71,8 +71,16 @@ export const PredictionLogSchema = z.strictObject({
   expectedRowsPerWindow: z.number().int().positive().optional(),
 });
 
+/** A real column name as the files spell it (`loan amount`, `od280/od315`): quoted, never pasted. */
+const realColumn = z.string().refine(isQuotableIdentifier, {
+  message: 'the column as the files name it: 1 to 255 characters, no NUL or line break',
+});
+
 export const FeatureSchema = z.strictObject({
+  /** The name results, alerts and reports use. */
   name: column,
+  /** The column in the files when it is not a plain identifier (`loan amount`); default: `name`. */
+  column: realColumn.optional(),
   kind: z.enum(FEATURE_KINDS),
   method: z.enum(DRIFT_METHODS).optional(),
   thresholds: thresholds.optional(),

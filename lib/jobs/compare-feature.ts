@@ -212,6 +212,7 @@ function finish(
     ...(errorBound !== undefined ? { errorBound } : {}),
     statistic: result.statistic,
     pValue: result.pValue ?? null,
+    ...(descriptor.kind === 'test' ? { effectSize: verdict.effectSize } : {}),
     noiseThreshold: verdict.noiseThreshold ?? null,
     level: verdict.level,
     drifted: verdict.drifted,

@@ -4,29 +4,53 @@
  * up to EXACT_WINDOW_LIMIT values per side.
  */
 import { extname } from 'node:path';
-import { type DriftMethodName, type DriftSettings, DriftSettingsSchema } from '../config/schema.js';
+import {
+  DRIFT_METHODS,
+  type DriftMethodName,
+  type DriftSettings,
+  DriftSettingsSchema,
+} from '../config/schema.js';
 import type { QueryEngine } from '../ports.js';
 import type { DataSource } from '../sql/dialect.js';
 import { buildDriftScan, type DriftScanSpec } from '../sql/drift-query.js';
-import { IDENTIFIER_PATTERN } from '../sql/identifiers.js';
+import { isQuotableIdentifier } from '../sql/identifiers.js';
 import { buildDescribeQuery, typeFamily } from '../sql/schema-query.js';
 import { buildValueCountsQuery } from '../sql/value-counts-query.js';
-import { chooseMethod } from '../stats/registry.js';
+import { chooseMethod, listMethods } from '../stats/registry.js';
 import type { WeightedSample } from '../stats/weighted-sample.js';
 import { profileColumns } from './baseline.js';
+import { buildColumnStatsQuery, proposeKind, readColumnStats } from './column-kinds.js';
 import { compareCategorical, compareNumeric } from './compare-feature.js';
-import { driftScore, EXACT_WINDOW_LIMIT } from './drift.js';
-import type { FeatureDrift } from './drift-result.js';
+import { driftScore, EXACT_WINDOW_LIMIT, QUALITY_LIMITS } from './drift.js';
+import type { FeatureDrift, QualityFinding } from './drift-result.js';
 import type { CategoricalProfile, NumericProfile } from './profile.js';
 import { readDriftScan } from './scan-reader.js';
 
 export interface CompareOptions {
   reference: string;
   current: string;
+  /** One method for every column it fits; the others keep the monitor's default (psi). */
   method?: string;
   bins?: number;
   categorical?: string[];
   columns?: string[];
+  /** parquet | csv | jsonl: the files' format when their extension does not say it. */
+  format?: string;
+}
+
+/** A column compare left out, and why (id-like, a timestamp). */
+export interface SkippedColumn {
+  name: string;
+  reason: string;
+}
+
+export interface CompareOutput {
+  columns: (FeatureDrift & { outOfRangeShare?: number })[];
+  skipped: SkippedColumn[];
+  /** Sentences about choices made for the user (a --method that does not fit some columns). */
+  notes: string[];
+  /** Data-quality findings as the drift job reports them (out_of_range, new_category). */
+  findings: QualityFinding[];
 }
 
 /** Thrown for options that cannot work; the message names the option and the fix. */
@@ -37,22 +61,58 @@ export class FileInputError extends Error {
   }
 }
 
-export function fileSource(path: string, option: string): DataSource {
-  const ext = extname(path).toLowerCase();
-  const format =
-    ext === '.parquet'
-      ? 'parquet'
-      : ext === '.csv'
-        ? 'csv'
-        : ['.jsonl', '.json', '.ndjson'].includes(ext)
-          ? 'jsonl'
-          : undefined;
-  if (!format) {
+/** File name endings and the format each reads (DuckDB decompresses .gz itself). */
+const EXTENSIONS: [suffix: string, format: DataSource['format']][] = [
+  ['.parquet', 'parquet'],
+  ['.pq', 'parquet'],
+  ['.csv', 'csv'],
+  ['.csv.gz', 'csv'],
+  ['.jsonl', 'jsonl'],
+  ['.ndjson', 'jsonl'],
+  ['.json', 'jsonl'],
+  ['.jsonl.gz', 'jsonl'],
+  ['.ndjson.gz', 'jsonl'],
+  ['.json.gz', 'jsonl'],
+];
+
+/** `--format` values, with the common spellings of each format. */
+const FORMAT_NAMES: Record<string, DataSource['format']> = {
+  parquet: 'parquet',
+  pq: 'parquet',
+  csv: 'csv',
+  jsonl: 'jsonl',
+  ndjson: 'jsonl',
+  json: 'jsonl',
+};
+
+/** The format of a file: `format` when given, else its extension (`.pq`, `.csv.gz`, `.ndjson`...). */
+export function formatOf(path: string, option: string, format?: string): DataSource['format'] {
+  if (format !== undefined) {
+    const named = FORMAT_NAMES[format.toLowerCase()];
+    if (!named) {
+      throw new FileInputError(
+        `--format ${JSON.stringify(format)} is not a format: use parquet, csv or jsonl (newline-delimited JSON)`,
+      );
+    }
+    return named;
+  }
+  const lower = path.toLowerCase();
+  const match = [...EXTENSIONS]
+    .sort((a, b) => b[0].length - a[0].length)
+    .find(([suffix]) => lower.endsWith(suffix));
+  if (!match) {
     throw new FileInputError(
-      `${option} ${path}: unknown file type ${JSON.stringify(ext)}; use .parquet, .csv or .jsonl`,
+      `${option} ${path}: unknown file type ${JSON.stringify(extname(path))}; name it .parquet/.pq, .csv(.gz) or .jsonl/.ndjson(.gz), or pass --format parquet|csv|jsonl`,
     );
   }
-  return { location: path, format, partitioned: false };
+  return match[1];
+}
+
+export function fileSource(path: string, option: string, format?: string): DataSource {
+  const source: DataSource = { location: path, format: formatOf(path, option, format), partitioned: false };
+  // A file whose name does not say its format (`--format` given) is read as that one file.
+  const named = EXTENSIONS.some(([suffix]) => path.toLowerCase().endsWith(suffix));
+  return named ? source : { ...source, files: [path] };
 }
 
 async function describe(engine: QueryEngine, source: DataSource): Promise<Map<string, string>> {
@@ -65,12 +125,17 @@ async function samplesOf(engine: QueryEngine, source: DataSource, column: string
   return { values: rows.map((r) => Number(r.v)), counts: rows.map((r) => Number(r.c)) };
 }
 
-export async function compareFiles(
-  engine: QueryEngine,
-  options: CompareOptions,
-): Promise<{ columns: FeatureDrift[] }> {
-  const reference = fileSource(options.reference, '--reference');
-  const current = fileSource(options.current, '--current');
+/** Whether a method judges a kind of column (`auto` judges both). */
+function fits(method: string, kind: 'numeric' | 'categorical'): boolean {
+  return method === 'auto' || listMethods().some((m) => m.name === method && m.featureKinds.includes(kind));
+}
+
+/** The monitor's default method for every kind (drift.methods in a definition). */
+export const DEFAULT_METHOD: DriftMethodName = 'psi';
+
+export async function compareFiles(engine: QueryEngine, options: CompareOptions): Promise<CompareOutput> {
+  const reference = fileSource(options.reference, '--reference', options.format);
+  const current = fileSource(options.current, '--current', options.format);
   const [refTypes, curTypes] = await Promise.all([describe(engine, reference), describe(engine, current)]);
   const shared = [...refTypes.keys()].filter((c) => curTypes.has(c));
   for (const column of options.columns ?? []) {
@@ -88,34 +153,75 @@ export async function compareFiles(
       );
     }
   }
-  const chosen = options.columns ?? shared;
-  const unsafe = chosen.filter((c) => !IDENTIFIER_PATTERN.test(c));
+  const unsafe = (options.columns ?? shared).filter((c) => !isQuotableIdentifier(c));
   if (unsafe.length) {
     throw new FileInputError(
       `column${unsafe.length > 1 ? 's' : ''} ${unsafe.map((c) => JSON.stringify(c)).join(', ')} ` +
-        'cannot be compared: names must be letters, digits and underscores; pass --columns to leave them out',
+        'cannot be read (a name with a line break or NUL, or over 255 characters); pass --columns to leave them out',
     );
   }
-  if (chosen.length === 0)
+  if (shared.length === 0)
     throw new FileInputError('the files share no column: check --reference and --current');
 
+  const method = options.method ?? DEFAULT_METHOD;
+  if (!(DRIFT_METHODS as readonly string[]).includes(method)) {
+    throw new FileInputError(
+      `--method ${JSON.stringify(method)} is not a method: use one of ${DRIFT_METHODS.join(', ')} (default ${DEFAULT_METHOD}, as the monitor)`,
+    );
+  }
+  // A method applies to the kinds it judges; the other kind keeps the monitor's default.
+  const methods = {
+    numeric: fits(method, 'numeric') ? method : DEFAULT_METHOD,
+    categorical: fits(method, 'categorical') ? method : DEFAULT_METHOD,
+  } as Record<'numeric' | 'categorical', DriftMethodName>;
   let settings: DriftSettings;
-  const method = options.method ?? 'auto';
   try {
     settings = DriftSettingsSchema.parse({
       ...(options.bins !== undefined ? { bins: options.bins } : {}),
-      methods: { numeric: method, categorical: method },
+      methods,
     });
   } catch {
-    throw new FileInputError(
-      `--method ${JSON.stringify(method)} or --bins ${options.bins} is not valid: methods are psi, kl, jensenshannon, hellinger, linf, ks, wasserstein, chisquare, ztest, auto; bins 2 to 100`,
-    );
+    throw new FileInputError(`--bins ${options.bins} is not valid: use a whole number from 2 to 100`);
   }
+
+  // Id-like and timestamp columns are not compared unless named in --columns (said in `skipped`).
+  const skipped: SkippedColumn[] = [];
+  let chosen = options.columns ?? shared;
+  if (!options.columns) {
+    const typed = shared.map((name) => ({ name, type: refTypes.get(name)! }));
+    const [row] = await engine.query(buildColumnStatsQuery(reference, typed, engine.dialect));
+    const kinds = new Map(readColumnStats(row ?? {}, typed).map((st) => [st.name, proposeKind(st)]));
+    chosen = shared.filter((c) => {
+      const k = kinds.get(c)!;
+      if (k.kind !== 'id' && k.kind !== 'timestamp') return true;
+      skipped.push({
+        name: c,
+        reason: `${k.kind === 'id' ? 'id-like' : 'a timestamp'} (${k.reason}): not compared; name it in --columns to compare it`,
+      });
+      return false;
+    });
+    if (chosen.length === 0) {
+      throw new FileInputError(
+        `every shared column looks like an id or a timestamp (${skipped.map((x) => x.name).join(', ')}): name the columns to compare with --columns`,
+      );
+    }
+  }
+
   const categoricalSet = new Set(options.categorical ?? []);
   const isNumeric = (c: string) => !categoricalSet.has(c) && typeFamily(refTypes.get(c)!) === 'number';
   const numeric = chosen.filter(isNumeric);
   const categorical = chosen.filter((c) => !isNumeric(c));
-  const fine = (column: string) => ['ks', 'wasserstein', 'auto'].includes(method) && numeric.includes(column);
+  const notes: string[] = [];
+  for (const kind of ['numeric', 'categorical'] as const) {
+    const affected = kind === 'numeric' ? numeric : categorical;
+    if (methods[kind] !== method && affected.length) {
+      notes.push(
+        `--method ${method} does not fit ${kind} columns (${affected.join(', ')}): they keep the default ${DEFAULT_METHOD}`,
+      );
+    }
+  }
+  const fine = (column: string) =>
+    ['ks', 'wasserstein', 'auto'].includes(methods.numeric) && numeric.includes(column);
   const profile = await profileColumns(
     engine,
     { source: reference, description: options.reference },
@@ -126,7 +232,14 @@ export async function compareFiles(
     source: current,
     numeric: numeric.map((column) => {
       const p = byName.get(column) as NumericProfile;
-      return { column, edges: p.edges, ...(p.fineEdges ? { fineEdges: p.fineEdges } : {}) };
+      return {
+        column,
+        edges: p.edges,
+        ...(p.fineEdges ? { fineEdges: p.fineEdges } : {}),
+        // The reference range, so values outside it are counted (out_of_range, as the monitor).
+        ...(p.min !== null && p.max !== null ? { referenceMin: p.min, referenceMax: p.max } : {}),
+        numericType: typeFamily(curTypes.get(column)!) === 'number',
+      };
     }),
     categorical,
     segments: [],
@@ -137,13 +250,15 @@ export async function compareFiles(
     engine.dialect,
   ).overall;
 
-  const columns: FeatureDrift[] = [];
+  const columns: CompareOutput['columns'] = [];
+  const findings: QualityFinding[] = [];
   for (const column of chosen) {
     const p = byName.get(column)!;
-    const feature = { name: column, kind: p.kind, method: method as DriftMethodName };
+    const kindMethod = methods[p.kind];
+    const feature = { name: column, kind: p.kind, method: kindMethod };
     if (p.kind === 'numeric') {
       const s = scan.numeric[numeric.indexOf(column)]!;
-      const resolved = method === 'auto' ? chooseMethod('numeric', p.valid, s.valid) : method;
+      const resolved = kindMethod === 'auto' ? chooseMethod('numeric', p.valid, s.valid) : kindMethod;
       const exact =
         (resolved === 'ks' || resolved === 'wasserstein') &&
         p.valid <= EXACT_WINDOW_LIMIT &&
@@ -156,17 +271,45 @@ export async function compareFiles(
             current: await samplesOf(engine, current, column),
           }
         : undefined;
-      columns.push(compareNumeric({ feature, settings }, p, s, samples));
+      const outOfRangeShare = s.valid > 0 ? (s.below + s.above) / s.valid : 0;
+      columns.push({ ...compareNumeric({ feature, settings }, p, s, samples), outOfRangeShare });
+      const q = p as NumericProfile;
+      if (outOfRangeShare > QUALITY_LIMITS.outOfRangeShare) {
+        findings.push({
+          kind: 'out_of_range',
+          severity: outOfRangeShare > 4 * QUALITY_LIMITS.outOfRangeShare ? 'critical' : 'warning',
+          feature: column,
+          value: outOfRangeShare,
+          expected: 0,
+          message: `${column}: ${(100 * outOfRangeShare).toFixed(1)}% of values fall outside the reference range [${q.min}, ${q.max}]${q.min === q.max ? ' (the reference holds one value)' : ''}`,
+        });
+      }
     } else {
-      columns.push(
-        compareCategorical(
-          { feature, settings },
-          p as CategoricalProfile,
-          scan.categorical[categorical.indexOf(column)]!,
-        ),
-      );
+      const s = scan.categorical[categorical.indexOf(column)]!;
+      columns.push(compareCategorical({ feature, settings }, p as CategoricalProfile, s));
+      // Categories the reference never had, as the drift job's new_category finding.
+      const known = (p as CategoricalProfile).categories;
+      const fresh = Object.entries(s.categories)
+        .filter(([value]) => !(value in known))
+        .sort((a, b) => b[1] - a[1]);
+      const counted = Object.values(s.categories).reduce((a, b) => a + b, 0);
+      const share = counted > 0 ? fresh.reduce((a, [, c]) => a + c, 0) / counted : 0;
+      if (fresh.length && share >= QUALITY_LIMITS.newCategoryShare) {
+        findings.push({
+          kind: 'new_category',
+          severity: share >= 5 * QUALITY_LIMITS.newCategoryShare ? 'critical' : 'warning',
+          feature: column,
+          value: share,
+          expected: 0,
+          values: fresh.map(([value]) => value),
+          message: `${column}: ${fresh.length} categor${fresh.length === 1 ? 'y' : 'ies'} never seen in the reference (${fresh
+            .slice(0, 5)
+            .map(([value]) => JSON.stringify(value))
+            .join(', ')}) in ${(100 * share).toFixed(1)}% of rows`,
+        });
+      }
     }
   }
   columns.sort((a, b) => Number(b.drifted) - Number(a.drifted) || driftScore(b) - driftScore(a));
-  return { columns };
+  return { columns, skipped, notes, findings };
 }

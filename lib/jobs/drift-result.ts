@@ -21,6 +21,11 @@ export interface FeatureDrift {
   errorBound?: number;
   statistic: number | null;
   pValue: number | null;
+  /**
+   * A test's effect size, the value its thresholds judge: KS D, Cramér's V (chi-square), phi
+   * (z-test). Absent for distances, whose thresholds judge the statistic itself.
+   */
+  effectSize?: number;
   /** The warning threshold on the statistic (for a test, on its effect size). */
   threshold: number;
   criticalThreshold: number;

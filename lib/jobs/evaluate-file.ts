@@ -19,6 +19,35 @@ export interface EvaluateOptions {
   task: 'binary' | 'multiclass' | 'regression';
   segment?: string;
   threshold?: number;
+  /** Multiclass: `cat=p_cat,dog=p_dog`, the probability column of each class. */
+  classScores?: string;
+  /** parquet | csv | jsonl, when the extension does not say it. */
+  format?: string;
+}
+
+/** Parses `--class-scores cat=p_cat,dog=p_dog` into `{ cat: 'p_cat', dog: 'p_dog' }`. */
+export function parseClassScores(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(',')) {
+    const trimmed = part.trim();
+    if (!trimmed) continue;
+    const eq = trimmed.indexOf('=');
+    const label = eq > 0 ? trimmed.slice(0, eq).trim() : '';
+    const column = eq > 0 ? trimmed.slice(eq + 1).trim() : '';
+    if (!label || !column) {
+      throw new FileInputError(
+        `--class-scores ${JSON.stringify(part)} is not CLASS=COLUMN: write e.g. --class-scores cat=p_cat,dog=p_dog`,
+      );
+    }
+    if (label in out) throw new FileInputError(`--class-scores names class ${JSON.stringify(label)} twice`);
+    out[label] = column;
+  }
+  if (Object.keys(out).length < 2) {
+    throw new FileInputError(
+      `--class-scores ${JSON.stringify(text)} names ${Object.keys(out).length} class: give one probability column per class (at least two)`,
+    );
+  }
+  return out;
 }
 
 export interface EvaluateOutput {
@@ -42,15 +71,26 @@ export async function evaluateFile(
   engine: DuckDbQueryEngine,
   options: EvaluateOptions,
 ): Promise<EvaluateOutput> {
-  if (!options.score && !options.prediction) {
+  const classScores = options.classScores ? parseClassScores(options.classScores) : undefined;
+  if (classScores && options.task !== 'multiclass') {
     throw new FileInputError(
-      'give --score COL (a probability) or --prediction COL (a predicted label or value)',
+      `--class-scores is for --task multiclass (got --task ${options.task}); a binary model takes --score COL`,
+    );
+  }
+  if (!options.score && !options.prediction && !classScores) {
+    throw new FileInputError(
+      'give --score COL (a probability), --prediction COL (a predicted label or value), or for multiclass --class-scores CLASS=COL,...',
+    );
+  }
+  if (options.task === 'multiclass' && !options.prediction && !classScores) {
+    throw new FileInputError(
+      'a multiclass model is evaluated on --prediction COL (the predicted class) and/or --class-scores CLASS=COL,... (one probability column per class)',
     );
   }
   if (options.task === 'regression' && !options.prediction) {
     throw new FileInputError('a regression is evaluated on --prediction COL (the predicted value)');
   }
-  const source = fileSource(options.data, '--data');
+  const source = fileSource(options.data, '--data', options.format);
   const columns = new Set(
     (await engine.query(buildDescribeQuery(source, engine.dialect))).map((r) => String(r.column_name)),
   );
@@ -59,6 +99,9 @@ export async function evaluateFile(
     '--score': options.score,
     '--prediction': options.prediction,
     '--segment': options.segment,
+    ...Object.fromEntries(
+      Object.entries(classScores ?? {}).map(([label, column]) => [`--class-scores ${label}=`, column]),
+    ),
   })) {
     if (column !== undefined && !columns.has(column)) {
       throw new FileInputError(
@@ -80,7 +123,11 @@ export async function evaluateFile(
             ...(options.prediction ? { predictionColumn: options.prediction } : {}),
             ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
           }
-        : { task: options.task, predictionColumn: options.prediction! };
+        : {
+            task: options.task,
+            ...(options.prediction ? { predictionColumn: options.prediction } : {}),
+            ...(classScores ? { classScoreColumns: classScores } : {}),
+          };
     const groups = await evaluate(engine, {
       ...taskColumns,
       name: 'evaluate-file',

@@ -17,11 +17,21 @@ function local(location: string, baseDir: string): string {
   return isAbsolute(location) ? location : resolve(baseDir, location);
 }
 
+/** The features whose real column differs from their name (`column:` beside `name:`). */
+export function featureAliases(definition: MonitorDefinition): { name: string; column: string }[] {
+  return definition.features
+    .filter((f) => f.column !== undefined && f.column !== f.name)
+    .map((f) => ({ name: f.name, column: f.column as string }));
+}
+
 export function resolveLocalSources(definition: MonitorDefinition, baseDir: string): ResolvedSources {
+  const aliases = featureAliases(definition);
+  const withAliases = aliases.length ? { aliases } : {};
   const predictions: DataSource = {
     location: local(definition.predictions.location, baseDir),
     format: definition.predictions.format,
     partitioned: true,
+    ...withAliases,
   };
   const labels: DataSource | undefined = definition.labels && {
     location: local(definition.labels.location, baseDir),
@@ -31,7 +41,7 @@ export function resolveLocalSources(definition: MonitorDefinition, baseDir: stri
   const ref = definition.reference;
   const reference: DataSource | undefined =
     ref.type === 'dataset'
-      ? { location: local(ref.location, baseDir), format: ref.format, partitioned: false }
+      ? { location: local(ref.location, baseDir), format: ref.format, partitioned: false, ...withAliases }
       : undefined;
   return { predictions, ...(labels ? { labels } : {}), ...(reference ? { reference } : {}) };
 }

@@ -25,6 +25,19 @@ export interface DataSource {
   readonly partitions?: readonly string[];
   /** Folders of a partitioned log that are not `dt=YYYY-MM-DD` partitions: ignored, reported. */
   readonly stray?: readonly string[];
+  /**
+   * Column aliases (a feature's `column:` beside its `name:`): the relation also exposes the real
+   * column `column` as `name`, so every query reads features by their names.
+   */
+  readonly aliases?: readonly { readonly name: string; readonly column: string }[];
+}
+
+/** Wraps a relation so that each alias's real column is also readable under its name. */
+export function withAliases(relation: string, source: DataSource): string {
+  const aliases = (source.aliases ?? []).filter((a) => a.name !== a.column);
+  if (!aliases.length) return relation;
+  const extra = aliases.map((a) => `${quoteIdentifier(a.column)} AS ${quoteIdentifier(a.name)}`);
+  return `(SELECT *, ${extra.join(', ')} FROM ${relation})`;
 }
 
 /** A date range `[from, to)` of `dt` partitions (YYYY-MM-DD). */
@@ -118,7 +131,7 @@ function pathsFor(source: DataSource): string {
   }
   const base = source.location.replace(/\/+$/, '');
   const ext = source.format;
-  if (/\.(parquet|csv|jsonl?|ndjson)(\.gz)?$/i.test(base)) return quoteString(base);
+  if (/\.(parquet|pq|csv|jsonl?|ndjson)(\.gz)?$/i.test(base)) return quoteString(base);
   return quoteString(source.partitioned ? `${base}/**/*.${ext}` : `${base}/*.${ext}`);
 }
 
@@ -129,11 +142,14 @@ export const duckdbDialect: SqlDialect = {
     const hive = source.partitioned ? ', hive_partitioning = true, hive_types_autocast = false' : '';
     switch (source.format) {
       case 'parquet':
-        return `read_parquet(${path}${hive}, union_by_name = true)`;
+        return withAliases(`read_parquet(${path}${hive}, union_by_name = true)`, source);
       case 'csv':
-        return `read_csv(${path}${hive}, union_by_name = true, header = true)`;
+        return withAliases(`read_csv(${path}${hive}, union_by_name = true, header = true)`, source);
       case 'jsonl':
-        return `read_json(${path}${hive}, format = 'newline_delimited', union_by_name = true)`;
+        return withAliases(
+          `read_json(${path}${hive}, format = 'newline_delimited', union_by_name = true)`,
+          source,
+        );
     }
   },
   isFinite: (expr) => `isfinite(${expr})`,
@@ -167,7 +183,10 @@ export const athenaDialect: SqlDialect = {
     if (!source.table) {
       throw new Error(`athena reads logs through Glue tables: no table is configured for ${source.location}`);
     }
-    return `${quoteIdentifier(source.table.database)}.${quoteIdentifier(source.table.name)}`;
+    return withAliases(
+      `${quoteIdentifier(source.table.database)}.${quoteIdentifier(source.table.name)}`,
+      source,
+    );
   },
   isFinite: (expr) => `is_finite(${expr})`,
   mapToJson: (expr) => `json_format(CAST(${expr} AS JSON))`,

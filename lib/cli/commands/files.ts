@@ -33,6 +33,7 @@ export async function runCompare(
     bins?: number;
     categorical?: string;
     columns?: string;
+    format?: string;
     json: boolean;
   },
   print: (line: string) => void,
@@ -47,6 +48,7 @@ export async function runCompare(
       ...(opts.bins !== undefined ? { bins: opts.bins } : {}),
       ...(categorical ? { categorical } : {}),
       ...(columns ? { columns } : {}),
+      ...(opts.format ? { format: opts.format } : {}),
     }),
   );
   if (opts.json) {
@@ -54,9 +56,15 @@ export async function runCompare(
     return;
   }
   const drifted = result.columns.filter((c) => c.drifted).length;
-  print(driftFeatureTable({ features: result.columns }));
+  const outOfRange = new Map(
+    result.findings.filter((f) => f.kind === 'out_of_range').map((f) => [f.feature!, f.value]),
+  );
+  print(driftFeatureTable({ features: result.columns }, outOfRange));
+  for (const note of result.notes) print(`note: ${note}`);
+  for (const s of result.skipped) print(`skipped ${s.name}: ${s.reason}`);
+  for (const f of result.findings) print(`${f.kind} (${f.severity}): ${f.message}`);
   print(
-    `\n${drifted} of ${result.columns.length} columns drifted (ranked by drift; --json for bins and details)`,
+    `\n${drifted} of ${result.columns.length} columns drifted${outOfRange.size ? `, ${outOfRange.size} out of the reference range` : ''} (ranked by drift; --json for bins and details)`,
   );
 }
 

@@ -223,9 +223,14 @@ describe('buildDriftScan', () => {
     expect(await engine.query(q)).toEqual([{ combinations: 4 }]);
   });
 
-  it('refuses an identifier that could break out of its quotes', () => {
-    const bad = { ...spec({ from: '2026-01-01', to: '2026-01-02' }), categorical: ['cat" FROM x; --'] };
-    expect(() => buildDriftScan(bad, engine.dialect)).toThrow(UnsafeIdentifierError);
+  it('quotes a name that tries to break out of its quotes as one column, and refuses line breaks', async () => {
+    const hostile = { ...spec({ from: '2026-01-01', to: '2026-01-02' }), categorical: ['cat" FROM x; --'] };
+    const q = buildDriftScan(hostile, engine.dialect);
+    expect(q.sql).toContain('"cat"" FROM x; --"');
+    // One (missing) column, not SQL: DuckDB names the whole string as the column it cannot find.
+    await expect(engine.query(q)).rejects.toThrow(/cat" FROM x; --/);
+    const broken = { ...spec({ from: '2026-01-01', to: '2026-01-02' }), categorical: ['a\nb'] };
+    expect(() => buildDriftScan(broken, engine.dialect)).toThrow(UnsafeIdentifierError);
   });
 });
 

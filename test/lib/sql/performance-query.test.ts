@@ -685,7 +685,7 @@ describe('the Athena rendering is valid Trino SQL', () => {
 });
 
 describe('spec validation', () => {
-  it('refuses unsafe column names and a binary spec without score or prediction', () => {
+  it('quotes hostile column names as one column, refuses line breaks and a binary spec without score or prediction', () => {
     const base = {
       task: 'binary' as const,
       predictionsRelation: 'p',
@@ -695,11 +695,12 @@ describe('spec validation', () => {
       labelColumn: 'label',
       window: WINDOW,
     };
-    expect(() => buildPerformanceQuery({ ...base, scoreColumn: 'x"; DROP' }, duckdbDialect)).toThrow(
-      /unsafe/,
+    // A name that tries to close its quotes stays one quoted (nonexistent) column: quotes doubled.
+    expect(buildPerformanceQuery({ ...base, scoreColumn: 'x"; DROP' }, duckdbDialect).sql).toContain(
+      '"x""; DROP"',
     );
     expect(() =>
-      buildPerformanceQuery({ ...base, segmentColumns: ['a b'], scoreColumn: 's' }, duckdbDialect),
+      buildPerformanceQuery({ ...base, segmentColumns: ['a\nb'], scoreColumn: 's' }, duckdbDialect),
     ).toThrow(/unsafe/);
     expect(() => buildPerformanceQuery(base, duckdbDialect)).toThrow(/score column or a prediction column/);
   });

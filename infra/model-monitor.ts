@@ -5,7 +5,7 @@
  * `dt`, no crawler), a results table, the model's Lambda with the definition bundled in, the
  * schedules, a dead-letter queue, least-privilege IAM and the alarms.
  */
-import { Duration, Stack, type TimeZone, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, type TimeZone, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -32,7 +32,7 @@ import {
   storageFor,
 } from './glue-tables.js';
 import { acknowledgeSchedulerInvoke, type MonitoringHub } from './monitoring-hub.js';
-import { acknowledgeWildcard } from './nag.js';
+import { acknowledgeWildcard, addWarning } from './nag.js';
 
 /** When each job runs: an EventBridge Scheduler expression, or 'off' (run it on demand). */
 export interface ModelMonitorSchedules {
@@ -152,7 +152,8 @@ export class ModelMonitor extends Construct {
     const names = glueTableNames(this.modelId);
     const warnCsv = (format: string, explicit: unknown, what: string) => {
       if (format === 'csv' && !explicit) {
-        Validations.of(this).addWarning(
+        addWarning(
+          this,
           'driftwatch:csv-columns',
           `${what} is CSV: its columns are positional, so give ${what}Columns in file order (the derived order is a guess)`,
         );
@@ -193,14 +194,14 @@ export class ModelMonitor extends Construct {
     // Function
     this.deadLetterQueue = hub.createDeadLetterQueue(this, 'DeadLetterQueue');
     this.monitorFunction = new DriftwatchFunction(this, 'Monitor', {
-      handlerFile: 'run-job.ts',
+      handler: 'run-job',
       description: `monitor of model ${this.modelId}`,
       memorySize,
       timeout,
       logRetention,
       deadLetterQueue: this.deadLetterQueue,
       environment: hub.environment(),
-      define: { 'process.env.DRIFTWATCH_DEFINITION': JSON.stringify(JSON.stringify(definitionInput)) },
+      definition: JSON.stringify(definitionInput),
     });
     const role = this.monitorFunction.role;
     hub.grantResults(role);

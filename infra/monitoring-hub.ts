@@ -4,7 +4,7 @@
  * scan cutoff), the alert and digest topics, the event bus for retraining tickets, the daily digest
  * (one for every model) and the dashboard. Add models with `new ModelMonitor(scope, id, { hub, ... })`.
  */
-import { Aws, Duration, Lazy, RemovalPolicy, Size, Stack, TimeZone, Token, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, RemovalPolicy, Size, Stack, TimeZone, Token } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -19,7 +19,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DriftwatchFunction } from './driftwatch-function.js';
-import { acknowledgeWildcard } from './nag.js';
+import { acknowledge, acknowledgeWildcard } from './nag.js';
 
 export interface MonitoringHubProps {
   /**
@@ -168,7 +168,7 @@ export class MonitoringHub extends Construct {
     this.deadLetterQueue = this.createDeadLetterQueue(this, 'DigestDeadLetterQueue');
 
     this.digestFunction = new DriftwatchFunction(this, 'Digest', {
-      handlerFile: 'digest.ts',
+      handler: 'digest',
       description: 'daily digest of every monitored model',
       memorySize: 512,
       timeout: Duration.minutes(15),
@@ -364,10 +364,11 @@ export class MonitoringHub extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(queue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'this queue is itself the dead-letter queue of the driftwatch schedules and functions',
-    });
+    acknowledge(
+      queue,
+      'AwsSolutions-SQS3',
+      'this queue is itself the dead-letter queue of the driftwatch schedules and functions',
+    );
     return queue;
   }
 
@@ -408,10 +409,11 @@ export class MonitoringHub extends Construct {
       ],
     });
     if (!props.serverAccessLogsBucket) {
-      Validations.of(bucket).acknowledge({
-        id: 'AwsSolutions-S1',
-        reason: 'holds derived aggregates only; access logging is opt-in through serverAccessLogsBucket',
-      });
+      acknowledge(
+        bucket,
+        'AwsSolutions-S1',
+        'holds derived aggregates only; access logging is opt-in through serverAccessLogsBucket',
+      );
     }
     return bucket;
   }

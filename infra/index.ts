@@ -9,6 +9,18 @@ export type { TicketDetail } from '../lib/alerts/tickets.js';
 export { TICKET_EVENT_DETAIL_TYPE, TICKET_EVENT_SOURCE } from '../lib/alerts/tickets.js';
 export { InvalidDefinitionError, parseDefinition, validateDefinition } from '../lib/config/load.js';
 export type {
+  DriftMethodsProps,
+  DriftSettingsProps,
+  FeatureProps,
+  LabelLogProps,
+  ModelProps,
+  MonitorDefinitionProps,
+  PerformanceSettingsProps,
+  PredictionLogProps,
+  ReferenceProps,
+  ThresholdsProps,
+} from '../lib/config/props.js';
+export type {
   DriftMethodName,
   DriftSettings,
   FeatureDefinition,
@@ -24,4 +36,4 @@ export {
   type ModelMonitorProps,
   type ModelMonitorSchedules,
 } from './model-monitor.js';
-export { MonitoringHub, type MonitoringHubProps } from './monitoring-hub.js';
+export { MonitoringHub, type MonitoringHubProps, ResultsEncryption } from './monitoring-hub.js';

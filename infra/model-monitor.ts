@@ -18,7 +18,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { glueTableNames } from '../lib/adapters/athena-sources.js';
 import { validateDefinition } from '../lib/config/load.js';
-import type { MonitorDefinition, MonitorDefinitionInput } from '../lib/config/schema.js';
+import type { MonitorDefinitionProps } from '../lib/config/props.js';
+import type { MonitorDefinition } from '../lib/config/schema.js';
 import type { JobName } from '../lib/jobs/types.js';
 import { DriftwatchFunction } from './driftwatch-function.js';
 import {
@@ -53,7 +54,7 @@ export interface ModelMonitorAwsProps {
   /** The first day partition projection offers for `dt`. @default '2020-01-01' */
   readonly projectionStartDate?: string;
   /** Hive types of log columns that differ from the defaults (e.g. `{ defaulted: 'boolean' }`). @default - none */
-  readonly columnTypes?: Readonly<Record<string, string>>;
+  readonly columnTypes?: { readonly [column: string]: string };
   /**
    * Every column of the prediction log, in file order. Required in practice for CSV logs, whose
    * columns are positional. @default - derived from the definition
@@ -71,7 +72,11 @@ export interface ModelMonitorAwsProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-export type ModelMonitorProps = MonitorDefinitionInput & ModelMonitorAwsProps;
+/**
+ * A ModelMonitor's props: the monitor definition's fields (as in the YAML; `parseDefinition` output
+ * can be spread in) plus the AWS specifics. Plain readonly interfaces, so jsii can express them.
+ */
+export interface ModelMonitorProps extends MonitorDefinitionProps, ModelMonitorAwsProps {}
 
 const DEFAULT_SCHEDULES = {
   baseline: 'cron(0 1 * * ? *)',

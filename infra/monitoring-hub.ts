@@ -21,6 +21,14 @@ import { Construct } from 'constructs';
 import { DriftwatchFunction } from './driftwatch-function.js';
 import { acknowledge, acknowledgeWildcard } from './nag.js';
 
+/** How a new results bucket (and the Athena query results) is encrypted. */
+export enum ResultsEncryption {
+  /** A customer managed KMS key with rotation, shared with the topics. */
+  KMS = 'kms',
+  /** S3 managed keys (SSE-S3). */
+  S3 = 's3',
+}
+
 export interface MonitoringHubProps {
   /**
    * An existing bucket for results and Athena query results. Give this or `encryption`, not both.
@@ -31,7 +39,7 @@ export interface MonitoringHubProps {
    * Encryption of a new results bucket (and of the Athena query results).
    * @default 'kms' - a customer managed key with rotation, shared with the topics
    */
-  readonly encryption?: 'kms' | 's3';
+  readonly encryption?: ResultsEncryption;
   /** The prefix result documents are written under. @default 'results' */
   readonly resultsPrefix?: string;
   /** Days before Athena's own query result files expire. @default Duration.days(30) */
@@ -119,7 +127,7 @@ export class MonitoringHub extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
     );
-    const useKms = !props.bucket && (props.encryption ?? 'kms') === 'kms';
+    const useKms = !props.bucket && (props.encryption ?? ResultsEncryption.KMS) === ResultsEncryption.KMS;
     this.bucketKey = props.bucket ? props.bucket.encryptionKey : useKms ? this.key : undefined;
     this.bucket = props.bucket ?? this.createBucket(props, removalPolicy);
 

@@ -59,11 +59,11 @@ export interface ModelMonitorAwsProps {
    * Every column of the prediction log, in file order. Required in practice for CSV logs, whose
    * columns are positional. @default - derived from the definition
    */
-  readonly predictionColumns?: readonly GlueColumn[];
+  readonly predictionColumns?: GlueColumn[];
   /** @default - the label id and label columns */
-  readonly labelColumns?: readonly GlueColumn[];
+  readonly labelColumns?: GlueColumn[];
   /** @default - the prediction columns plus the reference's label column */
-  readonly referenceColumns?: readonly GlueColumn[];
+  readonly referenceColumns?: GlueColumn[];
   /** @default 1024 */
   readonly memorySize?: number;
   /** @default Duration.minutes(15) */
@@ -88,7 +88,8 @@ const SCHEDULE_EXPRESSION =
   /^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|at\([^()]+\))$/;
 
 export class ModelMonitor extends Construct {
-  readonly definition: MonitorDefinition;
+  /** The validated definition, every default filled in. */
+  private readonly definition: MonitorDefinition;
   readonly modelId: string;
   readonly hub: MonitoringHub;
   readonly monitorFunction: DriftwatchFunction;
@@ -97,7 +98,8 @@ export class ModelMonitor extends Construct {
   readonly labelsTable?: glue.CfnTable;
   readonly referenceTable?: glue.CfnTable;
   readonly resultsTable: glue.CfnTable;
-  readonly schedules: Partial<Record<JobName, scheduler.Schedule>> = {};
+  /** The job schedules by job name ('baseline', 'drift', 'performance'); a job set to 'off' has none. */
+  readonly schedules: { [job: string]: scheduler.Schedule } = {};
   readonly alarms: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: ModelMonitorProps) {
@@ -249,12 +251,12 @@ export class ModelMonitor extends Construct {
     });
   }
 
-  /** A metric this model's jobs publish (EMF, namespace Driftwatch), per job. */
-  metricJob(
-    metricName: 'JobSucceeded' | 'JobFailed' | 'AthenaBytesScanned',
-    job: JobName,
-    props: cloudwatch.MetricOptions = {},
-  ): cloudwatch.Metric {
+  /**
+   * A metric this model's jobs publish (EMF, namespace Driftwatch), per job.
+   * @param metricName 'JobSucceeded', 'JobFailed' or 'AthenaBytesScanned'
+   * @param job 'baseline', 'drift' or 'performance'
+   */
+  metricJob(metricName: string, job: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: 'Driftwatch',
       metricName,

@@ -55,9 +55,9 @@ export interface MonitoringHubProps {
   /** The most one query may scan; Athena cancels a query past it. @default Size.gibibytes(10) */
   readonly bytesScannedCutoffPerQuery?: Size;
   /** Email addresses subscribed to the alert topic (each must confirm). @default - none */
-  readonly alertEmails?: readonly string[];
+  readonly alertEmails?: string[];
   /** Email addresses subscribed to the digest topic (each must confirm). @default - none */
-  readonly digestEmails?: readonly string[];
+  readonly digestEmails?: string[];
   /** When the digest runs, an EventBridge Scheduler expression. @default 'cron(0 7 * * ? *)' (07:00 daily) */
   readonly digestSchedule?: string;
   /** The time zone of every driftwatch schedule. @default TimeZone.ETC_UTC */
@@ -80,7 +80,7 @@ export class MonitoringHub extends Construct {
   /** The key the results bucket is encrypted with, if it uses KMS. */
   readonly bucketKey?: kms.IKey;
   readonly resultsPrefix: string;
-  readonly athenaResultsPrefix = 'athena-results';
+  readonly athenaResultsPrefix: string = 'athena-results';
   readonly databaseName: string;
   readonly database: glue.CfnDatabase;
   readonly workGroupName: string;
@@ -291,7 +291,7 @@ export class MonitoringHub extends Construct {
    * Run Athena queries in the hub's workgroup and read the Glue tables named (`<database>/<table>`
    * patterns). Includes the workgroup's query result prefix, which Athena writes as the caller.
    */
-  grantQueries(role: iam.IRole, tables: readonly string[]): void {
+  grantQueries(role: iam.IRole, tables: string[]): void {
     const stack = Stack.of(this);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({

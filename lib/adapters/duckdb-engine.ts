@@ -19,7 +19,8 @@ export const DUCKDB_PACKAGE = '@duckdb/node-api@1.5.5-r.5';
 /**
  * DuckDB is loaded when an engine is created, not when this module is: the installed CLI's
  * `--help` and the commands that read no files work without it, and a CDK app that installs the
- * package for its constructs never installs it (it is an optional peer dependency).
+ * package for its constructs never installs it (it is in no dependency list of the package: an
+ * optional peer dependency would be cleaner for npm, but jsii refuses a peer that is not a jsii module).
  */
 async function loadDuckDb(): Promise<typeof import('@duckdb/node-api')> {
   try {

@@ -154,9 +154,9 @@ export interface MonitorDefinitionProps {
   readonly model: ModelProps;
   readonly predictions: PredictionLogProps;
   /** At least one. */
-  readonly features: readonly FeatureProps[];
+  readonly features: FeatureProps[];
   /** Columns whose values are monitored separately. @default - none */
-  readonly segments?: readonly string[];
+  readonly segments?: string[];
   /** @default - no labels: drift and data quality only */
   readonly labels?: LabelLogProps;
   readonly reference: ReferenceProps;

@@ -4,7 +4,8 @@
  * the peer range; the repo itself builds with 2.276.0), then a plain-JS ESM app synthesizes a
  * hub and a model from a YAML definition, the pre-bundled handler loads under plain node, and
  * the installed `driftwatch` runs without tsx, without DuckDB (--help) and with it (compare).
- * Network: the registry (aws-cdk-lib, constructs, DuckDB); npm's default cache keeps reruns short.
+ * Last, `npm run jsii` builds the jsii assembly (Python target) from the same sources.
+ * Network: the registry (aws-cdk-lib, constructs, DuckDB, jsii); npm's default cache keeps reruns short.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -79,7 +80,8 @@ reference:
 
 const APP = `import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
-import { ModelMonitor, MonitoringHub, parseDefinition } from 'driftwatch';
+import { ModelMonitor, MonitoringHub } from 'driftwatch';
+import { parseDefinition } from 'driftwatch/definition';
 
 const app = new App({ outdir: 'cdk.out' });
 const stack = new Stack(app, 'Consumer');
@@ -121,7 +123,10 @@ describe('the packed tarball', () => {
     expect(files).toContain('package/dist/lambda/digest/index.mjs');
     expect(files).toContain('package/dist/cli/driftwatch.mjs');
     expect(files).toContain('package/bin/driftwatch.js');
-    const sources = files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+    // Our TypeScript sources stay out (the bundled zod ships its own .ts sources under node_modules).
+    const sources = files.filter(
+      (f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.startsWith('package/node_modules/'),
+    );
     expect(sources).toEqual([]);
     expect(files.filter((f) => /^package\/(test|bench|lib|infra|functions)\//.test(f))).toEqual([]);
   });
@@ -269,4 +274,34 @@ describe('the installed CLI', () => {
     const result = JSON.parse(out.stdout) as unknown;
     expect(JSON.stringify(result)).toMatch(/income/);
   });
+});
+
+describe('jsii', () => {
+  // After the tarball is packed and used: jsii compiles into dist/ too.
+  it('builds the assembly with a Python target: the constructs and their props', async () => {
+    await run('npm', ['run', 'jsii'], { cwd: repo, env, maxBuffer: 64 * 2 ** 20 });
+    const assembly = JSON.parse(readFileSync(join(repo, '.jsii'), 'utf8')) as {
+      types: Record<string, { kind: string; interfaces?: string[]; properties?: { name: string }[] }>;
+      targets: Record<string, unknown>;
+    };
+    expect(assembly.targets.python).toEqual({ distName: 'driftwatch', module: 'driftwatch' });
+    for (const type of [
+      'ModelMonitor',
+      'MonitoringHub',
+      'ModelMonitorProps',
+      'MonitorDefinitionProps',
+      'ResultsEncryption',
+    ])
+      expect(Object.keys(assembly.types)).toContain(`driftwatch.${type}`);
+    const props = assembly.types['driftwatch.ModelMonitorProps']!;
+    expect(props.kind).toBe('interface');
+    expect(props.interfaces).toEqual([
+      'driftwatch.MonitorDefinitionProps',
+      'driftwatch.ModelMonitorAwsProps',
+    ]);
+    const definition = assembly.types['driftwatch.MonitorDefinitionProps']!;
+    expect(definition.properties?.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['model', 'predictions', 'features', 'reference', 'labels', 'drift']),
+    );
+  }, 300_000);
 });

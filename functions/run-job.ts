@@ -7,6 +7,7 @@
  * so Lambda retries it and then sends it to the dead-letter queue. Results go under deterministic
  * keys and notifications are idempotent, so a re-delivered event does no double work.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { registryKey } from '../lib/adapters/athena-sources.js';
 import { validateDefinition } from '../lib/config/load.js';
 import type { JobSummary } from '../lib/jobs/types.js';
@@ -14,13 +15,19 @@ import { readHubEnvironment } from './shared/env.js';
 import { InvalidEventError, parseJobEvent } from './shared/event.js';
 import { buildAdapters, type LambdaContext, logger, rejectEvent, runModelJob } from './shared/runtime.js';
 
-// Replaced by the definition's JSON at bundling time (esbuild `define`); tests set the variable.
-const bundled = process.env.DRIFTWATCH_DEFINITION;
+// Replaced by the definition's JSON at bundling time (esbuild `define`; tests set the variable),
+// or, for the pre-bundled handler the package ships, definition.json beside it (infra/driftwatch-function.ts).
+const bundled = process.env.DRIFTWATCH_DEFINITION ?? readDefinitionFile();
 if (!bundled)
   throw new Error('no monitor definition was bundled: deploy this function with the ModelMonitor construct');
 const definition = validateDefinition(JSON.parse(bundled), 'the definition bundled into this function');
 const adapters = buildAdapters(readHubEnvironment(), definition.model.id);
 logger.appendKeys({ model: definition.model.id });
+
+function readDefinitionFile(): string | undefined {
+  const file = new URL('./definition.json', import.meta.url);
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
 
 export async function handler(
   event: unknown,

@@ -13,9 +13,9 @@ export interface DemoStackProps extends StackProps {
   /** The bucket holding the demo's logs under credit-default/. */
   readonly logsBucket: string;
   /** @default - no email subscriptions */
-  readonly alertEmails?: readonly string[];
+  readonly alertEmails?: string[];
   /** @default - no email subscriptions */
-  readonly digestEmails?: readonly string[];
+  readonly digestEmails?: string[];
 }
 
 /**

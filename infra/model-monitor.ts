@@ -5,7 +5,7 @@
  * `dt`, no crawler), a results table, the model's Lambda with the definition bundled in, the
  * schedules, a dead-letter queue, least-privilege IAM and the alarms.
  */
-import { Duration, Stack, type TimeZone, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, type TimeZone, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -19,7 +19,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { glueTableNames } from '../lib/adapters/athena-sources.js';
 import { validateDefinition } from '../lib/config/load.js';
-import type { MonitorDefinition, MonitorDefinitionInput } from '../lib/config/schema.js';
+import type { MonitorDefinitionProps } from '../lib/config/props.js';
+import type { MonitorDefinition } from '../lib/config/schema.js';
 import type { JobName } from '../lib/jobs/types.js';
 import { IDENTIFIER_PATTERN } from '../lib/sql/identifiers.js';
 import { DriftwatchFunction } from './driftwatch-function.js';
@@ -34,7 +35,7 @@ import {
   storageFor,
 } from './glue-tables.js';
 import { acknowledgeSchedulerInvoke, type MonitoringHub } from './monitoring-hub.js';
-import { acknowledgeWildcard } from './nag.js';
+import { acknowledgeWildcard, addWarning } from './nag.js';
 
 /** When each job runs: an EventBridge Scheduler expression, or 'off' (run it on demand). */
 export interface ModelMonitorSchedules {
@@ -55,16 +56,16 @@ export interface ModelMonitorAwsProps {
   /** The first day partition projection offers for `dt`. @default '2020-01-01' */
   readonly projectionStartDate?: string;
   /** Hive types of log columns that differ from the defaults (e.g. `{ defaulted: 'boolean' }`). @default - none */
-  readonly columnTypes?: Readonly<Record<string, string>>;
+  readonly columnTypes?: { readonly [column: string]: string };
   /**
    * Every column of the prediction log, in file order. Required in practice for CSV logs, whose
    * columns are positional. @default - derived from the definition
    */
-  readonly predictionColumns?: readonly GlueColumn[];
+  readonly predictionColumns?: GlueColumn[];
   /** @default - the label id and label columns */
-  readonly labelColumns?: readonly GlueColumn[];
+  readonly labelColumns?: GlueColumn[];
   /** @default - the prediction columns plus the reference's label column */
-  readonly referenceColumns?: readonly GlueColumn[];
+  readonly referenceColumns?: GlueColumn[];
   /** @default 1024 */
   readonly memorySize?: number;
   /** @default Duration.minutes(15) */
@@ -79,7 +80,11 @@ export interface ModelMonitorAwsProps {
   readonly logsKey?: kms.IKey;
 }
 
-export type ModelMonitorProps = MonitorDefinitionInput & ModelMonitorAwsProps;
+/**
+ * A ModelMonitor's props: the monitor definition's fields (as in the YAML; `parseDefinition` output
+ * can be spread in) plus the AWS specifics. Plain readonly interfaces, so jsii can express them.
+ */
+export interface ModelMonitorProps extends MonitorDefinitionProps, ModelMonitorAwsProps {}
 
 const DEFAULT_SCHEDULES = {
   baseline: 'cron(0 1 * * ? *)',
@@ -91,7 +96,8 @@ const SCHEDULE_EXPRESSION =
   /^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|at\([^()]+\))$/;
 
 export class ModelMonitor extends Construct {
-  readonly definition: MonitorDefinition;
+  /** The validated definition, every default filled in. */
+  private readonly definition: MonitorDefinition;
   readonly modelId: string;
   readonly hub: MonitoringHub;
   readonly monitorFunction: DriftwatchFunction;
@@ -100,7 +106,8 @@ export class ModelMonitor extends Construct {
   readonly labelsTable?: glue.CfnTable;
   readonly referenceTable?: glue.CfnTable;
   readonly resultsTable: glue.CfnTable;
-  readonly schedules: Partial<Record<JobName, scheduler.Schedule>> = {};
+  /** The job schedules by job name ('baseline', 'drift', 'performance'); a job set to 'off' has none. */
+  readonly schedules: { [job: string]: scheduler.Schedule } = {};
   readonly alarms: cloudwatch.Alarm[] = [];
   private readonly alarmNames: string[] = [];
 
@@ -186,7 +193,8 @@ export class ModelMonitor extends Construct {
     const names = glueTableNames(this.modelId);
     const warnCsv = (format: string, explicit: unknown, what: string) => {
       if (format === 'csv' && !explicit) {
-        Validations.of(this).addWarning(
+        addWarning(
+          this,
           'driftwatch:csv-columns',
           `${what} is CSV: its columns are positional, so give ${what}Columns in file order (the derived order is a guess)`,
         );
@@ -227,7 +235,7 @@ export class ModelMonitor extends Construct {
     // Function
     this.deadLetterQueue = hub.createDeadLetterQueue(this, 'DeadLetterQueue');
     this.monitorFunction = new DriftwatchFunction(this, 'Monitor', {
-      handlerFile: 'run-job.ts',
+      handler: 'run-job',
       description: `monitor of model ${this.modelId}`,
       memorySize,
       timeout,
@@ -237,7 +245,7 @@ export class ModelMonitor extends Construct {
       // and written by each run. A second invocation waits in Lambda's asynchronous queue.
       reservedConcurrentExecutions: 1,
       environment: hub.environment(),
-      define: { 'process.env.DRIFTWATCH_DEFINITION': JSON.stringify(JSON.stringify(definitionInput)) },
+      definition: JSON.stringify(definitionInput),
     });
     const role = this.monitorFunction.role;
     hub.grantModelResults(role, this.modelId);
@@ -281,12 +289,12 @@ export class ModelMonitor extends Construct {
     });
   }
 
-  /** A metric this model's jobs publish (EMF, namespace Driftwatch), per job. */
-  metricJob(
-    metricName: 'JobSucceeded' | 'JobFailed' | 'AthenaBytesScanned',
-    job: JobName,
-    props: cloudwatch.MetricOptions = {},
-  ): cloudwatch.Metric {
+  /**
+   * A metric this model's jobs publish (EMF, namespace Driftwatch), per job.
+   * @param metricName 'JobSucceeded', 'JobFailed' or 'AthenaBytesScanned'
+   * @param job 'baseline', 'drift' or 'performance'
+   */
+  metricJob(metricName: string, job: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: 'Driftwatch',
       metricName,

@@ -4,7 +4,7 @@
  * scan cutoff), the alert and digest topics, the event bus for retraining tickets, the daily digest
  * (one for every model) and the dashboard. Add models with `new ModelMonitor(scope, id, { hub, ... })`.
  */
-import { Aws, Duration, Lazy, RemovalPolicy, Size, Stack, TimeZone, Token, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, RemovalPolicy, Size, Stack, TimeZone, Token } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -27,7 +27,15 @@ import {
 } from '../lib/adapters/athena-sources.js';
 import { IDENTIFIER_PATTERN } from '../lib/sql/identifiers.js';
 import { DriftwatchFunction } from './driftwatch-function.js';
-import { acknowledgeWildcard } from './nag.js';
+import { acknowledge, acknowledgeWildcard } from './nag.js';
+
+/** How a new results bucket (and the Athena query results) is encrypted. */
+export enum ResultsEncryption {
+  /** A customer managed KMS key with rotation, shared with the topics. */
+  KMS = 'kms',
+  /** S3 managed keys (SSE-S3). */
+  S3 = 's3',
+}
 
 export interface MonitoringHubProps {
   /**
@@ -39,7 +47,7 @@ export interface MonitoringHubProps {
    * Encryption of a new results bucket (and of the Athena query results).
    * @default 'kms' - a customer managed key with rotation, shared with the topics
    */
-  readonly encryption?: 'kms' | 's3';
+  readonly encryption?: ResultsEncryption;
   /** The prefix result documents are written under. @default 'results' */
   readonly resultsPrefix?: string;
   /** Days before Athena's own query result files expire. @default Duration.days(30) */
@@ -55,9 +63,9 @@ export interface MonitoringHubProps {
   /** The most one query may scan; Athena cancels a query past it. @default Size.gibibytes(10) */
   readonly bytesScannedCutoffPerQuery?: Size;
   /** Email addresses subscribed to the alert topic (each must confirm). @default - none */
-  readonly alertEmails?: readonly string[];
+  readonly alertEmails?: string[];
   /** Email addresses subscribed to the digest topic (each must confirm). @default - none */
-  readonly digestEmails?: readonly string[];
+  readonly digestEmails?: string[];
   /** When the digest runs, an EventBridge Scheduler expression. @default 'cron(0 7 * * ? *)' (07:00 daily) */
   readonly digestSchedule?: string;
   /** The time zone of every driftwatch schedule. @default TimeZone.ETC_UTC */
@@ -80,7 +88,7 @@ export class MonitoringHub extends Construct {
   /** The key the results bucket is encrypted with, if it uses KMS. */
   readonly bucketKey?: kms.IKey;
   readonly resultsPrefix: string;
-  readonly athenaResultsPrefix = 'athena-results';
+  readonly athenaResultsPrefix: string = 'athena-results';
   readonly databaseName: string;
   readonly database: glue.CfnDatabase;
   readonly workGroupName: string;
@@ -134,7 +142,7 @@ export class MonitoringHub extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
     );
-    const useKms = !props.bucket && (props.encryption ?? 'kms') === 'kms';
+    const useKms = !props.bucket && (props.encryption ?? ResultsEncryption.KMS) === ResultsEncryption.KMS;
     this.bucketKey = props.bucket ? props.bucket.encryptionKey : useKms ? this.key : undefined;
     this.bucket = props.bucket ?? this.createBucket(props, removalPolicy);
 
@@ -189,7 +197,7 @@ export class MonitoringHub extends Construct {
     this.deadLetterQueue = this.createDeadLetterQueue(this, 'DigestDeadLetterQueue');
 
     this.digestFunction = new DriftwatchFunction(this, 'Digest', {
-      handlerFile: 'digest.ts',
+      handler: 'digest',
       description: 'daily digest of every monitored model',
       memorySize: 512,
       timeout: Duration.minutes(15),
@@ -399,7 +407,7 @@ export class MonitoringHub extends Construct {
    * Run Athena queries in the hub's workgroup and read the Glue tables named (`<database>/<table>`
    * patterns). Includes the workgroup's query result prefix, which Athena writes as the caller.
    */
-  grantQueries(role: iam.IRole, tables: readonly string[]): void {
+  grantQueries(role: iam.IRole, tables: string[]): void {
     const stack = Stack.of(this);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -523,10 +531,11 @@ export class MonitoringHub extends Construct {
       ],
     });
     if (!props.serverAccessLogsBucket) {
-      Validations.of(bucket).acknowledge({
-        id: 'AwsSolutions-S1',
-        reason: 'holds derived aggregates only; access logging is opt-in through serverAccessLogsBucket',
-      });
+      acknowledge(
+        bucket,
+        'AwsSolutions-S1',
+        'holds derived aggregates only; access logging is opt-in through serverAccessLogsBucket',
+      );
     }
     return bucket;
   }

@@ -7,11 +7,34 @@ import { rmSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import type { CompiledQuery, QueryEngine, QueryStats, Row, SqlValue } from '../ports.js';
 import { type DataSource, type DateRange, duckdbDialect } from '../sql/dialect.js';
 import { quoteString } from '../sql/identifiers.js';
 import { resolveLocalFiles } from './local-files.js';
+
+/** The DuckDB version driftwatch is tested with (package.json pins it). */
+export const DUCKDB_PACKAGE = '@duckdb/node-api@1.5.5-r.5';
+
+/**
+ * DuckDB is loaded when an engine is created, not when this module is: the installed CLI's
+ * `--help` and the commands that read no files work without it, and a CDK app that installs the
+ * package for its constructs never installs it (it is in no dependency list of the package: an
+ * optional peer dependency would be cleaner for npm, but jsii refuses a peer that is not a jsii module).
+ */
+async function loadDuckDb(): Promise<typeof import('@duckdb/node-api')> {
+  try {
+    return await import('@duckdb/node-api');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes('@duckdb/node-api')) {
+      throw new Error(
+        `the local engine needs DuckDB, which is not installed: run \`npm install ${DUCKDB_PACKAGE}\` where driftwatch is installed (or \`npm install -g ${DUCKDB_PACKAGE}\` beside a global driftwatch; with npx: \`npx -p driftwatch -p ${DUCKDB_PACKAGE} driftwatch ...\`)`,
+      );
+    }
+    throw error;
+  }
+}
 
 /** A query DuckDB refused or failed: names the query and DuckDB's reason. */
 export class QueryFailedError extends Error {
@@ -188,6 +211,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       await holdSpillFolder(options.tempDirectory);
     }
     try {
+      const { DuckDBInstance } = await loadDuckDb();
       const instance = await DuckDBInstance.create(':memory:', config);
       const connection = await instance.connect();
       return new DuckDbQueryEngine(instance, connection, options.tempDirectory);

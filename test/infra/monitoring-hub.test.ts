@@ -2,7 +2,7 @@ import { App, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MonitoringHub, type MonitoringHubProps } from '../../infra/monitoring-hub.js';
+import { MonitoringHub, type MonitoringHubProps, ResultsEncryption } from '../../infra/monitoring-hub.js';
 
 function hubTemplate(props: MonitoringHubProps = {}): { template: Template; hub: MonitoringHub } {
   const app = new App({ postCliContext: { 'aws:cdk:bundling-stacks': [] } });
@@ -142,7 +142,7 @@ describe('MonitoringHub', () => {
 
   it('uses S3-managed encryption when asked, for the bucket and the Athena results', () => {
     const { template: s3Managed } = hubTemplate({
-      encryption: 's3',
+      encryption: ResultsEncryption.S3,
       bytesScannedCutoffPerQuery: Size.gibibytes(1),
     });
     s3Managed.hasResourceProperties('AWS::S3::Bucket', {
@@ -178,7 +178,7 @@ describe('MonitoringHub', () => {
   it.each<[string, MonitoringHubProps, RegExp]>([
     [
       'both a bucket and an encryption',
-      { encryption: 'kms', bucket: {} as s3.IBucket },
+      { encryption: ResultsEncryption.KMS, bucket: {} as s3.IBucket },
       /either bucket .* or encryption/,
     ],
     ['a bad email', { alertEmails: ['not-an-email'] }, /alertEmails has an invalid address "not-an-email"/],

@@ -189,7 +189,8 @@ export function readDeployment(
   const definitions = new Map<string, MonitorDefinition>();
   for (const monitor of monitors) {
     const fnId = stack.getLogicalId(monitor.monitorFunction.function.node.defaultChild as never);
-    definitions.set(fnId, monitor.definition);
+    // The validated definition is private to the construct (its public props are jsii's plain interfaces).
+    definitions.set(fnId, (monitor as unknown as { definition: MonitorDefinition }).definition);
   }
   return { stack, tables, schedules, functions, bytesScannedCutoff, workGroup, buckets, definitions };
 }

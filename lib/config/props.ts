@@ -1,0 +1,180 @@
+/**
+ * The monitor definition as plain readonly interfaces: the shape of the ModelMonitor construct's
+ * props. The zod schema (schema.ts) stays the one validator (every value is checked at synth with
+ * the field and the fix); these interfaces only describe it in a form jsii can carry to Python,
+ * Java and .NET: no unions, intersections or inferred types. Values a schema restricts to a list
+ * (task, kind, method, format) are strings here, and the allowed values are documented.
+ * A definition loaded from YAML (`parseDefinition`) is assignable to MonitorDefinitionProps
+ * (test/lib/config/props.test.ts keeps it so).
+ */
+
+/** The model being monitored. */
+export interface ModelProps {
+  /**
+   * Lowercase letters, digits and dashes, 1 to 63 characters, starting with a letter (it names the
+   * model's Athena tables, e.g. `credit-default` -> `credit_default_predictions`).
+   */
+  readonly id: string;
+  /** 'binary', 'multiclass' or 'regression'. */
+  readonly task: string;
+  /** 1 (most critical) to 3. @default 2 */
+  readonly tier?: number;
+  /** @default - none */
+  readonly description?: string;
+}
+
+/** Where the prediction log lies and which columns mean what. */
+export interface PredictionLogProps {
+  /** A folder path (local runs) or an s3:// URI (on AWS) holding `dt=YYYY-MM-DD/` folders. */
+  readonly location: string;
+  /** 'parquet', 'jsonl' or 'csv'. @default 'parquet' */
+  readonly format?: string;
+  /** The partition column; only 'dt' is supported. @default 'dt' */
+  readonly partitionKey?: string;
+  readonly idColumn: string;
+  readonly timestampColumn: string;
+  /** Binary: the probability of the positive class. @default - none */
+  readonly scoreColumn?: string;
+  /** The predicted label or value. @default - none */
+  readonly predictionColumn?: string;
+  /** Multiclass: one probability column per class label (label -> column). @default - none */
+  readonly classScoreColumns?: { readonly [label: string]: string };
+  /** @default - none */
+  readonly modelVersionColumn?: string;
+  /** @default - none */
+  readonly latencyColumn?: string;
+  /** @default - none */
+  readonly errorColumn?: string;
+  /** Predictions a window is expected to hold; a volume alert compares against it. @default - the reference's rate */
+  readonly expectedRowsPerWindow?: number;
+}
+
+/** A warning and a critical threshold of one statistic. */
+export interface ThresholdsProps {
+  readonly warning: number;
+  /** At least `warning`. */
+  readonly critical: number;
+}
+
+/** One monitored feature. */
+export interface FeatureProps {
+  /** The feature's name in results (letters, digits and underscores, not starting with a digit). */
+  readonly name: string;
+  /**
+   * The column as the files spell it, when that is not an identifier (`loan amount`); read quoted,
+   * never pasted. @default - the name
+   */
+  readonly column?: string;
+  /** 'numeric' or 'categorical'. */
+  readonly kind: string;
+  /**
+   * 'auto', 'psi', 'kl', 'jensenshannon', 'wasserstein', 'hellinger', 'ks', 'chisquare', 'ztest'
+   * or 'linf'. @default - drift.methods for the feature's kind
+   */
+  readonly method?: string;
+  /** @default - drift.thresholds for the method */
+  readonly thresholds?: ThresholdsProps;
+}
+
+/** Where the ground-truth labels lie. */
+export interface LabelLogProps {
+  readonly location: string;
+  /** 'parquet', 'jsonl' or 'csv'. @default 'parquet' */
+  readonly format?: string;
+  /** Whether the labels log has `dt=` folders (by arrival date). @default true */
+  readonly partitioned?: boolean;
+  readonly idColumn: string;
+  readonly labelColumn: string;
+  /** How long labels take to arrive, an ISO-8601 duration such as P7D. */
+  readonly delay: string;
+  /** Binary: the label value (as text) meaning the positive class. @default - labels are 0/1 */
+  readonly positiveValue?: string;
+  /** Binary: the label value meaning the negative class. @default - every other value */
+  readonly negativeValue?: string;
+}
+
+/**
+ * What windows are compared with. `type` 'dataset' (give `location`, optionally `format` and
+ * `labelColumn`), 'range' (give `from` and `to`) or 'rolling' (give `windows`).
+ */
+export interface ReferenceProps {
+  /** 'dataset', 'range' or 'rolling'. */
+  readonly type: string;
+  /** dataset: a folder or an s3:// URI. @default - none */
+  readonly location?: string;
+  /** dataset: 'parquet', 'jsonl' or 'csv'. @default 'parquet' */
+  readonly format?: string;
+  /** dataset: the label column, when the reference carries labels. @default - none */
+  readonly labelColumn?: string;
+  /** range: the first day, YYYY-MM-DD. @default - none */
+  readonly from?: string;
+  /** range: the last day, YYYY-MM-DD. @default - none */
+  readonly to?: string;
+  /** rolling: how many previous windows, 1 to 365. @default - none */
+  readonly windows?: number;
+}
+
+/** The default method per feature kind. */
+export interface DriftMethodsProps {
+  /** @default 'psi' */
+  readonly numeric?: string;
+  /** @default 'psi' */
+  readonly categorical?: string;
+}
+
+/** How drift is measured and judged. */
+export interface DriftSettingsProps {
+  /** Reference-quantile bins of numeric features, 2 to 100. @default 10 */
+  readonly bins?: number;
+  /** @default - psi for both kinds */
+  readonly methods?: DriftMethodsProps;
+  /** Thresholds per method name. @default - the built-in thresholds */
+  readonly thresholds?: { readonly [method: string]: ThresholdsProps };
+  /** A distance must also exceed what sampling noise produces. @default true */
+  readonly sizeAware?: boolean;
+  /** @default 0.01 */
+  readonly alpha?: number;
+  /** @default 100 */
+  readonly minSampleSize?: number;
+  /** A segment value with fewer rows is reported as too small. @default 200 */
+  readonly minSegmentSize?: number;
+}
+
+/** How performance is measured. */
+export interface PerformanceSettingsProps {
+  /** Binary decision threshold: prediction = score >= threshold. @default 0.5 */
+  readonly threshold?: number;
+  /** The metric slices and alerts judge first. @default - rocAuc, f1Macro or rmse by task */
+  readonly primaryMetric?: string;
+  /** @default 100 */
+  readonly minSegmentLabels?: number;
+  /** Significance level of the version comparison. @default 0.05 */
+  readonly alpha?: number;
+}
+
+/** A monitor definition: the fields of the YAML file, as construct props. */
+export interface MonitorDefinitionProps {
+  /** @default 1 */
+  readonly schemaVersion?: number;
+  readonly model: ModelProps;
+  readonly predictions: PredictionLogProps;
+  /** At least one. */
+  readonly features: FeatureProps[];
+  /** Columns whose values are monitored separately. @default - none */
+  readonly segments?: string[];
+  /** @default - no labels: drift and data quality only */
+  readonly labels?: LabelLogProps;
+  readonly reference: ReferenceProps;
+  /** The window, an ISO-8601 duration. @default 'P1D' */
+  readonly window?: string;
+  /** @default - see DriftSettingsProps */
+  readonly drift?: DriftSettingsProps;
+  /** @default - see PerformanceSettingsProps */
+  readonly performance?: PerformanceSettingsProps;
+  /**
+   * Alert rules, routing, reminders and retraining tickets, as in the YAML's `alerts:` (see the
+   * README), validated at synth. @default - the built-in rules
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: jsii maps `any` to a JSON value in every language.
+  readonly alerts?: { readonly [key: string]: any };
+}

@@ -353,8 +353,10 @@ describe('pipes and signals (child processes)', () => {
     const stderr = collect(proc.stderr);
     const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve));
     const drift = join(out, 'results', 'toy', 'drift');
+    // Wait for the first window's result itself (its folder is created before the file is renamed in).
     for (let i = 0; i < 1200; i += 1) {
-      if ((await readdir(drift).catch(() => [])).length > 0) break;
+      const files = await readdir(drift, { recursive: true }).catch(() => [] as string[]);
+      if (files.some((f) => f.endsWith('P1D.json'))) break;
       await new Promise((r) => setTimeout(r, 25));
     }
     proc.kill('SIGINT');

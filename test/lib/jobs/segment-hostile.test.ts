@@ -181,6 +181,7 @@ describe('segment-true baselines, a segment in the tail of the population', () =
     await engine.execute(`COPY (
         SELECT *, '2026-01-02' AS dt FROM (${tailRows(100_000, 4_000, 0)})
         UNION ALL SELECT *, '2026-01-04' AS dt FROM (${tailRows(300_000, 4_000, 1)})
+        UNION ALL SELECT *, '2026-01-05' AS dt FROM (${tailRows(400_000, 4_000, 0)}) WHERE channel <> 'kiosk'
       ) TO '${tail.path}/log' (FORMAT parquet, PARTITION_BY (dt))`);
   });
   afterAll(async () => tail?.cleanup());
@@ -209,6 +210,19 @@ describe('segment-true baselines, a segment in the tail of the population', () =
   // same day with method ks (fine grid) flags it. Expected: a judged segment has enough bins to see
   // a 1 sd shift (e.g. segment-specific edges or fine-grid counts merged per segment), or is
   // reported as not judgeable by this method.
+  // DEFECT (medium): a segment value with 1,240 reference rows (6% of the reference, about 240 rows
+  // a day) vanishes from the window entirely (a channel's pipeline broke). Nothing says so: no
+  // segment entry, no finding, overall x PSI 0.056 (under 0.1, not drifted), volume 3,757 rows
+  // (no history, no volume verdict). Expected: a finding naming channel=kiosk with its volume
+  // (0 rows where the reference share predicts about 240), the mirror of new_segment.
+  it.fails('a segment value that disappears from the window is named in a finding', async () => {
+    const { result } = await runDrift(tailDeps(), '2026-01-05');
+    expect(result.segments.some((s) => s.value === 'kiosk')).toBe(false);
+    expect(
+      result.quality.findings.some((f) => f.segment?.value === 'kiosk' || f.message.includes('kiosk')),
+    ).toBe(true);
+  });
+
   it.fails('psi sees a 1 sd shift in a judged segment that sits in the population tail', async () => {
     const { result } = await runDrift(tailDeps(), '2026-01-04');
     const kiosk = result.segments.find((s) => s.value === 'kiosk')!;

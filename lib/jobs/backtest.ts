@@ -5,6 +5,7 @@
  * read as of the morning (lib/jobs/performance.ts), so a backtest never sees the future.
  */
 import type { Notifier } from '../adapters/notifier.js';
+import type { ResultStore } from '../ports.js';
 import { type AlertsRunSummary, runAlerts } from './alerts.js';
 import { runDrift } from './drift.js';
 import type { DriftResult } from './drift-result.js';
@@ -36,9 +37,69 @@ export interface BacktestDay {
   alerts: AlertsRunSummary;
 }
 
-/** Runs each morning from `from + 1` to `to + 1` in order and returns what each produced. */
-export async function runBacktest(deps: JobDeps, options: BacktestOptions): Promise<BacktestDay[]> {
-  const { definition } = deps;
+/**
+ * A store through which a backtest sees only what it wrote itself (plus the reference profile):
+ * results and alert state already in the folder, from a wall-clock run with labels that arrived
+ * later or from an earlier backtest, would make the replay see the future or start with its
+ * incidents open. Writes go through, replacing what was there.
+ */
+export class BacktestStore implements ResultStore {
+  private readonly written = new Set<string>();
+  private readonly scoped: string[];
+
+  constructor(
+    private readonly inner: ResultStore,
+    model: string,
+  ) {
+    this.scoped = ['drift', 'performance', 'alerts', 'tickets'].map((job) => `${model}/${job}/`);
+  }
+
+  private hidden(key: string): boolean {
+    return !this.written.has(key) && this.scoped.some((p) => key.startsWith(p));
+  }
+
+  async putJson(key: string, doc: unknown): Promise<void> {
+    await this.inner.putJson(key, doc);
+    this.written.add(key);
+  }
+
+  async getJson<T = unknown>(key: string): Promise<T | undefined> {
+    return this.hidden(key) ? undefined : this.inner.getJson<T>(key);
+  }
+
+  async createJson(key: string, doc: unknown): Promise<boolean> {
+    if (this.written.has(key)) return false;
+    if (this.hidden(key)) {
+      await this.putJson(key, doc);
+      return true;
+    }
+    const created = await this.inner.createJson(key, doc);
+    if (created) this.written.add(key);
+    return created;
+  }
+
+  async putText(key: string, text: string, contentType: string): Promise<void> {
+    await this.inner.putText(key, text, contentType);
+    this.written.add(key);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    return (await this.inner.list(prefix)).filter((key) => !this.hidden(key));
+  }
+
+  linkFor(key: string): string {
+    return this.inner.linkFor(key);
+  }
+}
+
+/**
+ * Runs each morning from `from + 1` to `to + 1` in order and returns what each produced. The
+ * replay starts from no results and no alert state (`BacktestStore`), so the same backtest twice
+ * makes the same decisions.
+ */
+export async function runBacktest(jobDeps: JobDeps, options: BacktestOptions): Promise<BacktestDay[]> {
+  const { definition } = jobDeps;
+  const deps: JobDeps = { ...jobDeps, store: new BacktestStore(jobDeps.store, definition.model.id) };
   const days = daysBetween(options.from, options.to) + 1;
   if (days < 1) throw new Error(`--from ${options.from} is after --to ${options.to}`);
   const out: BacktestDay[] = [];

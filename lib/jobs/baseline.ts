@@ -49,6 +49,24 @@ export function monitoredColumns(definition: MonitorDefinition): {
   return { numeric, categorical, ...(prediction ? { prediction } : {}) };
 }
 
+/**
+ * What a profile was made for (features with their kinds and methods, the prediction, the
+ * segment columns): a stored profile for other columns is profiled again, not reused.
+ */
+export function profiledColumns(definition: MonitorDefinition): string {
+  const cols = monitoredColumns(definition);
+  return JSON.stringify({
+    features: definition.features.map((f) => [
+      f.name,
+      f.column ?? f.name,
+      f.kind,
+      needsFineGrid(definition, f.name),
+    ]),
+    prediction: cols.prediction ?? null,
+    segments: definition.segments,
+  });
+}
+
 /** Whether a numeric column may be judged by KS or Wasserstein, which need the fine grid at scale. */
 export function needsFineGrid(definition: MonitorDefinition, column: string): boolean {
   const feature = definition.features.find((f) => f.name === column);
@@ -293,6 +311,7 @@ export async function profileReference(
     schemaVersion: PROFILE_SCHEMA_VERSION,
     kind: 'reference-profile',
     model: definition.model.id,
+    profiledColumns: profiledColumns(definition),
     reference: {
       type: definition.reference.type,
       description: selection.description,
@@ -331,7 +350,8 @@ export async function loadProfile(deps: JobDeps, window: Window): Promise<Refere
   if (
     stored &&
     stored.schemaVersion === PROFILE_SCHEMA_VERSION &&
-    stored.bins === deps.definition.drift.bins
+    stored.bins === deps.definition.drift.bins &&
+    stored.profiledColumns === profiledColumns(deps.definition)
   ) {
     return stored;
   }

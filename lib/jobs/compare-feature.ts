@@ -285,8 +285,9 @@ export function compareNumeric(
       edges: profile.fineEdges,
       referenceCounts: profile.fineCounts,
       currentCounts: scan.fineCounts,
-      min: Math.min(profile.min, scan.min ?? profile.min),
-      max: Math.max(profile.max, scan.max ?? profile.max),
+      // A segment's own range can be narrower than the overall fine edges its counts sit on.
+      min: Math.min(profile.min, scan.min ?? profile.min, profile.fineEdges[0] ?? profile.min),
+      max: Math.max(profile.max, scan.max ?? profile.max, profile.fineEdges.at(-1) ?? profile.max),
       referenceStd: profile.std ?? 0,
     };
   }

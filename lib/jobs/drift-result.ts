@@ -56,6 +56,7 @@ export interface QualityFinding {
     | 'new_category'
     | 'invalid_values'
     | 'new_segment'
+    | 'missing_segment'
     | 'volume'
     | 'stray_partition';
   severity: 'warning' | 'critical';

@@ -68,6 +68,37 @@ export function segmentBaseline(
   };
 }
 
+/**
+ * Segment values the reference had in volume that the window lacks: a value whose reference share
+ * predicts at least drift.minSegmentSize rows in this window but has none (a channel whose
+ * pipeline broke) is a `missing_segment` finding, the mirror of `new_segment`.
+ */
+function missingSegments(
+  definition: MonitorDefinition,
+  profile: ReferenceProfile,
+  columns: readonly string[],
+  window: readonly SegmentDrift[],
+  rows: number,
+): QualityFinding[] {
+  const out: QualityFinding[] = [];
+  for (const s of profile.segments ?? []) {
+    if (!columns.includes(s.column) || profile.rows === 0) continue;
+    const expected = (s.rows / profile.rows) * rows;
+    if (expected < definition.drift.minSegmentSize) continue;
+    if (window.some((w) => w.column === s.column && w.value === s.value)) continue;
+    out.push({
+      kind: 'missing_segment',
+      severity: 'warning',
+      feature: s.column,
+      segment: { column: s.column, value: s.value },
+      value: 0,
+      expected: Math.round(expected),
+      message: `${s.column}=${s.value}: no rows in the window, where its reference share (${pct(s.rows / profile.rows)}) predicts about ${Math.round(expected)}: check the logging of that ${s.column}`,
+    });
+  }
+  return out;
+}
+
 /** Data-quality limits; documented in the README. */
 export const QUALITY_LIMITS = {
   /** Null rate above the reference's by this much (absolute) is a warning; twice as much is critical. */
@@ -385,6 +416,17 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
     const baseline = segmentBaseline(profile, column, value, definition.drift.minSegmentSize);
     const tooSmall = group.rows < definition.drift.minSegmentSize || baseline.baseline === 'none';
     const drift = compareGroup(definition, baseline.profile, spec, group, tooSmall);
+    if (baseline.note === 'reference_too_small' && group.rows >= definition.drift.minSegmentSize) {
+      findings.push({
+        kind: 'new_segment',
+        severity: 'warning',
+        feature: column,
+        segment: { column, value },
+        value: group.rows,
+        expected: baseline.referenceRows ?? 0,
+        message: `${column}=${value}: ${group.rows} rows (${pct(rate(group.rows, overall.rows))} of the window) against ${baseline.referenceRows} in the reference (${pct(rate(baseline.referenceRows ?? 0, profile.rows))}), too few to judge it: add recent data to the reference`,
+      });
+    }
     if (baseline.note === 'new_value' && group.rows >= definition.drift.minSegmentSize) {
       findings.push({
         kind: 'new_segment',
@@ -415,6 +457,9 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
       ...drift,
     };
   });
+
+  if (overall.rows > 0)
+    findings.push(...missingSegments(definition, profile, spec.segments, segments, overall.rows));
 
   const drifted = overallDrift.features.filter((f) => f.drifted);
   const ranked = [...drifted].sort((a, b) => driftScore(b) - driftScore(a));

@@ -49,6 +49,8 @@ export interface ReferenceProfile {
   schemaVersion: number;
   kind: 'reference-profile';
   model: string;
+  /** The columns it was made for (`profiledColumns`); a definition that changed them re-profiles. */
+  profiledColumns?: string;
   reference: { type: string; description: string; window?: { start: string; end: string } };
   createdAt: string;
   rows: number;

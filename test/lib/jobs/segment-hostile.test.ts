@@ -1,7 +1,8 @@
 /**
- * Hostile cases for segment-true baselines (issue #11). Each `it.fails` demonstrates a defect that
- * is still open: the comment above it says what is wrong and what was expected. Passing `it`s are
- * edge cases that were tried and held.
+ * Hostile cases for segment-true baselines (issue #11), written by a hostile tester. Each `it.fails`
+ * demonstrates a defect that is still open: the comment above it says what is wrong and what was
+ * expected. A comment marked FIXED was such a defect, fixed since (the test now passes as `it`);
+ * the other passing `it`s are edge cases that were tried and held.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,12 +103,12 @@ describe('segment-true baselines, hostile', () => {
     expect(result.quality.findings).toEqual([]);
   });
 
-  // DEFECT (medium): a segment value with fewer than minSegmentSize reference rows (kiosk: ~100)
+  // FIXED, was a defect (medium): a segment value with fewer than minSegmentSize reference rows (kiosk: ~100)
   // that becomes 40% of the window (1,600 rows, all of them far outside the population's x) is
   // silent: baseline 'none' / 'reference_too_small', tooSmall, no quality finding, nothing for the
   // alert policy. Issue #11 says such segments are "reported, not judged"; a value whose volume
   // grows 80x is exactly what a user wants to hear about (a new_segment-like finding with volume).
-  it.fails('a segment tiny in the reference but 40% of the window is reported as a finding', async () => {
+  it('a segment tiny in the reference but 40% of the window is reported as a finding', async () => {
     const { result } = await runDrift(deps(['channel']), '2026-01-03');
     const kiosk = seg(result, 'channel', 'kiosk');
     expect(kiosk).toMatchObject({ baseline: 'none', baselineNote: 'reference_too_small' });
@@ -117,13 +118,13 @@ describe('segment-true baselines, hostile', () => {
     ).toBe(true);
   });
 
-  // DEFECT (medium): the stored profile is reused when the definition's segments changed
+  // FIXED, was a defect (medium): the stored profile is reused when the definition's segments changed
   // (loadProfile checks only schemaVersion and bins). Adding `region` to a definition whose profile
   // was stored with segments [channel] makes every region value a "new_segment" warning on a
   // stable day (a value "the reference never had", though the reference has the column and the
   // values), and no region is judged. Expected: re-profile (or judge against the population) when
   // the profile's segment columns differ from the definition's.
-  it.fails('adding a segment column after the baseline does not turn every value into a new segment', async () => {
+  it('adding a segment column after the baseline does not turn every value into a new segment', async () => {
     const store = new MemoryResultStore();
     await runBaseline(deps(['channel'], store));
     const { result } = await runDrift(deps(['channel', 'region'], store), '2026-01-02');
@@ -145,12 +146,12 @@ describe('segment-true baselines, hostile', () => {
     );
   });
 
-  // DEFECT (high): `drift.methods.numeric: wasserstein` with any segment column makes the drift job
+  // FIXED, was a defect (high): `drift.methods.numeric: wasserstein` with any segment column makes the drift job
   // throw on every window, stable ones included: "StatsInputError: wassersteinFromBins: edges must
   // increase within [min, max]" (lib/jobs/compare-feature.ts computeFromValues, called for a
   // segment: the segment's own min/max are narrower than the OVERALL edges its bins use). Without
   // segments the same definition runs. Expected: the job runs and judges each segment.
-  it.fails('wasserstein with a segment column runs on a stable day', async () => {
+  it('wasserstein with a segment column runs on a stable day', async () => {
     const { result } = await runDrift(
       deps(['channel'], new MemoryResultStore(), 'wasserstein'),
       '2026-01-02',
@@ -203,19 +204,19 @@ describe('segment-true baselines, a segment in the tail of the population', () =
     };
   };
 
-  // DEFECT (high): segment bins are the OVERALL decile edges merged to >= 5% of the segment's
+  // FIXED, was a defect (high): segment bins are the OVERALL decile edges merged to >= 5% of the segment's
   // reference. A segment whose values all sit above the population's top decile edge (kiosk) gets
   // ONE bin ("all"), so PSI is 0 whatever happens inside it: a +1 sd shift of kiosk's x (about 240
   // rows of 4,000, 1,240 reference rows, judged: baseline 'segment') is "none", statistic 0. The
   // same day with method ks (fine grid) flags it. Expected: a judged segment has enough bins to see
   // a 1 sd shift (e.g. segment-specific edges or fine-grid counts merged per segment), or is
   // reported as not judgeable by this method.
-  // DEFECT (medium): a segment value with 1,240 reference rows (6% of the reference, about 240 rows
+  // FIXED, was a defect (medium): a segment value with 1,240 reference rows (6% of the reference, about 240 rows
   // a day) vanishes from the window entirely (a channel's pipeline broke). Nothing says so: no
   // segment entry, no finding, overall x PSI 0.056 (under 0.1, not drifted), volume 3,757 rows
   // (no history, no volume verdict). Expected: a finding naming channel=kiosk with its volume
   // (0 rows where the reference share predicts about 240), the mirror of new_segment.
-  it.fails('a segment value that disappears from the window is named in a finding', async () => {
+  it('a segment value that disappears from the window is named in a finding', async () => {
     const { result } = await runDrift(tailDeps(), '2026-01-05');
     expect(result.segments.some((s) => s.value === 'kiosk')).toBe(false);
     expect(
@@ -223,7 +224,7 @@ describe('segment-true baselines, a segment in the tail of the population', () =
     ).toBe(true);
   });
 
-  it.fails('psi sees a 1 sd shift in a judged segment that sits in the population tail', async () => {
+  it('psi sees a 1 sd shift in a judged segment that sits in the population tail', async () => {
     const { result } = await runDrift(tailDeps(), '2026-01-04');
     const kiosk = result.segments.find((s) => s.value === 'kiosk')!;
     expect(kiosk).toMatchObject({ baseline: 'segment', tooSmall: false });
@@ -276,14 +277,14 @@ describe('backtest, hostile: the output folder leaks the future and the past', (
     }
   }
 
-  // DEFECT (high): runAlerts loads every stored performance result with a window start <= the
+  // FIXED, was a defect (high): runAlerts loads every stored performance result with a window start <= the
   // window judged (lib/jobs/alerts.ts loadPerformance), whoever computed it and with whatever
   // labels. A `driftwatch run/backfill --job performance` (wall clock: all labels) into the same
   // --out (default .driftwatch for every command) makes the backtest judge windows whose labels had
   // not arrived that morning: it opens the west incident 7 days early. Expected: a backtest reads
   // only results computed as of its morning (its own, or stamped with an as-of <= the morning), or
   // refuses a folder holding other results.
-  it.fails('a performance backfill already in the folder does not make the backtest see labels early', async () => {
+  it('a performance backfill already in the folder does not make the backtest see labels early', async () => {
     const fresh = await backtest(join(wdir.path, 'fresh'));
     const polluted = await backtest(join(wdir.path, 'polluted'), async (deps) => {
       const wall = { ...deps, clock: { now: () => new Date('2026-11-29T12:00:00Z') } };
@@ -293,11 +294,11 @@ describe('backtest, hostile: the output folder leaks the future and the past', (
     expect(polluted).toEqual(fresh);
   }, 60_000);
 
-  // DEFECT (medium): the alert state (incidents, sent notifications) persists in the folder, so a
+  // FIXED, was a defect (medium): the alert state (incidents, sent notifications) persists in the folder, so a
   // second `driftwatch backtest` over the same range into the same --out starts with the first
   // run's incidents open and reports nothing: the replay is not reproducible. Expected: the same
   // decisions (a backtest starts from empty alert state, or says it continues an existing one).
-  it.fails('a second backtest into the same folder makes the same decisions', async () => {
+  it('a second backtest into the same folder makes the same decisions', async () => {
     const out = join(wdir.path, 'twice');
     const first = await backtest(out);
     const second = await backtest(out);

@@ -209,6 +209,26 @@ function missingResultObservations(
   return out;
 }
 
+/**
+ * A job-failed incident resolves only once that job has produced a result after the failure: the
+ * alert step after the morning's next job (which knows of no failure) must not resolve it while the
+ * failed window still has no result (a page, then a false all-clear an hour later). Other rules:
+ * always.
+ */
+function failedJobRecovered(input: PolicyInput, rule: Rule, incident: Incident): boolean {
+  if (rule.kind !== 'job_failed') return true;
+  const after = (generatedAt: string | undefined) =>
+    generatedAt !== undefined && generatedAt > incident.openedAt;
+  switch (incident.subject) {
+    case 'drift':
+      return input.drift.some((d) => after(d.result?.generatedAt));
+    case 'performance':
+      return input.performance.some((p) => after(p.generatedAt));
+    default:
+      return true;
+  }
+}
+
 function failureObservations(input: PolicyInput, rule: Rule | undefined): WindowObservations {
   const out: WindowObservations = {
     window: input.window.start,
@@ -431,7 +451,7 @@ function decide(
     latest.lastEvaluatedWindow = runWindow;
     if (j.observation && atLeast(j.observation.level, j.rule.openAt)) latest.last = j.observation;
     const notified = latest.lastNotifiedWindow !== undefined;
-    if (j.clear) {
+    if (j.clear && failedJobRecovered(input, j.rule, latest)) {
       latest.status = 'resolved';
       latest.resolvedWindow = runWindow;
       latest.resolvedAt = input.now.toISOString();

@@ -412,7 +412,7 @@ describe('a drift run that fails one morning', () => {
     expect(sent.drift).toContain('[CRITICAL] credit-default: drift job failed (failures 1)');
   });
 
-  it.fails('keeps the drift incident open until a drift run succeeds', () => {
+  it('keeps the drift incident open until a drift run succeeds', () => {
     expect(sent.performance!.filter((s) => /RESOLVED.*drift job failed/.test(s))).toEqual([]);
   });
 });

@@ -537,3 +537,55 @@ describe('evaluatePolicy: incidents over time', () => {
     expect(out.decisions).toEqual([]);
   });
 });
+
+describe('evaluatePolicy: job failed', () => {
+  const definition = makeDefinition({ labels: false });
+  const run = (
+    window: string,
+    now: string,
+    drift: { window: string; result?: ReturnType<typeof driftResult> }[],
+    state?: unknown,
+    failures = false,
+  ) =>
+    evaluatePolicy({
+      definition,
+      window: windowFor(definition, window),
+      now: new Date(now),
+      drift,
+      performance: [],
+      ...(failures ? { failures: [{ job: 'drift', window, message: 'HIVE_CURSOR_ERROR' }] } : {}),
+      ...(state ? { state: state as never } : {}),
+    });
+
+  it('stays open until the failed job produces a result again, not when another job’s alert step runs', () => {
+    // 10-05 02:00 the drift job for 10-04 fails; results up to 10-03 exist (generated before).
+    const before = days(START, 3).map((d) => ({ window: d, result: driftResult(d) }));
+    const failed = run(
+      '2026-10-04',
+      '2026-10-05T02:00:00Z',
+      [...before, { window: '2026-10-04' }],
+      undefined,
+      true,
+    );
+    expect(failed.decisions.map((d) => `${d.type} ${d.incident.ruleId}`)).toEqual(['opened job-failed']);
+    // 03:00: the performance job's alert step, knowing of no failure, must not resolve it.
+    const later = run(
+      '2026-10-04',
+      '2026-10-05T03:00:00Z',
+      [...before, { window: '2026-10-04' }],
+      failed.state,
+    );
+    expect(later.decisions.filter((d) => d.type === 'resolved')).toEqual([]);
+    // Next morning the drift job succeeds (a result generated after the failure): resolved.
+    const ok = { window: '2026-10-05', result: driftResult('2026-10-05') };
+    const next = run(
+      '2026-10-05',
+      '2026-10-06T02:30:00Z',
+      [...before, { window: '2026-10-04' }, ok],
+      later.state,
+    );
+    expect(next.decisions.filter((d) => d.type === 'resolved').map((d) => d.incident.ruleId)).toEqual([
+      'job-failed',
+    ]);
+  });
+});

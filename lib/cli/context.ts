@@ -8,7 +8,8 @@ import { parseDefinition } from '../config/load.js';
 import type { MonitorDefinition } from '../config/schema.js';
 import { resolveLocalSources } from '../jobs/sources.js';
 import type { JobDeps } from '../jobs/types.js';
-import { systemClock } from '../ports.js';
+import { parseDate } from '../jobs/windows.js';
+import { type Clock, systemClock } from '../ports.js';
 import { CliError } from './errors.js';
 
 export async function loadDefinitionFile(path: string): Promise<MonitorDefinition> {
@@ -40,7 +41,7 @@ export interface LocalContext {
 /** Local dependencies: locations relative to the config file, results under `outDir/results`. */
 export async function localContext(
   definition: MonitorDefinition,
-  options: { baseDir: string; outDir: string; verbose?: boolean },
+  options: { baseDir: string; outDir: string; verbose?: boolean; clock?: Clock },
 ): Promise<LocalContext> {
   const engine = await DuckDbQueryEngine.create(localEngineOptions());
   const outDir = resolve(options.outDir);
@@ -49,10 +50,26 @@ export async function localContext(
     sources: resolveLocalSources(definition, options.baseDir),
     engine,
     store: new FsResultStore(join(outDir, 'results')),
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
     ...(options.verbose ? { log: (message, detail) => console.error(message, detail ?? '') } : {}),
   };
   return { deps, outDir, close: () => engine.close() };
+}
+
+/**
+ * The clock of a run `--as-of` a date: that morning at 02:00 UTC, when the schedule runs. A job sees
+ * the labels partitioned up to that date and judges maturity on it; the default window is the day
+ * before. Without a date, the system clock.
+ */
+export function asOfClock(asOf: string | undefined): Clock {
+  if (asOf === undefined) return systemClock;
+  try {
+    parseDate(asOf, '--as-of');
+  } catch (error) {
+    throw new CliError((error as Error).message, 2);
+  }
+  const now = new Date(`${asOf}T02:00:00Z`);
+  return { now: () => now };
 }
 
 export function configBaseDir(configPath: string): string {

@@ -113,10 +113,21 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'output folder (results/ goes inside)', '.driftwatch')
     .option('--json', 'print machine-readable output', false)
     .option('--verbose', 'log progress to stderr', false)
+    .option(
+      '--as-of <YYYY-MM-DD>',
+      'run as the schedule would have that morning: labels that had arrived by then, maturity judged then',
+    )
     .action(async (opts) => {
       const dates = opts.date ? [checkDate(opts.date, '--date')] : undefined;
       await runWindows(
-        { config: opts.config, job: opts.job, out: opts.out, json: opts.json, verbose: opts.verbose },
+        {
+          config: opts.config,
+          job: opts.job,
+          out: opts.out,
+          json: opts.json,
+          verbose: opts.verbose,
+          ...(opts.asOf ? { asOf: opts.asOf } : {}),
+        },
         dates,
         print,
       );
@@ -131,9 +142,21 @@ export function buildProgram(): Command {
     .option('--job <name>', 'drift | performance', 'drift')
     .option('--out <dir>', 'output folder (results/ goes inside)', '.driftwatch')
     .option('--json', 'print machine-readable output', false)
+    .option(
+      '--as-of <YYYY-MM-DD>',
+      'run as the schedule would have that morning: labels that had arrived by then, maturity judged then',
+    )
     .action(async (opts) => {
       await runBackfill(
-        { config: opts.config, job: opts.job, out: opts.out, json: opts.json, from: opts.from, to: opts.to },
+        {
+          config: opts.config,
+          job: opts.job,
+          out: opts.out,
+          json: opts.json,
+          from: opts.from,
+          to: opts.to,
+          ...(opts.asOf ? { asOf: opts.asOf } : {}),
+        },
         print,
       );
     });
@@ -220,6 +243,10 @@ export function buildProgram(): Command {
       '.driftwatch',
     )
     .option('--json', 'print machine-readable output', false)
+    .option(
+      '--as-of <YYYY-MM-DD>',
+      'run as the schedule would have that morning: labels that had arrived by then, maturity judged then',
+    )
     .action(async (opts) => {
       await runAlertsCommand(
         {

@@ -71,6 +71,49 @@ describe('driftwatch backtest', () => {
     expect(first.overall.coverage).toBeLessThan(0.9);
   });
 
+  it('run --as-of sees the labels as they were that morning; without it, every label that ever arrived', async () => {
+    const config = join(dir.path, 'world.yaml');
+    const coverage = async (extra: string[]) => {
+      const out = join(dir.path, `asof-${extra.length}`);
+      const { code, stderr } = await run([
+        'run',
+        '--config',
+        config,
+        '--job',
+        'performance',
+        '--date',
+        '2026-09-01',
+        '--out',
+        out,
+        ...extra,
+      ]);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const doc = JSON.parse(
+        await readFile(
+          join(out, 'results', 'world-binary', 'performance', 'dt=2026-09-01', 'P1D.json'),
+          'utf8',
+        ),
+      ) as { overall: { coverage: number }; status: string };
+      return doc;
+    };
+    const asOf = await coverage(['--as-of', '2026-09-09']);
+    const backtest = JSON.parse(
+      await readFile(
+        join(dir.path, 'out', 'results', 'world-binary', 'performance', 'dt=2026-09-01', 'P1D.json'),
+        'utf8',
+      ),
+    ) as { overall: { coverage: number } };
+    expect(asOf.status).toBe('ok');
+    expect(asOf.overall.coverage).toBe(backtest.overall.coverage);
+    // Today (2026-11-29) the late labels (2 to 4 days after the delay) have arrived too.
+    const now = await coverage([]);
+    expect(now.overall.coverage).toBeGreaterThan(asOf.overall.coverage);
+    const bad = await run(['run', '--config', config, '--as-of', '2026-02-30']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--as-of "2026-02-30" is not a valid date/);
+  });
+
   it('refuses a range that runs backwards, as a usage error', async () => {
     const { code, stderr } = await run([
       'backtest',

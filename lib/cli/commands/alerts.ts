@@ -6,7 +6,7 @@ import { runAlerts, runAlertsRange, runDigest, runLine } from '../../jobs/alerts
 import { runReport } from '../../jobs/report-job.js';
 import { lastCompleteWindow, shiftDate } from '../../jobs/windows.js';
 import { systemClock } from '../../ports.js';
-import { loadDefinitionFile } from '../context.js';
+import { asOfClock, loadDefinitionFile } from '../context.js';
 import { CliError } from '../errors.js';
 import { renderTable } from '../table.js';
 
@@ -17,7 +17,7 @@ interface Common {
 }
 
 export async function runAlertsCommand(
-  opts: Common & { json: boolean; from?: string; to?: string },
+  opts: Common & { json: boolean; from?: string; to?: string; asOf?: string },
   print: (line: string) => void,
 ): Promise<void> {
   if ((opts.from === undefined) !== (opts.to === undefined))
@@ -32,11 +32,12 @@ export async function runAlertsCommand(
   // A single window prints its alerts (through the CLI's print, which stops quietly when stdout's
   // reader is gone); a replay prints one line per window (alerts.jsonl has them all).
   const notifier = new FileNotifier({ outDir, print: opts.json || opts.from ? () => {} : print });
-  const deps = { definition, store, notifier, clock: systemClock };
+  const clock = asOfClock(opts.asOf);
+  const deps = { definition, store, notifier, clock };
   const summaries =
     opts.from && opts.to
       ? await runAlertsRange(deps, opts.from, opts.to)
-      : [await runAlerts(deps, opts.date ?? lastCompleteWindow({ definition, clock: systemClock }))];
+      : [await runAlerts(deps, opts.date ?? lastCompleteWindow({ definition, clock }))];
   if (opts.json) {
     print(JSON.stringify(opts.from ? summaries : summaries[0], null, 2));
     return;

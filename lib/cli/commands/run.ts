@@ -2,7 +2,7 @@
 import { runJob } from '../../jobs/run-job.js';
 import { JOB_NAMES, type JobName, type JobSummary } from '../../jobs/types.js';
 import { durationDays, parseDate, shiftDate } from '../../jobs/windows.js';
-import { configBaseDir, loadDefinitionFile, localContext } from '../context.js';
+import { asOfClock, configBaseDir, loadDefinitionFile, localContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { gracefulScope, signalExitCode } from '../interrupt.js';
 import { progressBar } from '../progress.js';
@@ -14,6 +14,8 @@ export interface RunOptions {
   out: string;
   json: boolean;
   verbose?: boolean;
+  /** Run as the schedule would have on this morning (YYYY-MM-DD): labels and maturity as of then. */
+  asOf?: string;
 }
 
 function jobName(value: string): JobName {
@@ -43,6 +45,7 @@ export async function runWindows(
     baseDir: configBaseDir(options.config),
     outDir: options.out,
     ...(options.verbose ? { verbose: true } : {}),
+    clock: asOfClock(options.asOf),
   });
   const summaries: JobSummary[] = [];
   const list = dates ?? [undefined];

@@ -416,26 +416,22 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
     const baseline = segmentBaseline(profile, column, value, definition.drift.minSegmentSize);
     const tooSmall = group.rows < definition.drift.minSegmentSize || baseline.baseline === 'none';
     const drift = compareGroup(definition, baseline.profile, spec, group, tooSmall);
-    if (baseline.note === 'reference_too_small' && group.rows >= definition.drift.minSegmentSize) {
+    // A value the reference never had, or had too few rows of, that now has volume: reported, not judged.
+    const unjudged = baseline.note === 'new_value' || baseline.note === 'reference_too_small';
+    if (unjudged && group.rows >= definition.drift.minSegmentSize) {
+      const share = `${group.rows} rows (${pct(rate(group.rows, overall.rows))} of the window)`;
+      const referenceRows = baseline.referenceRows ?? 0;
       findings.push({
         kind: 'new_segment',
         severity: 'warning',
         feature: column,
         segment: { column, value },
         value: group.rows,
-        expected: baseline.referenceRows ?? 0,
-        message: `${column}=${value}: ${group.rows} rows (${pct(rate(group.rows, overall.rows))} of the window) against ${baseline.referenceRows} in the reference (${pct(rate(baseline.referenceRows ?? 0, profile.rows))}), too few to judge it: add recent data to the reference`,
-      });
-    }
-    if (baseline.note === 'new_value' && group.rows >= definition.drift.minSegmentSize) {
-      findings.push({
-        kind: 'new_segment',
-        severity: 'warning',
-        feature: column,
-        segment: { column, value },
-        value: group.rows,
-        expected: 0,
-        message: `${column}=${value}: a segment value the reference never had, ${group.rows} rows (${pct(rate(group.rows, overall.rows))} of the window); it is not judged for drift until the reference includes it`,
+        expected: baseline.note === 'new_value' ? 0 : referenceRows,
+        message:
+          baseline.note === 'new_value'
+            ? `${column}=${value}: a segment value the reference never had, ${share}; it is not judged for drift until the reference includes it`
+            : `${column}=${value}: ${share} against ${referenceRows} in the reference (${pct(rate(referenceRows, profile.rows))}), too few to judge it: add recent data to the reference`,
       });
     }
     if (!tooSmall) {

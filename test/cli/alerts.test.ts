@@ -1,36 +1,18 @@
 /** `driftwatch alerts`: a replay over a date range through the real CLI, and its usage errors. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { FsResultStore } from '../../lib/adapters/fs-store.js';
-import { main } from '../../lib/cli/main.js';
 import { demoDefinition } from '../../lib/demo/definition.js';
 import { resultKeys, shiftDate } from '../../lib/jobs/windows.js';
+import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 import { days, driftResult } from '../lib/alerts/fixtures.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
 
-async function run(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  const errors: string[] = [];
-  const outputs: string[] = [];
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    errors.push(String(chunk));
-    return true;
-  });
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    outputs.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, stderr: errors.join(''), stdout: outputs.join('') };
-  } finally {
-    err.mockRestore();
-    out.mockRestore();
-  }
-}
+const run = runCli;
 
 const dates = days('2026-10-01', 4);
 

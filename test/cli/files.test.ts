@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../lib/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
 // compare and evaluate, end to end through the CLI, DuckDB and CSV / JSON-lines files, checked
@@ -12,24 +12,7 @@ const load = (name: string) => JSON.parse(readFileSync(oracle(name), 'utf8'));
 
 let dir: { path: string; cleanup: () => Promise<void> };
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => {
-    out.push(String(c));
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => {
-    err.push(String(c));
-    return true;
-  });
-  try {
-    return { code: await main(args), stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
 const csv = (header: string, rows: (string | number)[][]) =>
   `${header}\n${rows.map((r) => r.join(',')).join('\n')}\n`;

@@ -1,11 +1,11 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { DuckDbQueryEngine } from '../../lib/adapters/duckdb-engine.js';
 import { athenaEstimate } from '../../lib/cli/commands/validate.js';
-import { main } from '../../lib/cli/main.js';
 import { quoteString } from '../../lib/sql/identifiers.js';
+import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
 // The first hour: a folder of logs whose columns have unfriendly names (spaces, slashes,
@@ -13,24 +13,7 @@ import { tempDir } from '../helpers/temp.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => {
-    out.push(String(c));
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => {
-    err.push(String(c));
-    return true;
-  });
-  try {
-    return { code: await main(args), stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
 const DAYS = 10;
 const ROWS = 1500;

@@ -348,7 +348,18 @@ export class MonitoringHub extends Construct {
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
         resources: [this.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${p}/${modelId}/*`] } },
+        // Every prefix it reads: a GET of a missing key (first run: no state, no marker yet) is
+        // told apart from a refusal by listing that key (S3ResultStore.absent).
+        conditions: {
+          StringLike: {
+            's3:prefix': [
+              `${p}/${modelId}/*`,
+              `${p}/${registryKey(modelId)}`,
+              `${p}/${runsPrefix(modelId)}*`,
+              `${p}/${notificationsPrefix(modelId)}/*`,
+            ],
+          },
+        },
       }),
     );
     this.grantKey(role);
@@ -397,7 +408,9 @@ export class MonitoringHub extends Construct {
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
         resources: [this.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${p}/*/performance/*`, `${p}/*/tickets/*`] } },
+        // Lists performance results and tickets; the other prefixes it reads are listed only to
+        // tell a missing key from a refusal (S3ResultStore.absent).
+        conditions: { StringLike: { 's3:prefix': [...reads, ...writes] } },
       }),
     );
     this.grantKey(role);

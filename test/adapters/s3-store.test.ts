@@ -5,13 +5,14 @@ import { InvalidKeyError } from '../../lib/adapters/errors.js';
 import { S3ResultStore } from '../../lib/adapters/s3-store.js';
 
 // A real S3 API: s3rver on loopback, behind the If-None-Match proxy (test/setup/s3-server.ts).
-const client = new S3Client({
+const clientConfig = {
   endpoint: inject('s3Endpoint'),
   forcePathStyle: true,
   region: 'us-east-1',
   credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
   maxAttempts: 1,
-});
+};
+const client = new S3Client(clientConfig);
 const bucket = inject('s3Bucket');
 
 function freshStore(listPageSize?: number): S3ResultStore {
@@ -125,13 +126,7 @@ describe('S3ResultStore', () => {
  * The stand-in enforces exactly that on the real S3 API (s3rver) through client middleware.
  */
 function roleClient(listable: string[]): S3Client {
-  const role = new S3Client({
-    endpoint: inject('s3Endpoint'),
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    maxAttempts: 1,
-  });
+  const role = new S3Client(clientConfig);
   const denied = () =>
     new S3ServiceException({
       name: 'AccessDenied',

@@ -5,6 +5,7 @@ export * from './messages.js';
 export * from './multiple-testing.js';
 export * from './observe.js';
 export * from './policy.js';
+export * from './reliability.js';
 export * from './rules.js';
 export * from './settings.js';
 export * from './thresholds.js';

@@ -103,6 +103,8 @@ interface Judgement {
   firing: boolean;
   clear: boolean;
   sinceWindow: string;
+  /** The earliest window of the unbroken run at warning or above that ends in the latest window. */
+  firstSeenWindow: string;
   observation?: Observation;
   /** The observation of the latest window (also below warning, for "worse" and resolve messages). */
   latestObservation?: Observation;
@@ -132,13 +134,23 @@ function judge(rule: Rule, subject: string, series: Series, hintsFor: (window: s
   const observation = withObservation?.observations.find(
     (o) => o.ruleId === rule.id && o.subject === subject,
   );
+  const sinceWindow = over[0]?.window ?? latest?.window ?? '';
+  // Walk back from the latest window while the rule saw the subject at warning or above.
+  let firstSeenWindow = sinceWindow;
+  for (let k = windows.length - 1; k >= 0; k--) {
+    const w = windows[k] as WindowObservations;
+    if (levelAt(w) === 'none') break;
+    firstSeenWindow = w.window;
+  }
+  if (sinceWindow && firstSeenWindow > sinceWindow) firstSeenWindow = sinceWindow;
   return {
     rule,
     subject,
     current,
     firing,
     clear,
-    sinceWindow: over[0]?.window ?? latest?.window ?? '',
+    sinceWindow,
+    firstSeenWindow,
     ...(observation ? { observation } : {}),
     ...(latestObservation ? { latestObservation } : {}),
     hints: hintsFor(latest?.window ?? ''),
@@ -529,6 +541,8 @@ function decide(
     openedWindow: runWindow,
     openedAt: input.now.toISOString(),
     sinceWindow: j.sinceWindow,
+    firstSeenWindow: j.firstSeenWindow,
+    firstSeenAt: `${shiftDate(j.firstSeenWindow, durationDays(input.window.duration))}T00:00:00.000Z`,
     lastEvaluatedWindow: runWindow,
     ...(route !== 'digest' ? { lastNotifiedWindow: runWindow } : {}),
     last: j.observation,

@@ -307,6 +307,7 @@ export async function runDigest(
       openTicket: await openTicketOf(deps.store, model),
       reportLink:
         deps.reportLink?.(model, window) ?? deps.store.linkFor(resultKeys.result(model, 'drift', window)),
+      asOf: deps.clock.now(),
     });
   }
   const message = renderDigest(date, models);

@@ -8,7 +8,7 @@ import type { DriftResult } from '../jobs/drift-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import { durationDays, resultKeys, shiftDate, type Window } from '../jobs/windows.js';
 import { type Clock, type ResultStore, systemClock } from '../ports.js';
-import type { ReportIncident, ReportInput, ReportLink } from './types.js';
+import type { ReportIncident, ReportInput, ReportLink, ReportReliability } from './types.js';
 
 export const DEFAULT_HISTORY_WINDOWS = 30;
 /** Reads in flight at once: enough to hide S3 latency, few enough to stay polite. */
@@ -19,6 +19,8 @@ export interface LoadReportOptions {
   historyWindows?: number;
   /** Open incidents to show (from the alert state). @default - none */
   incidents?: ReportIncident[];
+  /** MTTD / MTTR from the alert state. @default - none */
+  reliability?: ReportReliability;
   /** Extra links (runbook, dashboard); links to the current result documents are added. */
   links?: ReportLink[];
   /** @default - the system clock */
@@ -97,6 +99,7 @@ export async function loadReportInput(
     ...(currentPerformance ? { performance: currentPerformance } : {}),
     performanceHistory: performance.filter((p): p is PerformanceResult => p !== undefined),
     incidents: options.incidents ?? [],
+    ...(options.reliability ? { reliability: options.reliability } : {}),
     generatedAt: (options.clock ?? systemClock).now().toISOString(),
     links,
   };

@@ -6,6 +6,7 @@ import { driftSection, rankedRows } from './drift-section.js';
 import { escapeHtml } from './escape.js';
 import { header } from './header.js';
 import { driftSeries, evaluatedPerformance, performanceSeries } from './history.js';
+import { incidentsSection } from './incidents-section.js';
 import { performanceSection } from './performance-section.js';
 import { qualitySection } from './quality-section.js';
 import { linksSection, segmentsSection, trendsSection } from './sections.js';
@@ -35,6 +36,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
     ['trends', 'Trends'],
     ['segments', 'Segments'],
     ['quality', 'Data quality'],
+    ['incidents', 'Incidents'],
     ...(links.length ? [['links', 'Links']] : []),
   ]
     .map(([id, label]) => `<li><a href="#${id}">${label}</a></li>`)
@@ -59,6 +61,7 @@ ${performanceSection(input.performance, evaluated)}
 ${trendsHtml}
 ${segmentsHtml}
 ${qualitySection(input.drift)}
+${incidentsSection(input.reliability)}
 ${linksSection(links)}
 </main>
 <footer><p>Generated ${escapeHtml(input.generatedAt)} by driftwatch${input.drift ? ` · drift engine ${escapeHtml(input.drift.engine.name)}, ${input.drift.engine.queries} queries · result schema v${input.drift.schemaVersion}` : ''}. Self-contained: this page loads nothing from the network.</p></footer>

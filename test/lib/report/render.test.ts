@@ -307,3 +307,44 @@ describe('renderReport', () => {
     expect(performance.now() - started).toBeLessThan(2000);
   });
 });
+
+describe('renderReport: incidents section', () => {
+  it('shows MTTD / MTTR per rule and the latest incidents, escaped', async () => {
+    const html = await renderReport(
+      input({
+        reliability: {
+          asOf: '2026-03-11T07:00:00.000Z',
+          rows: [
+            { ruleId: '*', days: 30, opened: 2, resolved: 1, open: 1, mttdHours: 26, mttrHours: 72 },
+            { ruleId: '*', days: 90, opened: 2, resolved: 1, open: 1, mttdHours: 26, mttrHours: 72 },
+          ],
+          recent: [
+            {
+              ruleId: 'feature-drift',
+              subject: HOSTILE,
+              firstSeenWindow: '2026-03-01',
+              openedAt: '2026-03-03T02:00:00.000Z',
+              detectHours: 26,
+            },
+          ],
+        },
+      }),
+    );
+    const section = html.slice(
+      html.indexOf('<section id="incidents"'),
+      html.indexOf('</section>', html.indexOf('<section id="incidents"')),
+    );
+    expect(section).toContain('<th scope="col">MTTD 30 d</th>');
+    expect(section).toContain(
+      '<th scope="row">all rules</th><td>26.0 h</td><td>3.0 d</td><td>2 (1 open)</td>',
+    );
+    expect(section).not.toContain(HOSTILE);
+    expect(section).toContain('&lt;script&gt;');
+    expect(html).toContain('<a href="#incidents">Incidents</a>');
+  });
+
+  it('says so when no incident opened in 90 days', async () => {
+    const html = await renderReport(input());
+    expect(html).toContain('No incident opened in the last 90 days.');
+  });
+});

@@ -1,6 +1,7 @@
 /** The alert policy, messages, digest and retraining tickets (pure; re-exports only). */
 export * from './digest.js';
 export * from './ids.js';
+export * from './kpi-rules.js';
 export * from './messages.js';
 export * from './multiple-testing.js';
 export * from './observe.js';

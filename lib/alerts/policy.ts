@@ -15,9 +15,11 @@
  */
 import type { MonitorDefinition } from '../config/schema.js';
 import type { DriftResult } from '../jobs/drift-result.js';
+import type { KpiResult } from '../jobs/kpi-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import { daysBetween, durationDays, shiftDate, type Window } from '../jobs/windows.js';
 import { incidentId } from './ids.js';
+import { kpiRules, observeKpis } from './kpi-rules.js';
 import {
   observeDrift,
   observePerformance,
@@ -52,6 +54,8 @@ export interface PolicyInput {
   drift: readonly { window: string; result?: DriftResult | undefined }[];
   /** Performance results with a window start at or before the run window, oldest first. */
   performance: readonly PerformanceResult[];
+  /** KPI results with a window start at or before the run window, oldest first. */
+  kpi?: readonly KpiResult[];
   /** The first window with a stored drift result: earlier windows are not expected to have results. */
   monitoringSince?: string;
   failures?: readonly JobFailure[];
@@ -274,7 +278,9 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
   const settings = resolveAlertSettings(definition.alerts);
   const state: AlertState = structuredClone(input.state ?? emptyState(model));
   if (!settings.enabled) return { state, decisions: [], evaluations: [], hints: [] };
-  const rules = resolveRules(settings, model).filter((r) => r.enabled);
+  const rules = [...resolveRules(settings, model), ...kpiRules(definition.kpis, settings, model)].filter(
+    (r) => r.enabled,
+  );
   const runWindow = input.window.start;
 
   const driftHistory = input.drift.filter((d) => d.window <= runWindow);
@@ -292,6 +298,10 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
   const perfSeries = performance.map((p, i) =>
     observePerformance(p, rules, performance.slice(0, i), { baselineFor }),
   );
+  const kpiResults = [...(input.kpi ?? [])]
+    .filter((k) => k.window.start <= runWindow)
+    .sort((a, b) => a.window.start.localeCompare(b.window.start));
+  const kpiSeries = kpiResults.map((k, i) => observeKpis(k, rules, definition.kpis, kpiResults.slice(0, i)));
   const runSeries = [
     missingResultObservations(
       input,
@@ -308,7 +318,9 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
       ? driftSeries
       : rule.source === 'performance'
         ? perfSeries
-        : runSeries.filter((w) => w.applicable.has(rule.id));
+        : rule.source === 'kpi'
+          ? kpiSeries
+          : runSeries.filter((w) => w.applicable.has(rule.id));
   const hintsByWindow = new Map(driftSeries.map((w) => [w.window, w.hints]));
   const runHints = hintsByWindow.get(runWindow) ?? [];
   const hintsFor = (window: string) => hintsByWindow.get(window) ?? runHints;

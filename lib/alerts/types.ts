@@ -26,6 +26,7 @@ export const RULE_KINDS = [
   'label_coverage',
   'operational',
   'metric',
+  'kpi',
   'missing_result',
   'job_failed',
 ] as const;

@@ -6,6 +6,7 @@
 import type { DigestMessage } from '../adapters/notifier.js';
 import type { MonitorDefinition } from '../config/schema.js';
 import type { DriftResult } from '../jobs/drift-result.js';
+import type { KpiResult } from '../jobs/kpi-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import { durationDays } from '../jobs/windows.js';
 import { incidentTitle } from './messages.js';
@@ -27,6 +28,8 @@ export interface DigestModelInput {
   state?: AlertState | undefined;
   openTicket?: TicketRecord | undefined;
   reportLink: string;
+  /** KPI results up to the digest's window, oldest first (each KPI shows its latest value). */
+  kpis?: readonly KpiResult[] | undefined;
   /** The digest's clock: MTTD / MTTR cover the 30 and 90 days before it. @default - no MTTD line */
   asOf?: Date | undefined;
 }
@@ -108,6 +111,16 @@ function modelSection(date: string, input: DigestModelInput): string[] {
         : '  labels: no matured window yet',
     );
   }
+  const kpiParts = (definition.kpis ?? []).map((k) => {
+    const latest = [...(input.kpis ?? [])]
+      .reverse()
+      .find((r) => r.kpis.some((x) => x.name === k.name && x.status === 'ok'));
+    const value = latest?.kpis.find((x) => x.name === k.name)?.overall?.value;
+    return latest && typeof value === 'number'
+      ? `${k.name} ${fmt(value)} (${latest.window.start.slice(5)})`
+      : `${k.name} not yet`;
+  });
+  if (kpiParts.length) lines.push(`  kpis: ${kpiParts.join('; ')}`);
   if (input.asOf) {
     const windowDays = durationDays(definition.window);
     const line = reliabilityLine(reliability(input.state?.incidents ?? [], { asOf: input.asOf, windowDays }));

@@ -278,9 +278,10 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
   const settings = resolveAlertSettings(definition.alerts);
   const state: AlertState = structuredClone(input.state ?? emptyState(model));
   if (!settings.enabled) return { state, decisions: [], evaluations: [], hints: [] };
-  const rules = [...resolveRules(settings, model), ...kpiRules(definition.kpis, settings, model)].filter(
-    (r) => r.enabled,
-  );
+  const rules = [
+    ...resolveRules(settings, model),
+    ...kpiRules(definition.kpis ?? [], settings, model),
+  ].filter((r) => r.enabled);
   const runWindow = input.window.start;
 
   const driftHistory = input.drift.filter((d) => d.window <= runWindow);
@@ -301,7 +302,9 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
   const kpiResults = [...(input.kpi ?? [])]
     .filter((k) => k.window.start <= runWindow)
     .sort((a, b) => a.window.start.localeCompare(b.window.start));
-  const kpiSeries = kpiResults.map((k, i) => observeKpis(k, rules, definition.kpis, kpiResults.slice(0, i)));
+  const kpiSeries = kpiResults.map((k, i) =>
+    observeKpis(k, rules, definition.kpis ?? [], kpiResults.slice(0, i)),
+  );
   const runSeries = [
     missingResultObservations(
       input,

@@ -132,7 +132,7 @@ export async function loadKpis(
   until: string,
   limit = HISTORY_WINDOWS + 7,
 ): Promise<KpiResult[]> {
-  if (definition.kpis.length === 0) return [];
+  if ((definition.kpis ?? []).length === 0) return [];
   const keys = (await store.list(resultKeys.jobPrefix(definition.model.id, 'kpi')))
     .filter((k) => k.endsWith(`/${duration}.json`))
     .filter((k) => (dateOfKey(k) ?? '9999') <= until)
@@ -172,7 +172,10 @@ export async function runAlerts(deps: AlertsDeps, window: Window | string): Prom
 
   const settings = resolveAlertSettings(definition.alerts);
   const rules = new Map(
-    [...resolveRules(settings, model), ...kpiRules(definition.kpis, settings, model)].map((r) => [r.id, r]),
+    [...resolveRules(settings, model), ...kpiRules(definition.kpis ?? [], settings, model)].map((r) => [
+      r.id,
+      r,
+    ]),
   );
   const reportLink = deps.reportLink ?? store.linkFor(resultKeys.result(model, 'drift', w));
   const enabledRules = [...rules.values()].filter((r) => r.enabled);
@@ -335,6 +338,7 @@ export async function runDigest(
       openTicket: await openTicketOf(deps.store, model),
       reportLink:
         deps.reportLink?.(model, window) ?? deps.store.linkFor(resultKeys.result(model, 'drift', window)),
+      kpis: await loadKpis(deps.store, definition, window.duration, date),
       asOf: deps.clock.now(),
     });
   }

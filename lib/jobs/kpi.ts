@@ -23,7 +23,7 @@ export function outcomesMatureOn(definition: MonitorDefinition, window: Window):
 
 /** The window whose outcomes matured on the run date `date` + 1 (the morning after `date`). */
 export function outcomesMaturedWindow(definition: MonitorDefinition, date: string): string | undefined {
-  if (!definition.outcomes || !definition.kpis.some((k) => k.source === 'outcomes')) return undefined;
+  if (!definition.outcomes || !(definition.kpis ?? []).some((k) => k.source === 'outcomes')) return undefined;
   const windowDays = Math.max(1, Math.round(durationDays(definition.window)));
   const delayDays = Math.max(0, Math.ceil(durationDays(definition.outcomes.delay)));
   return shiftDate(date, -Math.ceil(delayDays / windowDays) * windowDays);
@@ -69,7 +69,7 @@ export async function runKpis(
   date: string,
 ): Promise<{ result: KpiResult; key: string } | undefined> {
   const { definition, engine } = deps;
-  if (definition.kpis.length === 0) return undefined;
+  if ((definition.kpis ?? []).length === 0) return undefined;
   const window = windowFor(definition, date);
   const today = deps.clock.now().toISOString().slice(0, 10);
   const range = { from: window.start, to: window.end };
@@ -94,7 +94,7 @@ export async function runKpis(
   let rows = 0;
   let queries = 0;
 
-  const fromPredictions = definition.kpis.filter((k) => k.source === 'predictions');
+  const fromPredictions = (definition.kpis ?? []).filter((k) => k.source === 'predictions');
   if (fromPredictions.length && !empty) {
     const spec: KpiQuerySpec = { ...common, kpis: fromPredictions };
     const groups = readKpiRows(await engine.query(buildKpiQuery(spec)), spec);
@@ -105,7 +105,7 @@ export async function runKpis(
     });
   }
 
-  const fromOutcomes = definition.kpis.filter((k) => k.source === 'outcomes');
+  const fromOutcomes = (definition.kpis ?? []).filter((k) => k.source === 'outcomes');
   const matureOn = outcomesMatureOn(definition, window);
   if (fromOutcomes.length && definition.outcomes && deps.sources.outcomes) {
     if (today < matureOn || empty) {
@@ -151,7 +151,7 @@ export async function runKpis(
     generatedAt: deps.clock.now().toISOString(),
     status: empty || rows === 0 ? 'no_data' : 'ok',
     rows,
-    kpis: definition.kpis.map((k) => items.get(k.name) ?? item(k, 'no_data')),
+    kpis: (definition.kpis ?? []).map((k) => items.get(k.name) ?? item(k, 'no_data')),
     engine: { name: engine.dialect.name, queries },
   };
   const key = resultKeys.result(definition.model.id, 'kpi', window);

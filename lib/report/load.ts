@@ -5,6 +5,7 @@
  */
 import type { MonitorDefinition } from '../config/schema.js';
 import type { DriftResult } from '../jobs/drift-result.js';
+import type { KpiResult } from '../jobs/kpi-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import { durationDays, resultKeys, shiftDate, type Window } from '../jobs/windows.js';
 import { type Clock, type ResultStore, systemClock } from '../ports.js';
@@ -68,9 +69,12 @@ export async function loadReportInput(
   const model = definition.model.id;
   const windows = [...previousWindows(window, options.historyWindows ?? DEFAULT_HISTORY_WINDOWS), window];
   const read = async <T>(job: string, w: Window) => store.getJson<T>(resultKeys.result(model, job, w));
-  const [drift, performance] = await Promise.all([
+  const [drift, performance, kpi] = await Promise.all([
     mapLimited(windows, CONCURRENCY, (w) => read<DriftResult>('drift', w)),
     mapLimited(windows, CONCURRENCY, (w) => read<PerformanceResult>('performance', w)),
+    (definition.kpis ?? []).length
+      ? mapLimited(windows, CONCURRENCY, (w) => read<KpiResult>('kpi', w))
+      : Promise.resolve([] as (KpiResult | undefined)[]),
   ]);
   const currentDrift = drift.pop();
   const currentPerformance = performance.pop();
@@ -99,6 +103,9 @@ export async function loadReportInput(
     ...(currentPerformance ? { performance: currentPerformance } : {}),
     performanceHistory: performance.filter((p): p is PerformanceResult => p !== undefined),
     incidents: options.incidents ?? [],
+    ...((definition.kpis ?? []).length
+      ? { kpiHistory: kpi.filter((k): k is KpiResult => k !== undefined) }
+      : {}),
     ...(options.reliability ? { reliability: options.reliability } : {}),
     generatedAt: (options.clock ?? systemClock).now().toISOString(),
     links,

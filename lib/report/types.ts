@@ -1,5 +1,6 @@
 /** What a report is made of: plain data, so `renderReport` stays pure and testable. */
 import type { DriftResult } from '../jobs/drift-result.js';
+import type { KpiResult } from '../jobs/kpi-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import type { Window } from '../jobs/windows.js';
 
@@ -74,6 +75,8 @@ export interface ReportInput {
   performanceHistory: PerformanceResult[];
   /** Open incidents of this model. */
   incidents?: ReportIncident[];
+  /** KPI results of the current and earlier windows (any order). @default - no KPI section */
+  kpiHistory?: KpiResult[];
   /** MTTD / MTTR from the alert state. @default - the section says no incident */
   reliability?: ReportReliability;
   /** When the report was generated (ISO-8601). */

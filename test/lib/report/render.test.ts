@@ -348,3 +348,51 @@ describe('renderReport: incidents section', () => {
     expect(html).toContain('No incident opened in the last 90 days.');
   });
 });
+
+describe('renderReport: business KPIs', () => {
+  it('draws a trend panel per KPI and lists the latest values per segment, escaped', async () => {
+    const kpiHistory = Array.from({ length: 5 }, (_, i) => {
+      const start = shiftDate(START, i - 4);
+      return {
+        schemaVersion: 1 as const,
+        kind: 'kpi' as const,
+        model: 'churn',
+        window: { start, end: shiftDate(start, 1), duration: 'P1D' },
+        generatedAt: `${start}T02:00:00.000Z`,
+        status: 'ok' as const,
+        rows: 1000,
+        kpis: [
+          {
+            name: 'approval_rate',
+            aggregate: 'rate' as const,
+            column: 'approved',
+            per: 'prediction' as const,
+            source: 'predictions' as const,
+            direction: 'higher_is_better' as const,
+            status: 'ok' as const,
+            overall: { value: 0.6 - i * 0.01, n: 1000 },
+            segments: [{ column: 'region', segment: HOSTILE, value: 0.5, n: 400 }],
+            versions: [{ version: 'v1', value: 0.61, n: 900 }],
+          },
+        ],
+        engine: { name: 'duckdb', queries: 1 },
+      };
+    });
+    const html = await renderReport(input({ kpiHistory }));
+    const start = html.indexOf('<section id="kpis"');
+    const section = html.slice(start, html.indexOf('</section>', start));
+    expect(section).toContain('<svg');
+    expect(section).toContain('approval_rate latest 0.56');
+    expect(section).toContain(
+      '<th scope="row">approval_rate</th><td>2026-03-10</td><td>all</td><td>0.56</td><td>1,000</td>',
+    );
+    expect(section).not.toContain(HOSTILE);
+    expect(section).toContain('region = &lt;script&gt;');
+    expect(html).toContain('<a href="#kpis">Business KPIs</a>');
+  });
+
+  it('has no KPI section for a model without KPIs', async () => {
+    const html = await renderReport(input());
+    expect(html).not.toContain('id="kpis"');
+  });
+});

@@ -156,6 +156,17 @@ function kpiProblems(def: MonitorDefinition): DefinitionProblem[] {
         message: `a name not already used by kpis[${first}] (it names the alert rule kpi:<name>)`,
       });
     else seen.set(k.name, i);
+    if (
+      k.where &&
+      typeof k.where.value === 'boolean' &&
+      k.where.operator !== '=' &&
+      k.where.operator !== '!='
+    )
+      problems.push({
+        path: `kpis[${i}].where.operator`,
+        received: k.where.operator,
+        message: `'=' or '!=' for a true / false value (a truth has no order)`,
+      });
     if (k.source === 'outcomes' && !def.outcomes)
       problems.push({
         path: `kpis[${i}].source`,

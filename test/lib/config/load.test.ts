@@ -225,9 +225,13 @@ describe('KPIs in the definition', () => {
     };
     const problems = problemsOf({
       ...regression,
-      kpis: [kpi({ source: 'outcomes' }), kpi({ per: 'positive_decision' })],
+      kpis: [
+        kpi({ source: 'outcomes', where: { column: 'approved', operator: '<', value: true } }),
+        kpi({ per: 'positive_decision' }),
+      ],
     });
     expect(problems).toEqual([
+      "kpis[0].where.operator: \"<\" -> '=' or '!=' for a true / false value (a truth has no order)",
       'kpis[0].source: "outcomes" -> \'predictions\', or add an outcomes: log (location, idColumn, delay) for outcome KPIs',
       'kpis[1].name: "approval_rate" -> a name not already used by kpis[0] (it names the alert rule kpi:<name>)',
       'kpis[1].per: "positive_decision" -> \'prediction\': positive decisions need a binary model with a score or prediction column (this model is regression)',

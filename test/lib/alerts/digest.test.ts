@@ -108,3 +108,61 @@ describe('renderDigest: MTTD / MTTR', () => {
     expect(line()).toBeUndefined();
   });
 });
+
+describe('renderDigest: KPIs', () => {
+  it("lists each KPI's latest value, and says so when none exists yet", () => {
+    const base = makeDefinition({ labels: false });
+    const definition = {
+      ...base,
+      kpis: [
+        {
+          name: 'approval_rate',
+          aggregate: 'rate' as const,
+          column: 'approved',
+          per: 'prediction' as const,
+          source: 'predictions' as const,
+          thresholds: { relative: 0.1 },
+          direction: 'higher_is_better' as const,
+        },
+        {
+          name: 'revenue',
+          aggregate: 'sum' as const,
+          column: 'revenue',
+          per: 'prediction' as const,
+          source: 'outcomes' as const,
+          thresholds: { relative: 0.1 },
+          direction: 'higher_is_better' as const,
+        },
+      ],
+    };
+    const result = (start: string, value: number) => ({
+      schemaVersion: 1 as const,
+      kind: 'kpi' as const,
+      model: 'credit-default',
+      window: { start, end: start, duration: 'P1D' },
+      generatedAt: start,
+      status: 'ok' as const,
+      rows: 10,
+      kpis: [
+        {
+          ...definition.kpis[0]!,
+          status: 'ok' as const,
+          overall: { value, n: 10 },
+          segments: [],
+          versions: [],
+        },
+        { ...definition.kpis[1]!, status: 'not_mature' as const, segments: [], versions: [] },
+      ],
+      engine: { name: 'duckdb', queries: 1 },
+    });
+    const body = renderDigest('2026-10-03', [
+      {
+        definition,
+        drift: driftResult('2026-10-03'),
+        kpis: [result('2026-10-02', 0.61), result('2026-10-03', 0.58)],
+        reportLink: 'r',
+      },
+    ]).body;
+    expect(body).toContain('  kpis: approval_rate 0.58 (10-03); revenue not yet');
+  });
+});

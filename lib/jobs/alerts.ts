@@ -28,6 +28,7 @@ import type { Clock, ResultStore } from '../ports.js';
 import { openTicket, openTicketOf } from './alerts-tickets.js';
 import type { DriftResult } from './drift-result.js';
 import type { PerformanceResult } from './performance-result.js';
+import type { SloResult } from './slo.js';
 import { dateOfKey, durationDays, resultKeys, shiftDate, type Window, windowFor } from './windows.js';
 
 export const alertKeys = {
@@ -285,6 +286,25 @@ export interface DigestDeps {
   reportLink?: (model: string, window: Window) => string;
 }
 
+/**
+ * The newest SLO result stored by the morning after `date` (the digest's send day), looking in that
+ * day's partition and then `date`'s (an hourly job writes 24 a day; listing a day keeps it small).
+ */
+export async function latestSloResult(
+  store: ResultStore,
+  model: string,
+  date: string,
+): Promise<SloResult | undefined> {
+  for (const day of [shiftDate(date, 1), date]) {
+    const keys = (await store.list(`${model}/slo/dt=${day}/`)).filter((k) =>
+      /\/\d{4}Z-[A-Z0-9]+\.json$/.test(k),
+    );
+    const last = keys.sort().at(-1);
+    if (last) return store.getJson<SloResult>(last);
+  }
+  return undefined;
+}
+
 /** Builds and publishes the digest of every model for the windows starting on `date`. */
 export async function runDigest(
   deps: DigestDeps,
@@ -305,6 +325,7 @@ export async function runDigest(
       performance: performance.at(-1),
       state: await deps.store.getJson<AlertState>(alertKeys.state(model)),
       openTicket: await openTicketOf(deps.store, model),
+      slo: definition.slos.length ? await latestSloResult(deps.store, model, date) : undefined,
       reportLink:
         deps.reportLink?.(model, window) ?? deps.store.linkFor(resultKeys.result(model, 'drift', window)),
     });

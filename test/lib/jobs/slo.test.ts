@@ -5,7 +5,7 @@ import type { AlertState } from '../../../lib/alerts/types.js';
 import { validateDefinition } from '../../../lib/config/load.js';
 import type { MonitorDefinition } from '../../../lib/config/schema.js';
 import { generateServiceLog, type ServiceLogOptions } from '../../../lib/demo/service-log.js';
-import { alertKeys } from '../../../lib/jobs/alerts.js';
+import { alertKeys, runDigest } from '../../../lib/jobs/alerts.js';
 import { runJob } from '../../../lib/jobs/run-job.js';
 import { runSlo, type SloResult, sloKeys } from '../../../lib/jobs/slo.js';
 import { resolveLocalSources } from '../../../lib/jobs/sources.js';
@@ -141,6 +141,15 @@ describe('the slo job', () => {
     expect(state.incidents.every((i) => i.status === 'resolved')).toBe(true);
     // The budget was spent: about 3 hours x 9% of 1,200... of 57,600 events allowed 57.6 bad.
     expect(at(REGRESSION_HOUR + 12).slos[0]?.budget.remaining).toBeLessThan(0);
+    // The digest of 2026-10-04 (sent the morning after) gives each SLO's budget and burn.
+    const { message } = await runDigest(
+      { definitions: [w.def], store: w.store, notifier: w.notifier, clock: w.depsAt(84).clock },
+      '2026-10-04',
+    );
+    expect(message.body).toContain('slo latency-150ms (P30D, as of 10-04 12:00): budget overspent by');
+    expect(message.body).toMatch(
+      /slo no-errors \(P30D, as of 10-04 12:00\): \d+(\.\d+)?% of budget left, SLI 99\.9\d*% vs 99%, no burn/,
+    );
     // Re-running a window sends nothing new (same ids; the policy skips a replayed window).
     const sent = w.notifier.alerts.length;
     await runSlo(w.depsAt(REGRESSION_HOUR + 1));

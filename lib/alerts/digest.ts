@@ -7,7 +7,7 @@ import type { DigestMessage } from '../adapters/notifier.js';
 import type { MonitorDefinition } from '../config/schema.js';
 import type { DriftResult } from '../jobs/drift-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
-import type { SloResult } from '../jobs/slo.js';
+import type { SloResult } from '../jobs/slo-result.js';
 import { incidentTitle } from './messages.js';
 import { fmt } from './observe.js';
 import type { TicketRecord } from './tickets.js';

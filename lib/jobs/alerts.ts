@@ -28,7 +28,7 @@ import type { Clock, ResultStore } from '../ports.js';
 import { openTicket, openTicketOf } from './alerts-tickets.js';
 import type { DriftResult } from './drift-result.js';
 import type { PerformanceResult } from './performance-result.js';
-import type { SloResult } from './slo.js';
+import { latestSloResult } from './slo-result.js';
 import { dateOfKey, durationDays, resultKeys, shiftDate, type Window, windowFor } from './windows.js';
 
 export const alertKeys = {
@@ -284,25 +284,6 @@ export interface DigestDeps {
   clock: Clock;
   /** The report link per model and window. @default - the store's link to the drift result */
   reportLink?: (model: string, window: Window) => string;
-}
-
-/**
- * The newest SLO result stored by the morning after `date` (the digest's send day), looking in that
- * day's partition and then `date`'s (an hourly job writes 24 a day; listing a day keeps it small).
- */
-export async function latestSloResult(
-  store: ResultStore,
-  model: string,
-  date: string,
-): Promise<SloResult | undefined> {
-  for (const day of [shiftDate(date, 1), date]) {
-    const keys = (await store.list(`${model}/slo/dt=${day}/`)).filter((k) =>
-      /\/\d{4}Z-[A-Z0-9]+\.json$/.test(k),
-    );
-    const last = keys.sort().at(-1);
-    if (last) return store.getJson<SloResult>(last);
-  }
-  return undefined;
 }
 
 /** Builds and publishes the digest of every model for the windows starting on `date`. */

@@ -306,7 +306,7 @@ export async function runDigest(
       performance: performance.at(-1),
       state: await deps.store.getJson<AlertState>(alertKeys.state(model)),
       openTicket: await openTicketOf(deps.store, model),
-      slo: definition.slos.length ? await latestSloResult(deps.store, model, date) : undefined,
+      slo: definition.slos?.length ? await latestSloResult(deps.store, model, date) : undefined,
       reportLink:
         deps.reportLink?.(model, window) ?? deps.store.linkFor(resultKeys.result(model, 'drift', window)),
     });

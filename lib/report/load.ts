@@ -72,7 +72,8 @@ export async function loadReportInput(
     mapLimited(windows, CONCURRENCY, (w) => read<PerformanceResult>('performance', w)),
   ]);
   // The SLO job runs hourly: the newest result by the morning after the window.
-  const slo = definition.slos.length ? await latestSloResult(store, model, window.start) : undefined;
+  // Definitions stored before SLOs existed have no `slos`.
+  const slo = definition.slos?.length ? await latestSloResult(store, model, window.start) : undefined;
   const currentDrift = drift.pop();
   const currentPerformance = performance.pop();
   const links: ReportLink[] = [...(options.links ?? [])];

@@ -115,8 +115,8 @@ function modelSection(date: string, input: DigestModelInput): string[] {
   return lines;
 }
 
-function share(x: number): string {
-  return `${Number((x * 100).toPrecision(x > 0 && x < 0.01 ? 2 : 4))}%`;
+function share(x: number, digits = 4): string {
+  return `${Number((x * 100).toPrecision(x > 0 && x < 0.01 ? 2 : digits))}%`;
 }
 
 const BURN_WORDS = { none: 'no burn', warning: 'SLOW BURN', critical: 'FAST BURN' } as const;
@@ -130,7 +130,7 @@ export function sloLines(slo: SloResult | undefined): string[] {
       b.remaining >= 0
         ? `${share(b.remaining)} of budget left`
         : `budget overspent by ${share(-b.remaining)}`;
-    const sli = b.sli === null ? 'no events' : `SLI ${share(b.sli)} vs ${share(s.target)}`;
+    const sli = b.sli === null ? 'no events' : `SLI ${share(b.sli, 5)} vs ${share(s.target, 5)}`;
     const burning = s.versions
       .filter((v) => v.level !== 'none')
       .map((v) => `${v.version} ${BURN_WORDS[v.level]}`);

@@ -926,15 +926,16 @@ export function buildPerformanceQuery(spec: PerformanceQuerySpec, dialect: SqlDi
 }
 
 /**
- * A cheap pre-query for binary specs with a score column: rows and (approximately) distinct
- * scores in the window, for {@link chooseRanking}.
+ * A cheap pre-query for binary specs with a score column: rows, (approximately) distinct scores
+ * and the finite score range in the window, for {@link chooseRanking} and the grid path's levels.
  */
 export function buildScoreLevelsQuery(spec: BinaryPerformanceSpec, dialect: SqlDialect): CompiledQuery {
   const score = quoteIdentifier(spec.scoreColumn ?? spec.predictionColumn ?? '');
   const { where, parameters } = windowFilter(spec.window, spec.partitionColumn);
+  const finite = dialect.isFinite(`TRY_CAST(${score} AS DOUBLE)`);
   return {
     name: 'score-levels',
-    sql: `SELECT count(*) AS n, ${dialect.approxDistinct(`TRY_CAST(${score} AS DOUBLE)`)} AS levels FROM ${spec.predictionsRelation}${where}`,
+    sql: `SELECT count(*) AS n, ${dialect.approxDistinct(`TRY_CAST(${score} AS DOUBLE)`)} AS levels, min(CASE WHEN ${finite} THEN TRY_CAST(${score} AS DOUBLE) END) AS score_min, max(CASE WHEN ${finite} THEN TRY_CAST(${score} AS DOUBLE) END) AS score_max FROM ${spec.predictionsRelation}${where}`,
     parameters,
   };
 }

@@ -93,7 +93,7 @@ export function toGroup(
       for (const name of ['rocAuc', 'rocAucStandardError', 'averagePrecision'] as const) {
         const bound = ranking.errorBounds[name];
         computation[name] = bound > 0 && m[name].value !== null ? 'approximate' : 'exact';
-        if (computation[name] === 'approximate') (errorBound ??= {})[name] = bound;
+        if (computation[name] === 'approximate') errorBound = { ...errorBound, [name]: bound };
       }
     }
     for (const name of [

@@ -695,29 +695,40 @@ function buildBinaryGrid(
     const scaled = scale > 0 && Number.isFinite(scale) ? scale : 0;
     cell = `CASE WHEN dw_s IS NULL THEN NULL ELSE ${clamp(`floor((dw_s - ${quoteDouble(min)}) * ${quoteDouble(scaled)})`, 0, levels - 1)} END`;
   }
-  const state = (k: number) => `CAST(sum(CASE WHEN dw_state = ${k} THEN 1 ELSE 0 END) AS DOUBLE)`;
+  const state = (k: number) => `coalesce(sum(CASE WHEN dw_state = ${k} THEN dw_n END), ${ZERO})`;
   const keys = ['dw_cell', 'dw_bin', 'dw_above'];
+  // Two aggregations, no window: every row once into (segment combination, state, cell, bin,
+  // side; grouped by ordinal, as Trino groups by no alias), then those few rows into the grouping
+  // sets. Aggregating the rows once per grouping set
+  // instead (GROUPING SETS over the rows) cost about twice the CPU at 1M rows with 3 segments.
   const sql = `WITH ${rows},
 dw_cells AS (
-  SELECT ${[...dims, 'dw_state', 'dw_s'].join(', ')},
+  SELECT ${[...dims, 'dw_state'].join(', ')},
     ${cell} AS dw_cell,
     ${bin} AS dw_bin,
-    CASE WHEN dw_s >= ${quoteDouble(threshold)} THEN 1 ELSE 0 END AS dw_above
+    CASE WHEN dw_s >= ${quoteDouble(threshold)} THEN 1 ELSE 0 END AS dw_above,
+    CAST(count(*) AS DOUBLE) AS dw_n,
+    min(dw_s) AS dw_min,
+    max(dw_s) AS dw_max,
+    sum(dw_s) AS dw_sum,
+    sum(-ln(CASE WHEN dw_state = 1 THEN ${clamped} ELSE ${ONE} - ${clamped} END)) AS dw_ll,
+    sum((dw_s - dw_state) * (dw_s - dw_state)) AS dw_brier
   FROM dw_rows
+  GROUP BY ${Array.from({ length: dims.length + 4 }, (_, i) => i + 1).join(', ')}
 )
 SELECT ${groupingIdExpr(dims)} AS grouping_id, ${groupValueExpr(dims, dialect)} AS group_value,
   dw_cell AS cell, dw_bin AS cal_bin, dw_above AS above,
-  CAST(count(*) AS DOUBLE) AS predictions,
-  CAST(sum(CASE WHEN dw_state IN (0, 1, 2) THEN 1 ELSE 0 END) AS DOUBLE) AS labelled,
+  sum(dw_n) AS predictions,
+  coalesce(sum(CASE WHEN dw_state IN (0, 1, 2) THEN dw_n END), ${ZERO}) AS labelled,
   ${state(3)} AS label_conflicts,
   ${state(5)} AS invalid_labels,
   ${state(1)} AS positives,
   ${state(0)} AS negatives,
-  min(dw_s) AS score_min,
-  max(dw_s) AS score_max,
-  coalesce(sum(dw_s), ${ZERO}) AS score_sum,
-  coalesce(sum(-ln(CASE WHEN dw_state = 1 THEN ${clamped} ELSE ${ONE} - ${clamped} END)), ${ZERO}) AS log_loss_sum,
-  coalesce(sum((dw_s - dw_state) * (dw_s - dw_state)), ${ZERO}) AS brier_sum
+  min(dw_min) AS score_min,
+  max(dw_max) AS score_max,
+  coalesce(sum(dw_sum), ${ZERO}) AS score_sum,
+  coalesce(sum(dw_ll), ${ZERO}) AS log_loss_sum,
+  coalesce(sum(dw_brier), ${ZERO}) AS brier_sum
 FROM dw_cells
 ${groupBy(dims, keys)}`;
   return {

@@ -331,20 +331,35 @@ function baseCtes(
   }
   // A usable label: every label row of the id valid and all equal. An id with an invalid label row
   // is an invalid label; valid rows that disagree are a conflict. Neither is labelled.
-  const usable = 'l.dw_id IS NOT NULL AND l.dw_bad = 0 AND l.dw_label_min = l.dw_label_max';
+  // Binary labels are packed into one small code per id (0 / 1 the label, 2 a conflict, 3 invalid):
+  // the join's build side holds the id and one integer instead of two doubles and a flag, which
+  // keeps more of a large window's labels in memory under the local cap.
+  const packed = labelType === 'BINARY';
+  const usable = packed
+    ? 'l.dw_code IN (0, 1)'
+    : 'l.dw_id IS NOT NULL AND l.dw_bad = 0 AND l.dw_label_min = l.dw_label_max';
   const selectList = [
     ...dims,
     `CASE WHEN ${usable} THEN 1 ELSE 0 END AS dw_has_label`,
-    'CASE WHEN l.dw_id IS NOT NULL AND l.dw_bad = 0 AND l.dw_label_min <> l.dw_label_max THEN 1 ELSE 0 END AS dw_conflict',
-    'CASE WHEN l.dw_id IS NOT NULL AND l.dw_bad = 1 THEN 1 ELSE 0 END AS dw_invalid_label',
-    `CASE WHEN ${usable} THEN l.dw_label_min END AS dw_y`,
+    packed
+      ? 'CASE WHEN l.dw_code = 2 THEN 1 ELSE 0 END AS dw_conflict'
+      : 'CASE WHEN l.dw_id IS NOT NULL AND l.dw_bad = 0 AND l.dw_label_min <> l.dw_label_max THEN 1 ELSE 0 END AS dw_conflict',
+    packed
+      ? 'CASE WHEN l.dw_code = 3 THEN 1 ELSE 0 END AS dw_invalid_label'
+      : 'CASE WHEN l.dw_id IS NOT NULL AND l.dw_bad = 1 THEN 1 ELSE 0 END AS dw_invalid_label',
+    packed
+      ? `CASE WHEN ${usable} THEN CAST(l.dw_code AS DOUBLE) END AS dw_y`
+      : `CASE WHEN ${usable} THEN l.dw_label_min END AS dw_y`,
     ...taskColumns((column) => `p.${q(column)}`),
   ];
   const partition = q(spec.partitionColumn ?? 'dt');
   const from = params.add(spec.window.from);
   const to = params.add(spec.window.to);
+  const labelAggregates = packed
+    ? `CASE WHEN max(dw_bad) = 1 THEN 3 WHEN min(dw_v) <> max(dw_v) THEN 2 WHEN min(dw_v) = ${ONE} THEN 1 ELSE 0 END AS dw_code`
+    : 'min(dw_v) AS dw_label_min, max(dw_v) AS dw_label_max, max(dw_bad) AS dw_bad';
   return `dw_labels AS (
-  SELECT dw_id, min(dw_v) AS dw_label_min, max(dw_v) AS dw_label_max, max(dw_bad) AS dw_bad
+  SELECT dw_id, ${labelAggregates}
   FROM (
     ${labelRows}
   ) AS dw_lv

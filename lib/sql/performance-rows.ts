@@ -192,7 +192,7 @@ function readBinaryGrid(
     logLoss: number;
     brier: number;
     calibration: { count: number; scoreSum: number; labelSum: number }[];
-    cells: { key: [number, number, number]; cell: ScoreCell }[];
+    cells: { key: number; cell: ScoreCell }[];
   }
   const groups = new Map<string, Acc>();
   for (const row of rows) {
@@ -240,7 +240,7 @@ function readBinaryGrid(
     b.scoreSum += num(row, 'score_sum');
     b.labelSum += positives;
     acc.cells.push({
-      key: [num(row, 'cell'), k, above ? 1 : 0],
+      key: num(row, 'cell'),
       cell: {
         positives,
         negatives,
@@ -256,7 +256,8 @@ function readBinaryGrid(
         (a.group.value ?? '\uffff').localeCompare(b.group.value ?? '\uffff'),
     )
     .map((acc) => {
-      acc.cells.sort((x, y) => x.key[0] - y.key[0] || x.key[1] - y.key[1] || x.key[2] - y.key[2]);
+      // The key is non-decreasing in the score and distinct per cell (see buildBinaryGrid).
+      acc.cells.sort((x, y) => x.key - y.key);
       const grid = rankingFromCells(acc.cells.map((c) => c.cell));
       const r = grid.aggregates;
       const aggregates: BinaryAggregates = {

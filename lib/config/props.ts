@@ -204,6 +204,14 @@ export interface PerformanceSettingsProps {
   readonly minSegmentLabels?: number;
   /** Significance level of the version comparison. @default 0.05 */
   readonly alpha?: number;
+  /**
+   * Binary with a score: how ROC-AUC, average precision and the DeLong standard error are
+   * computed: 'exact' (rank every row), 'grid' (a fine grid of score levels, error bound reported)
+   * or 'auto' (exact up to exactRankingMaxRows predictions, grid above). @default 'auto'
+   */
+  readonly ranking?: string;
+  /** With ranking 'auto', windows with more predictions take the grid path. @default 1000000 */
+  readonly exactRankingMaxRows?: number;
 }
 
 /** A good event as a condition on one logged column (not SQL: quoted and rendered by driftwatch). */

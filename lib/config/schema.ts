@@ -217,6 +217,13 @@ export const PERFORMANCE_METRICS = [...new Set(Object.values(TASK_METRICS).flat(
   ...TaskMetric[],
 ];
 
+/**
+ * The default of `performance.exactRankingMaxRows`: above it the exact path's window sorts cost
+ * several times the grid's CPU time while the grid's AUC bound (about 5e-5) is well below the
+ * DeLong standard error (BENCHMARKS.md / docs/ARCHITECTURE.md "The grid path").
+ */
+export const EXACT_RANKING_MAX_ROWS = 1_000_000;
+
 export const PerformanceSettingsSchema = z.strictObject({
   /** Binary decision threshold: prediction = score >= threshold. */
   threshold: z.number().gt(0).lt(1).default(0.5),
@@ -226,6 +233,15 @@ export const PerformanceSettingsSchema = z.strictObject({
   minSegmentLabels: z.number().int().min(1).default(100),
   /** Significance level of the version comparison. */
   alpha: z.number().gt(0).lt(1).default(0.05),
+  /**
+   * Binary with a score: how ROC-AUC, average precision and the DeLong standard error are computed.
+   * `exact` ranks every row (window sorts); `grid` aggregates scores on a fine grid of levels in one
+   * GROUP BY (no sort) and reports each metric's proven error bound (exact when every level holds
+   * one distinct score); `auto` is exact up to `exactRankingMaxRows` predictions, grid above.
+   */
+  ranking: z.enum(['auto', 'exact', 'grid']).default('auto'),
+  /** With `ranking: auto`, windows with more predictions than this take the grid path. */
+  exactRankingMaxRows: z.number().int().min(0).default(EXACT_RANKING_MAX_ROWS),
 });
 
 /** Operators of an SLO condition on one logged column (`value` is compared as a parameter-free quoted literal). */

@@ -113,7 +113,7 @@ describe('isotonic regression (pool-adjacent-violators)', () => {
       const n = 1 + Math.floor(r() * 12);
       const y = Array.from({ length: n }, () => Math.round(r() * 10) / 10);
       const w: number[] = Array.from({ length: n }, (): number => (r() < 0.2 ? 0 : 1 + Math.floor(r() * 5)));
-      if (w.every((x) => x === 0)) w[0] = 1;
+      if (!w.some((x) => x > 0)) w[0] = 1;
       const fit = isotonicFit(y, w);
       // Brute force: repeatedly pool the first adjacent violating pair of weighted groups.
       let groups = y.map((v, i) => ({ idx: [i], sw: w[i]!, s: w[i]! * v })).filter((g) => g.sw > 0);

@@ -24,6 +24,7 @@ const RULE_TITLES: Record<string, string> = {
   label_coverage: 'label coverage',
   operational: 'operational',
   metric: 'metric',
+  estimated_performance: 'estimated performance',
   missing_result: 'missing result',
   job_failed: 'job failed',
 };
@@ -41,6 +42,8 @@ export function incidentTitle(kind: string, subject: string): string {
       return `${subject} below overall`;
     case 'performance':
       return `${subject} ${badDirectionOfMetric(subject) === 'above' ? 'rise' : 'drop'}`;
+    case 'estimated_performance':
+      return `${subject} drop (estimated, labels pending)`;
     case 'data_quality':
       return subject.startsWith('new_segment:')
         ? `new segment ${subject.slice('new_segment:'.length)}`

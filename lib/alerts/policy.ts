@@ -13,13 +13,16 @@
  * incident was last evaluated in changes nothing: re-running a window, or the whole history,
  * never sends anything new.
  */
+
 import type { MonitorDefinition } from '../config/schema.js';
 import type { DriftResult } from '../jobs/drift-result.js';
+import type { EstimatedResult } from '../jobs/estimate.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import { daysBetween, durationDays, shiftDate, type Window } from '../jobs/windows.js';
 import { incidentId } from './ids.js';
 import {
   observeDrift,
+  observeEstimated,
   observePerformance,
   type PerformanceBaseline,
   type WindowObservations,
@@ -52,6 +55,8 @@ export interface PolicyInput {
   drift: readonly { window: string; result?: DriftResult | undefined }[];
   /** Performance results with a window start at or before the run window, oldest first. */
   performance: readonly PerformanceResult[];
+  /** Estimated performance of the run window and the windows before it, oldest first. */
+  estimated?: readonly EstimatedResult[];
   /** The first window with a stored drift result: earlier windows are not expected to have results. */
   monitoringSince?: string;
   failures?: readonly JobFailure[];
@@ -280,6 +285,9 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
   const perfSeries = performance.map((p, i) =>
     observePerformance(p, rules, performance.slice(0, i), { baselineFor }),
   );
+  const estimatedSeries = (input.estimated ?? [])
+    .filter((e) => e.window.start <= runWindow)
+    .map((e) => observeEstimated(e, rules));
   const runSeries = [
     missingResultObservations(
       input,
@@ -296,7 +304,9 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
       ? driftSeries
       : rule.source === 'performance'
         ? perfSeries
-        : runSeries.filter((w) => w.applicable.has(rule.id));
+        : rule.source === 'estimated'
+          ? estimatedSeries
+          : runSeries.filter((w) => w.applicable.has(rule.id));
   const hintsByWindow = new Map(driftSeries.map((w) => [w.window, w.hints]));
   const runHints = hintsByWindow.get(runWindow) ?? [];
   const hintsFor = (window: string) => hintsByWindow.get(window) ?? runHints;

@@ -34,7 +34,7 @@ import type { PerformanceResult } from './performance-result.js';
 import { NULL_SEGMENT } from './scan-reader.js';
 import { hasNoFiles, sourceFor } from './sources.js';
 import type { JobDeps } from './types.js';
-import { resultKeys, shiftDate, type Window, windowFor } from './windows.js';
+import { durationDays, resultKeys, shiftDate, type Window, windowFor } from './windows.js';
 
 /** The p-value below which the calibration check says the estimates are not valid (per group, Bonferroni over the groups checked). */
 export const CALIBRATION_CHECK_ALPHA = 0.01;
@@ -48,6 +48,10 @@ export interface CalibrationDocument {
   /** What the map depends on: a change re-fits it. */
   fingerprint: string;
   map: CalibrationMap;
+  /** The reference's score cells (with sides of the threshold): the estimate of the reference itself. */
+  referenceCells: ScoreGridGroup['cells'];
+  /** The threshold `referenceCells` were split at. */
+  threshold: number;
 }
 
 export interface EstimatedGroup {
@@ -112,6 +116,11 @@ export interface EstimatedResult {
   };
   overall: EstimatedGroup;
   segments: EstimatedSegment[];
+  /**
+   * The same estimate on the reference itself (its own calibration, all its rows): what the
+   * `estimated-performance` alert rule compares the window's estimate with.
+   */
+  reference?: EstimatedGroup;
   /** Added by the performance job when the window's labels matured. */
   realized?: {
     performanceGeneratedAt: string;
@@ -169,7 +178,13 @@ export async function loadCalibration(deps: JobDeps): Promise<{ doc: Calibration
   const key = calibrationKey(definition.model.id);
   const fingerprint = fingerprintOf(definition);
   const stored = await store.getJson<CalibrationDocument>(key);
-  if (stored && stored.schemaVersion === 1 && stored.fingerprint === fingerprint) return { doc: stored, key };
+  if (
+    stored &&
+    stored.schemaVersion === 1 &&
+    stored.fingerprint === fingerprint &&
+    stored.threshold === definition.performance.threshold
+  )
+    return { doc: stored, key };
   const groups = await withLabelledReference(deps, async (ref) => {
     const query = buildScoreGridQuery(
       {
@@ -199,6 +214,8 @@ export async function loadCalibration(deps: JobDeps): Promise<{ doc: Calibration
     fittedAt: deps.clock.now().toISOString(),
     fingerprint,
     map: fitCalibration(overall.cells),
+    referenceCells: overall.cells,
+    threshold: definition.performance.threshold,
   };
   await store.putJson(key, doc);
   return { doc, key };
@@ -315,6 +332,10 @@ export async function runEstimate(
     },
     overall,
     segments,
+    reference: estimateOf({
+      group: { kind: 'overall', column: null, value: null },
+      cells: doc.referenceCells,
+    }),
     findings: [],
     engine: {
       name: engine.dialect.name,
@@ -423,14 +444,15 @@ export async function attachRealized(
   return updated;
 }
 
-/** The estimates of the windows from `from` to `to` (inclusive), oldest first, that exist. */
+/** The estimates of the windows from `from` to `to` (inclusive, stepping by the window), oldest first, that exist. */
 export async function loadEstimates(
   deps: Pick<JobDeps, 'definition' | 'store'>,
   from: string,
   to: string,
 ): Promise<EstimatedResult[]> {
   const out: EstimatedResult[] = [];
-  for (let d = from; d <= to; d = shiftDate(d, 1)) {
+  const step = Math.max(1, Math.round(durationDays(deps.definition.window)));
+  for (let d = from; d <= to; d = shiftDate(d, step)) {
     const doc = await deps.store.getJson<EstimatedResult>(
       resultKeys.result(deps.definition.model.id, 'estimated', windowFor(deps.definition, d)),
     );

@@ -13,6 +13,12 @@ import { listTickets } from '../../jobs/alerts-tickets.js';
 import { runBaseline } from '../../jobs/baseline.js';
 import { runDrift } from '../../jobs/drift.js';
 import type { DriftResult } from '../../jobs/drift-result.js';
+import {
+  type EstimatedResult,
+  estimationUnavailable,
+  loadEstimates,
+  runEstimate,
+} from '../../jobs/estimate.js';
 import { runPerformance } from '../../jobs/performance.js';
 import type { PerformanceResult } from '../../jobs/performance-result.js';
 import { runReport } from '../../jobs/report-job.js';
@@ -21,7 +27,7 @@ import { localContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { incidentsTable } from '../format-alerts.js';
 import { driftDaysTable } from '../format-drift.js';
-import { performanceDaysTable } from '../format-performance.js';
+import { estimatedDaysTable, performanceDaysTable } from '../format-performance.js';
 import { progressBar } from '../progress.js';
 
 export interface DemoCommandOptions {
@@ -37,6 +43,8 @@ export interface DemoOutcome {
   configPath: string;
   drift: DriftResult[];
   performance: PerformanceResult[];
+  /** Every window's estimated performance, with realized values where labels matured. */
+  estimated: EstimatedResult[];
   alerts: AlertsRunSummary[];
   incidents: Incident[];
   reportPath: string;
@@ -92,6 +100,7 @@ export async function runDemo(
     return { ...context.deps, clock: { now: () => now } };
   };
   let report: { key: string; link: string } | undefined;
+  let estimated: EstimatedResult[] = [];
   let digestPath: string | undefined;
   try {
     await runBaseline(at(manifest.startDate, '00:00'));
@@ -100,6 +109,8 @@ export async function runDemo(
       const date = shiftDate(manifest.startDate, day);
       const deps = at(shiftDate(date, 1));
       drift.push((await runDrift(deps, date)).result);
+      // As on AWS: the drift run also estimates the window's performance before its labels exist.
+      if (!estimationUnavailable(definition)) await runEstimate(deps, date);
       const matured = maturedWindow(definition, deps.clock.now());
       if (matured >= manifest.startDate) performance.push((await runPerformance(deps, matured)).result);
       alertRuns.push(await runAlerts({ definition, store: deps.store, notifier, clock: deps.clock }, date));
@@ -111,6 +122,7 @@ export async function runDemo(
     for (let day = manifest.days - labelDelay; day < manifest.days; day++) {
       performance.push((await runPerformance(last, shiftDate(manifest.startDate, day))).result);
     }
+    estimated = await loadEstimates(last, manifest.startDate, manifest.endDate);
     await runDigest(
       { definitions: [definition], store: last.store, notifier, clock: last.clock },
       manifest.endDate,
@@ -130,6 +142,11 @@ export async function runDemo(
     print('');
     print(performanceDaysTable(performance));
     print('');
+    if (estimated.length) {
+      print('estimated performance (from scores, before labels; CBPE):');
+      print(estimatedDaysTable(estimated));
+      print('');
+    }
     print(incidentsTable(incidents));
     print('');
     print(
@@ -151,6 +168,7 @@ export async function runDemo(
     configPath,
     drift,
     performance,
+    estimated,
     alerts: alertRuns,
     incidents,
     reportPath: join(outDir, 'report.html'),

@@ -14,6 +14,7 @@ import { S3ResultStore } from '../../lib/adapters/s3-store.js';
 import { SnsNotifier } from '../../lib/adapters/sns-notifier.js';
 import type { MonitorDefinition } from '../../lib/config/schema.js';
 import { runAlerts } from '../../lib/jobs/alerts.js';
+import { estimationUnavailable } from '../../lib/jobs/estimate.js';
 import { runReport } from '../../lib/jobs/report-job.js';
 import { runJob } from '../../lib/jobs/run-job.js';
 import type { JobDeps, JobRequest, JobSummary } from '../../lib/jobs/types.js';
@@ -129,6 +130,10 @@ export async function runModelJob(
   jobMetrics.addDimensions({ model, job: event.job });
   try {
     const summary = await runJob(jobRequest(event, deps), deps);
+    // The 02:00 drift run also estimates the same window's performance from its scores (before its
+    // labels exist), when the model can be estimated (binary, a score, a labelled reference).
+    if (event.job === 'drift' && summary.window && !estimationUnavailable(definition))
+      await runJob({ job: 'estimate', date: summary.window.start }, deps);
     await afterJob(event, deps, summary.window?.start);
     if (markerKey) await adapters.store.putJson(markerKey, { summary, finishedAt: new Date().toISOString() });
     jobMetrics.addMetric('JobSucceeded', MetricUnit.Count, 1);

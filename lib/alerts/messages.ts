@@ -25,6 +25,7 @@ const RULE_TITLES: Record<string, string> = {
   operational: 'operational',
   metric: 'metric',
   kpi: 'KPI',
+  estimated_performance: 'estimated performance',
   missing_result: 'missing result',
   job_failed: 'job failed',
   slo_burn: 'error budget burn',
@@ -43,6 +44,8 @@ export function incidentTitle(kind: string, subject: string): string {
       return `${subject} below overall`;
     case 'performance':
       return `${subject} ${badDirectionOfMetric(subject) === 'above' ? 'rise' : 'drop'}`;
+    case 'estimated_performance':
+      return `${subject} drop (estimated, labels pending)`;
     case 'data_quality':
       return subject.startsWith('new_segment:')
         ? `new segment ${subject.slice('new_segment:'.length)}`

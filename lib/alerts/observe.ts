@@ -4,6 +4,7 @@
  * performance results the performance rules (metric, slice parity, label coverage, operational).
  */
 import type { DriftResult, FeatureDrift, QualityFinding } from '../jobs/drift-result.js';
+import type { EstimatedResult } from '../jobs/estimate.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import { isRatioScaled } from '../metrics/direction.js';
 import { normalQuantile } from '../stats/distributions.js';
@@ -784,6 +785,56 @@ export function observePerformance(
     } else if (rule.kind === 'metric') {
       observeCustom(rule, result, previous, window, out);
     }
+  }
+  return out;
+}
+
+/**
+ * Observations of one estimated window (the `estimated-performance` rule, off by default): the
+ * estimate of `rule.metric` (default: rocAuc, else accuracy) judged against the estimate of the
+ * reference itself, on the band's upper end, so a drop counts only beyond the estimate's own
+ * sampling band. An estimate already found invalid (`estimation_invalid`) is not judged.
+ */
+export function observeEstimated(result: EstimatedResult, rules: readonly Rule[]): WindowObservations {
+  const window = result.window.start;
+  const out: WindowObservations = { window, applicable: new Set(), observations: [], hints: [] };
+  for (const rule of rules) {
+    if (!rule.enabled || rule.kind !== 'estimated_performance') continue;
+    if (
+      result.status !== 'ok' ||
+      !result.reference ||
+      result.valid === false ||
+      rule.threshold.type === 'verdict'
+    )
+      continue;
+    const metric = (rule.metric ?? 'rocAuc') as keyof EstimatedResult['overall']['metrics'];
+    const estimate = result.overall.metrics[metric];
+    const reference = result.reference.metrics[metric]?.value;
+    if (!estimate || estimate.value === null || estimate.upper === null || typeof reference !== 'number')
+      continue;
+    out.applicable.add(rule.id);
+    const threshold = rule.threshold;
+    const judged = levelOf({
+      value: estimate.upper,
+      direction: 'below',
+      threshold,
+      reference,
+      history: [],
+    });
+    if (judged.level === 'none') continue;
+    out.observations.push({
+      ruleId: rule.id,
+      kind: 'estimated_performance',
+      subject: metric,
+      window,
+      level: judged.level,
+      value: estimate.value,
+      ...(judged.warning !== undefined ? { warning: judged.warning } : {}),
+      ...(judged.critical !== undefined ? { critical: judged.critical } : {}),
+      baseline: reference,
+      measure: `estimated ${metric}`,
+      summary: `estimated ${metric} ${sig(estimate.value)} (95% band ${sig(estimate.lower ?? estimate.value)} to ${sig(estimate.upper)}) vs ${sig(reference)} estimated on the reference; labels pending, estimated from scores`,
+    });
   }
   return out;
 }

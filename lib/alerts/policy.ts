@@ -13,8 +13,10 @@
  * incident was last evaluated in changes nothing: re-running a window, or the whole history,
  * never sends anything new.
  */
+
 import type { MonitorDefinition } from '../config/schema.js';
 import type { DriftResult } from '../jobs/drift-result.js';
+import type { EstimatedResult } from '../jobs/estimate.js';
 import type { KpiResult } from '../jobs/kpi-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import { daysBetween, durationDays, shiftDate, type Window, windowEndInstant } from '../jobs/windows.js';
@@ -22,6 +24,7 @@ import { incidentId } from './ids.js';
 import { kpiRules, observeKpis } from './kpi-rules.js';
 import {
   observeDrift,
+  observeEstimated,
   observePerformance,
   type PerformanceBaseline,
   type WindowObservations,
@@ -56,6 +59,8 @@ export interface PolicyInput {
   performance: readonly PerformanceResult[];
   /** KPI results with a window start at or before the run window, oldest first. */
   kpi?: readonly KpiResult[];
+  /** Estimated performance of the run window and the windows before it, oldest first. */
+  estimated?: readonly EstimatedResult[];
   /** The first window with a stored drift result: earlier windows are not expected to have results. */
   monitoringSince?: string;
   failures?: readonly JobFailure[];
@@ -308,6 +313,9 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
   const kpiSeries = kpiResults.map((k, i) =>
     observeKpis(k, rules, definition.kpis ?? [], kpiResults.slice(0, i)),
   );
+  const estimatedSeries = (input.estimated ?? [])
+    .filter((e) => e.window.start <= runWindow)
+    .map((e) => observeEstimated(e, rules));
   const runSeries = [
     missingResultObservations(
       input,
@@ -326,7 +334,9 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
         ? perfSeries
         : rule.source === 'kpi'
           ? kpiSeries
-          : runSeries.filter((w) => w.applicable.has(rule.id));
+          : rule.source === 'estimated'
+            ? estimatedSeries
+            : runSeries.filter((w) => w.applicable.has(rule.id));
   const hintsByWindow = new Map(driftSeries.map((w) => [w.window, w.hints]));
   const runHints = hintsByWindow.get(runWindow) ?? [];
   const hintsFor = (window: string) => hintsByWindow.get(window) ?? runHints;

@@ -9,7 +9,7 @@ import type { AlertLevel, RuleKind } from './types.js';
 export interface Rule {
   id: string;
   kind: RuleKind;
-  source: 'drift' | 'performance' | 'run' | 'kpi';
+  source: 'drift' | 'performance' | 'estimated' | 'run' | 'kpi';
   enabled: boolean;
   threshold: Threshold;
   direction: Direction;
@@ -35,6 +35,8 @@ export interface Rule {
 type BuiltIn = Omit<Rule, 'enabled' | 'runbook' | 'confirm' | 'clearWindows'> & {
   confirm?: Rule['confirm'];
   clearWindows?: number;
+  /** Off unless `alerts.rules.<id>.enabled: true`. */
+  offByDefault?: true;
 };
 
 const IMMEDIATE = { required: 1, windows: 1 };
@@ -128,6 +130,22 @@ export const BUILT_IN_RULES: readonly BuiltIn[] = [
     openAt: 'warning',
     description: 'the model metric got worse than its baseline (on matured labels)',
     advice: 'find the drifting features and segments below, check label quality, and plan retraining',
+  },
+  {
+    // Off by default: an estimate is only as good as the calibration (README: when estimation is
+    // not valid). Judged on the band's optimistic end, so noise alone does not open it.
+    id: 'estimated-performance',
+    kind: 'estimated_performance',
+    source: 'estimated',
+    offByDefault: true,
+    // Points below the estimate of the reference itself (same method, same calibration).
+    threshold: { type: 'relative', warning: 0.05, critical: 0.1 },
+    direction: 'below',
+    openAt: 'warning',
+    description:
+      'the performance ESTIMATED from scores (before labels) fell below the reference by more than the allowed drop, beyond its band',
+    advice:
+      'find the drifting features and segments below; the labels will confirm or refute it once they mature (the estimate assumes the score-to-outcome relation did not change)',
   },
   {
     id: 'slice-parity',
@@ -229,11 +247,11 @@ function customRule(rule: CustomRule, settings: AlertSettings, model: string): R
 
 /** The rules in force for a model: built-ins with overrides applied, then custom rules. */
 export function resolveRules(settings: AlertSettings, model: string): Rule[] {
-  const rules = BUILT_IN_RULES.map(({ ratioThreshold, ...rule }): Rule => {
+  const rules = BUILT_IN_RULES.map(({ ratioThreshold, offByDefault, ...rule }): Rule => {
     const override = settings.rules[rule.id as keyof AlertSettings['rules']] ?? {};
     return {
       ...rule,
-      enabled: override.enabled ?? true,
+      enabled: override.enabled ?? !offByDefault,
       threshold: override.threshold ?? rule.threshold,
       // An overridden threshold applies as given (its `scale` says points or ratio).
       ...(ratioThreshold && !override.threshold ? { ratioThreshold } : {}),

@@ -68,6 +68,7 @@ export const BUILT_IN_RULE_IDS = [
   'volume',
   'no-data',
   'performance',
+  'estimated-performance',
   'slice-parity',
   'label-coverage',
   'latency',

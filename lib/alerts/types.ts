@@ -23,6 +23,7 @@ export const RULE_KINDS = [
   'no_data',
   'performance',
   'slice_parity',
+  'estimated_performance',
   'label_coverage',
   'operational',
   'metric',

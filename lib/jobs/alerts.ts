@@ -8,6 +8,7 @@
  * decisions with the same notification ids, which the Notifier's delivery protocol drops; storing
  * first could lose a notification.
  */
+
 import type { DeliveryResult, DigestMessage, Notifier } from '../adapters/notifier.js';
 import { type DigestModelInput, renderDigest } from '../alerts/digest.js';
 import { stableHash } from '../alerts/ids.js';
@@ -28,6 +29,7 @@ import type { MonitorDefinition } from '../config/schema.js';
 import type { Clock, ResultStore } from '../ports.js';
 import { openTicket, openTicketOf } from './alerts-tickets.js';
 import type { DriftResult } from './drift-result.js';
+import { loadEstimates } from './estimate.js';
 import type { KpiResult } from './kpi-result.js';
 import type { PerformanceResult } from './performance-result.js';
 import { latestSloResult } from './slo-result.js';
@@ -41,6 +43,8 @@ export const alertKeys = {
 
 /** Windows of history the policy reads (confirmation, clearing, dynamic thresholds). */
 const HISTORY_WINDOWS = 30;
+/** Windows of estimated performance the policy reads (confirmation and clearing need a few). */
+const ESTIMATE_HISTORY_WINDOWS = 10;
 
 export interface AlertsDeps {
   definition: MonitorDefinition;
@@ -158,6 +162,17 @@ export async function runAlerts(deps: AlertsDeps, window: Window | string): Prom
   const { drift, monitoringSince } = await loadDriftHistory(store, definition, w);
   const performance = await loadPerformance(store, definition, w.duration, w.start);
   const kpi = await loadKpis(store, definition, w.duration, w.start);
+  // Estimated performance: read only when its rule (off by default) is enabled.
+  const estimateRule = resolveRules(resolveAlertSettings(definition.alerts), model).find(
+    (r) => r.kind === 'estimated_performance' && r.enabled,
+  );
+  const estimated = estimateRule
+    ? await loadEstimates(
+        { definition, store },
+        shiftDate(w.start, -ESTIMATE_HISTORY_WINDOWS * durationDays(w.duration)),
+        w.start,
+      )
+    : [];
 
   const output = evaluatePolicy({
     definition,
@@ -166,6 +181,7 @@ export async function runAlerts(deps: AlertsDeps, window: Window | string): Prom
     drift,
     performance,
     kpi,
+    ...(estimated.length ? { estimated } : {}),
     ...(monitoringSince ? { monitoringSince } : {}),
     failures: deps.failures ?? [],
     state,

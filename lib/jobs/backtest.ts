@@ -9,6 +9,7 @@ import type { ResultStore } from '../ports.js';
 import { type AlertsRunSummary, runAlerts } from './alerts.js';
 import { runDrift } from './drift.js';
 import type { DriftResult } from './drift-result.js';
+import { type EstimatedResult, estimationUnavailable, runEstimate } from './estimate.js';
 import { runPerformance } from './performance.js';
 import type { PerformanceResult } from './performance-result.js';
 import type { JobDeps } from './types.js';
@@ -33,6 +34,8 @@ export interface BacktestDay {
   /** The window the drift job and the alerts judged. */
   date: string;
   drift: DriftResult;
+  /** The window's estimated performance (binary models with a labelled reference). */
+  estimated?: EstimatedResult;
   performance?: PerformanceResult;
   alerts: AlertsRunSummary;
 }
@@ -51,7 +54,7 @@ export class BacktestStore implements ResultStore {
     private readonly inner: ResultStore,
     model: string,
   ) {
-    this.scoped = ['drift', 'performance', 'alerts', 'tickets'].map((job) => `${model}/${job}/`);
+    this.scoped = ['drift', 'estimated', 'performance', 'alerts', 'tickets'].map((job) => `${model}/${job}/`);
   }
 
   private hidden(key: string): boolean {
@@ -109,6 +112,8 @@ export async function runBacktest(jobDeps: JobDeps, options: BacktestOptions): P
     const now = new Date(`${morning}T${options.time ?? '02:00'}:00Z`);
     const at: JobDeps = { ...deps, clock: { now: () => now } };
     const drift = (await runDrift(at, date)).result;
+    // As on AWS: the drift run also estimates the window's performance before its labels exist.
+    const estimated = estimationUnavailable(definition) ? undefined : (await runEstimate(at, date)).result;
     let performance: PerformanceResult | undefined;
     if (definition.labels && deps.sources.labels) {
       const matured = maturedWindow(definition, now);
@@ -119,7 +124,13 @@ export async function runBacktest(jobDeps: JobDeps, options: BacktestOptions): P
       { definition, store: deps.store, notifier: options.notifier, clock: at.clock },
       date,
     );
-    const day: BacktestDay = { date, drift, ...(performance ? { performance } : {}), alerts };
+    const day: BacktestDay = {
+      date,
+      drift,
+      ...(estimated ? { estimated } : {}),
+      ...(performance ? { performance } : {}),
+      alerts,
+    };
     options.onDay?.(day);
     out.push(day);
   }

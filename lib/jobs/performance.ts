@@ -40,6 +40,7 @@ import {
   taskColumns,
 } from './column-check.js';
 import { RESULT_SCHEMA_VERSION } from './drift-result.js';
+import { attachRealized } from './estimate.js';
 import { checkFindings, labelSamples } from './label-checks.js';
 import type {
   LabelChecks,
@@ -292,8 +293,25 @@ export async function evaluate(
   }
 }
 
-/** The reference's metrics, when the reference is a labelled dataset holding the id column. */
-async function referencePerformance(deps: JobDeps): Promise<PerformanceGroup | undefined> {
+/** A labelled reference as a relation the performance queries can join with itself. */
+export interface LabelledReference {
+  /** The reference with a constant `dt` of 1970-01-01 (the window the queries filter on). */
+  readonly relation: string;
+  /** The column that joins a row with its own label. */
+  readonly idColumn: string;
+  readonly labelColumn: string;
+  readonly window: { readonly from: string; readonly to: string };
+}
+
+/**
+ * Runs `use` on the labelled reference (a dataset with `reference.labelColumn`), or returns
+ * undefined when the definition has none. Without `predictions.idColumn` in the reference, rows
+ * are numbered once in a staged file where the engine can stage (DuckDB), else refused.
+ */
+export async function withLabelledReference<T>(
+  deps: JobDeps,
+  use: (reference: LabelledReference) => Promise<T>,
+): Promise<T | undefined> {
   const { definition, engine } = deps;
   const ref = definition.reference;
   if (ref.type !== 'dataset' || !ref.labelColumn || !deps.sources.reference) return undefined;
@@ -325,27 +343,44 @@ async function referencePerformance(deps: JobDeps): Promise<PerformanceGroup | u
     });
     relation = staged.relation;
   }
-  const groups = await evaluate(
-    engine,
-    {
-      ...taskSpec(definition),
-      name: 'reference-performance',
-      predictionsRelation: relation,
-      labelsRelation: relation,
-      predictionIdColumn: idColumn,
-      labelIdColumn: idColumn,
+  try {
+    return await use({
+      relation,
+      idColumn,
       labelColumn: ref.labelColumn,
       window: { from: '1970-01-01', to: '1970-01-02' },
-    } as PerformanceQuerySpec,
-    undefined,
-    definition.performance,
-  ).finally(() => staged?.release());
-  const overall = groups.find((g) => g.group.kind === 'overall');
-  return overall ? toGroup(definition.model.task, overall) : undefined;
+    });
+  } finally {
+    await staged?.release();
+  }
+}
+
+/** The reference's metrics, when the reference is a labelled dataset holding the id column. */
+async function referencePerformance(deps: JobDeps): Promise<PerformanceGroup | undefined> {
+  const { definition, engine } = deps;
+  return withLabelledReference(deps, async (ref) => {
+    const groups = await evaluate(
+      engine,
+      {
+        ...taskSpec(definition),
+        name: 'reference-performance',
+        predictionsRelation: ref.relation,
+        labelsRelation: ref.relation,
+        predictionIdColumn: ref.idColumn,
+        labelIdColumn: ref.idColumn,
+        labelColumn: ref.labelColumn,
+        window: ref.window,
+      } as PerformanceQuerySpec,
+      undefined,
+      definition.performance,
+    );
+    const overall = groups.find((g) => g.group.kind === 'overall');
+    return overall ? toGroup(definition.model.task, overall) : undefined;
+  });
 }
 
 /** The labels relation; no label file in the range reads as no labels (an empty relation). */
-function labelsRelation(
+export function labelsRelation(
   engine: QueryEngine,
   labels: DataSource,
   columns: { idColumn: string; labelColumn: string },
@@ -651,6 +686,8 @@ export async function runPerformance(
     },
   };
   await deps.store.putJson(key, result);
+  // A matured window that was estimated gets its realized values beside the estimate.
+  if (status === 'ok') await attachRealized(deps, result, shiftDate(today, 1));
   return { result, key };
 }
 

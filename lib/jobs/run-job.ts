@@ -4,6 +4,7 @@
  */
 import { runBaseline } from './baseline.js';
 import { runDrift } from './drift.js';
+import { runEstimate } from './estimate.js';
 import { runPerformance } from './performance.js';
 import { runSlo } from './slo.js';
 import type { JobDeps, JobRequest, JobSummary } from './types.js';
@@ -88,6 +89,27 @@ export async function runJob(request: JobRequest, deps: JobDeps): Promise<JobSum
         status: 'ok',
         resultKey: key,
         message: parts.join(', '),
+      };
+    }
+    case 'estimate': {
+      const date = request.date ?? lastCompleteWindow(deps);
+      const { result, key } = await runEstimate(deps, date);
+      const fmt = (name: 'accuracy' | 'rocAuc') => {
+        const m = result.overall.metrics[name];
+        return m.value === null
+          ? `${name} undefined`
+          : `${name} ${m.value.toFixed(4)} (95% band ${m.lower?.toFixed(4)}..${m.upper?.toFixed(4)})`;
+      };
+      return {
+        job: 'estimate',
+        model,
+        window: { start: result.window.start, end: result.window.end },
+        status: result.status,
+        resultKey: key,
+        message:
+          result.status === 'no_data'
+            ? `no scored predictions in the window starting ${date}`
+            : `estimated (no labels): ${result.overall.estimated} predictions, ${fmt('accuracy')}, ${fmt('rocAuc')}`,
       };
     }
     case 'digest':

@@ -7,7 +7,7 @@ import type { MonitorDefinition } from '../config/schema.js';
 import type { Clock, QueryEngine, ResultStore } from '../ports.js';
 import type { DataSource } from '../sql/dialect.js';
 
-export const JOB_NAMES = ['baseline', 'drift', 'performance', 'digest', 'slo'] as const;
+export const JOB_NAMES = ['baseline', 'drift', 'performance', 'estimate', 'digest', 'slo'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 /** One job run for one model and (except baseline) one window identified by its start date. */

@@ -989,3 +989,69 @@ export function buildScoreLevelsQuery(spec: BinaryPerformanceSpec, dialect: SqlD
 export function chooseRanking(rows: number, levels: number): 'rows' | 'levels' {
   return levels * 4 <= rows ? 'levels' : 'rows';
 }
+
+/** The score grid query's spec: a binary spec with a probability score and the grid's cell count. */
+export interface ScoreGridSpec extends BinaryPerformanceSpec {
+  readonly scoreColumn: string;
+  /** Equal-width cells on [0, 1]: cell k holds floor(score x cells) = k (a score of 1 in the last). */
+  readonly cells: number;
+}
+
+/** The compiled score grid query and what is needed to read it back. */
+export interface ScoreGridQuery extends CompiledQuery {
+  readonly groupings: readonly PerformanceGrouping[];
+  readonly cells: number;
+  readonly threshold: number;
+}
+
+/**
+ * Rows per group (overall, each segment column, the model version), score cell and side of the
+ * threshold, with how many of them have a usable label and how many of those are positive: what
+ * performance estimation (lib/metrics/estimation.ts) reads, for the calibration (on the labelled
+ * reference), the estimate (on a window; the labels relation may be empty) and the check once a
+ * window's labels arrive. The labels are read and joined exactly as the performance query does
+ * (the same CTEs); scores outside [0, 1], missing or not finite are left out. One GROUP BY over
+ * grouping sets: at most cells x 2 rows per group value leave the engine (a few thousand).
+ * @example
+ * buildScoreGridQuery({ task: 'binary', scoreColumn: 'score', cells: 1000, ... }, duckdbDialect).parameters
+ * // => the window dates (and the labels' date range when given)
+ */
+export function buildScoreGridQuery(spec: ScoreGridSpec, dialect: SqlDialect): ScoreGridQuery {
+  for (const column of [spec.predictionIdColumn, spec.labelIdColumn, spec.labelColumn, spec.scoreColumn]) {
+    quoteIdentifier(column);
+  }
+  if (!Number.isInteger(spec.cells) || spec.cells < 1 || spec.cells > 100_000)
+    throw new RangeError(`score grid cells must be 1..100000, got ${spec.cells}`);
+  const threshold = spec.threshold ?? 0.5;
+  const params = new Parameters();
+  const groupings = groupingsOf(spec);
+  const dims = groupings.filter((g) => g.column !== null).map((g) => dim(g.id));
+  const base = baseCtes(spec, dialect, params, groupings, 'BINARY', (p) => [
+    `TRY_CAST(${p(spec.scoreColumn)} AS DOUBLE) AS dw_score`,
+  ]);
+  const cells = quoteDouble(spec.cells);
+  const keys = ['dw_cell', 'dw_above'];
+  const sql = `WITH ${base},
+dw_cells AS (
+  SELECT ${dims.map((d) => `${d}, `).join('')}
+    CAST(floor(CASE WHEN dw_score >= ${ONE} THEN ${quoteDouble(spec.cells - 1)} ELSE dw_score * ${cells} END) AS INTEGER) AS dw_cell,
+    CASE WHEN dw_score >= ${quoteDouble(threshold)} THEN 1 ELSE 0 END AS dw_above,
+    CASE WHEN dw_has_label = 1 THEN 1 ELSE 0 END AS dw_lab,
+    CASE WHEN dw_has_label = 1 AND dw_y = ${ONE} THEN 1 ELSE 0 END AS dw_pos
+  FROM dw_joined
+  WHERE dw_score >= ${ZERO} AND dw_score <= ${ONE}
+)
+SELECT ${groupingIdExpr(dims)} AS grouping_id, ${groupValueExpr(dims, dialect)} AS group_value,
+  dw_cell AS cell, dw_above AS above,
+  count(*) AS n, sum(dw_lab) AS labelled, sum(dw_pos) AS positives
+FROM dw_cells
+${groupBy(dims, keys)}`;
+  return {
+    name: spec.name ?? 'score-grid',
+    sql,
+    parameters: params.values,
+    groupings,
+    cells: spec.cells,
+    threshold,
+  };
+}

@@ -14,7 +14,12 @@ import type {
 import type { RankingAggregates } from '../metrics/ranking.js';
 import type { RegressionAggregates } from '../metrics/regression.js';
 import type { Row, SqlValue } from '../ports.js';
-import { calibrationColumns, type PerformanceGrouping, type PerformanceQuery } from './performance-query.js';
+import {
+  calibrationColumns,
+  type PerformanceGrouping,
+  type PerformanceQuery,
+  type ScoreGridQuery,
+} from './performance-query.js';
 
 /** Which group a result is for. */
 export interface PerformanceGroup {
@@ -407,4 +412,45 @@ export function readMulticlassPerformance(
       aggregates: { cells: acc.cells, probabilities },
     };
   });
+}
+
+/** One group's score cells from a score grid query. */
+export interface ScoreGridGroup {
+  readonly group: PerformanceGroup;
+  readonly cells: {
+    readonly cell: number;
+    readonly above: boolean;
+    readonly rows: number;
+    readonly labelled: number;
+    readonly positives: number;
+  }[];
+}
+
+/** Reads a score grid query's rows (lib/sql/performance-query.ts `buildScoreGridQuery`) per group. */
+export function readScoreGrid(rows: readonly Row[], query: ScoreGridQuery): ScoreGridGroup[] {
+  const groups = new Map<string, ScoreGridGroup>();
+  for (const row of rows) {
+    const id = num(row, 'grouping_id');
+    const grouping = query.groupings.find((g) => g.id === id);
+    if (!grouping) throw new Error(`score grid query: unknown grouping_id ${id}`);
+    const raw = row.group_value;
+    const value = grouping.kind === 'overall' || raw === null || raw === undefined ? null : String(raw);
+    const key = `${id}\u0000${value === null ? '\u0001' : value}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = { group: { kind: grouping.kind, column: grouping.column, value }, cells: [] };
+      groups.set(key, group);
+    }
+    const cell = num(row, 'cell');
+    if (!Number.isInteger(cell) || cell < 0 || cell >= query.cells)
+      throw new Error(`score grid query: cell ${cell} is outside 0..${query.cells - 1}`);
+    group.cells.push({
+      cell,
+      above: num(row, 'above') === 1,
+      rows: num(row, 'n'),
+      labelled: num(row, 'labelled'),
+      positives: num(row, 'positives'),
+    });
+  }
+  return [...groups.values()];
 }

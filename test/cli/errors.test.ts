@@ -61,7 +61,9 @@ describe('driftwatch CLI errors', () => {
       '2026-10-01',
     ]);
     expect(job.code).toBe(2);
-    expect(job.stderr).toMatch(/--job "drfit" is not a job: use one of baseline, drift, performance, digest/);
+    expect(job.stderr).toMatch(
+      /--job "drfit" is not a job: use one of baseline, drift, performance, estimate, digest/,
+    );
   });
 
   it('reports a missing reference file as one clear line', async () => {

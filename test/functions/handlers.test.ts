@@ -131,6 +131,30 @@ describe('run-job handler', () => {
     expect(keys).toContain('results/credit-default/reports/latest.html');
   });
 
+  it('the 02:00 drift run also estimates the same window when the reference is labelled, and only then', async () => {
+    runJob.mockImplementation(async (request) => ({
+      job: request.job,
+      model: 'credit-default',
+      status: 'ok',
+      window: { start: '2026-01-21', end: '2026-01-22' },
+      message: '',
+    }));
+    const labelled = { ...DEFINITION, reference: { ...DEFINITION.reference, labelColumn: 'defaulted' } };
+    const { handler } = await loadRunJob({ DRIFTWATCH_DEFINITION: JSON.stringify(labelled) });
+    await handler({ job: 'drift', scheduledTime: '2026-01-22T02:00:00Z' }, context);
+    expect(runJob.mock.calls.map((c) => c[0])).toEqual([
+      { job: 'drift' },
+      { job: 'estimate', date: '2026-01-21' },
+    ]);
+
+    // Without reference labels there is nothing to calibrate on: drift only.
+    runJob.mockClear();
+    vi.resetModules();
+    const { handler: plain } = await loadRunJob();
+    await plain({ job: 'drift', scheduledTime: '2026-01-23T02:00:00Z' }, context);
+    expect(runJob.mock.calls.map((c) => c[0])).toEqual([{ job: 'drift' }]);
+  });
+
   it('does not run a re-delivered scheduled event again', async () => {
     // Prepare: the first delivery ran and recorded its summary
     const summary = { job: 'drift', model: 'credit-default', status: 'ok', message: 'first run' } as const;

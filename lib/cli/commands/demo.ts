@@ -14,6 +14,12 @@ import { listTickets } from '../../jobs/alerts-tickets.js';
 import { runBaseline } from '../../jobs/baseline.js';
 import { runDrift } from '../../jobs/drift.js';
 import type { DriftResult } from '../../jobs/drift-result.js';
+import {
+  type EstimatedResult,
+  estimationUnavailable,
+  loadEstimates,
+  runEstimate,
+} from '../../jobs/estimate.js';
 import type { KpiResult } from '../../jobs/kpi-result.js';
 import { runPerformance } from '../../jobs/performance.js';
 import type { PerformanceResult } from '../../jobs/performance-result.js';
@@ -25,7 +31,7 @@ import { localContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { incidentsTable } from '../format-alerts.js';
 import { driftDaysTable } from '../format-drift.js';
-import { performanceDaysTable } from '../format-performance.js';
+import { estimatedDaysTable, performanceDaysTable } from '../format-performance.js';
 import { progressBar } from '../progress.js';
 
 /** One line per KPI: its range over the windows and its latest value. */
@@ -59,6 +65,8 @@ export interface DemoOutcome {
   configPath: string;
   drift: DriftResult[];
   performance: PerformanceResult[];
+  /** Every window's estimated performance, with realized values where labels matured. */
+  estimated: EstimatedResult[];
   alerts: AlertsRunSummary[];
   /** The slo job's result after each day (run at 00:05 the next day: the day's last hour). */
   slo: SloResult[];
@@ -118,6 +126,7 @@ export async function runDemo(
   };
   let report: { key: string; link: string } | undefined;
   let kpis: KpiResult[] = [];
+  let estimated: EstimatedResult[] = [];
   let digestPath: string | undefined;
   try {
     await runBaseline(at(manifest.startDate, '00:00'));
@@ -126,6 +135,8 @@ export async function runDemo(
       const date = shiftDate(manifest.startDate, day);
       const deps = at(shiftDate(date, 1));
       drift.push((await runDrift(deps, date)).result);
+      // As on AWS: the drift run also estimates the window's performance before its labels exist.
+      if (!estimationUnavailable(definition)) await runEstimate(deps, date);
       const matured = maturedWindow(definition, deps.clock.now());
       if (matured >= manifest.startDate) performance.push((await runPerformance(deps, matured)).result);
       alertRuns.push(await runAlerts({ definition, store: deps.store, notifier, clock: deps.clock }, date));
@@ -142,6 +153,7 @@ export async function runDemo(
       performance.push((await runPerformance(last, shiftDate(manifest.startDate, day))).result);
     }
     kpis = await loadKpis(last.store, definition, definition.window, manifest.endDate);
+    estimated = await loadEstimates(last, manifest.startDate, manifest.endDate);
     await runDigest(
       { definitions: [definition], store: last.store, notifier, clock: last.clock },
       manifest.endDate,
@@ -162,6 +174,11 @@ export async function runDemo(
     print('');
     print(performanceDaysTable(performance));
     print('');
+    if (estimated.length) {
+      print('estimated performance (from scores, before labels; CBPE):');
+      print(estimatedDaysTable(estimated));
+      print('');
+    }
     print(incidentsTable(incidents));
     print(
       `MTTD / MTTR as of ${last.clock.now().toISOString().slice(0, 10)}: ${reliabilityLine(reliability(incidents, { asOf: last.clock.now(), windowDays: 1 })) ?? 'no incidents'} (driftwatch incidents --out ${outDir})`,
@@ -197,6 +214,7 @@ export async function runDemo(
     configPath,
     drift,
     performance,
+    estimated,
     alerts: alertRuns,
     slo: sloRuns,
     incidents,

@@ -1,0 +1,462 @@
+/**
+ * The estimate job: a binary model's performance ESTIMATED from its scores alone, for a window whose
+ * labels have not arrived (CBPE, lib/metrics/estimation.ts), stored under
+ * `<model>/estimated/dt=<start>/<duration>.json` beside, never in place of, the performance
+ * result. The calibration map is fitted once on the labelled reference and kept in
+ * `<model>/estimated/calibration.json` (fitted again when the reference, score column or label
+ * column changes). When the window's labels mature, the performance job calls
+ * {@link attachRealized}: the realized metrics, the estimation error, whether the realized value is
+ * inside the band computed for the labelled rows, and the calibration check, which raises an
+ * `estimation_invalid` finding when the score-to-outcome relation changed.
+ *
+ * SQL: one score grid query per window (rows per group, score cell and side of the threshold; no
+ * row leaves the engine), one per fit on the reference.
+ */
+import type { MonitorDefinition } from '../config/schema.js';
+import {
+  type CalibrationCheck,
+  type CalibrationMap,
+  checkCalibration,
+  ESTIMATE_BAND_Z,
+  ESTIMATED_METRICS,
+  type EstimatedMetric,
+  type EstimatedMetricName,
+  estimatePerformance,
+  fitCalibration,
+  SCORE_GRID_CELLS,
+} from '../metrics/estimation.js';
+import { quoteIdentifier } from '../sql/identifiers.js';
+import { buildScoreGridQuery, type ScoreGridSpec } from '../sql/performance-query.js';
+import { readScoreGrid, type ScoreGridGroup } from '../sql/performance-rows.js';
+import { RESULT_SCHEMA_VERSION } from './drift-result.js';
+import { labelsRelation, withLabelledReference } from './performance.js';
+import type { PerformanceResult } from './performance-result.js';
+import { NULL_SEGMENT } from './scan-reader.js';
+import { hasNoFiles, sourceFor } from './sources.js';
+import type { JobDeps } from './types.js';
+import { durationDays, resultKeys, shiftDate, type Window, windowFor } from './windows.js';
+
+/** The p-value below which the calibration check says the estimates are not valid (per group, Bonferroni over the groups checked). */
+export const CALIBRATION_CHECK_ALPHA = 0.01;
+
+/** The stored calibration map and what it was fitted on. */
+export interface CalibrationDocument {
+  schemaVersion: 1;
+  kind: 'calibration';
+  model: string;
+  fittedAt: string;
+  /** What the map depends on: a change re-fits it. */
+  fingerprint: string;
+  map: CalibrationMap;
+  /** The reference's score cells (with sides of the threshold): the estimate of the reference itself. */
+  referenceCells: ScoreGridGroup['cells'];
+  /** The threshold `referenceCells` were split at. */
+  threshold: number;
+}
+
+export interface EstimatedGroup {
+  /** Predictions in the group. */
+  predictions: number;
+  /** Of those, the ones with a score in [0, 1] (estimated over). */
+  estimated: number;
+  expectedConfusion: { tp: number; fp: number; tn: number; fn: number };
+  metrics: Record<EstimatedMetricName, EstimatedMetric>;
+}
+
+export interface EstimatedSegment extends EstimatedGroup {
+  column: string;
+  value: string;
+}
+
+/** Realized beside estimated, for one group, once the window's labels matured. */
+export interface RealizedGroup {
+  labelled: number;
+  /** The performance job's exact metrics on the labelled rows (null when undefined). */
+  metrics: Record<EstimatedMetricName, number | null>;
+  /** realized - estimated (the stored estimate over all rows). */
+  error: Record<EstimatedMetricName, number | null>;
+  /** The estimate and band recomputed over the labelled rows only (the rows realized is computed on). */
+  band: Record<EstimatedMetricName, EstimatedMetric>;
+  /** Realized inside that band; null when either is undefined. */
+  inBand: Record<EstimatedMetricName, boolean | null>;
+  calibration: CalibrationCheck;
+}
+
+export interface EstimationFinding {
+  kind: 'estimation_invalid';
+  severity: 'warning';
+  /** `overall`, or `column=value`. */
+  group: string;
+  message: string;
+  pValue: number | null;
+  /** The metrics whose realized value fell outside the band. */
+  outside: EstimatedMetricName[];
+}
+
+/** `<model>/estimated/dt=<start>/<duration>.json`. */
+export interface EstimatedResult {
+  schemaVersion: number;
+  kind: 'estimated';
+  /** Says plainly what this is: estimated from scores, not measured on labels. */
+  estimated: true;
+  method: 'cbpe';
+  model: string;
+  window: Window;
+  generatedAt: string;
+  status: 'ok' | 'no_data';
+  threshold: number;
+  band: { z: number; level: number; includes: string };
+  calibration: {
+    key: string;
+    fittedAt: string;
+    rows: number;
+    positives: number;
+    method: 'isotonic';
+    cells: number;
+  };
+  overall: EstimatedGroup;
+  segments: EstimatedSegment[];
+  /**
+   * The same estimate on the reference itself (its own calibration, all its rows): what the
+   * `estimated-performance` alert rule compares the window's estimate with.
+   */
+  reference?: EstimatedGroup;
+  /** Added by the performance job when the window's labels matured. */
+  realized?: {
+    performanceGeneratedAt: string;
+    overall: RealizedGroup;
+    segments: (RealizedGroup & { column: string; value: string })[];
+  };
+  /** Valid unless the calibration check rejected it (`estimation_invalid`); undefined until labels arrive. */
+  valid?: boolean;
+  findings: EstimationFinding[];
+  engine: { name: string; queries: number; bytesScanned: number; millis: number };
+}
+
+/** Why estimation cannot run for this definition, or undefined when it can. */
+export function estimationUnavailable(definition: MonitorDefinition): string | undefined {
+  if (definition.model.task !== 'binary')
+    return `estimated performance is for binary classifiers; model ${definition.model.id} is ${definition.model.task}`;
+  if (!definition.predictions.scoreColumn)
+    return 'estimated performance needs predictions.scoreColumn (a probability of class 1)';
+  const ref = definition.reference;
+  if (ref.type !== 'dataset' || !ref.labelColumn)
+    return 'estimated performance needs a labelled reference: reference.type dataset with reference.labelColumn';
+  return undefined;
+}
+
+export const calibrationKey = (model: string) => `${model}/estimated/calibration.json`;
+
+function fingerprintOf(definition: MonitorDefinition): string {
+  const ref = definition.reference;
+  return JSON.stringify([
+    ref.type === 'dataset' ? ref.location : ref.type,
+    ref.type === 'dataset' ? ref.labelColumn : null,
+    definition.predictions.scoreColumn,
+    definition.predictions.idColumn,
+    SCORE_GRID_CELLS,
+  ]);
+}
+
+function gridSpec(
+  definition: MonitorDefinition,
+): Omit<
+  ScoreGridSpec,
+  'predictionsRelation' | 'labelsRelation' | 'labelIdColumn' | 'labelColumn' | 'window' | 'predictionIdColumn'
+> {
+  return {
+    task: 'binary',
+    scoreColumn: definition.predictions.scoreColumn!,
+    threshold: definition.performance.threshold,
+    cells: SCORE_GRID_CELLS,
+  };
+}
+
+/** The stored calibration map, fitted on the labelled reference when missing or out of date. */
+export async function loadCalibration(deps: JobDeps): Promise<{ doc: CalibrationDocument; key: string }> {
+  const { definition, engine, store } = deps;
+  const key = calibrationKey(definition.model.id);
+  const fingerprint = fingerprintOf(definition);
+  const stored = await store.getJson<CalibrationDocument>(key);
+  if (
+    stored &&
+    stored.schemaVersion === 1 &&
+    stored.fingerprint === fingerprint &&
+    stored.threshold === definition.performance.threshold
+  )
+    return { doc: stored, key };
+  const groups = await withLabelledReference(deps, async (ref) => {
+    const query = buildScoreGridQuery(
+      {
+        ...gridSpec(definition),
+        name: 'calibration-grid',
+        predictionsRelation: ref.relation,
+        labelsRelation: ref.relation,
+        predictionIdColumn: ref.idColumn,
+        labelIdColumn: ref.idColumn,
+        labelColumn: ref.labelColumn,
+        window: ref.window,
+      },
+      engine.dialect,
+    );
+    return readScoreGrid(await engine.query(query), query);
+  });
+  const overall = groups?.find((g) => g.group.kind === 'overall');
+  if (!overall) {
+    throw new Error(
+      `the reference of model ${definition.model.id} has no labelled row with a score in [0, 1]: estimated performance needs reference.labelColumn and predictions.scoreColumn in the reference`,
+    );
+  }
+  const doc: CalibrationDocument = {
+    schemaVersion: 1,
+    kind: 'calibration',
+    model: definition.model.id,
+    fittedAt: deps.clock.now().toISOString(),
+    fingerprint,
+    map: fitCalibration(overall.cells),
+    referenceCells: overall.cells,
+    threshold: definition.performance.threshold,
+  };
+  await store.putJson(key, doc);
+  return { doc, key };
+}
+
+function segmentOrder(definition: MonitorDefinition) {
+  return (a: { column: string; value: string }, b: { column: string; value: string }) =>
+    definition.segments.indexOf(a.column) - definition.segments.indexOf(b.column) ||
+    a.value.localeCompare(b.value);
+}
+
+async function scoreGrid(deps: JobDeps, window: Window, withLabels: { until: string } | undefined) {
+  const { definition, engine } = deps;
+  const p = definition.predictions;
+  const predictions = await sourceFor(deps, deps.sources.predictions, { from: window.start, to: window.end });
+  if (hasNoFiles(predictions)) return [];
+  const labelsDef = definition.labels;
+  const labelSource =
+    withLabels && labelsDef && deps.sources.labels
+      ? await sourceFor(
+          deps,
+          deps.sources.labels,
+          deps.sources.labels.partitioned ? { from: window.start, to: withLabels.until } : undefined,
+        )
+      : undefined;
+  const idColumn = labelsDef?.idColumn ?? p.idColumn;
+  const labelColumn = labelsDef?.labelColumn ?? 'label';
+  const labels =
+    labelSource && labelsDef
+      ? labelsRelation(engine, labelSource, labelsDef)
+      : // Before labels: an empty labels relation, so the join costs nothing.
+        `(SELECT ${[idColumn, labelColumn, 'dt'].map((c) => `CAST(NULL AS VARCHAR) AS ${quoteIdentifier(c)}`).join(', ')} WHERE false)`;
+  const mapping =
+    labelsDef?.positiveValue === undefined
+      ? undefined
+      : {
+          positiveValue: labelsDef.positiveValue,
+          ...(labelsDef.negativeValue === undefined ? {} : { negativeValue: labelsDef.negativeValue }),
+        };
+  const query = buildScoreGridQuery(
+    {
+      ...gridSpec(definition),
+      ...(mapping && labelSource ? { labelMapping: mapping } : {}),
+      predictionsRelation: engine.dialect.relation(predictions),
+      labelsRelation: labels,
+      predictionIdColumn: p.idColumn,
+      labelIdColumn: idColumn,
+      labelColumn,
+      segmentColumns: definition.segments,
+      window: { from: window.start, to: window.end },
+      ...(labelSource && deps.sources.labels?.partitioned
+        ? { labelsSince: window.start, labelsUntil: withLabels!.until }
+        : {}),
+    },
+    engine.dialect,
+  );
+  return readScoreGrid(await engine.query(query), query);
+}
+
+function predictionsOf(g: ScoreGridGroup): number {
+  return g.cells.reduce((a, c) => a + c.rows, 0);
+}
+
+/** Runs the estimate job for the window starting on `date`. */
+export async function runEstimate(
+  deps: JobDeps,
+  date: string,
+): Promise<{ result: EstimatedResult; key: string }> {
+  const { definition, engine } = deps;
+  const unavailable = estimationUnavailable(definition);
+  if (unavailable) throw new Error(`model ${definition.model.id}: ${unavailable}`);
+  const window = windowFor(definition, date);
+  const { doc, key: calKey } = await loadCalibration(deps);
+  const groups = await scoreGrid(deps, window, undefined);
+  const estimateOf = (g: ScoreGridGroup | undefined): EstimatedGroup => {
+    const est = estimatePerformance(g?.cells ?? [], doc.map);
+    return {
+      predictions: g ? predictionsOf(g) : 0,
+      estimated: est.rows,
+      expectedConfusion: est.expectedConfusion,
+      metrics: est.metrics,
+    };
+  };
+  const overallGroup = groups.find((g) => g.group.kind === 'overall');
+  const overall = estimateOf(overallGroup);
+  const segments: EstimatedSegment[] = groups
+    .filter((g) => g.group.kind === 'segment')
+    .map((g) => ({ column: g.group.column!, value: g.group.value ?? NULL_SEGMENT, ...estimateOf(g) }))
+    .sort(segmentOrder(definition));
+  const stats = engine.stats();
+  const result: EstimatedResult = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    kind: 'estimated',
+    estimated: true,
+    method: 'cbpe',
+    model: definition.model.id,
+    window,
+    generatedAt: deps.clock.now().toISOString(),
+    status: overall.estimated === 0 ? 'no_data' : 'ok',
+    threshold: definition.performance.threshold,
+    band: {
+      z: ESTIMATE_BAND_Z,
+      level: 0.95,
+      includes:
+        'the sampling of the window labels and the calibration fit; not a change of the score-to-outcome relation',
+    },
+    calibration: {
+      key: calKey,
+      fittedAt: doc.fittedAt,
+      rows: doc.map.rows,
+      positives: doc.map.positives,
+      method: doc.map.method,
+      cells: doc.map.cells,
+    },
+    overall,
+    segments,
+    reference: estimateOf({
+      group: { kind: 'overall', column: null, value: null },
+      cells: doc.referenceCells,
+    }),
+    findings: [],
+    engine: {
+      name: engine.dialect.name,
+      queries: stats.queries,
+      bytesScanned: stats.bytesScanned,
+      millis: Math.round(stats.engineMillis),
+    },
+  };
+  const key = resultKeys.result(definition.model.id, 'estimated', window);
+  // A re-run before labels keeps a realized section already attached (it belongs to the window).
+  const previous = await deps.store.getJson<EstimatedResult>(key);
+  if (previous?.realized) {
+    result.realized = previous.realized;
+    result.findings = previous.findings;
+    if (previous.valid !== undefined) result.valid = previous.valid;
+  }
+  await deps.store.putJson(key, result);
+  return { result, key };
+}
+
+function realizedGroup(
+  estimate: EstimatedGroup,
+  cells: ScoreGridGroup['cells'],
+  map: CalibrationMap,
+  metrics: Record<string, number | null>,
+): RealizedGroup {
+  const band = estimatePerformance(cells, map, { over: 'labelled' });
+  const real = {} as Record<EstimatedMetricName, number | null>;
+  const error = {} as Record<EstimatedMetricName, number | null>;
+  const inBand = {} as Record<EstimatedMetricName, boolean | null>;
+  for (const m of ESTIMATED_METRICS) {
+    const r = metrics[m];
+    real[m] = typeof r === 'number' ? r : null;
+    const e = estimate.metrics[m].value;
+    error[m] = real[m] === null || e === null ? null : real[m]! - e;
+    const b = band.metrics[m];
+    inBand[m] =
+      real[m] === null || b.lower === null || b.upper === null
+        ? null
+        : real[m]! >= b.lower && real[m]! <= b.upper;
+  }
+  return {
+    labelled: band.rows,
+    metrics: real,
+    error,
+    band: band.metrics,
+    inBand,
+    calibration: checkCalibration(cells, map),
+  };
+}
+
+/**
+ * Called by the performance job after a matured window's result is stored: when the window was
+ * estimated, adds the realized metrics, the errors, the band over the labelled rows and the
+ * calibration check to the estimate, and an `estimation_invalid` finding for each group (overall,
+ * segments) whose calibration check rejects (p < 0.01 / groups checked) while a realized metric
+ * is outside its band. Returns the updated estimate, or undefined when there is none.
+ */
+export async function attachRealized(
+  deps: JobDeps,
+  performance: PerformanceResult,
+  labelsUntil: string,
+): Promise<EstimatedResult | undefined> {
+  const { definition } = deps;
+  if (estimationUnavailable(definition) || performance.status !== 'ok') return undefined;
+  const key = resultKeys.result(definition.model.id, 'estimated', performance.window);
+  const estimate = await deps.store.getJson<EstimatedResult>(key);
+  if (!estimate) return undefined;
+  const { doc } = await loadCalibration(deps);
+  const groups = await scoreGrid(deps, performance.window, { until: labelsUntil });
+  const overallCells = groups.find((g) => g.group.kind === 'overall')?.cells ?? [];
+  const overall = realizedGroup(estimate.overall, overallCells, doc.map, performance.overall.metrics);
+  const segments: (RealizedGroup & { column: string; value: string })[] = [];
+  for (const g of groups.filter((x) => x.group.kind === 'segment')) {
+    const value = g.group.value ?? NULL_SEGMENT;
+    const est = estimate.segments.find((s) => s.column === g.group.column && s.value === value);
+    const perf = performance.segments.find((s) => s.column === g.group.column && s.value === value);
+    if (!est || !perf) continue;
+    segments.push({ column: g.group.column!, value, ...realizedGroup(est, g.cells, doc.map, perf.metrics) });
+  }
+  segments.sort(segmentOrder(definition));
+  const checked = 1 + segments.length;
+  const findings: EstimationFinding[] = [];
+  const judge = (name: string, r: RealizedGroup) => {
+    const p = r.calibration.pValue;
+    const outside = ESTIMATED_METRICS.filter((m) => r.inBand[m] === false);
+    if (p === null || p >= CALIBRATION_CHECK_ALPHA / checked || outside.length === 0) return;
+    findings.push({
+      kind: 'estimation_invalid',
+      severity: 'warning',
+      group: name,
+      pValue: p,
+      outside,
+      message: `${name}: the score-to-outcome relationship changed, estimates are not valid (calibration check p = ${p.toExponential(2)} on ${r.labelled} labelled rows: ${(r.calibration.observedPositives / Math.max(1, r.labelled)).toFixed(3)} positive vs ${(r.calibration.expectedPositives / Math.max(1, r.labelled)).toFixed(3)} expected; realized ${outside.join(', ')} outside the band)`,
+    });
+  };
+  judge('overall', overall);
+  for (const s of segments) judge(`${s.column}=${s.value}`, s);
+  const updated: EstimatedResult = {
+    ...estimate,
+    realized: { performanceGeneratedAt: performance.generatedAt, overall, segments },
+    valid: findings.length === 0,
+    findings,
+  };
+  await deps.store.putJson(key, updated);
+  return updated;
+}
+
+/** The estimates of the windows from `from` to `to` (inclusive, stepping by the window), oldest first, that exist. */
+export async function loadEstimates(
+  deps: Pick<JobDeps, 'definition' | 'store'>,
+  from: string,
+  to: string,
+): Promise<EstimatedResult[]> {
+  const out: EstimatedResult[] = [];
+  const step = Math.max(1, Math.round(durationDays(deps.definition.window)));
+  for (let d = from; d <= to; d = shiftDate(d, step)) {
+    const doc = await deps.store.getJson<EstimatedResult>(
+      resultKeys.result(deps.definition.model.id, 'estimated', windowFor(deps.definition, d)),
+    );
+    if (doc) out.push(doc);
+  }
+  return out;
+}

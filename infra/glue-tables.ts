@@ -43,6 +43,22 @@ function add(columns: GlueColumn[], name: string | undefined, type: string): voi
 }
 
 /**
+ * The log's real column of a feature (`column:` when it differs from `name:`). Athena reads
+ * Parquet and text columns by name, so the table must declare the real column (the handlers read
+ * it under the feature's name through an alias, lib/adapters/athena-sources.ts); a name Athena
+ * cannot declare is refused at synth instead of reading as NULL on every row.
+ */
+export function glueColumnOf(feature: MonitorDefinition['features'][number], index: number): string {
+  const real = feature.column ?? feature.name;
+  if (!IDENTIFIER_PATTERN.test(real)) {
+    throw new Error(
+      `features[${index}].column ${JSON.stringify(real)} cannot be a column of an Athena table: Athena column names hold only letters, digits and underscores; rename the column in the log (e.g. ${JSON.stringify(real.replace(/[^A-Za-z0-9_]+/g, '_'))}), or monitor this model locally, where any column name works`,
+    );
+  }
+  return real;
+}
+
+/**
  * The prediction log's columns as the definition describes them. Types are the usual ones (features
  * double or string, score double, binary labels int); override with `columnTypes` when a log differs.
  */
@@ -60,9 +76,24 @@ export function predictionColumns(
   add(columns, p.modelVersionColumn, 'string');
   add(columns, p.latencyColumn, 'double');
   add(columns, p.errorColumn, 'string');
-  for (const feature of def.features)
-    add(columns, feature.name, feature.kind === 'numeric' ? 'double' : 'string');
+  def.features.forEach((feature, i) => {
+    add(columns, glueColumnOf(feature, i), feature.kind === 'numeric' ? 'double' : 'string');
+  });
   for (const segment of def.segments) add(columns, segment, 'string');
+  // Columns only KPIs read (a rate's flag as int, a mean's or sum's value as double, a filter's by its value).
+  for (const kpi of (def.kpis ?? []).filter((k) => k.source === 'predictions')) {
+    add(columns, kpi.column, kpi.aggregate === 'rate' ? 'int' : 'double');
+    if (kpi.where)
+      add(
+        columns,
+        kpi.where.column,
+        typeof kpi.where.value === 'string'
+          ? 'string'
+          : typeof kpi.where.value === 'number'
+            ? 'double'
+            : 'int',
+      );
+  }
   return applyOverrides(columns, overrides);
 }
 

@@ -166,6 +166,13 @@ export class ModelMonitor extends Construct {
     if (explicitPredictionColumns) checkColumns(explicitPredictionColumns, 'predictionColumns');
     if (explicitLabelColumns) checkColumns(explicitLabelColumns, 'labelColumns');
     if (explicitReferenceColumns) checkColumns(explicitReferenceColumns, 'referenceColumns');
+    // Outcome KPIs run locally only for now: no Glue table, grant or Athena source for the outcomes
+    // log yet. Failing at synth beats a KPI that silently never runs on AWS.
+    if (def.outcomes || (def.kpis ?? []).some((k) => k.source === 'outcomes')) {
+      throw new Error(
+        `model ${def.model.id}: outcome KPIs (outcomes: and kpis with source: outcomes) are not deployable on AWS yet (local runs only): remove them from the deployed definition, or compute the KPI from a prediction-log column (source: predictions)`,
+      );
+    }
     const predictionsLocation = parseS3Uri(def.predictions.location, 'predictions.location');
     const labelsLocation = def.labels ? parseS3Uri(def.labels.location, 'labels.location') : undefined;
     const referenceLocation =

@@ -348,15 +348,26 @@ export class MonitoringHub extends Construct {
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
         resources: [this.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${p}/${modelId}/*`] } },
+        // Every prefix it reads: a GET of a missing key (first run: no state, no marker yet) is
+        // told apart from a refusal by listing that key (S3ResultStore.absent).
+        conditions: {
+          StringLike: {
+            's3:prefix': [
+              `${p}/${modelId}/*`,
+              `${p}/${registryKey(modelId)}`,
+              `${p}/${runsPrefix(modelId)}*`,
+              `${p}/${notificationsPrefix(modelId)}/*`,
+            ],
+          },
+        },
       }),
     );
     this.grantKey(role);
   }
 
   /**
-   * What the digest reads (every model's registry entry, drift and performance results, alert state
-   * and tickets) and writes (the digest documents and its own delivery markers).
+   * What the digest reads (every model's registry entry, drift, performance and KPI results, alert
+   * state and tickets) and writes (the digest documents and its own delivery markers).
    */
   private grantDigestResults(role: iam.IRole): void {
     const p = this.resultsPrefix;
@@ -366,6 +377,7 @@ export class MonitoringHub extends Construct {
       `${p}/*/performance/*`,
       `${p}/*/alerts/state.json`,
       `${p}/*/tickets/*`,
+      `${p}/*/kpi/*`,
     ];
     const writes = [`${p}/digests/*`, `${p}/${notificationsPrefix(DIGEST_SCOPE)}/*`];
     role.addToPrincipalPolicy(
@@ -388,6 +400,7 @@ export class MonitoringHub extends Construct {
       [reads[3]!]:
         'the digest reads the alert state of every model (read only); the model id is the wildcard',
       [reads[4]!]: 'the digest reads the open retraining ticket of every model (read only)',
+      [reads[5]!]: 'the digest reads the KPI results of every model (read only), keyed by model and window',
       [writes[0]!]: 'the digest writes one digest document per date',
       [writes[1]!]: "the digest's own delivery markers, one per digest id",
     };
@@ -397,7 +410,9 @@ export class MonitoringHub extends Construct {
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
         resources: [this.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${p}/*/performance/*`, `${p}/*/tickets/*`] } },
+        // Lists performance results and tickets; the other prefixes it reads are listed only to
+        // tell a missing key from a refusal (S3ResultStore.absent).
+        conditions: { StringLike: { 's3:prefix': [...reads, ...writes] } },
       }),
     );
     this.grantKey(role);

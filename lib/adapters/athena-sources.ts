@@ -4,6 +4,7 @@
  * without passing table names around.
  */
 import type { MonitorDefinition } from '../config/schema.js';
+import { featureAliases } from '../jobs/sources.js';
 import type { ResolvedSources } from '../jobs/types.js';
 import type { DataSource } from '../sql/dialect.js';
 
@@ -55,11 +56,16 @@ function s3Location(location: string, field: string): string {
 /** Resolves a definition's logs to the Glue tables ModelMonitor creates in `database`. */
 export function resolveAthenaSources(definition: MonitorDefinition, database: string): ResolvedSources {
   const names = glueTableNames(definition.model.id);
+  // The Glue tables declare a feature's real column (infra/glue-tables.ts glueColumnOf); queries
+  // read it under the feature's name, as locally.
+  const aliases = featureAliases(definition);
+  const withAliases = aliases.length ? { aliases } : {};
   const predictions: DataSource = {
     location: s3Location(definition.predictions.location, 'predictions.location'),
     format: definition.predictions.format,
     partitioned: true,
     table: { database, name: names.predictions },
+    ...withAliases,
   };
   const labels: DataSource | undefined = definition.labels && {
     location: s3Location(definition.labels.location, 'labels.location'),
@@ -75,6 +81,7 @@ export function resolveAthenaSources(definition: MonitorDefinition, database: st
           format: ref.format,
           partitioned: false,
           table: { database, name: names.reference },
+          ...withAliases,
         }
       : undefined;
   return { predictions, ...(labels ? { labels } : {}), ...(reference ? { reference } : {}) };

@@ -3,13 +3,15 @@
  * Only the extensions DuckDB ships built in (parquet, json, icu) are used; nothing is downloaded.
  */
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import type { CompiledQuery, QueryEngine, QueryStats, Row, SqlValue } from '../ports.js';
-import { type DataSource, type DateRange, duckdbDialect } from '../sql/dialect.js';
+import { CSV_DIALECT, type DataSource, type DateRange, duckdbDialect } from '../sql/dialect.js';
 import { quoteString } from '../sql/identifiers.js';
 import { resolveLocalFiles } from './local-files.js';
 
@@ -34,6 +36,48 @@ async function loadDuckDb(): Promise<typeof import('@duckdb/node-api')> {
     }
     throw error;
   }
+}
+
+/** At most this many CSV files of a failed query are re-read to find its bad row. */
+const CSV_DIAGNOSIS_FILES = 50;
+
+/** The header line of a CSV file (gzip or plain), or undefined when it cannot be read. */
+async function csvHeader(file: string): Promise<string | undefined> {
+  const input = createReadStream(file);
+  const stream = /\.gz$/i.test(file) ? input.pipe(createGunzip()) : input;
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  try {
+    for await (const line of lines) return line;
+    return undefined;
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+}
+
+/**
+ * The first row of a CSV file DuckDB rejects (line, text, reason) and how many rows it rejects, as
+ * an error message. Reads every column as text with the header's names and no sniffing: the
+ * sniffer itself fails on some bad rows (an unterminated quote), even with `ignore_errors`.
+ */
+async function csvRejects(connection: DuckDBConnection, file: string): Promise<string | undefined> {
+  const header = await csvHeader(file);
+  if (!header) return undefined;
+  const names = header.split(',').map((name, i) => name.replace(/^"|"$/g, '') || `column${i}`);
+  const columns = `{${names.map((n) => `${quoteString(n)}: 'VARCHAR'`).join(', ')}}`;
+  await connection.run('DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans');
+  await connection.run(
+    `SELECT count(*) FROM read_csv(${quoteString(file)}, ${CSV_DIALECT}, header = true, auto_detect = false, columns = ${columns}, ignore_errors = true, store_rejects = true)`,
+  );
+  const reader = await connection.runAndReadAll(
+    'SELECT line, csv_line, error_message, (SELECT count(DISTINCT line) FROM reject_errors) AS bad FROM reject_errors ORDER BY line LIMIT 1',
+  );
+  const row = reader.getRowObjectsJS()[0];
+  if (!row) return undefined;
+  const text = String(row.csv_line ?? '').split('\n')[0]!;
+  const shown = text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  const bad = Number(row.bad);
+  return `cannot read data file ${file}: line ${row.line} (${JSON.stringify(shown)}): ${row.error_message}${bad > 1 ? ` (${bad} bad rows in the file)` : ''}; fix or remove ${bad > 1 ? 'those rows' : 'that row'}, or remove the file`;
 }
 
 /** A query DuckDB refused or failed: names the query and DuckDB's reason. */
@@ -222,7 +266,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   async query(q: CompiledQuery): Promise<Row[]> {
-    return this.timed(q.name, async () => {
+    return this.timed(q, async () => {
       const reader = q.parameters.length
         ? await this.connection.runAndReadAll(q.sql, [...q.parameters])
         : await this.connection.runAndReadAll(q.sql);
@@ -248,7 +292,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     const file = join(folder, `driftwatch-stage-${randomUUID()}.parquet`);
     const copy = `COPY (${q.sql}) TO ${quoteString(file)} (FORMAT parquet, COMPRESSION zstd)`;
     try {
-      await this.timed(q.name, () =>
+      await this.timed(q, () =>
         q.parameters.length ? this.connection.run(copy, [...q.parameters]) : this.connection.run(copy),
       );
     } catch (error) {
@@ -264,15 +308,43 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   /** Runs a statement for a named query: counted and timed in `stats()`, failures as QueryFailedError. */
-  private async timed<T>(name: string, run: () => Promise<T>): Promise<T> {
+  private async timed<T>(q: CompiledQuery, run: () => Promise<T>): Promise<T> {
+    const name = q.name;
     const started = performance.now();
     try {
       return await run();
     } catch (error) {
-      throw new QueryFailedError(name, explainDuckDbError((error as Error).message), { cause: error });
+      const message = (error as Error).message;
+      const rejected = await this.firstRejectedCsvRow(message, q.sql);
+      throw new QueryFailedError(name, rejected ?? explainDuckDbError(message), { cause: error });
     } finally {
       this.totals.queries += 1;
       this.totals.engineMillis += performance.now() - started;
+    }
+  }
+
+  /**
+   * A CSV file DuckDB could not parse: reads it again, on a connection of its own, with its bad rows
+   * rejected instead of fatal, and names the first one (line, text, reason) and how many there
+   * are, so the error points at the row to fix rather than at the sniffer. Undefined when the
+   * message names no CSV file or the diagnosis finds no rejected row.
+   */
+  private async firstRejectedCsvRow(message: string, sql: string): Promise<string | undefined> {
+    if (!/CSV|sniffing file/i.test(message)) return undefined;
+    const named = /\b[Ff]ile ['"]([^'"]+)['"]/.exec(message.split('\n')[0]!)?.[1];
+    // With union_by_name DuckDB may name no file ("sniffing file \"\""): try the query's CSV files.
+    const candidates = named
+      ? [named]
+      : [...sql.matchAll(/'((?:[^']|'')+\.csv(?:\.gz)?)'/gi)].map((m) => m[1]!.replaceAll("''", "'"));
+    const connection = await this.instance.connect();
+    try {
+      for (const file of [...new Set(candidates)].slice(0, CSV_DIAGNOSIS_FILES)) {
+        const found = await csvRejects(connection, file).catch(() => undefined);
+        if (found) return found;
+      }
+      return undefined;
+    } finally {
+      connection.closeSync();
     }
   }
 

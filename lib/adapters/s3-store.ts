@@ -67,7 +67,28 @@ export class S3ResultStore implements ResultStore {
       return JSON.parse(text) as T;
     } catch (error) {
       if (isNotFound(error)) return undefined;
+      if (statusOf(error) === 403 && (await this.absent(key))) return undefined;
       throw error;
+    }
+  }
+
+  /**
+   * S3 answers a GET of a missing key with 403, not 404, unless the caller may list the bucket
+   * without conditions; our roles list only under their own prefixes (`s3:prefix` conditions,
+   * infra/monitoring-hub.ts), which S3 does not apply to a GET. So a 403 is checked with a listing
+   * of exactly that key: listed and absent means missing (the first run, before any state exists);
+   * present, or the listing refused too, means a real permission problem, and the GET's error stands.
+   */
+  private async absent(key: string): Promise<boolean> {
+    const full = this.fullKey(key);
+    try {
+      const page = await withRetry(
+        () => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, MaxKeys: 1 })),
+        this.options.retry,
+      );
+      return !(page.Contents ?? []).some((o) => o.Key === full);
+    } catch {
+      return false;
     }
   }
 

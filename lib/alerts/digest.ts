@@ -6,9 +6,12 @@
 import type { DigestMessage } from '../adapters/notifier.js';
 import type { MonitorDefinition } from '../config/schema.js';
 import type { DriftResult } from '../jobs/drift-result.js';
+import type { KpiResult } from '../jobs/kpi-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
+import { durationDays } from '../jobs/windows.js';
 import { incidentTitle } from './messages.js';
 import { fmt } from './observe.js';
+import { reliability, reliabilityLine } from './reliability.js';
 import type { TicketRecord } from './tickets.js';
 import { type AlertState, type Incident, LEVEL_RANK } from './types.js';
 
@@ -25,6 +28,10 @@ export interface DigestModelInput {
   state?: AlertState | undefined;
   openTicket?: TicketRecord | undefined;
   reportLink: string;
+  /** KPI results up to the digest's window, oldest first (each KPI shows its latest value). */
+  kpis?: readonly KpiResult[] | undefined;
+  /** The digest's clock: MTTD / MTTR cover the 30 and 90 days before it. @default - no MTTD line */
+  asOf?: Date | undefined;
 }
 
 /** Incidents listed per model before "+N more". */
@@ -103,6 +110,21 @@ function modelSection(date: string, input: DigestModelInput): string[] {
         ? `  labels: ${pct(p.overall.coverage)} coverage (window ${p.window.start})${typeof p.overall.metrics[p.primaryMetric] === 'number' ? `, ${p.primaryMetric} ${fmt(p.overall.metrics[p.primaryMetric] as number)}` : ''}`
         : '  labels: no matured window yet',
     );
+  }
+  const kpiParts = (definition.kpis ?? []).map((k) => {
+    const latest = [...(input.kpis ?? [])]
+      .reverse()
+      .find((r) => r.kpis.some((x) => x.name === k.name && x.status === 'ok'));
+    const value = latest?.kpis.find((x) => x.name === k.name)?.overall?.value;
+    return latest && typeof value === 'number'
+      ? `${k.name} ${fmt(value)} (${latest.window.start.slice(5)})`
+      : `${k.name} not yet`;
+  });
+  if (kpiParts.length) lines.push(`  kpis: ${kpiParts.join('; ')}`);
+  if (input.asOf) {
+    const windowDays = durationDays(definition.window);
+    const line = reliabilityLine(reliability(input.state?.incidents ?? [], { asOf: input.asOf, windowDays }));
+    lines.push(`  incidents: ${line ?? 'none opened in 90 days'}`);
   }
   lines.push(`  report: ${input.reportLink}`);
   return lines;

@@ -24,6 +24,7 @@ const RULE_TITLES: Record<string, string> = {
   label_coverage: 'label coverage',
   operational: 'operational',
   metric: 'metric',
+  kpi: 'KPI',
   missing_result: 'missing result',
   job_failed: 'job failed',
 };
@@ -49,6 +50,8 @@ export function incidentTitle(kind: string, subject: string): string {
       return `missing ${subject} result`;
     case 'job_failed':
       return `${subject} job failed`;
+    case 'kpi':
+      return `KPI ${subject} out of range`;
     case 'operational':
     case 'metric':
       return `${subject} out of range`;
@@ -227,6 +230,7 @@ const CAUSE_RANK: Record<string, number> = {
   label_coverage: 10,
   operational: 11,
   metric: 12,
+  kpi: 13,
 };
 
 /** How far past its warning level an observation is (statistic / warning threshold), for ranking. */

@@ -24,6 +24,8 @@ export interface WindowObservations {
 const FEATURE_FINDINGS = new Set<QualityFinding['kind']>(['new_category', 'out_of_range']);
 // `new_segment` (no feature) goes to the data-quality rule, which opens at once.
 const OWN_RULE_FINDINGS = new Set<QualityFinding['kind']>(['volume', 'no_data']);
+// Shown in the result and the report, never paged: nothing the data can do resolves them.
+const REPORT_ONLY_FINDINGS = new Set<QualityFinding['kind']>(['unjudged_segments']);
 
 export function fmt(value: number): string {
   if (!Number.isFinite(value)) return String(value);
@@ -294,7 +296,7 @@ export function observeDrift(
   if (qualityRule) {
     out.applicable.add(qualityRule.id);
     for (const q of findings) {
-      if (OWN_RULE_FINDINGS.has(q.kind)) continue;
+      if (OWN_RULE_FINDINGS.has(q.kind) || REPORT_ONLY_FINDINGS.has(q.kind)) continue;
       if (FEATURE_FINDINGS.has(q.kind) && !q.segment && featureRule) continue; // part of the feature incident
       const newSegment = q.kind === 'new_segment' && q.segment;
       push({

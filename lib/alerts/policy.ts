@@ -15,9 +15,11 @@
  */
 import type { MonitorDefinition } from '../config/schema.js';
 import type { DriftResult } from '../jobs/drift-result.js';
+import type { KpiResult } from '../jobs/kpi-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import { daysBetween, durationDays, shiftDate, type Window } from '../jobs/windows.js';
 import { incidentId } from './ids.js';
+import { kpiRules, observeKpis } from './kpi-rules.js';
 import {
   observeDrift,
   observePerformance,
@@ -52,6 +54,8 @@ export interface PolicyInput {
   drift: readonly { window: string; result?: DriftResult | undefined }[];
   /** Performance results with a window start at or before the run window, oldest first. */
   performance: readonly PerformanceResult[];
+  /** KPI results with a window start at or before the run window, oldest first. */
+  kpi?: readonly KpiResult[];
   /** The first window with a stored drift result: earlier windows are not expected to have results. */
   monitoringSince?: string;
   failures?: readonly JobFailure[];
@@ -103,6 +107,8 @@ interface Judgement {
   firing: boolean;
   clear: boolean;
   sinceWindow: string;
+  /** The earliest window of the unbroken run at warning or above that ends in the latest window. */
+  firstSeenWindow: string;
   observation?: Observation;
   /** The observation of the latest window (also below warning, for "worse" and resolve messages). */
   latestObservation?: Observation;
@@ -132,13 +138,23 @@ function judge(rule: Rule, subject: string, series: Series, hintsFor: (window: s
   const observation = withObservation?.observations.find(
     (o) => o.ruleId === rule.id && o.subject === subject,
   );
+  const sinceWindow = over[0]?.window ?? latest?.window ?? '';
+  // Walk back from the latest window while the rule saw the subject at warning or above.
+  let firstSeenWindow = sinceWindow;
+  for (let k = windows.length - 1; k >= 0; k--) {
+    const w = windows[k] as WindowObservations;
+    if (levelAt(w) === 'none') break;
+    firstSeenWindow = w.window;
+  }
+  if (sinceWindow && firstSeenWindow > sinceWindow) firstSeenWindow = sinceWindow;
   return {
     rule,
     subject,
     current,
     firing,
     clear,
-    sinceWindow: over[0]?.window ?? latest?.window ?? '',
+    sinceWindow,
+    firstSeenWindow,
     ...(observation ? { observation } : {}),
     ...(latestObservation ? { latestObservation } : {}),
     hints: hintsFor(latest?.window ?? ''),
@@ -262,7 +278,10 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
   const settings = resolveAlertSettings(definition.alerts);
   const state: AlertState = structuredClone(input.state ?? emptyState(model));
   if (!settings.enabled) return { state, decisions: [], evaluations: [], hints: [] };
-  const rules = resolveRules(settings, model).filter((r) => r.enabled);
+  const rules = [
+    ...resolveRules(settings, model),
+    ...kpiRules(definition.kpis ?? [], settings, model),
+  ].filter((r) => r.enabled);
   const runWindow = input.window.start;
 
   const driftHistory = input.drift.filter((d) => d.window <= runWindow);
@@ -280,6 +299,12 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
   const perfSeries = performance.map((p, i) =>
     observePerformance(p, rules, performance.slice(0, i), { baselineFor }),
   );
+  const kpiResults = [...(input.kpi ?? [])]
+    .filter((k) => k.window.start <= runWindow)
+    .sort((a, b) => a.window.start.localeCompare(b.window.start));
+  const kpiSeries = kpiResults.map((k, i) =>
+    observeKpis(k, rules, definition.kpis ?? [], kpiResults.slice(0, i)),
+  );
   const runSeries = [
     missingResultObservations(
       input,
@@ -296,7 +321,9 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
       ? driftSeries
       : rule.source === 'performance'
         ? perfSeries
-        : runSeries.filter((w) => w.applicable.has(rule.id));
+        : rule.source === 'kpi'
+          ? kpiSeries
+          : runSeries.filter((w) => w.applicable.has(rule.id));
   const hintsByWindow = new Map(driftSeries.map((w) => [w.window, w.hints]));
   const runHints = hintsByWindow.get(runWindow) ?? [];
   const hintsFor = (window: string) => hintsByWindow.get(window) ?? runHints;
@@ -529,6 +556,8 @@ function decide(
     openedWindow: runWindow,
     openedAt: input.now.toISOString(),
     sinceWindow: j.sinceWindow,
+    firstSeenWindow: j.firstSeenWindow,
+    firstSeenAt: `${shiftDate(j.firstSeenWindow, durationDays(input.window.duration))}T00:00:00.000Z`,
     lastEvaluatedWindow: runWindow,
     ...(route !== 'digest' ? { lastNotifiedWindow: runWindow } : {}),
     last: j.observation,

@@ -9,7 +9,7 @@ import type { AlertLevel, RuleKind } from './types.js';
 export interface Rule {
   id: string;
   kind: RuleKind;
-  source: 'drift' | 'performance' | 'run';
+  source: 'drift' | 'performance' | 'run' | 'kpi';
   enabled: boolean;
   threshold: Threshold;
   direction: Direction;

@@ -26,6 +26,7 @@ export const RULE_KINDS = [
   'label_coverage',
   'operational',
   'metric',
+  'kpi',
   'missing_result',
   'job_failed',
 ] as const;
@@ -96,6 +97,15 @@ export interface Incident {
   openedAt: string;
   /** The first window over the threshold among those that confirmed it. */
   sinceWindow: string;
+  /**
+   * The first window showing the problem: the earliest window of the unbroken run of windows at
+   * warning or above that led to the opening (an evidence window: for performance rules a matured
+   * window, days before the run window). MTTD counts from its end. Incidents stored before this
+   * field existed lack it (`sinceWindow` stands in).
+   */
+  firstSeenWindow?: string;
+  /** When the first window showing the problem ended (ISO-8601): its data was complete then. */
+  firstSeenAt?: string;
   /** The last run window that evaluated it (replays of older windows leave it alone). */
   lastEvaluatedWindow: string;
   /** The last run window a message went out for it (opening, escalation, reminder). */

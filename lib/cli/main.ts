@@ -9,6 +9,7 @@ import { runAlertsCommand, runDigestCommand, runReportCommand } from './commands
 import { runBacktestCommand } from './commands/backtest.js';
 import { runDemo } from './commands/demo.js';
 import { runCompare, runEvaluate } from './commands/files.js';
+import { INCIDENT_FORMATS, runIncidentsCommand } from './commands/incidents.js';
 import { runInit } from './commands/init.js';
 import { checkDate, runBackfill, runWindows } from './commands/run.js';
 import { runSchemaCommand } from './commands/schema.js';
@@ -227,6 +228,28 @@ export function buildProgram(): Command {
     });
 
   program.addCommand(ticketsCommand(print));
+
+  program
+    .command('incidents')
+    .description(
+      'list and export incidents from the alert state, with MTTD / MTTR per model and rule over 30 and 90 days',
+    )
+    .option('--out <dir>', 'output folder (results/ inside)', '.driftwatch')
+    .option('--model <id>', 'only this model')
+    .option('--from <YYYY-MM-DD>', 'only incidents opened in this window or later')
+    .option('--to <YYYY-MM-DD>', 'only incidents opened in this window or earlier')
+    .option('--format <format>', `output format: ${INCIDENT_FORMATS.join(', ')}`, 'table')
+    .option('--as-of <YYYY-MM-DD>', 'the clock MTTD / MTTR periods end at (02:00 UTC that day; default: now)')
+    .action(async (opts) => {
+      await runIncidentsCommand(
+        {
+          ...opts,
+          ...(opts.from ? { from: checkDate(opts.from, '--from') } : {}),
+          ...(opts.to ? { to: checkDate(opts.to, '--to') } : {}),
+        },
+        print,
+      );
+    });
 
   program
     .command('alerts')

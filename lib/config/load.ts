@@ -139,7 +139,50 @@ function crossFieldProblems(def: MonitorDefinition): DefinitionProblem[] {
     }
   });
   problems.push(...windowProblems(def), ...methodProblems(def), ...metricProblems(def));
-  problems.push(...caseProblems(def), ...labelMappingProblems(def));
+  problems.push(...caseProblems(def), ...labelMappingProblems(def), ...kpiProblems(def));
+  return problems;
+}
+
+/** KPIs: unique names, an outcomes log for outcome KPIs, a decision for per-decision KPIs. */
+function kpiProblems(def: MonitorDefinition): DefinitionProblem[] {
+  const problems: DefinitionProblem[] = [];
+  const seen = new Map<string, number>();
+  def.kpis.forEach((k, i) => {
+    const first = seen.get(k.name);
+    if (first !== undefined)
+      problems.push({
+        path: `kpis[${i}].name`,
+        received: k.name,
+        message: `a name not already used by kpis[${first}] (it names the alert rule kpi:<name>)`,
+      });
+    else seen.set(k.name, i);
+    if (
+      k.where &&
+      typeof k.where.value === 'boolean' &&
+      k.where.operator !== '=' &&
+      k.where.operator !== '!='
+    )
+      problems.push({
+        path: `kpis[${i}].where.operator`,
+        received: k.where.operator,
+        message: `'=' or '!=' for a true / false value (a truth has no order)`,
+      });
+    if (k.source === 'outcomes' && !def.outcomes)
+      problems.push({
+        path: `kpis[${i}].source`,
+        received: k.source,
+        message: "'predictions', or add an outcomes: log (location, idColumn, delay) for outcome KPIs",
+      });
+    if (
+      k.per === 'positive_decision' &&
+      !(def.model.task === 'binary' && (def.predictions.scoreColumn || def.predictions.predictionColumn))
+    )
+      problems.push({
+        path: `kpis[${i}].per`,
+        received: k.per,
+        message: `'prediction': positive decisions need a binary model with a score or prediction column (this model is ${def.model.task})`,
+      });
+  });
   return problems;
 }
 

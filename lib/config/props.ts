@@ -93,6 +93,60 @@ export interface LabelLogProps {
   readonly negativeValue?: string;
 }
 
+/** A late log of business outcomes, joined to predictions by id like labels. */
+export interface OutcomeLogProps {
+  readonly location: string;
+  /** 'parquet', 'jsonl' or 'csv'. @default 'parquet' */
+  readonly format?: string;
+  /** Whether the log has `dt=` folders (by arrival date). @default true */
+  readonly partitioned?: boolean;
+  readonly idColumn: string;
+  /** How long outcomes take to arrive, an ISO-8601 duration such as P14D. */
+  readonly delay: string;
+}
+
+/** A KPI's row filter: `column operator value`, never SQL. */
+export interface KpiWhereProps {
+  readonly column: string;
+  /** '=', '!=', '<', '<=', '>' or '>='. */
+  readonly operator: string;
+  /** A string, number or boolean, compared as a quoted literal. */
+  readonly value: string | number | boolean;
+}
+
+/** Bounds of a KPI. */
+export interface KpiAbsoluteProps {
+  /** @default - no lower bound */
+  readonly min?: number;
+  /** @default - no upper bound */
+  readonly max?: number;
+}
+
+/** When a KPI alerts: give at least one. */
+export interface KpiThresholdsProps {
+  /** Share of movement in the bad direction from the KPI's own history median (warning; twice: critical). @default - none */
+  readonly relative?: number;
+  /** Outside these bounds the KPI is critical. @default - none */
+  readonly absolute?: KpiAbsoluteProps;
+}
+
+/** One business KPI. */
+export interface KpiProps {
+  readonly name: string;
+  /** 'rate', 'mean' or 'sum'. */
+  readonly aggregate: string;
+  readonly column: string;
+  /** @default - every row */
+  readonly where?: KpiWhereProps;
+  /** 'prediction' or 'positive_decision'. @default 'prediction' */
+  readonly per?: string;
+  /** 'predictions' or 'outcomes'. @default 'predictions' */
+  readonly source?: string;
+  readonly thresholds: KpiThresholdsProps;
+  /** 'higher_is_better' or 'lower_is_better'. */
+  readonly direction: string;
+}
+
 /**
  * What windows are compared with. `type` 'dataset' (give `location`, optionally `format` and
  * `labelColumn`), 'range' (give `from` and `to`) or 'rolling' (give `windows`).
@@ -164,6 +218,10 @@ export interface MonitorDefinitionProps {
   readonly segments?: string[];
   /** @default - no labels: drift and data quality only */
   readonly labels?: LabelLogProps;
+  /** @default - none: only prediction-log KPIs */
+  readonly outcomes?: OutcomeLogProps;
+  /** Business KPIs. @default - none */
+  readonly kpis?: KpiProps[];
   readonly reference: ReferenceProps;
   /** The window, an ISO-8601 duration. @default 'P1D' */
   readonly window?: string;

@@ -102,6 +102,65 @@ export const LabelLogSchema = z.strictObject({
   negativeValue: z.string().min(1).optional(),
 });
 
+/** A late log of business outcomes (revenue, conversion), joined to predictions by id like labels. */
+export const OutcomeLogSchema = z.strictObject({
+  location: logLocation,
+  format: z.enum(LOG_FORMATS).default('parquet'),
+  /** `dt=` folders by ARRIVAL date (a window reads the outcomes that had arrived by the run). */
+  partitioned: z.boolean().default(true),
+  idColumn: column,
+  /** How long outcomes take to arrive: outcome KPIs of a window run once it is this old. */
+  delay: isoDuration,
+});
+
+export const KPI_AGGREGATES = ['rate', 'mean', 'sum'] as const;
+export const KPI_OPERATORS = ['=', '!=', '<', '<=', '>', '>='] as const;
+export const KPI_PER = ['prediction', 'positive_decision'] as const;
+export const KPI_SOURCES = ['predictions', 'outcomes'] as const;
+export const KPI_DIRECTIONS = ['higher_is_better', 'lower_is_better'] as const;
+
+/** A row filter, structured (never SQL): the value is compared as a quoted literal. */
+export const KpiWhereSchema = z.strictObject({
+  column,
+  operator: z.enum(KPI_OPERATORS),
+  value: z.union([
+    z.string(),
+    z.number().refine(Number.isFinite, { message: 'a finite number' }),
+    z.boolean(),
+  ]),
+});
+
+export const KpiSchema = z.strictObject({
+  /** The KPI's name in results, alerts (rule `kpi:<name>`) and reports. */
+  name: column,
+  /** rate: the share of rows whose column is true (1, true); mean / sum of a numeric column. */
+  aggregate: z.enum(KPI_AGGREGATES),
+  /** The column aggregated, in the log `source` names (outcome columns in the outcomes log). */
+  column,
+  /** Only rows where `column operator value` holds (a column of the same log as `column`). */
+  where: KpiWhereSchema.optional(),
+  /** Every prediction, or only the positive decisions (binary: score >= performance.threshold). */
+  per: z.enum(KPI_PER).default('prediction'),
+  source: z.enum(KPI_SOURCES).default('predictions'),
+  thresholds: z
+    .strictObject({
+      /** The share the KPI may move in its bad direction from its own history median (warning; 2x: critical). */
+      relative: z.number().gt(0).optional(),
+      /** Bounds outside which the KPI is critical. */
+      absolute: z
+        .strictObject({ min: z.number().optional(), max: z.number().optional() })
+        .refine((a) => a.min === undefined || a.max === undefined || a.min <= a.max, {
+          message: 'min must not be above max',
+          path: ['max'],
+        })
+        .optional(),
+    })
+    .refine((t) => t.relative !== undefined || t.absolute !== undefined, {
+      message: 'at least one of relative or absolute',
+    }),
+  direction: z.enum(KPI_DIRECTIONS),
+});
+
 export const ReferenceSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('dataset'),
@@ -181,6 +240,10 @@ export const MonitorDefinitionSchema = z.strictObject({
   features: z.array(FeatureSchema).min(1, { message: 'at least one feature to monitor' }),
   segments: z.array(column).default([]),
   labels: LabelLogSchema.optional(),
+  /** A late log of business outcomes joined by id, for KPIs with `source: outcomes`. */
+  outcomes: OutcomeLogSchema.optional(),
+  /** Business KPIs computed per window, segment and model version (lib/sql/kpi-query.ts). */
+  kpis: z.array(KpiSchema).default([]),
   reference: ReferenceSchema,
   window: isoDuration.default('P1D'),
   drift: DriftSettingsSchema.prefault({}),
@@ -196,4 +259,5 @@ export type MonitorDefinition = z.output<typeof MonitorDefinitionSchema>;
 export type FeatureDefinition = z.output<typeof FeatureSchema>;
 export type DriftSettings = z.output<typeof DriftSettingsSchema>;
 export type PerformanceSettings = z.output<typeof PerformanceSettingsSchema>;
+export type KpiDefinition = z.output<typeof KpiSchema>;
 export type DriftMethodName = (typeof DRIFT_METHODS)[number];

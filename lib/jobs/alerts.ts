@@ -11,6 +11,7 @@
 import type { DeliveryResult, DigestMessage, Notifier } from '../adapters/notifier.js';
 import { type DigestModelInput, renderDigest } from '../alerts/digest.js';
 import { stableHash } from '../alerts/ids.js';
+import { kpiRules } from '../alerts/kpi-rules.js';
 import { type AlertContext, renderAlert, renderGroup } from '../alerts/messages.js';
 import { evaluatePolicy } from '../alerts/policy.js';
 import { resolveRules } from '../alerts/rules.js';
@@ -27,6 +28,7 @@ import type { MonitorDefinition } from '../config/schema.js';
 import type { Clock, ResultStore } from '../ports.js';
 import { openTicket, openTicketOf } from './alerts-tickets.js';
 import type { DriftResult } from './drift-result.js';
+import type { KpiResult } from './kpi-result.js';
 import type { PerformanceResult } from './performance-result.js';
 import { dateOfKey, durationDays, resultKeys, shiftDate, type Window, windowFor } from './windows.js';
 
@@ -122,6 +124,28 @@ async function loadPerformance(
   return results;
 }
 
+/** The stored KPI results with a window start at or before `until`, oldest first. */
+export async function loadKpis(
+  store: ResultStore,
+  definition: MonitorDefinition,
+  duration: string,
+  until: string,
+  limit = HISTORY_WINDOWS + 7,
+): Promise<KpiResult[]> {
+  if ((definition.kpis ?? []).length === 0) return [];
+  const keys = (await store.list(resultKeys.jobPrefix(definition.model.id, 'kpi')))
+    .filter((k) => k.endsWith(`/${duration}.json`))
+    .filter((k) => (dateOfKey(k) ?? '9999') <= until)
+    .sort()
+    .slice(-limit);
+  const results: KpiResult[] = [];
+  for (const key of keys) {
+    const doc = await store.getJson<KpiResult>(key);
+    if (doc) results.push(doc);
+  }
+  return results;
+}
+
 /** Runs the alert policy for one model and window, publishes its decisions and stores the state. */
 export async function runAlerts(deps: AlertsDeps, window: Window | string): Promise<AlertsRunSummary> {
   const { definition, store, notifier } = deps;
@@ -132,6 +156,7 @@ export async function runAlerts(deps: AlertsDeps, window: Window | string): Prom
   const state = (await store.getJson<AlertState>(stateKey)) ?? emptyState(model);
   const { drift, monitoringSince } = await loadDriftHistory(store, definition, w);
   const performance = await loadPerformance(store, definition, w.duration, w.start);
+  const kpi = await loadKpis(store, definition, w.duration, w.start);
 
   const output = evaluatePolicy({
     definition,
@@ -139,13 +164,19 @@ export async function runAlerts(deps: AlertsDeps, window: Window | string): Prom
     now,
     drift,
     performance,
+    kpi,
     ...(monitoringSince ? { monitoringSince } : {}),
     failures: deps.failures ?? [],
     state,
   });
 
   const settings = resolveAlertSettings(definition.alerts);
-  const rules = new Map(resolveRules(settings, model).map((r) => [r.id, r]));
+  const rules = new Map(
+    [...resolveRules(settings, model), ...kpiRules(definition.kpis ?? [], settings, model)].map((r) => [
+      r.id,
+      r,
+    ]),
+  );
   const reportLink = deps.reportLink ?? store.linkFor(resultKeys.result(model, 'drift', w));
   const enabledRules = [...rules.values()].filter((r) => r.enabled);
   const flagged = new Set(output.evaluations.filter((e) => e.level !== 'none').map((e) => e.ruleId));
@@ -307,6 +338,8 @@ export async function runDigest(
       openTicket: await openTicketOf(deps.store, model),
       reportLink:
         deps.reportLink?.(model, window) ?? deps.store.linkFor(resultKeys.result(model, 'drift', window)),
+      kpis: await loadKpis(deps.store, definition, window.duration, date),
+      asOf: deps.clock.now(),
     });
   }
   const message = renderDigest(date, models);

@@ -57,6 +57,7 @@ export interface QualityFinding {
     | 'invalid_values'
     | 'new_segment'
     | 'missing_segment'
+    | 'unjudged_segments'
     | 'volume'
     | 'stray_partition';
   severity: 'warning' | 'critical';
@@ -66,7 +67,7 @@ export interface QualityFinding {
   value: number;
   /** The reference's or the history's value it is compared with. */
   expected?: number;
-  /** Category values for `new_category`. */
+  /** Category values for `new_category`; the first unjudged values for `unjudged_segments`. */
   values?: string[];
   message: string;
 }

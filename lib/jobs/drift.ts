@@ -25,7 +25,14 @@ import {
   RESULT_SCHEMA_VERSION,
   type SegmentDrift,
 } from './drift-result.js';
-import type { CategoricalProfile, FeatureProfile, NumericProfile, ReferenceProfile } from './profile.js';
+import { outcomesMaturedWindow, runKpis } from './kpi.js';
+import {
+  type CategoricalProfile,
+  type FeatureProfile,
+  MAX_SEGMENT_PROFILES,
+  type NumericProfile,
+  type ReferenceProfile,
+} from './profile.js';
 import { readDriftScan, runDriftScan, type ScanGroup } from './scan-reader.js';
 import { hasNoFiles, sourceFor, strayFindings } from './sources.js';
 import type { JobDeps } from './types.js';
@@ -66,6 +73,31 @@ export function segmentBaseline(
       ...(own.prediction ? { prediction: own.prediction } : {}),
     },
   };
+}
+
+/**
+ * Values of a segment column beyond the MAX_SEGMENT_PROFILES largest in the reference have no
+ * baseline of their own (`not_profiled`) and are not judged; one `unjudged_segments` finding per
+ * column says how many values and rows went unjudged, so a third of a store column is never
+ * skipped in silence. Report-only: it does not open an incident (lib/alerts/observe.ts).
+ */
+function unprofiledSegments(window: readonly SegmentDrift[], windowRows: number): QualityFinding[] {
+  const byColumn = new Map<string, { values: string[]; rows: number }>();
+  for (const s of window) {
+    if (s.baselineNote !== 'not_profiled' || s.rows === 0) continue;
+    const entry = byColumn.get(s.column) ?? { values: [], rows: 0 };
+    entry.values.push(s.value);
+    entry.rows += s.rows;
+    byColumn.set(s.column, entry);
+  }
+  return [...byColumn].map(([column, { values, rows }]) => ({
+    kind: 'unjudged_segments' as const,
+    severity: 'warning' as const,
+    feature: column,
+    value: values.length,
+    values: values.slice(0, 20),
+    message: `${column}: ${values.length} value${values.length === 1 ? '' : 's'} (${rows} rows, ${pct(rate(rows, windowRows))} of the window) not judged for drift: only the ${MAX_SEGMENT_PROFILES} largest values of a segment column are profiled; segment on a coarser column to judge them all`,
+  }));
 }
 
 /**
@@ -460,8 +492,10 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
     };
   });
 
-  if (overall.rows > 0)
+  if (overall.rows > 0) {
     findings.push(...missingSegments(definition, profile, spec.segments, segments, overall.rows));
+    findings.push(...unprofiledSegments(segments, overall.rows));
+  }
 
   const drifted = overallDrift.features.filter((f) => f.drifted);
   const ranked = [...drifted].sort((a, b) => driftScore(b) - driftScore(a));
@@ -505,6 +539,10 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
   };
   const key = resultKeys.result(definition.model.id, 'drift', window);
   await deps.store.putJson(key, result);
+  // Business KPIs of the same window, and outcome KPIs of the window whose outcomes just matured.
+  await runKpis(deps, window.start);
+  const matured = outcomesMaturedWindow(definition, window.start);
+  if (matured && matured !== window.start) await runKpis(deps, matured);
   return { result, key };
 }
 

@@ -7,8 +7,7 @@
 import type { MonitorDefinition } from '../config/schema.js';
 import type { QueryEngine } from '../ports.js';
 import type { DataSource } from '../sql/dialect.js';
-import { quoteIdentifier } from '../sql/identifiers.js';
-import type { PredictionChecks } from '../sql/prediction-checks-query.js';
+import { buildLabelSamplesQuery, type PredictionChecks } from '../sql/prediction-checks-query.js';
 import type { LabelChecks, PerformanceFinding } from './performance-result.js';
 import type { Window } from './windows.js';
 
@@ -57,16 +56,12 @@ export async function labelSamples(
   until: string,
 ): Promise<string[]> {
   if (!definition.labels) return [];
-  const label = quoteIdentifier(definition.labels.labelColumn);
-  const dt = quoteIdentifier('dt');
-  const since = labels.partitioned ? ` AND ${dt} >= ? AND ${dt} < ?` : '';
-  const rows = await engine.query({
-    name: 'label-samples',
-    sql: `SELECT ${engine.dialect.toVarchar(label)} AS v, count(*) AS n FROM ${engine.dialect.relation(labels)}
-WHERE ${label} IS NOT NULL${since}
-GROUP BY ${engine.dialect.toVarchar(label)} ORDER BY n DESC LIMIT 50`,
-    parameters: labels.partitioned ? [window.start, until] : [],
-  });
+  const rows = await engine.query(
+    buildLabelSamplesQuery(
+      { labels, labelColumn: definition.labels.labelColumn, window, until },
+      engine.dialect,
+    ),
+  );
   return rows
     .map((r) => String(r.v))
     .filter((v) => !isValidLabel(definition, v))

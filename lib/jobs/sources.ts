@@ -38,12 +38,22 @@ export function resolveLocalSources(definition: MonitorDefinition, baseDir: stri
     format: definition.labels.format,
     partitioned: definition.labels.partitioned,
   };
+  const outcomes: DataSource | undefined = definition.outcomes && {
+    location: local(definition.outcomes.location, baseDir),
+    format: definition.outcomes.format,
+    partitioned: definition.outcomes.partitioned,
+  };
   const ref = definition.reference;
   const reference: DataSource | undefined =
     ref.type === 'dataset'
       ? { location: local(ref.location, baseDir), format: ref.format, partitioned: false, ...withAliases }
       : undefined;
-  return { predictions, ...(labels ? { labels } : {}), ...(reference ? { reference } : {}) };
+  return {
+    predictions,
+    ...(labels ? { labels } : {}),
+    ...(reference ? { reference } : {}),
+    ...(outcomes ? { outcomes } : {}),
+  };
 }
 
 const reported = new WeakMap<object, Set<string>>();

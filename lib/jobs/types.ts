@@ -21,6 +21,8 @@ export interface ResolvedSources {
   readonly predictions: DataSource;
   readonly labels?: DataSource;
   readonly reference?: DataSource;
+  /** The outcomes log (KPIs with `source: outcomes`). */
+  readonly outcomes?: DataSource;
 }
 
 /** Everything a job needs from the outside world. */

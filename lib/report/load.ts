@@ -5,10 +5,11 @@
  */
 import type { MonitorDefinition } from '../config/schema.js';
 import type { DriftResult } from '../jobs/drift-result.js';
+import type { KpiResult } from '../jobs/kpi-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import { durationDays, resultKeys, shiftDate, type Window } from '../jobs/windows.js';
 import { type Clock, type ResultStore, systemClock } from '../ports.js';
-import type { ReportIncident, ReportInput, ReportLink } from './types.js';
+import type { ReportIncident, ReportInput, ReportLink, ReportReliability } from './types.js';
 
 export const DEFAULT_HISTORY_WINDOWS = 30;
 /** Reads in flight at once: enough to hide S3 latency, few enough to stay polite. */
@@ -19,6 +20,8 @@ export interface LoadReportOptions {
   historyWindows?: number;
   /** Open incidents to show (from the alert state). @default - none */
   incidents?: ReportIncident[];
+  /** MTTD / MTTR from the alert state. @default - none */
+  reliability?: ReportReliability;
   /** Extra links (runbook, dashboard); links to the current result documents are added. */
   links?: ReportLink[];
   /** @default - the system clock */
@@ -66,9 +69,12 @@ export async function loadReportInput(
   const model = definition.model.id;
   const windows = [...previousWindows(window, options.historyWindows ?? DEFAULT_HISTORY_WINDOWS), window];
   const read = async <T>(job: string, w: Window) => store.getJson<T>(resultKeys.result(model, job, w));
-  const [drift, performance] = await Promise.all([
+  const [drift, performance, kpi] = await Promise.all([
     mapLimited(windows, CONCURRENCY, (w) => read<DriftResult>('drift', w)),
     mapLimited(windows, CONCURRENCY, (w) => read<PerformanceResult>('performance', w)),
+    (definition.kpis ?? []).length
+      ? mapLimited(windows, CONCURRENCY, (w) => read<KpiResult>('kpi', w))
+      : Promise.resolve([] as (KpiResult | undefined)[]),
   ]);
   const currentDrift = drift.pop();
   const currentPerformance = performance.pop();
@@ -97,6 +103,10 @@ export async function loadReportInput(
     ...(currentPerformance ? { performance: currentPerformance } : {}),
     performanceHistory: performance.filter((p): p is PerformanceResult => p !== undefined),
     incidents: options.incidents ?? [],
+    ...((definition.kpis ?? []).length
+      ? { kpiHistory: kpi.filter((k): k is KpiResult => k !== undefined) }
+      : {}),
+    ...(options.reliability ? { reliability: options.reliability } : {}),
     generatedAt: (options.clock ?? systemClock).now().toISOString(),
     links,
   };

@@ -6,6 +6,8 @@ import { driftSection, rankedRows } from './drift-section.js';
 import { escapeHtml } from './escape.js';
 import { header } from './header.js';
 import { driftSeries, evaluatedPerformance, performanceSeries } from './history.js';
+import { incidentsSection } from './incidents-section.js';
+import { kpiSection } from './kpi-section.js';
 import { performanceSection } from './performance-section.js';
 import { qualitySection } from './quality-section.js';
 import { linksSection, segmentsSection, trendsSection } from './sections.js';
@@ -22,6 +24,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
   const evaluated = evaluatedPerformance(performance);
   const featureOrder =
     input.drift && input.drift.status === 'ok' ? rankedRows(input.drift).map((f) => f.name) : [];
+  const kpiHtml = await kpiSection(input.kpiHistory);
   const [driftHtml, trendsHtml, segmentsHtml] = [
     await driftSection(input.drift),
     await trendsSection(drift, performance, featureOrder, incidents),
@@ -34,7 +37,9 @@ export async function renderReport(input: ReportInput): Promise<string> {
     ['performance', 'Performance'],
     ['trends', 'Trends'],
     ['segments', 'Segments'],
+    ...(kpiHtml ? [['kpis', 'Business KPIs']] : []),
     ['quality', 'Data quality'],
+    ['incidents', 'Incidents'],
     ...(links.length ? [['links', 'Links']] : []),
   ]
     .map(([id, label]) => `<li><a href="#${id}">${label}</a></li>`)
@@ -58,7 +63,9 @@ ${driftHtml}
 ${performanceSection(input.performance, evaluated)}
 ${trendsHtml}
 ${segmentsHtml}
+${kpiHtml}
 ${qualitySection(input.drift)}
+${incidentsSection(input.reliability)}
 ${linksSection(links)}
 </main>
 <footer><p>Generated ${escapeHtml(input.generatedAt)} by driftwatch${input.drift ? ` · drift engine ${escapeHtml(input.drift.engine.name)}, ${input.drift.engine.queries} queries · result schema v${input.drift.schemaVersion}` : ''}. Self-contained: this page loads nothing from the network.</p></footer>

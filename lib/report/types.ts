@@ -1,5 +1,6 @@
 /** What a report is made of: plain data, so `renderReport` stays pure and testable. */
 import type { DriftResult } from '../jobs/drift-result.js';
+import type { KpiResult } from '../jobs/kpi-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import type { Window } from '../jobs/windows.js';
 
@@ -24,6 +25,36 @@ export interface ReportIncident {
   kind?: string;
 }
 
+/** MTTD / MTTR of one rule (`*`: all rules) over one period ending at the report's clock. */
+export interface ReportReliabilityRow {
+  ruleId: string;
+  days: number;
+  opened: number;
+  resolved: number;
+  open: number;
+  mttdHours?: number;
+  mttrHours?: number;
+}
+
+/** One incident with its detection and resolution times. */
+export interface ReportIncidentTiming {
+  ruleId: string;
+  subject: string;
+  firstSeenWindow: string;
+  openedAt: string;
+  resolvedAt?: string;
+  detectHours: number;
+  resolveHours?: number;
+}
+
+/** Incident reliability: MTTD / MTTR rows and the incidents they come from. */
+export interface ReportReliability {
+  /** The clock the periods end at (ISO-8601). */
+  asOf: string;
+  rows: ReportReliabilityRow[];
+  recent: ReportIncidentTiming[];
+}
+
 /** A link shown in the report's links section (runbook, result documents, previous report). */
 export interface ReportLink {
   label: string;
@@ -44,6 +75,10 @@ export interface ReportInput {
   performanceHistory: PerformanceResult[];
   /** Open incidents of this model. */
   incidents?: ReportIncident[];
+  /** KPI results of the current and earlier windows (any order). @default - no KPI section */
+  kpiHistory?: KpiResult[];
+  /** MTTD / MTTR from the alert state. @default - the section says no incident */
+  reliability?: ReportReliability;
   /** When the report was generated (ISO-8601). */
   generatedAt: string;
   links?: ReportLink[];

@@ -135,6 +135,14 @@ function pathsFor(source: DataSource): string {
   return quoteString(source.partitioned ? `${base}/**/*.${ext}` : `${base}/*.${ext}`);
 }
 
+/**
+ * What `csv` means: comma-separated with double quotes, as the Glue table's OpenCSVSerde reads it
+ * on AWS (infra/glue-tables.ts). Left to DuckDB's sniffer, one row with an extra field made it
+ * pick `|` as the delimiter, read the whole file as one column and report every feature as a
+ * missing column; pinned, such a row is an error that names the file and the line.
+ */
+export const CSV_DIALECT = `delim = ',', quote = '"'`;
+
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
   relation(source) {
@@ -144,7 +152,10 @@ export const duckdbDialect: SqlDialect = {
       case 'parquet':
         return withAliases(`read_parquet(${path}${hive}, union_by_name = true)`, source);
       case 'csv':
-        return withAliases(`read_csv(${path}${hive}, union_by_name = true, header = true)`, source);
+        return withAliases(
+          `read_csv(${path}${hive}, union_by_name = true, header = true, ${CSV_DIALECT})`,
+          source,
+        );
       case 'jsonl':
         return withAliases(
           `read_json(${path}${hive}, format = 'newline_delimited', union_by_name = true)`,

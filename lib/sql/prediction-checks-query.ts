@@ -12,7 +12,7 @@
  * @module
  */
 import type { CompiledQuery } from '../ports.js';
-import { type SqlDialect, windowFilter } from './dialect.js';
+import { type DataSource, type SqlDialect, windowFilter } from './dialect.js';
 import { quoteDouble, quoteIdentifier } from './identifiers.js';
 
 export interface PredictionChecksSpec {
@@ -111,5 +111,27 @@ export function readPredictionChecks(row: Readonly<Record<string, unknown>> | un
     scoreMin: orNull('score_min'),
     scoreMax: orNull('score_max'),
     scoreLevels: n('score_levels'),
+  };
+}
+
+/**
+ * The 50 most frequent non-null values of the labels log's label column, as text with their counts:
+ * partitioned, only the partitions from the window's start up to `until` (exclusive), the labels
+ * the run can see. The caller keeps the invalid ones as samples for the `invalid_labels` finding.
+ */
+export function buildLabelSamplesQuery(
+  spec: { labels: DataSource; labelColumn: string; window: { start: string }; until: string },
+  dialect: SqlDialect,
+): CompiledQuery {
+  const label = quoteIdentifier(spec.labelColumn);
+  const text = dialect.toVarchar(label);
+  const dt = quoteIdentifier('dt');
+  const since = spec.labels.partitioned ? ` AND ${dt} >= ? AND ${dt} < ?` : '';
+  return {
+    name: 'label-samples',
+    sql: `SELECT ${text} AS v, count(*) AS n FROM ${dialect.relation(spec.labels)}
+WHERE ${label} IS NOT NULL${since}
+GROUP BY ${text} ORDER BY n DESC LIMIT 50`,
+    parameters: spec.labels.partitioned ? [spec.window.start, spec.until] : [],
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { glueTableNames, registryKey, resolveAthenaSources } from '../../lib/adapters/athena-sources.js';
 import { validateDefinition } from '../../lib/config/load.js';
+import { athenaDialect } from '../../lib/sql/dialect.js';
 
 const definition = validateDefinition({
   model: { id: 'churn-v2', task: 'binary' },
@@ -54,6 +55,19 @@ describe('resolveAthenaSources', () => {
         table: { database: 'dw', name: 'churn_v2_reference' },
       },
     });
+  });
+
+  it('reads a feature whose log column has another name under the feature name, as locally', () => {
+    const aliased = validateDefinition({
+      ...definition,
+      features: [{ name: 'tenure', column: 'TenureMonths', kind: 'numeric' }],
+    });
+    const sources = resolveAthenaSources(aliased, 'dw');
+    expect(sources.predictions.aliases).toEqual([{ name: 'tenure', column: 'TenureMonths' }]);
+    expect(sources.reference?.aliases).toEqual([{ name: 'tenure', column: 'TenureMonths' }]);
+    expect(athenaDialect.relation(sources.predictions)).toBe(
+      '(SELECT *, "TenureMonths" AS "tenure" FROM "dw"."churn_v2_predictions")',
+    );
   });
 
   it('refuses a local folder on AWS', () => {

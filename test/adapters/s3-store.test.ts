@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { InvalidKeyError } from '../../lib/adapters/errors.js';
 import { S3ResultStore } from '../../lib/adapters/s3-store.js';
 
 // A real S3 API: s3rver on loopback, behind the If-None-Match proxy (test/setup/s3-server.ts).
-const client = new S3Client({
+const clientConfig = {
   endpoint: inject('s3Endpoint'),
   forcePathStyle: true,
   region: 'us-east-1',
   credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
   maxAttempts: 1,
-});
+};
+const client = new S3Client(clientConfig);
 const bucket = inject('s3Bucket');
 
 function freshStore(listPageSize?: number): S3ResultStore {
@@ -116,4 +117,66 @@ describe('S3ResultStore', () => {
       await expect(store.getJson(key)).rejects.toBeInstanceOf(InvalidKeyError);
     },
   );
+});
+
+/**
+ * A role as deployed: GetObject on its keys, ListBucket only under `s3:prefix` patterns (StringLike).
+ * S3 then answers a GET of a missing key with 403 AccessDenied (the caller may not list the bucket
+ * without conditions, and a GET carries no s3:prefix), and refuses a listing outside the patterns.
+ * The stand-in enforces exactly that on the real S3 API (s3rver) through client middleware.
+ */
+function roleClient(listable: string[]): S3Client {
+  const role = new S3Client(clientConfig);
+  const denied = () =>
+    new S3ServiceException({
+      name: 'AccessDenied',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 403 },
+      message: 'Access Denied',
+    });
+  const like = (pattern: string, value: string) =>
+    new RegExp(
+      `^${pattern
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    ).test(value);
+  role.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { Prefix?: string };
+      if (
+        context.commandName === 'ListObjectsV2Command' &&
+        !listable.some((p) => like(p, input.Prefix ?? ''))
+      )
+        throw denied();
+      try {
+        return await next(args);
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (context.commandName === 'GetObjectCommand' && status === 404) throw denied();
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'roleStandIn' },
+  );
+  return role;
+}
+
+describe('S3ResultStore under a role that lists only its own prefixes', () => {
+  const prefix = `results-${randomUUID()}`;
+  const role = roleClient([`${prefix}/churn/*`]);
+  afterAll(() => role.destroy());
+  const store = new S3ResultStore({ bucket, prefix, client: role });
+
+  it('reads a missing key of its own as missing (S3 said 403), and an existing one', async () => {
+    expect(await store.getJson('churn/alerts/state.json')).toBeUndefined();
+    await store.putJson('churn/alerts/state.json', { open: [] });
+    expect(await store.getJson('churn/alerts/state.json')).toEqual({ open: [] });
+  });
+
+  it('keeps the refusal where it may not list: a missing key is not silently empty', async () => {
+    await expect(store.getJson('other-model/alerts/state.json')).rejects.toMatchObject({
+      name: 'AccessDenied',
+    });
+  });
 });

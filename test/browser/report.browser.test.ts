@@ -102,8 +102,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', (
     expect(requests).toEqual([pageUrl]);
     expect(errors).toEqual([]);
     expect(await page.title()).toMatch(/^credit-default · \d{4}-\d{2}-\d{2} · critical · driftwatch report$/);
-    // 9 feature histograms + the prediction's, the drift trend, volume, the segment heatmap.
-    expect(await page.locator('svg').count()).toBe(13);
+    // 9 feature histograms + the prediction's, the drift trend, volume, the segment heatmap, the KPI trend.
+    expect(await page.locator('svg').count()).toBe(14);
+    const kpi = page.getByRole('img', {
+      name: /^1 KPI per window from 2026-10-01 to 2026-10-30: decline_rate latest 0\.\d+\.$/,
+    });
+    expect(await kpi.count()).toBe(1);
     const heatmap = page.locator('#segments svg');
     expect(await heatmap.getAttribute('role')).toBe('img');
     expect(await heatmap.getAttribute('aria-label')).toMatch(/^Segment heatmap: 11 segment values/);
@@ -114,7 +118,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', (
     const ranked = await page.locator('table.drift tbody th .feature').allTextContents();
     expect(ranked.slice(0, 3)).toEqual(['employment_type', 'income', 'debt_to_income']);
     expect(await page.getByRole('heading', { level: 2 }).allTextContents()).toEqual(
-      expect.arrayContaining(['Feature drift', 'Performance', 'Trends', 'Segments', 'Data quality']),
+      expect.arrayContaining([
+        'Feature drift',
+        'Performance',
+        'Trends',
+        'Segments',
+        'Business KPIs',
+        'Data quality',
+        'Incidents: time to detect and resolve',
+      ]),
     );
     // Performance: the demo's last windows wait for labels, so the latest matured one is shown, and
     // the slice whose labels the demo degraded (locale = es-US) carries the worst gap.

@@ -356,6 +356,35 @@ describe('ModelMonitor', () => {
   });
 });
 
+describe('ModelMonitor with a feature whose log column has another name', () => {
+  // Before: the Glue table declared the feature's name (`loan_amount`), which the files lack, so
+  // Athena read NULL on every row and the feature looked 100% missing on AWS while local runs
+  // were right.
+  it('declares the real column in the Glue tables', () => {
+    const def = creditDefaultDefinition(LOGS_BUCKET);
+    const features = def.features.map((f, i) => (i === 0 ? { ...f, column: 'LoanAmount0' } : f));
+    const { stack } = monitorStack({ features });
+    const tables = Object.values(Template.fromStack(stack).findResources('AWS::Glue::Table'));
+    const columnsOf = (suffix: string) =>
+      (
+        tables.find((t) => String(t.Properties.TableInput.Name).endsWith(suffix))!.Properties.TableInput
+          .StorageDescriptor.Columns as { Name: string }[]
+      ).map((c) => c.Name);
+    for (const table of ['_predictions', '_reference']) {
+      expect(columnsOf(table)).toContain('LoanAmount0');
+      expect(columnsOf(table)).not.toContain(def.features[0]!.name);
+    }
+  });
+
+  it('refuses, at synth, a real column Athena cannot declare, naming the field and the fix', () => {
+    const def = creditDefaultDefinition(LOGS_BUCKET);
+    const features = def.features.map((f, i) => (i === 1 ? { ...f, column: 'loan amount' } : f));
+    expect(() => monitorStack({ features })).toThrow(
+      /features\[1\]\.column "loan amount" cannot be a column of an Athena table.*"loan_amount".*monitor this model locally/s,
+    );
+  });
+});
+
 describe('ModelMonitor validation at synth', () => {
   it('refuses a column name that tries to break out of its quotes, naming the field', () => {
     const def = creditDefaultDefinition(LOGS_BUCKET);

@@ -340,6 +340,8 @@ export class AthenaStandIn {
   readonly refused: RefusedStart[] = [];
   readonly mock = mockClient(AthenaClient);
   private readonly byId = new Map<string, StandInQuery>();
+  /** Start calls whose DuckDB work is still in progress (real time, not simulated). */
+  private starting = 0;
   private readonly tables = new Map<string, LocalTable>();
 
   private constructor(
@@ -398,6 +400,15 @@ export class AthenaStandIn {
   /** Queries still RUNNING (nobody stopped them). */
   running(): StandInQuery[] {
     return this.queries.filter((q) => this.stateOf(q) === 'RUNNING');
+  }
+
+  /**
+   * True while a StartQueryExecution call is still computing its answer on DuckDB. A fake-clock
+   * waiter must not move simulated time then: the handler is not waiting on a timer, the stand-in
+   * is working, and advancing would make the query's simulated run time pass during real work.
+   */
+  busy(): boolean {
+    return this.starting > 0;
   }
 
   /** Forgets what was recorded (queries, refusals); tables stay. */
@@ -515,7 +526,14 @@ export class AthenaStandIn {
   }
 
   private installMock(): void {
-    this.mock.on(StartQueryExecutionCommand).callsFake(async (input) => this.startQuery(input));
+    this.mock.on(StartQueryExecutionCommand).callsFake(async (input) => {
+      this.starting++;
+      try {
+        return await this.startQuery(input);
+      } finally {
+        this.starting--;
+      }
+    });
     this.mock
       .on(GetQueryExecutionCommand)
       .callsFake(async (input) => this.getExecution(input.QueryExecutionId));

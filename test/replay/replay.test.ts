@@ -4,8 +4,8 @@
  * Athena stand-in over the template's Glue tables, and captured SNS / EventBridge requests. The
  * replay must produce what the local demo (runDemo) produces on the same data.
  *
- * `it.fails` marks what the audit found and another branch fixes; each says what the replay
- * reported before the fix. The lead flips them to `it` once the fix is merged.
+ * `it.fails` marked what the audit found before another branch fixed it; each says what the replay
+ * reported before the fix; all are plain `it` now that the fixes are merged.
  * `REPLAY_DEBUG=<file>` appends what the cases saw (invocations, queries, refusals, messages) to a file.
  */
 import { appendFileSync } from 'node:fs';
@@ -318,7 +318,10 @@ describe('a job slower than its Lambda timeout', () => {
         });
         while (!settled) {
           if (Date.now() >= end) return 'killed';
-          if (replay.athena.running().length > 0) {
+          if (replay.athena.busy()) {
+            // The stand-in is computing a query's answer (real DuckDB work): wait in real time.
+            await new Promise((resolve) => realSetTimeout(resolve, 5));
+          } else if (replay.athena.running().length > 0) {
             // A query runs: the handler waits on a poll timer. Move the clock, never past the deadline.
             await vi.advanceTimersByTimeAsync(Math.min(1000, end - Date.now()));
           } else {
@@ -350,12 +353,12 @@ describe('a job slower than its Lambda timeout', () => {
   // Before the fix: queries started at 0, 6 and 12 minutes (each with its own 14.5-minute
   // timeout); Lambda killed the function at 15:00 (outcome "killed") with the third query
   // (operational) still RUNNING, no StopQueryExecution, no JobFailed metric, no job-failed alert.
-  // After the fix (one job deadline, lib/adapters/athena-engine.ts; tested with a fake Lambda
-  // context in test/functions/handlers.test.ts and test/adapters/athena-engine.test.ts), this
-  // fake-clock replay still does not settle: under vitest's fake timers the handler's first Athena
-  // call fails "Region is missing" (its SDK client escapes the stand-in's mock) and the run is then
-  // abandoned at the Lambda deadline. Kept failing until the harness is fixed; see the session note.
-  it.fails('stops its query, publishes job-failed and fails before Lambda kills it', () => {
+  // The fix: one job deadline (lib/adapters/athena-engine.ts). This case was kept failing for a
+  // while by the harness itself: the waiter moved the fake clock while the stand-in computed a
+  // query's answer on DuckDB (real work), so 15 simulated minutes passed inside one slow start and
+  // the abandoned handler later failed "Region is missing" once afterAll restored the environment.
+  // The waiter now waits in real time while the stand-in is busy (`AthenaStandIn.busy`).
+  it('stops its query, publishes job-failed and fails before Lambda kills it', () => {
     expect(run.outcome).toBe('error');
     expect(replay.athena.running()).toEqual([]);
     expect(replay.athena.queries.filter((q) => q.stoppedAt !== undefined).length).toBeGreaterThan(0);

@@ -4,15 +4,17 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { DuckDbQueryEngine } from '../../adapters/duckdb-engine.js';
 import { FileNotifier } from '../../adapters/file-notifier.js';
+import { reliability, reliabilityLine } from '../../alerts/reliability.js';
 import type { AlertState, Incident } from '../../alerts/types.js';
 import { validateDefinition } from '../../config/load.js';
 import { demoDefinition } from '../../demo/definition.js';
 import { DEMO_DEFAULTS, type DemoManifest, generateDemo } from '../../demo/generate.js';
-import { type AlertsRunSummary, alertKeys, runAlerts, runDigest } from '../../jobs/alerts.js';
+import { type AlertsRunSummary, alertKeys, loadKpis, runAlerts, runDigest } from '../../jobs/alerts.js';
 import { listTickets } from '../../jobs/alerts-tickets.js';
 import { runBaseline } from '../../jobs/baseline.js';
 import { runDrift } from '../../jobs/drift.js';
 import type { DriftResult } from '../../jobs/drift-result.js';
+import type { KpiResult } from '../../jobs/kpi-result.js';
 import { runPerformance } from '../../jobs/performance.js';
 import type { PerformanceResult } from '../../jobs/performance-result.js';
 import { runReport } from '../../jobs/report-job.js';
@@ -23,6 +25,24 @@ import { incidentsTable } from '../format-alerts.js';
 import { driftDaysTable } from '../format-drift.js';
 import { performanceDaysTable } from '../format-performance.js';
 import { progressBar } from '../progress.js';
+
+/** One line per KPI: its range over the windows and its latest value. */
+function kpiLine(kpis: readonly KpiResult[]): string {
+  const names = [...new Set(kpis.flatMap((r) => r.kpis.map((k) => k.name)))];
+  if (names.length === 0) return 'KPIs: none defined';
+  return names
+    .map((name) => {
+      const points = kpis.flatMap((r) => {
+        const v = r.kpis.find((k) => k.name === name && k.status === 'ok')?.overall?.value;
+        return typeof v === 'number' ? [{ date: r.window.start, v }] : [];
+      });
+      if (points.length === 0) return `KPI ${name}: no value yet`;
+      const values = points.map((p) => p.v);
+      const latest = points.at(-1) as { date: string; v: number };
+      return `KPI ${name}: ${Math.min(...values).toFixed(4)} to ${Math.max(...values).toFixed(4)} over ${points.length} windows, ${latest.v.toFixed(4)} on ${latest.date} (report: Business KPIs)`;
+    })
+    .join('\n');
+}
 
 export interface DemoCommandOptions {
   out: string;
@@ -92,6 +112,7 @@ export async function runDemo(
     return { ...context.deps, clock: { now: () => now } };
   };
   let report: { key: string; link: string } | undefined;
+  let kpis: KpiResult[] = [];
   let digestPath: string | undefined;
   try {
     await runBaseline(at(manifest.startDate, '00:00'));
@@ -111,6 +132,7 @@ export async function runDemo(
     for (let day = manifest.days - labelDelay; day < manifest.days; day++) {
       performance.push((await runPerformance(last, shiftDate(manifest.startDate, day))).result);
     }
+    kpis = await loadKpis(last.store, definition, definition.window, manifest.endDate);
     await runDigest(
       { definitions: [definition], store: last.store, notifier, clock: last.clock },
       manifest.endDate,
@@ -121,6 +143,7 @@ export async function runDemo(
   } finally {
     await context.close();
   }
+  const last = at(shiftDate(manifest.endDate, 1), '06:00');
   const state = await context.deps.store.getJson<AlertState>(alertKeys.state(definition.model.id));
   const incidents = state?.incidents ?? [];
   const tickets = await listTickets(context.deps.store, { model: definition.model.id });
@@ -131,6 +154,11 @@ export async function runDemo(
     print(performanceDaysTable(performance));
     print('');
     print(incidentsTable(incidents));
+    print(
+      `MTTD / MTTR as of ${last.clock.now().toISOString().slice(0, 10)}: ${reliabilityLine(reliability(incidents, { asOf: last.clock.now(), windowDays: 1 })) ?? 'no incidents'} (driftwatch incidents --out ${outDir})`,
+    );
+    print('');
+    print(kpiLine(kpis));
     print('');
     print(
       tickets.length

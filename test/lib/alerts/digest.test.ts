@@ -77,3 +77,92 @@ describe('renderDigest', () => {
     ).toBe('no data');
   });
 });
+
+describe('renderDigest: MTTD / MTTR', () => {
+  it('adds a line with MTTD and MTTR over 30 and 90 days when given its clock', () => {
+    const sim = simulation(makeDefinition({ labels: false }));
+    const dates = days('2026-10-01', 10);
+    // income drifts on days 3-5: opens on day 4 (2 of 3), resolves on day 7 (2 clear windows).
+    for (const [i, d] of dates.entries())
+      sim.drift.set(d, driftResult(d, { features: i >= 3 && i <= 5 ? { income: { statistic: 0.3 } } : {} }));
+    runAll(sim, dates);
+    const base = {
+      definition: sim.definition,
+      drift: sim.drift.get('2026-10-10'),
+      state: sim.state,
+      reportLink: 'r',
+    };
+    const line = (asOf?: Date) =>
+      renderDigest('2026-10-10', [{ ...base, ...(asOf ? { asOf } : {}) }])
+        .body.split('\n')
+        .find((l) => l.startsWith('  incidents:'));
+    // First seen 10-04 (ended 10-05 00:00), opened 10-06 02:00 (26 h), resolved 10-09 02:00 (3 d).
+    expect(sim.state.incidents[0]).toMatchObject({
+      firstSeenWindow: '2026-10-04',
+      openedWindow: '2026-10-05',
+    });
+    expect(line(new Date('2026-10-11T07:00:00Z'))).toBe(
+      '  incidents: 30 d: MTTD 26.0 h, MTTR 3.0 d (1 incident); 90 d: MTTD 26.0 h, MTTR 3.0 d (1 incident)',
+    );
+    expect(line(new Date('2027-03-01T07:00:00Z'))).toBe('  incidents: none opened in 90 days');
+    expect(line()).toBeUndefined();
+  });
+});
+
+describe('renderDigest: KPIs', () => {
+  it("lists each KPI's latest value, and says so when none exists yet", () => {
+    const base = makeDefinition({ labels: false });
+    const definition = {
+      ...base,
+      kpis: [
+        {
+          name: 'approval_rate',
+          aggregate: 'rate' as const,
+          column: 'approved',
+          per: 'prediction' as const,
+          source: 'predictions' as const,
+          thresholds: { relative: 0.1 },
+          direction: 'higher_is_better' as const,
+        },
+        {
+          name: 'revenue',
+          aggregate: 'sum' as const,
+          column: 'revenue',
+          per: 'prediction' as const,
+          source: 'outcomes' as const,
+          thresholds: { relative: 0.1 },
+          direction: 'higher_is_better' as const,
+        },
+      ],
+    };
+    const result = (start: string, value: number) => ({
+      schemaVersion: 1 as const,
+      kind: 'kpi' as const,
+      model: 'credit-default',
+      window: { start, end: start, duration: 'P1D' },
+      generatedAt: start,
+      status: 'ok' as const,
+      rows: 10,
+      kpis: [
+        {
+          ...definition.kpis[0]!,
+          status: 'ok' as const,
+          overall: { value, n: 10 },
+          segments: [],
+          versions: [],
+        },
+        { ...definition.kpis[1]!, status: 'not_mature' as const, segments: [], versions: [] },
+      ],
+      engine: { name: 'duckdb', queries: 1 },
+    });
+    const body = renderDigest('2026-10-03', [
+      {
+        definition,
+        drift: driftResult('2026-10-03'),
+        kpis: [result('2026-10-02', 0.61), result('2026-10-03', 0.58)],
+        reportLink: 'r',
+      },
+    ]).body;
+    expect(body).toContain('  kpis: approval_rate 0.58 (10-03); revenue not yet');
+  });
+});

@@ -178,3 +178,63 @@ describe('parseDefinition', () => {
     );
   });
 });
+
+describe('KPIs in the definition', () => {
+  const kpi = (extra: Record<string, unknown> = {}) => ({
+    name: 'approval_rate',
+    aggregate: 'rate',
+    column: 'approved',
+    thresholds: { relative: 0.1 },
+    direction: 'higher_is_better',
+    ...extra,
+  });
+
+  it('accepts a KPI and fills in per and source', () => {
+    const def = validateDefinition({ ...valid(), kpis: [kpi()] });
+    expect(def.kpis[0]).toMatchObject({ per: 'prediction', source: 'predictions' });
+  });
+
+  it('names the field, the value and the fix for each bad KPI', () => {
+    const problems = problemsOf({
+      ...valid(),
+      kpis: [
+        kpi({ aggregate: 'median' }),
+        kpi({ name: 'approval_rate', source: 'outcomes' }),
+        kpi({ name: 'x', column: 'a"; DROP TABLE t; --' }),
+        kpi({ name: 'y', thresholds: {} }),
+        kpi({ name: 'z', where: { column: 'channel', operator: 'LIKE', value: 'w%' } }),
+      ],
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('kpis[0].aggregate: "median" -> one of "rate", "mean", "sum"'),
+        expect.stringContaining('kpis[2].column: "a\\"; DROP TABLE t; --" -> a column name of letters'),
+        expect.stringContaining('kpis[3].thresholds: {} -> at least one of relative or absolute'),
+        expect.stringContaining('kpis[4].where.operator: "LIKE" -> one of "=", "!=", "<", "<=", ">", ">="'),
+      ]),
+    );
+  });
+
+  it('refuses duplicate names, outcome KPIs without outcomes and per-decision KPIs without a decision', () => {
+    const regression = {
+      ...valid(),
+      model: { id: 'house', task: 'regression' },
+      predictions: { ...valid().predictions, scoreColumn: undefined },
+      labels: undefined,
+      reference: { type: 'rolling', windows: 7 },
+    };
+    const problems = problemsOf({
+      ...regression,
+      kpis: [
+        kpi({ source: 'outcomes', where: { column: 'approved', operator: '<', value: true } }),
+        kpi({ per: 'positive_decision' }),
+      ],
+    });
+    expect(problems).toEqual([
+      "kpis[0].where.operator: \"<\" -> '=' or '!=' for a true / false value (a truth has no order)",
+      'kpis[0].source: "outcomes" -> \'predictions\', or add an outcomes: log (location, idColumn, delay) for outcome KPIs',
+      'kpis[1].name: "approval_rate" -> a name not already used by kpis[0] (it names the alert rule kpi:<name>)',
+      'kpis[1].per: "positive_decision" -> \'prediction\': positive decisions need a binary model with a score or prediction column (this model is regression)',
+    ]);
+  });
+});

@@ -8,9 +8,13 @@ import { parseDefinition } from '../../../lib/config/load.js';
 import type {
   DriftSettingsProps,
   FeatureProps,
+  KpiProps,
+  KpiThresholdsProps,
+  KpiWhereProps,
   LabelLogProps,
   ModelProps,
   MonitorDefinitionProps,
+  OutcomeLogProps,
   PerformanceSettingsProps,
   PredictionLogProps,
   ReferenceProps,
@@ -33,7 +37,11 @@ const sameKeys: [
   SameKeys<Def<'reference'>, ReferenceProps>,
   SameKeys<Def<'drift'>, DriftSettingsProps>,
   SameKeys<Def<'performance'>, PerformanceSettingsProps>,
-] = [true, true, true, true, true, true, true, true];
+  SameKeys<Def<'outcomes'>, OutcomeLogProps>,
+  SameKeys<Def<'kpis'>[number], KpiProps>,
+  SameKeys<NonNullable<Def<'kpis'>[number]['where']>, KpiWhereProps>,
+  SameKeys<Def<'kpis'>[number]['thresholds'], KpiThresholdsProps>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true];
 
 const YAML = `
 model: { id: credit-default, task: binary, tier: 1 }

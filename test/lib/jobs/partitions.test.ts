@@ -231,3 +231,48 @@ describe('partition-true reading', () => {
     expect(perf.result.overall.predictions).toBe(40);
   });
 });
+
+// A CSV log with malformed rows. Before CSV_DIALECT pinned the delimiter, one row with an extra
+// field made DuckDB's sniffer read the file with `|`, so x and c came out as critical
+// `missing_column` findings: a wrong diagnosis, with nothing naming the bad row.
+describe('a CSV log with a malformed row', () => {
+  let root: string;
+  const header = 'id,x,c,score';
+  const rows = (day: string, n: number) =>
+    Array.from({ length: n }, (_, i) => `${day}-${i},${(i % 10) * 1.5},${i % 3 ? 'b' : 'a'},0.${i % 10}`);
+  beforeAll(async () => {
+    root = join(dir.path, 'csv-rows');
+    await copy(dayRows('r', 300), `${root}/reference/ref.csv`, 'FORMAT csv, HEADER true');
+    const write = async (day: string, lines: string[]) => {
+      await mkdir(`${root}/log/dt=${day}`, { recursive: true });
+      await writeFile(`${root}/log/dt=${day}/part-0.csv`, `${[header, ...lines].join('\n')}\n`);
+    };
+    await write('2026-01-01', rows('2026-01-01', 40));
+    const extra = rows('2026-01-02', 40);
+    extra[20] = '2026-01-02-20,3.0,a,0.5,extra';
+    extra[30] = '2026-01-02-30,4.5,b,0.1,more,fields';
+    await write('2026-01-02', extra);
+    const quote = rows('2026-01-03', 40);
+    quote[5] = '2026-01-03-5,"3.0,a,0.5';
+    await write('2026-01-03', quote);
+  });
+
+  it('fails the window naming the file, the first bad line, its text and the count', async () => {
+    const deps = depsFor(root, 'csv');
+    await expect(runDrift(deps, '2026-01-02')).rejects.toThrow(
+      /cannot read data file \/.*\/dt=2026-01-02\/part-0\.csv: line 22 \("2026-01-02-20,3\.0,a,0\.5,extra"\): Expected Number of Columns: 4 Found: 5 \(2 bad rows in the file\); fix or remove those rows, or remove the file/,
+    );
+  });
+
+  it('names an unterminated quote too', async () => {
+    await expect(runDrift(depsFor(root, 'csv'), '2026-01-03')).rejects.toThrow(
+      /cannot read data file \/.*\/dt=2026-01-03\/part-0\.csv: line 7 \("2026-01-03-5,\\"3\.0,a,0\.5"\): Value with unterminated quote found\.; fix or remove that row, or remove the file/,
+    );
+  });
+
+  it('leaves the other windows whole', async () => {
+    const { result } = await runDrift(depsFor(root, 'csv'), '2026-01-01');
+    expect(result.rows).toBe(40);
+    expect(result.quality.findings.filter((f) => f.kind === 'missing_column')).toEqual([]);
+  });
+});

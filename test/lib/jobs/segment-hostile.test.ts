@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine } from '../../../lib/adapters/duckdb-engine.js';
 import { FileNotifier } from '../../../lib/adapters/file-notifier.js';
 import { MemoryResultStore } from '../../../lib/adapters/memory-store.js';
+import { observeDrift } from '../../../lib/alerts/observe.js';
+import { resolveRules } from '../../../lib/alerts/rules.js';
+import { resolveAlertSettings } from '../../../lib/alerts/settings.js';
 import { localContext } from '../../../lib/cli/context.js';
 import { validateDefinition } from '../../../lib/config/load.js';
 import { generateWorld, WORLD_DEFAULTS, worldDefinition } from '../../../lib/demo/world.js';
@@ -132,18 +135,22 @@ describe('segment-true baselines, hostile', () => {
     expect(seg(result, 'region', 'a').baseline).not.toBe('none');
   });
 
-  // DEFECT (low/medium): a high-cardinality column (150 stores, > MAX_SEGMENT_PROFILES = 100)
-  // profiles only the largest 100 values; the other ~50 are 'not_profiled' and never judged, with
-  // no finding and nothing in the result's quality that says a third of the column went unjudged
-  // (each SegmentDrift has baselineNote, but no summary, count or finding). Expected at least one
-  // finding/summary naming the column and how many values/rows were not judged.
-  it.fails('values of a truncated high-cardinality segment column are reported, not silently skipped', async () => {
+  // FIXED, was a defect (low/medium): a high-cardinality column (150 stores, > MAX_SEGMENT_PROFILES
+  // = 100) profiles only the largest 100 values; the other ~50 were 'not_profiled' and never
+  // judged, with no finding. Now one report-only `unjudged_segments` finding names the column, how
+  // many values and rows went unjudged, and the fix; it opens no incident.
+  it('values of a truncated high-cardinality segment column are reported, not silently skipped', async () => {
     const { result } = await runDrift(deps(['store']), '2026-01-02');
     const skipped = result.segments.filter((s) => s.column === 'store' && s.baselineNote === 'not_profiled');
     expect(skipped.length).toBeGreaterThan(20);
-    expect(result.quality.findings.some((f) => f.feature === 'store' || f.segment?.column === 'store')).toBe(
-      true,
+    const finding = result.quality.findings.find((f) => f.kind === 'unjudged_segments');
+    expect(finding).toMatchObject({ feature: 'store', value: skipped.length });
+    expect(finding?.message).toMatch(
+      new RegExp(`^store: ${skipped.length} values \\(\\d+ rows, [\\d.]+% of the window\\) not judged`),
     );
+    const rules = resolveRules(resolveAlertSettings(undefined), 'm');
+    const observed = observeDrift(result, result.window.start, rules, 0.05, []);
+    expect(observed.observations.filter((o) => o.subject.startsWith('unjudged_segments'))).toEqual([]);
   });
 
   // FIXED, was a defect (high): `drift.methods.numeric: wasserstein` with any segment column makes the drift job

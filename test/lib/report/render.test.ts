@@ -307,3 +307,92 @@ describe('renderReport', () => {
     expect(performance.now() - started).toBeLessThan(2000);
   });
 });
+
+describe('renderReport: incidents section', () => {
+  it('shows MTTD / MTTR per rule and the latest incidents, escaped', async () => {
+    const html = await renderReport(
+      input({
+        reliability: {
+          asOf: '2026-03-11T07:00:00.000Z',
+          rows: [
+            { ruleId: '*', days: 30, opened: 2, resolved: 1, open: 1, mttdHours: 26, mttrHours: 72 },
+            { ruleId: '*', days: 90, opened: 2, resolved: 1, open: 1, mttdHours: 26, mttrHours: 72 },
+          ],
+          recent: [
+            {
+              ruleId: 'feature-drift',
+              subject: HOSTILE,
+              firstSeenWindow: '2026-03-01',
+              openedAt: '2026-03-03T02:00:00.000Z',
+              detectHours: 26,
+            },
+          ],
+        },
+      }),
+    );
+    const section = html.slice(
+      html.indexOf('<section id="incidents"'),
+      html.indexOf('</section>', html.indexOf('<section id="incidents"')),
+    );
+    expect(section).toContain('<th scope="col">MTTD 30 d</th>');
+    expect(section).toContain(
+      '<th scope="row">all rules</th><td>26.0 h</td><td>3.0 d</td><td>2 (1 open)</td>',
+    );
+    expect(section).not.toContain(HOSTILE);
+    expect(section).toContain('&lt;script&gt;');
+    expect(html).toContain('<a href="#incidents">Incidents</a>');
+  });
+
+  it('says so when no incident opened in 90 days', async () => {
+    const html = await renderReport(input());
+    expect(html).toContain('No incident opened in the last 90 days.');
+  });
+});
+
+describe('renderReport: business KPIs', () => {
+  it('draws a trend panel per KPI and lists the latest values per segment, escaped', async () => {
+    const kpiHistory = Array.from({ length: 5 }, (_, i) => {
+      const start = shiftDate(START, i - 4);
+      return {
+        schemaVersion: 1 as const,
+        kind: 'kpi' as const,
+        model: 'churn',
+        window: { start, end: shiftDate(start, 1), duration: 'P1D' },
+        generatedAt: `${start}T02:00:00.000Z`,
+        status: 'ok' as const,
+        rows: 1000,
+        kpis: [
+          {
+            name: 'approval_rate',
+            aggregate: 'rate' as const,
+            column: 'approved',
+            per: 'prediction' as const,
+            source: 'predictions' as const,
+            direction: 'higher_is_better' as const,
+            status: 'ok' as const,
+            overall: { value: 0.6 - i * 0.01, n: 1000 },
+            segments: [{ column: 'region', segment: HOSTILE, value: 0.5, n: 400 }],
+            versions: [{ version: 'v1', value: 0.61, n: 900 }],
+          },
+        ],
+        engine: { name: 'duckdb', queries: 1 },
+      };
+    });
+    const html = await renderReport(input({ kpiHistory }));
+    const start = html.indexOf('<section id="kpis"');
+    const section = html.slice(start, html.indexOf('</section>', start));
+    expect(section).toContain('<svg');
+    expect(section).toContain('approval_rate latest 0.56');
+    expect(section).toContain(
+      '<th scope="row">approval_rate</th><td>2026-03-10</td><td>all</td><td>0.56</td><td>1,000</td>',
+    );
+    expect(section).not.toContain(HOSTILE);
+    expect(section).toContain('region = &lt;script&gt;');
+    expect(html).toContain('<a href="#kpis">Business KPIs</a>');
+  });
+
+  it('has no KPI section for a model without KPIs', async () => {
+    const html = await renderReport(input());
+    expect(html).not.toContain('id="kpis"');
+  });
+});

@@ -1,15 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TrinoSQL } from 'dt-sql-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine } from '../../../lib/adapters/duckdb-engine.js';
 import { binaryMetrics } from '../../../lib/metrics/binary.js';
+import { athenaQueryProblems } from '../../../lib/sql/athena-limits.js';
 import { athenaDialect, duckdbDialect } from '../../../lib/sql/dialect.js';
 import { quoteString } from '../../../lib/sql/identifiers.js';
 import { type BinaryPerformanceSpec, buildPerformanceQuery } from '../../../lib/sql/performance-query.js';
 import { readBinaryPerformance, readRegressionPerformance } from '../../../lib/sql/performance-rows.js';
 import {
+  buildLabelSamplesQuery,
   buildPredictionChecksQuery,
   readPredictionChecks,
 } from '../../../lib/sql/prediction-checks-query.js';
@@ -231,6 +233,53 @@ describe('the prediction checks query', () => {
     );
     let i = 0;
     const sql = q.sql.replace(/\?/g, () => quoteString(String(q.parameters[i++])));
+    expect(new TrinoSQL().validate(sql)).toEqual([]);
+  });
+});
+
+describe('the label samples query', () => {
+  it('returns the most frequent label values of the partitions the run can see, as text', async () => {
+    const root = join(dir, 'labels');
+    for (const [day, values] of [
+      ['2026-01-19', ['9', '9', '9']],
+      ['2026-01-20', ['0', '1', 'yes', 'yes']],
+      ['2026-01-21', ['maybe', 'maybe', 'maybe', 'maybe']],
+      ['2026-01-22', ['late', 'late', 'late', 'late', 'late']],
+    ] as const) {
+      mkdirSync(join(root, `dt=${day}`), { recursive: true });
+      writeFileSync(
+        join(root, `dt=${day}`, 'l.csv'),
+        `id,y\n${values.map((v, i) => `${day}-${i},${v}`).join('\n')}\n`,
+      );
+    }
+    const labels = { location: root, format: 'csv' as const, partitioned: true };
+    const q = buildLabelSamplesQuery(
+      { labels, labelColumn: 'y', window: { start: '2026-01-20' }, until: '2026-01-22' },
+      duckdbDialect,
+    );
+    const rows = await engine.query(q);
+    const counted = rows
+      .map((r) => [String(r.v), Number(r.n)] as const)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    // 01-19 is before the window, 01-22 arrived after the run: neither is read.
+    expect(counted).toEqual([
+      ['maybe', 4],
+      ['yes', 2],
+      ['0', 1],
+      ['1', 1],
+    ]);
+    const athena = buildLabelSamplesQuery(
+      {
+        labels: { ...labels, table: { database: 'dw', name: 'm_labels' } },
+        labelColumn: 'y',
+        window: { start: '2026-01-20' },
+        until: '2026-01-22',
+      },
+      athenaDialect,
+    );
+    expect(athenaQueryProblems(athena.name, athena.sql)).toEqual([]);
+    let i = 0;
+    const sql = athena.sql.replace(/\?/g, () => quoteString(String(athena.parameters[i++])));
     expect(new TrinoSQL().validate(sql)).toEqual([]);
   });
 });

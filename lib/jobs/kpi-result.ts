@@ -1,0 +1,50 @@
+/** The KPI result document: `<model>/kpi/dt=<start>/<duration>.json` (plain data; lib/jobs/kpi.ts writes it). */
+import type { KpiDefinition } from '../config/schema.js';
+import type { Window } from './windows.js';
+
+/** A KPI's value in one group: the value and the rows it is computed from. */
+export interface KpiValue {
+  value: number | null;
+  /** Rows of the KPI's population with a usable value (for a rate: its denominator). */
+  n: number;
+}
+
+export interface KpiSegmentValue extends KpiValue {
+  column: string;
+  segment: string;
+}
+
+export interface KpiVersionValue extends KpiValue {
+  version: string;
+}
+
+/** One KPI in one window. */
+export interface KpiResultItem {
+  name: string;
+  aggregate: KpiDefinition['aggregate'];
+  column: string;
+  per: KpiDefinition['per'];
+  source: KpiDefinition['source'];
+  direction: KpiDefinition['direction'];
+  /** `not_mature`: an outcome KPI whose outcomes have not all arrived yet (no value). */
+  status: 'ok' | 'not_mature' | 'no_data';
+  overall?: KpiValue;
+  segments: KpiSegmentValue[];
+  versions: KpiVersionValue[];
+  /** Outcome KPIs: the share of the window's predictions with an outcome joined. */
+  outcomeCoverage?: number;
+  /** Outcome KPIs: the day their outcomes are complete (window end + outcomes.delay). */
+  matureOn?: string;
+}
+
+export interface KpiResult {
+  schemaVersion: 1;
+  kind: 'kpi';
+  model: string;
+  window: Window;
+  generatedAt: string;
+  status: 'ok' | 'no_data';
+  rows: number;
+  kpis: KpiResultItem[];
+  engine: { name: string; queries: number };
+}

@@ -146,31 +146,39 @@ for (const rows of rowCounts) {
       );
     }
   }
+  await save(false);
 }
+await save(true);
 
-// Merge: this run's records replace earlier records of the same task and size; an earlier bare
-// record stays while an earlier record of its run still needs it for its ratio.
-const measured = new Set(fresh.map((r) => `${r.task}@${r.rows}`));
-let kept = results.records.filter((r) => !measured.has(`${r.task}@${r.rows}`) || r.task === 'bare');
-kept = kept.filter(
-  (r) =>
-    r.task !== 'bare' ||
-    !measured.has(`bare@${r.rows}`) ||
-    kept.some((o) => o.task !== 'bare' && o.run === r.run && o.rows === r.rows),
-);
-const merged: Results = {
-  records: [...kept, ...fresh],
-  columnBytes: { ...results.columnBytes, ...bytes },
-  machine: machine(),
-};
-const last = join(dir, 'last-run.json');
-await mkdir(dir, { recursive: true });
-await writeFile(last, `${JSON.stringify({ ...merged, records: fresh }, null, 1)}\n`);
-const report = await renderBenchmarks({ ...merged, records: fresh });
-if (write) {
-  await writeFile(resultsFile, `${JSON.stringify(merged, null, 1)}\n`);
-  await writeFile(benchmarksFile, await renderBenchmarks(merged));
-  process.stdout.write(`${report}\n\nwritten to BENCHMARKS.md and bench/results.json\n`);
-} else {
-  process.stdout.write(`${report}\n\nraw records in ${last}; BENCHMARKS.md untouched (add --write)\n`);
+/**
+ * Merges this run's records into the earlier ones and writes: called after each size, so a run cut
+ * short keeps the sizes it finished. This run's records replace earlier records of the same task
+ * and size; an earlier bare record stays while an earlier record of its run still needs it.
+ */
+async function save(final: boolean): Promise<void> {
+  const measured = new Set(fresh.map((r) => `${r.task}@${r.rows}`));
+  let kept = results.records.filter((r) => !measured.has(`${r.task}@${r.rows}`) || r.task === 'bare');
+  kept = kept.filter(
+    (r) =>
+      r.task !== 'bare' ||
+      !measured.has(`bare@${r.rows}`) ||
+      kept.some((o) => o.task !== 'bare' && o.run === r.run && o.rows === r.rows),
+  );
+  const merged: Results = {
+    records: [...kept, ...fresh],
+    columnBytes: { ...results.columnBytes, ...bytes },
+    machine: machine(),
+  };
+  const last = join(dir, 'last-run.json');
+  await mkdir(dir, { recursive: true });
+  await writeFile(last, `${JSON.stringify({ ...merged, records: fresh }, null, 1)}\n`);
+  const report = await renderBenchmarks({ ...merged, records: fresh });
+  if (write) {
+    await writeFile(resultsFile, `${JSON.stringify(merged, null, 1)}\n`);
+    await writeFile(benchmarksFile, await renderBenchmarks(merged));
+    if (final) process.stdout.write(`${report}\n\nwritten to BENCHMARKS.md and bench/results.json\n`);
+  } else {
+    if (final)
+      process.stdout.write(`${report}\n\nraw records in ${last}; BENCHMARKS.md untouched (add --write)\n`);
+  }
 }

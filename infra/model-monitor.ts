@@ -45,6 +45,11 @@ export interface ModelMonitorSchedules {
   readonly drift?: string;
   /** @default 'cron(0 3 * * ? *)' (03:00 daily) when the definition has labels, otherwise off */
   readonly performance?: string;
+  /**
+   * The SLO job: error budgets and burn-rate alerts over the last complete sub-window.
+   * @default 'cron(5 * * * ? *)' (hourly, five minutes past the hour) when the definition has slos, otherwise off
+   */
+  readonly slo?: string;
 }
 
 /** AWS specifics of a ModelMonitor, beside the monitor definition. */
@@ -90,6 +95,8 @@ const DEFAULT_SCHEDULES = {
   baseline: 'cron(0 1 * * ? *)',
   drift: 'cron(0 2 * * ? *)',
   performance: 'cron(0 3 * * ? *)',
+  // Five minutes past the hour: the hour before is complete and its rows have had time to land.
+  slo: 'cron(5 * * * ? *)',
 } as const;
 
 const SCHEDULE_EXPRESSION =
@@ -181,6 +188,7 @@ export class ModelMonitor extends Construct {
       baseline: schedules?.baseline ?? DEFAULT_SCHEDULES.baseline,
       drift: schedules?.drift ?? DEFAULT_SCHEDULES.drift,
       performance: schedules?.performance ?? (def.labels ? DEFAULT_SCHEDULES.performance : 'off'),
+      slo: schedules?.slo ?? (def.slos.length ? DEFAULT_SCHEDULES.slo : 'off'),
     };
     for (const [job, expression] of Object.entries(plan)) {
       if (expression !== 'off' && !Token.isUnresolved(expression) && !SCHEDULE_EXPRESSION.test(expression)) {
@@ -192,6 +200,11 @@ export class ModelMonitor extends Construct {
     if (plan.performance !== 'off' && !def.labels) {
       throw new Error(
         'schedules.performance is set but the definition has no labels: add labels or leave the schedule out',
+      );
+    }
+    if (plan.slo !== 'off' && !def.slos.length) {
+      throw new Error(
+        'schedules.slo is set but the definition has no slos: add slos (README: SLOs) or leave the schedule out',
       );
     }
     hub.registerModel(this.modelId);
@@ -270,7 +283,7 @@ export class ModelMonitor extends Construct {
     logsKey?.grantDecrypt(role);
 
     // Schedules, alarms, dashboard
-    for (const job of ['baseline', 'drift', 'performance'] as const) {
+    for (const job of ['baseline', 'drift', 'performance', 'slo'] as const) {
       if (plan[job] === 'off') continue;
       this.schedules[job] = this.createSchedule(job, plan[job], hub.scheduleTimeZone);
     }

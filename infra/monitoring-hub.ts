@@ -366,7 +366,7 @@ export class MonitoringHub extends Construct {
   }
 
   /**
-   * What the digest reads (every model's registry entry, drift, performance and KPI results, alert
+   * What the digest reads (every model's registry entry, drift, performance, KPI and SLO results, alert
    * state and tickets) and writes (the digest documents and its own delivery markers).
    */
   private grantDigestResults(role: iam.IRole): void {
@@ -378,6 +378,7 @@ export class MonitoringHub extends Construct {
       `${p}/*/alerts/state.json`,
       `${p}/*/tickets/*`,
       `${p}/*/kpi/*`,
+      `${p}/*/slo/*`,
     ];
     const writes = [`${p}/digests/*`, `${p}/${notificationsPrefix(DIGEST_SCOPE)}/*`];
     role.addToPrincipalPolicy(
@@ -401,6 +402,8 @@ export class MonitoringHub extends Construct {
         'the digest reads the alert state of every model (read only); the model id is the wildcard',
       [reads[4]!]: 'the digest reads the open retraining ticket of every model (read only)',
       [reads[5]!]: 'the digest reads the KPI results of every model (read only), keyed by model and window',
+      [reads[6]!]:
+        'the digest reads the latest SLO result of every model (read only), keyed by model and hour',
       [writes[0]!]: 'the digest writes one digest document per date',
       [writes[1]!]: "the digest's own delivery markers, one per digest id",
     };
@@ -410,7 +413,7 @@ export class MonitoringHub extends Construct {
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
         resources: [this.bucket.bucketArn],
-        // Lists performance results and tickets; the other prefixes it reads are listed only to
+        // Lists performance, SLO results and tickets; the other prefixes it reads are listed only to
         // tell a missing key from a refusal (S3ResultStore.absent).
         conditions: { StringLike: { 's3:prefix': [...reads, ...writes] } },
       }),

@@ -27,6 +27,7 @@ const RULE_TITLES: Record<string, string> = {
   kpi: 'KPI',
   missing_result: 'missing result',
   job_failed: 'job failed',
+  slo_burn: 'error budget burn',
 };
 
 /** A short title for an incident: `income drift`, `locale=es-US below overall`, `volume drop`. */
@@ -52,6 +53,8 @@ export function incidentTitle(kind: string, subject: string): string {
       return `${subject} job failed`;
     case 'kpi':
       return `KPI ${subject} out of range`;
+    case 'slo_burn':
+      return `SLO ${subject.replace('@', ' for ')} burning its error budget`;
     case 'operational':
     case 'metric':
       return `${subject} out of range`;
@@ -174,8 +177,8 @@ export function renderAlert(decision: Decision, context: AlertContext): AlertMes
     `Where: ${where(incident.kind, incident.subject)} (window ${observation.window}, ${context.windowDuration}).`,
   );
   lines.push('');
-  lines.push(...hintLines(decision.hints));
-  lines.push('');
+  // Drift hints explain model-quality incidents; an SLO burn has none unless a caller adds them.
+  if (incident.kind !== 'slo_burn' || decision.hints.length) lines.push(...hintLines(decision.hints), '');
   if (decision.type !== 'resolved') lines.push(`What to do: ${context.rule.advice}.`);
   lines.push(`Runbook: ${context.rule.runbook}`);
   lines.push(`Report: ${context.reportLink}`);
@@ -231,6 +234,7 @@ const CAUSE_RANK: Record<string, number> = {
   operational: 11,
   metric: 12,
   kpi: 13,
+  slo_burn: 14,
 };
 
 /** How far past its warning level an observation is (statistic / warning threshold), for ranking. */
@@ -317,7 +321,7 @@ export function renderGroup(
   });
   lines.push('');
   if (!resolved) {
-    lines.push(...hintLines(top.hints), '');
+    if (top.incident.kind !== 'slo_burn' || top.hints.length) lines.push(...hintLines(top.hints), '');
     lines.push(`What to do first: ${first.rule.advice}.`);
   }
   lines.push(`Report: ${first.reportLink}`);

@@ -29,6 +29,7 @@ export const RULE_KINDS = [
   'kpi',
   'missing_result',
   'job_failed',
+  'slo_burn',
 ] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
 

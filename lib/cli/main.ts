@@ -110,7 +110,7 @@ export function buildProgram(): Command {
     .description('run one job for one window')
     .requiredOption('--config <file>', 'monitor definition (YAML or JSON)')
     .option('--date <YYYY-MM-DD>', 'first day of the window (default: the last complete window)')
-    .option('--job <name>', 'baseline | drift | performance | digest', 'drift')
+    .option('--job <name>', 'baseline | drift | performance | slo', 'drift')
     .option('--out <dir>', 'output folder (results/ goes inside)', '.driftwatch')
     .option('--json', 'print machine-readable output', false)
     .option('--verbose', 'log progress to stderr', false)

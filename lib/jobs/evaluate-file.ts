@@ -56,6 +56,10 @@ export interface EvaluateOutput {
   metrics: Record<string, number | null>;
   undefined: Record<string, string>;
   confusion?: unknown;
+  /** Large files take the grid path (performance.ranking 'auto'): how each ranking metric was computed. */
+  computation?: Record<string, 'exact' | 'approximate'>;
+  /** The proven bound of each approximate metric. */
+  errorBound?: Record<string, number>;
   segments: {
     column: string;
     value: string;
@@ -147,6 +151,8 @@ export async function evaluateFile(
       metrics: overall.metrics,
       undefined: overall.undefined,
       ...(overall.confusion !== undefined ? { confusion: overall.confusion } : {}),
+      ...(overall.computation ? { computation: overall.computation } : {}),
+      ...(overall.errorBound ? { errorBound: overall.errorBound } : {}),
       segments: groups
         .filter((g) => g.group.kind === 'segment')
         .map((g) => {

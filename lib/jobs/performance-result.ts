@@ -21,6 +21,14 @@ export interface PerformanceGroup {
   undefined: Record<string, string>;
   /** Binary: `{ tp, fp, tn, fn }`; multiclass: `{ labels, matrix }`. */
   confusion?: unknown;
+  /**
+   * Binary windows on the grid path (`performance.ranking`): how rocAuc, rocAucStandardError and
+   * averagePrecision were computed, `exact` (every grid cell held one distinct score) or
+   * `approximate`. Absent: every metric is exact (the exact path).
+   */
+  computation?: Record<string, 'exact' | 'approximate'>;
+  /** For each `approximate` metric, the proven bound of |exact value - reported value|. */
+  errorBound?: Record<string, number>;
 }
 
 export interface SegmentPerformance extends PerformanceGroup {

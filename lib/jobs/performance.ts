@@ -5,7 +5,7 @@
  * metrics for relative thresholds; operational metrics. Re-evaluations as labels keep arriving
  * keep the earlier result as a numbered revision.
  */
-import type { MonitorDefinition } from '../config/schema.js';
+import { EXACT_RANKING_MAX_ROWS, type MonitorDefinition } from '../config/schema.js';
 import { type BinaryAggregates, binaryMetrics } from '../metrics/binary.js';
 import { type Comparison, compareAccuracy, compareRocAuc } from '../metrics/compare.js';
 import { LOWER_IS_BETTER } from '../metrics/direction.js';
@@ -17,10 +17,12 @@ import type { DataSource } from '../sql/dialect.js';
 import { quoteIdentifier } from '../sql/identifiers.js';
 import { buildOperationalQuery } from '../sql/operational-query.js';
 import {
+  type BinaryPerformanceSpec,
   buildBinaryRowsQuery,
   buildPerformanceQuery,
   buildScoreLevelsQuery,
   chooseRanking,
+  DEFAULT_GRID_LEVELS,
   type PerformanceQuerySpec,
 } from '../sql/performance-query.js';
 import {
@@ -80,8 +82,20 @@ export function toGroup(
     if (metric.value === null) undefinedReasons[name] = metric.reason;
   };
   let confusion: unknown;
+  let computation: Record<string, 'exact' | 'approximate'> | undefined;
+  let errorBound: Record<string, number> | undefined;
   if (task === 'binary') {
     const m = binaryMetrics(result.aggregates as BinaryAggregates);
+    const ranking = (result.aggregates as BinaryAggregates).ranking;
+    if (ranking) {
+      // The grid path: each ranking metric is exact or comes with its proven error bound.
+      computation = {};
+      for (const name of ['rocAuc', 'rocAucStandardError', 'averagePrecision'] as const) {
+        const bound = ranking.errorBounds[name];
+        computation[name] = bound > 0 && m[name].value !== null ? 'approximate' : 'exact';
+        if (computation[name] === 'approximate') errorBound = { ...errorBound, [name]: bound };
+      }
+    }
     for (const name of [
       'accuracy',
       'precision',
@@ -154,6 +168,8 @@ export function toGroup(
     metrics,
     undefined: undefinedReasons,
     ...(confusion !== undefined ? { confusion } : {}),
+    ...(computation ? { computation } : {}),
+    ...(errorBound ? { errorBound } : {}),
   };
 }
 
@@ -187,19 +203,75 @@ function taskSpec(
  */
 export const STAGE_ROWS = 5_000_000;
 
+/** What the window's pre-query told about its scores: rows, approximate distinct scores, finite range. */
+export interface ScoreSummary {
+  readonly rows: number;
+  readonly levels: number;
+  readonly min?: number | null;
+  readonly max?: number | null;
+}
+
+/** How the ranking metrics are computed (the definition's `performance.ranking` settings). */
+export interface RankingSettings {
+  readonly ranking: 'auto' | 'exact' | 'grid';
+  readonly exactRankingMaxRows: number;
+}
+
+/**
+ * The binary ranking plan for a window: the grid path when asked, or with `auto` above
+ * `exactRankingMaxRows` predictions; then one cell per distinct score when there are at most
+ * half as many (approximately counted) distinct scores as grid levels (exact whatever the
+ * estimate's error: the reader checks every cell holds one score), else
+ * {@link DEFAULT_GRID_LEVELS} equal-width levels over the window's score range. Otherwise the
+ * exact path, by rows or by levels ({@link chooseRanking}).
+ */
+export function rankingPlan(
+  summary: ScoreSummary,
+  settings: RankingSettings = { ranking: 'auto', exactRankingMaxRows: EXACT_RANKING_MAX_ROWS },
+): Pick<BinaryPerformanceSpec, 'ranking' | 'grid'> {
+  const grid =
+    settings.ranking === 'grid' ||
+    (settings.ranking === 'auto' && summary.rows > settings.exactRankingMaxRows);
+  if (!grid) return { ranking: chooseRanking(summary.rows, summary.levels) };
+  if (summary.levels * 2 <= DEFAULT_GRID_LEVELS) return { ranking: 'grid', grid: { kind: 'scores' } };
+  const min = summary.min ?? 0;
+  const max = summary.max ?? 1;
+  return {
+    ranking: 'grid',
+    grid: {
+      kind: 'levels',
+      levels: DEFAULT_GRID_LEVELS,
+      min: Number.isFinite(min) ? min : 0,
+      max: Number.isFinite(max) && max >= min ? max : Math.max(min, 1),
+    },
+  };
+}
+
 export async function evaluate(
   engine: QueryEngine,
   spec: PerformanceQuerySpec,
-  known?: { rows: number; levels: number },
+  known?: ScoreSummary,
+  settings?: RankingSettings,
 ): Promise<PerformanceGroupResult<AnyAggregates>[]> {
   let windowRows = known?.rows ?? 0;
   if (spec.task === 'binary' && spec.scoreColumn && !spec.ranking && known) {
-    spec = { ...spec, ranking: chooseRanking(known.rows, known.levels) };
+    spec = { ...spec, ...rankingPlan(known, settings) };
   } else if (spec.task === 'binary' && spec.scoreColumn && !spec.ranking) {
     // Rounded scores repeat: rank their levels rather than every row (chooseRanking).
     const [row] = await engine.query(buildScoreLevelsQuery(spec, engine.dialect));
     windowRows = Number(row?.n ?? 0);
-    spec = { ...spec, ranking: chooseRanking(windowRows, Number(row?.levels ?? 0)) };
+    spec = {
+      ...spec,
+      ...rankingPlan(
+        {
+          rows: windowRows,
+          levels: Number(row?.levels ?? 0),
+          min: row?.score_min === null || row?.score_min === undefined ? null : Number(row.score_min),
+          max: row?.score_max === null || row?.score_max === undefined ? null : Number(row.score_max),
+        },
+        settings,
+      ),
+    };
   }
   // Large ranked windows run in two stages where the engine can stage rows (DuckDB under a
   // memory cap): the read and the join, then the ranking from the staged file.
@@ -253,16 +325,21 @@ async function referencePerformance(deps: JobDeps): Promise<PerformanceGroup | u
     });
     relation = staged.relation;
   }
-  const groups = await evaluate(engine, {
-    ...taskSpec(definition),
-    name: 'reference-performance',
-    predictionsRelation: relation,
-    labelsRelation: relation,
-    predictionIdColumn: idColumn,
-    labelIdColumn: idColumn,
-    labelColumn: ref.labelColumn,
-    window: { from: '1970-01-01', to: '1970-01-02' },
-  } as PerformanceQuerySpec).finally(() => staged?.release());
+  const groups = await evaluate(
+    engine,
+    {
+      ...taskSpec(definition),
+      name: 'reference-performance',
+      predictionsRelation: relation,
+      labelsRelation: relation,
+      predictionIdColumn: idColumn,
+      labelIdColumn: idColumn,
+      labelColumn: ref.labelColumn,
+      window: { from: '1970-01-01', to: '1970-01-02' },
+    } as PerformanceQuerySpec,
+    undefined,
+    definition.performance,
+  ).finally(() => staged?.release());
   const overall = groups.find((g) => g.group.kind === 'overall');
   return overall ? toGroup(definition.model.task, overall) : undefined;
 }
@@ -429,8 +506,9 @@ export async function runPerformance(
             : {}),
         } as PerformanceQuerySpec,
         definition.model.task === 'binary' && p.scoreColumn
-          ? { rows: checks.rows, levels: checks.scoreLevels }
+          ? { rows: checks.rows, levels: checks.scoreLevels, min: checks.scoreMin, max: checks.scoreMax }
           : undefined,
+        definition.performance,
       );
 
   const task = definition.model.task;

@@ -5,6 +5,7 @@
 import { runBaseline } from './baseline.js';
 import { runDrift } from './drift.js';
 import { runPerformance } from './performance.js';
+import { runSlo } from './slo.js';
 import type { JobDeps, JobRequest, JobSummary } from './types.js';
 import { lastCompleteWindow } from './windows.js';
 
@@ -65,6 +66,26 @@ export async function runJob(request: JobRequest, deps: JobDeps): Promise<JobSum
         model,
         window: { start: result.window.start, end: result.window.end },
         status: result.status === 'ok' || result.status === 'not_mature' ? result.status : 'no_data',
+        resultKey: key,
+        message: parts.join(', '),
+      };
+    }
+    case 'slo': {
+      if (request.date) {
+        throw new Error(
+          'the slo job evaluates the last complete sub-window as of its clock, not a date: run it without --date',
+        );
+      }
+      const { result, key } = await runSlo(deps);
+      const parts = result.slos.map(
+        (s) =>
+          `${s.name} ${s.level === 'none' ? 'ok' : s.level === 'critical' ? 'FAST BURN' : 'slow burn'} (${(Math.max(0, s.budget.remaining) * 100).toFixed(1)}% of budget left)`,
+      );
+      return {
+        job: 'slo',
+        model,
+        window: { start: result.window.start, end: result.window.end },
+        status: 'ok',
         resultKey: key,
         message: parts.join(', '),
       };

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { RankingErrorBounds } from './grid.js';
 import { defined, type MetricValue, NO_LABELLED_ROWS, undefinedMetric } from './metric-value.js';
 import { averagePrecision, type RankingAggregates, rocAuc, rocAucStandardError } from './ranking.js';
 
@@ -50,6 +51,15 @@ export interface BinaryAggregates extends RankingAggregates {
    * [0, B - 1], so a score of exactly 1 is in the last bin); `null` when the score is not a probability.
    */
   readonly calibration: readonly CalibrationBin[] | null;
+  /**
+   * How the ranking fields were computed, when they came from the grid path (lib/metrics/grid.ts):
+   * `exact` when every cell is one tied score, else `approximate` with the proven bounds of
+   * |exact - reported| for ROC-AUC, its standard error and average precision. Absent: exact.
+   */
+  readonly ranking?: {
+    readonly computation: 'exact' | 'approximate';
+    readonly errorBounds: RankingErrorBounds;
+  };
 }
 
 /** The confusion matrix at the decision threshold. */

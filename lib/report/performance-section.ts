@@ -21,7 +21,13 @@ function metricsTable(performance: PerformanceResult, caption: string): string {
     const ref = reference[name] ?? null;
     const why = overall.undefined[name];
     const primary = name === performance.primaryMetric;
-    return `<tr${primary ? ' class="primary"' : ''}><th scope="row">${escapeHtml(name)}${primary ? ' <span class="muted">(primary)</span>' : ''}</th><td class="num">${escapeHtml(formatNumber(value))}</td><td class="num">${escapeHtml(formatNumber(ref))}</td><td class="num">${value !== null && ref !== null ? escapeHtml(formatSigned(value - ref)) : '–'}</td><td>${why ? escapeHtml(why) : ''}</td></tr>`;
+    // The grid path's approximate metrics carry their proven error bound (as drift's KS does).
+    const bound = overall.errorBound?.[name];
+    const shown =
+      bound === undefined
+        ? escapeHtml(formatNumber(value))
+        : `${escapeHtml(formatNumber(value))} <span class="muted">± ${escapeHtml(formatNumber(bound, 2))}</span>`;
+    return `<tr${primary ? ' class="primary"' : ''}><th scope="row">${escapeHtml(name)}${primary ? ' <span class="muted">(primary)</span>' : ''}</th><td class="num">${shown}</td><td class="num">${escapeHtml(formatNumber(ref))}</td><td class="num">${value !== null && ref !== null ? escapeHtml(formatSigned(value - ref)) : '–'}</td><td>${why ? escapeHtml(why) : ''}</td></tr>`;
   });
   return `<div class="table-wrap"><table class="metrics"><caption>${escapeHtml(caption)}</caption>
 <thead><tr><th scope="col">Metric</th><th scope="col">Value</th><th scope="col">Reference</th><th scope="col">Change</th><th scope="col">Note</th></tr></thead>

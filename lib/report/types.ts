@@ -2,6 +2,7 @@
 import type { DriftResult } from '../jobs/drift-result.js';
 import type { KpiResult } from '../jobs/kpi-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
+import type { SloResult } from '../jobs/slo-result.js';
 import type { Window } from '../jobs/windows.js';
 
 /** The model the report is about. */
@@ -73,6 +74,8 @@ export interface ReportInput {
   performance?: PerformanceResult;
   /** Performance results of earlier windows (any order). */
   performanceHistory: PerformanceResult[];
+  /** The newest SLO result (error budgets over the period), for a model with slos. */
+  slo?: SloResult;
   /** Open incidents of this model. */
   incidents?: ReportIncident[];
   /** KPI results of the current and earlier windows (any order). @default - no KPI section */

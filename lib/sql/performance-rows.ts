@@ -5,6 +5,7 @@
  * @module
  */
 import type { BinaryAggregates, CalibrationBin } from '../metrics/binary.js';
+import { rankingFromCells, type ScoreCell } from '../metrics/grid.js';
 import type {
   ClassProbabilityAggregates,
   ConfusionCell,
@@ -125,6 +126,7 @@ export function readBinaryPerformance(
   query: PerformanceQuery,
 ): PerformanceGroupResult<BinaryAggregates>[] {
   checkTask(query, 'binary');
+  if (query.grid) return readBinaryGrid(rows, query);
   const bins = query.calibrationBins ?? 10;
   return rows.map((row) => {
     const r = ranking(row);
@@ -163,6 +165,125 @@ export function readBinaryPerformance(
       aggregates,
     };
   });
+}
+
+/**
+ * Reads the grid path's rows (one per group, score cell, calibration bin and side of the
+ * threshold): sums the coverage, confusion, calibration, log-loss and Brier parts per group, and
+ * derives the ranking aggregates and their error bounds from the cells in score order
+ * (lib/metrics/grid.ts). (cell, bin, above) are each non-decreasing in the score, so their
+ * lexicographic order is the scores' order.
+ */
+function readBinaryGrid(
+  rows: readonly Row[],
+  query: PerformanceQuery,
+): PerformanceGroupResult<BinaryAggregates>[] {
+  const bins = query.calibrationBins ?? 10;
+  interface Acc {
+    group: PerformanceGroup;
+    predictions: number;
+    labelled: number;
+    conflicts: number;
+    invalid: number;
+    tp: number;
+    fp: number;
+    tn: number;
+    fn: number;
+    logLoss: number;
+    brier: number;
+    calibration: { count: number; scoreSum: number; labelSum: number }[];
+    cells: { key: number; cell: ScoreCell }[];
+  }
+  const groups = new Map<string, Acc>();
+  for (const row of rows) {
+    const key = groupKey(row);
+    let acc = groups.get(key);
+    if (!acc) {
+      acc = {
+        group: groupOf(row, query),
+        predictions: 0,
+        labelled: 0,
+        conflicts: 0,
+        invalid: 0,
+        tp: 0,
+        fp: 0,
+        tn: 0,
+        fn: 0,
+        logLoss: 0,
+        brier: 0,
+        calibration: Array.from({ length: bins }, () => ({ count: 0, scoreSum: 0, labelSum: 0 })),
+        cells: [],
+      };
+      groups.set(key, acc);
+    }
+    acc.predictions += num(row, 'predictions');
+    acc.labelled += num(row, 'labelled');
+    acc.conflicts += num(row, 'label_conflicts');
+    acc.invalid += num(row, 'invalid_labels');
+    const positives = num(row, 'positives');
+    const negatives = num(row, 'negatives');
+    if (positives + negatives === 0) continue;
+    const above = num(row, 'above') === 1;
+    if (above) {
+      acc.tp += positives;
+      acc.fp += negatives;
+    } else {
+      acc.fn += positives;
+      acc.tn += negatives;
+    }
+    acc.logLoss += num(row, 'log_loss_sum');
+    acc.brier += num(row, 'brier_sum');
+    const k = num(row, 'cal_bin');
+    const b = acc.calibration[k];
+    if (!b) throw new Error(`performance query: calibration bin ${k} outside 0..${bins - 1}`);
+    b.count += positives + negatives;
+    b.scoreSum += num(row, 'score_sum');
+    b.labelSum += positives;
+    acc.cells.push({
+      key: num(row, 'cell'),
+      cell: {
+        positives,
+        negatives,
+        singleValued: numOrNull(row, 'score_min') === numOrNull(row, 'score_max'),
+      },
+    });
+  }
+  return [...groups.values()]
+    .sort(
+      (a, b) =>
+        query.groupings.findIndex((g) => g.kind === a.group.kind && g.column === a.group.column) -
+          query.groupings.findIndex((g) => g.kind === b.group.kind && g.column === b.group.column) ||
+        (a.group.value ?? '\uffff').localeCompare(b.group.value ?? '\uffff'),
+    )
+    .map((acc) => {
+      // The key is non-decreasing in the score and distinct per cell (see buildBinaryGrid).
+      acc.cells.sort((x, y) => x.key - y.key);
+      const grid = rankingFromCells(acc.cells.map((c) => c.cell));
+      const r = grid.aggregates;
+      const aggregates: BinaryAggregates = {
+        ...r,
+        threshold: query.threshold ?? 0.5,
+        tp: acc.tp,
+        fp: acc.fp,
+        tn: acc.tn,
+        fn: acc.fn,
+        logLossSum: acc.logLoss,
+        brierSum: acc.brier,
+        calibration: acc.calibration,
+        ranking: { computation: grid.exact ? 'exact' : 'approximate', errorBounds: grid.errorBounds },
+      };
+      return {
+        group: acc.group,
+        coverage: coverage(
+          acc.predictions,
+          acc.labelled,
+          acc.conflicts,
+          r.positives + r.negatives,
+          acc.invalid,
+        ),
+        aggregates,
+      };
+    });
 }
 
 /**

@@ -102,12 +102,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', (
     expect(requests).toEqual([pageUrl]);
     expect(errors).toEqual([]);
     expect(await page.title()).toMatch(/^credit-default · \d{4}-\d{2}-\d{2} · critical · driftwatch report$/);
-    // 9 feature histograms + the prediction's, the drift trend, volume, the segment heatmap, the KPI trend.
-    expect(await page.locator('svg').count()).toBe(14);
+    // 9 feature histograms + the prediction's, the drift trend, volume, the segment heatmap, the KPI
+    // trend, the demo SLO's error budget.
+    expect(await page.locator('svg').count()).toBe(15);
     const kpi = page.getByRole('img', {
       name: /^1 KPI per window from 2026-10-01 to 2026-10-30: decline_rate latest 0\.\d+\.$/,
     });
     expect(await kpi.count()).toBe(1);
+    const budget = page.getByRole('img', { name: /error budget of SLO latency-150ms/ });
+    expect(await budget.count()).toBe(1);
     const heatmap = page.locator('#segments svg');
     expect(await heatmap.getAttribute('role')).toBe('img');
     expect(await heatmap.getAttribute('aria-label')).toMatch(/^Segment heatmap: 11 segment values/);

@@ -157,7 +157,8 @@ describe('ModelMonitor', () => {
         },
       });
     }
-    template.resourceCountIs('AWS::Scheduler::Schedule', 4);
+    // + the demo's hourly slo schedule and the hub's digest.
+    template.resourceCountIs('AWS::Scheduler::Schedule', 5);
   });
 
   it('lets the model function read only the monitored prefixes, and write only under the results prefix', () => {
@@ -307,10 +308,29 @@ describe('ModelMonitor', () => {
     });
   });
 
+  it('runs the slo job hourly when the definition has slos, on its own schedule', () => {
+    const base = creditDefaultDefinition(LOGS_BUCKET);
+    const slos = [{ name: 'latency-150ms', sli: { kind: 'latency', thresholdMs: 150 }, target: 0.999 }];
+    const t = Template.fromStack(monitorStack({ slos }).stack);
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(5 * * * ? *)',
+      Target: Match.objectLike({
+        Input: JSON.stringify({ job: 'slo', scheduledTime: '<aws.scheduler.scheduled-time>' }),
+      }),
+    });
+    const custom = Template.fromStack(
+      monitorStack({ slos, schedules: { slo: 'cron(*/15 * * * ? *)' } }).stack,
+    );
+    custom.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(*/15 * * * ? *)' });
+    expect(() => monitorStack({ ...base, slos: [], schedules: { slo: 'rate(1 hour)' } })).toThrow(
+      /schedules\.slo is set but the definition has no slos/,
+    );
+  });
+
   it('skips the performance schedule without labels and turns schedules off on request', () => {
     const { stack } = monitorStack({
       labels: undefined,
-      schedules: { baseline: 'off', drift: 'rate(12 hours)' },
+      schedules: { baseline: 'off', drift: 'rate(12 hours)', slo: 'off' },
     });
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::Scheduler::Schedule', 2); // drift + the hub's digest

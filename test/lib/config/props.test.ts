@@ -18,6 +18,9 @@ import type {
   PerformanceSettingsProps,
   PredictionLogProps,
   ReferenceProps,
+  SliProps,
+  SloConditionProps,
+  SloProps,
 } from '../../../lib/config/props.js';
 import type { MonitorDefinition, MonitorDefinitionInput } from '../../../lib/config/schema.js';
 
@@ -41,7 +44,10 @@ const sameKeys: [
   SameKeys<Def<'kpis'>[number], KpiProps>,
   SameKeys<NonNullable<Def<'kpis'>[number]['where']>, KpiWhereProps>,
   SameKeys<Def<'kpis'>[number]['thresholds'], KpiThresholdsProps>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true];
+  SameKeys<Def<'slos'>[number], SloProps>,
+  SameKeys<Def<'slos'>[number]['sli'], SliProps>,
+  SameKeys<Extract<Def<'slos'>[number]['sli'], { kind: 'condition' }>['good'], SloConditionProps>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 
 const YAML = `
 model: { id: credit-default, task: binary, tier: 1 }
@@ -60,6 +66,8 @@ reference: { type: rolling, windows: 7 }
 drift: { bins: 12, methods: { numeric: wasserstein }, thresholds: { psi: { warning: 0.1, critical: 0.25 } } }
 performance: { threshold: 0.4 }
 alerts: { reminderEvery: P3D }
+slos:
+  - { name: fast, sli: { kind: condition, good: { column: status, operator: in, value: [ok, cached] } }, target: 0.999 }
 `;
 
 describe('MonitorDefinitionProps', () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine } from '../../../lib/adapters/duckdb-engine.js';
 import { MemoryResultStore } from '../../../lib/adapters/memory-store.js';
 import { validateDefinition } from '../../../lib/config/load.js';
-import { revisionKey, runPerformance } from '../../../lib/jobs/performance.js';
+import { rankingPlan, revisionKey, runPerformance } from '../../../lib/jobs/performance.js';
 import type { PerformanceResult } from '../../../lib/jobs/performance-result.js';
 import type { JobDeps } from '../../../lib/jobs/types.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -28,7 +28,12 @@ afterAll(async () => {
   await dir.cleanup();
 });
 
-function deps(store: MemoryResultStore, today: string, withLabels = true): JobDeps {
+function deps(
+  store: MemoryResultStore,
+  today: string,
+  withLabels = true,
+  performance: Record<string, unknown> = {},
+): JobDeps {
   const definition = validateDefinition({
     model: { id: 'toy', task: 'binary' },
     predictions: { location: 'predictions', idColumn: 'id', timestampColumn: 'id', scoreColumn: 'score' },
@@ -36,7 +41,7 @@ function deps(store: MemoryResultStore, today: string, withLabels = true): JobDe
     segments: ['parity'],
     ...(withLabels ? { labels: { location: 'labels', idColumn: 'id', labelColumn: 'y', delay: 'P1D' } } : {}),
     reference: { type: 'range', from: '2026-01-01', to: '2026-01-01' },
-    performance: { minSegmentLabels: 10 },
+    performance: { minSegmentLabels: 10, ...performance },
   });
   return {
     definition,
@@ -109,5 +114,61 @@ describe('runPerformance', () => {
     await expect(
       runPerformance(deps(new MemoryResultStore(), '2026-01-04', false), '2026-01-01'),
     ).rejects.toThrow(/has no labels log: add a labels section/);
+  });
+});
+
+describe('performance.ranking: the grid path in the job', () => {
+  it("'grid' (and 'auto' above exactRankingMaxRows) reports the exact path's numbers with computation exact when scores are few", async () => {
+    const exact = (await runPerformance(deps(new MemoryResultStore(), '2026-01-04'), '2026-01-01')).result;
+    expect(exact.overall.computation).toBeUndefined();
+    for (const settings of [{ ranking: 'grid' }, { ranking: 'auto', exactRankingMaxRows: 10 }]) {
+      const { result } = await runPerformance(
+        deps(new MemoryResultStore(), '2026-01-04', true, settings),
+        '2026-01-01',
+      );
+      // 100 distinct scores: one cell per score, so every ranking metric is exact and says so
+      expect(result.overall.computation).toEqual({
+        rocAuc: 'exact',
+        rocAucStandardError: 'exact',
+        averagePrecision: 'exact',
+      });
+      expect(result.overall.errorBound).toBeUndefined();
+      for (const [name, value] of Object.entries(exact.overall.metrics)) {
+        if (typeof value === 'number') expect(result.overall.metrics[name], name).toBeCloseTo(value, 12);
+        else expect(result.overall.metrics[name], name).toBe(value);
+      }
+      expect(result.segments.map((s) => s.metrics.rocAuc)).toEqual(
+        exact.segments.map((s) => s.metrics.rocAuc),
+      );
+    }
+  });
+
+  it("'auto' keeps the exact path up to exactRankingMaxRows; the plan picks levels over the score range when scores are many", () => {
+    const settings = { ranking: 'auto' as const, exactRankingMaxRows: 1_000_000 };
+    expect(rankingPlan({ rows: 1_000_000, levels: 900_000 }, settings)).toEqual({ ranking: 'rows' });
+    expect(rankingPlan({ rows: 1_000_000, levels: 1_000 }, settings)).toEqual({ ranking: 'levels' });
+    expect(rankingPlan({ rows: 1_000_001, levels: 4_000 }, settings)).toEqual({
+      ranking: 'grid',
+      grid: { kind: 'scores' },
+    });
+    expect(rankingPlan({ rows: 1_000_001, levels: 900_000, min: -0.2, max: 1.3 }, settings)).toEqual({
+      ranking: 'grid',
+      grid: { kind: 'levels', levels: 10_000, min: -0.2, max: 1.3 },
+    });
+    expect(
+      rankingPlan({ rows: 10, levels: 10 }, { ranking: 'grid', exactRankingMaxRows: 1_000_000 }),
+    ).toEqual({
+      ranking: 'grid',
+      grid: { kind: 'scores' },
+    });
+    expect(
+      rankingPlan({ rows: 50_000_000, levels: 40_000_000 }, { ranking: 'exact', exactRankingMaxRows: 0 }),
+    ).toEqual({ ranking: 'rows' });
+  });
+
+  it('refuses an unknown ranking with the field named', () => {
+    expect(() => deps(new MemoryResultStore(), '2026-01-04', true, { ranking: 'sampled' })).toThrow(
+      /performance\.ranking/,
+    );
   });
 });

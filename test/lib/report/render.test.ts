@@ -216,6 +216,27 @@ describe('renderReport', () => {
       expectAccessibleCharts(html);
     });
 
+    it("shows an approximate (grid path) metric's error bound next to its value", async () => {
+      const base = withPerformance();
+      const current = base.performance!;
+      const html = await renderReport(
+        input({
+          ...base,
+          performance: {
+            ...current,
+            overall: {
+              ...current.overall,
+              computation: { rocAuc: 'approximate', averagePrecision: 'exact', rocAucStandardError: 'exact' },
+              errorBound: { rocAuc: 0.00005 },
+            },
+          },
+        }),
+      );
+      expect(section(html, 'performance')).toMatch(
+        /rocAuc <span class="muted">\(primary\)<\/span><\/th><td class="num">0\.78 <span class="muted">± 5\.0e-5<\/span><\/td>/,
+      );
+    });
+
     it('draws volume, the primary metric and coverage over time, and the gap per segment', async () => {
       const html = await renderReport(input(withPerformance()));
       const trends = section(html, 'trends');

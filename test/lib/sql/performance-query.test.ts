@@ -628,6 +628,22 @@ describe('the Athena rendering is valid Trino SQL', () => {
     },
     'binary, prediction only': { ...common, task: 'binary', predictionColumn: 'approved' },
     'binary, score levels': { ...common, task: 'binary', scoreColumn: 'score', ranking: 'levels' },
+    'binary, grid of levels (no window function)': {
+      ...common,
+      task: 'binary',
+      scoreColumn: 'score',
+      ranking: 'grid',
+      grid: { kind: 'levels', levels: 10_000, min: -0.5, max: 1.5 },
+    },
+    'binary, grid of distinct scores, no segments': {
+      ...common,
+      segmentColumns: [],
+      modelVersionColumn: undefined,
+      task: 'binary',
+      scoreColumn: 'score',
+      ranking: 'grid',
+      grid: { kind: 'scores' },
+    },
     'binary, label mapping, labelsSince': {
       ...common,
       task: 'binary',
@@ -668,6 +684,11 @@ describe('the Athena rendering is valid Trino SQL', () => {
         return typeof v === 'number' ? String(v) : quoteString(v);
       });
       expect(parser.validate(sql)).toEqual([]);
+      // the grid path sorts nothing: no window function, no ORDER BY
+      if (spec.task === 'binary' && spec.ranking === 'grid') {
+        expect(q.sql).not.toMatch(/\bOVER\b|ORDER BY/);
+        expect(q.sql).toContain('GROUP BY');
+      }
       // Athena's limits: `?` only in WHERE (before: the class labels were `?` in SELECT lists)
       expect(athenaQueryProblems(name, q.sql)).toEqual([]);
       // user strings (class labels, label values) are escaped literals, never raw text

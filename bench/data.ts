@@ -2,6 +2,11 @@
  * Benchmark data: N predictions x 25 features (20 numeric, 5 categorical) in one daily partition,
  * 3 segment columns, a score, and a labels partition; plus a 200,000-row reference. Written by
  * DuckDB as zstd Parquet. Deterministic (hash-based draws), like the demo.
+ *
+ * Row groups hold ROW_GROUP_ROWS rows: DuckDB splits a scan across threads by row group, so a
+ * file of one 1M-row group keeps one core busy and the other idle (the bench before 2026-11-29
+ * wrote such files). The layout is part of the folder name, so data written with another
+ * layout is never reused.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -12,6 +17,18 @@ import type { MonitorDefinitionInput } from '../lib/config/schema.js';
 export const NUMERIC = Array.from({ length: 20 }, (_, i) => `num_${String(i + 1).padStart(2, '0')}`);
 export const CATEGORICAL = Array.from({ length: 5 }, (_, i) => `cat_${i + 1}`);
 export const DAY = '2026-01-15';
+/** Rows per Parquet row group (DuckDB's default for its own writes): 1M rows make 9 groups. */
+export const ROW_GROUP_ROWS = 122_880;
+
+/** The folder of the N-row data set under `dir` (the layout is in the name). */
+export function benchFolder(dir: string, rows: number): string {
+  return join(dir, `rg${ROW_GROUP_ROWS}`, String(rows));
+}
+
+/** The reference file under `dir` (shared by every size). */
+export function referenceFile(dir: string): string {
+  return join(dir, `rg${ROW_GROUP_ROWS}`, 'reference.parquet');
+}
 
 function u(k: number, salt: number): string {
   return `((hash(CAST((i * 64 + ${k}) * 1000 + ${salt} AS UBIGINT)) >> 11)::DOUBLE + 0.5) / 9007199254740992.0`;
@@ -38,27 +55,28 @@ function rowsSql(n: number, salt: number, shift: number): string {
 
 /** Writes (once) the data for N rows under dir/N and returns the folder. */
 export async function ensureBenchData(engine: DuckDbQueryEngine, dir: string, rows: number): Promise<string> {
-  const base = join(dir, String(rows));
+  const base = benchFolder(dir, rows);
   if (existsSync(join(base, 'done'))) return base;
   await mkdir(join(base, 'predictions', `dt=${DAY}`), { recursive: true });
   await mkdir(join(base, 'labels', `dt=${DAY}`), { recursive: true });
   await engine.execute(`SET preserve_insertion_order = false`);
   await engine.execute(
-    `COPY (${rowsSql(rows, 1, 0.05)}) TO '${join(base, 'predictions', `dt=${DAY}`, 'part.parquet')}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)`,
+    `COPY (${rowsSql(rows, 1, 0.05)}) TO '${join(base, 'predictions', `dt=${DAY}`, 'part.parquet')}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`,
   );
   await engine.execute(
-    `COPY (SELECT prediction_id, label FROM (${rowsSql(rows, 1, 0.05)})) TO '${join(base, 'labels', `dt=${DAY}`, 'part.parquet')}' (FORMAT parquet, COMPRESSION zstd)`,
+    `COPY (SELECT prediction_id, label FROM (${rowsSql(rows, 1, 0.05)})) TO '${join(base, 'labels', `dt=${DAY}`, 'part.parquet')}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`,
   );
-  if (!existsSync(join(dir, 'reference.parquet'))) {
+  if (!existsSync(referenceFile(dir))) {
     await engine.execute(
-      `COPY (${rowsSql(200_000, 2, 0)}) TO '${join(dir, 'reference.parquet')}' (FORMAT parquet, COMPRESSION zstd)`,
+      `COPY (${rowsSql(200_000, 2, 0)}) TO '${referenceFile(dir)}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`,
     );
   }
   await engine.execute(`COPY (SELECT 1 AS done) TO '${join(base, 'done')}' (FORMAT csv)`);
   return base;
 }
 
-export function benchDefinition(base: string, dir: string): MonitorDefinitionInput {
+export function benchDefinition(dir: string, rows: number): MonitorDefinitionInput {
+  const base = benchFolder(dir, rows);
   return {
     model: { id: 'bench', task: 'binary' },
     predictions: {
@@ -73,6 +91,6 @@ export function benchDefinition(base: string, dir: string): MonitorDefinitionInp
     ],
     segments: ['region', 'channel', 'locale'],
     labels: { location: join(base, 'labels'), idColumn: 'prediction_id', labelColumn: 'label', delay: 'P1D' },
-    reference: { type: 'dataset', location: join(dir, 'reference.parquet') },
+    reference: { type: 'dataset', location: referenceFile(dir) },
   };
 }

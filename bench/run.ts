@@ -1,141 +1,184 @@
 /**
- * `npm run bench`: the drift + data-quality job and the performance job for one window of 1M, 10M
- * and 50M predictions x 25 features, against a bare DuckDB single pass (count and sum of every
- * column) over the same files; each measurement in a fresh process. Writes BENCHMARKS.md.
- *   npm run bench -- --rows 1000000,10000000 --dir /tmp/driftwatch-bench
+ * `npm run bench`: paired measurements of the drift + data-quality job and the performance job
+ * against a bare DuckDB single pass over the same files, for one window of N predictions x 25
+ * features. Within each repeat and size the tasks run interleaved (bare, drift, performance), each
+ * in a fresh process, so a ratio compares runs made moments apart on the same files: the machine is
+ * shared and its speed swings 2-6x over minutes. Reports CPU time (user + system of every thread)
+ * and wall time, their ratios to the paired bare run (median and min-max over repeats), peak RSS,
+ * and an Athena projection (bytes each job's queries would scan).
+ *
+ *   npm run bench -- --rows 1000000,10000000 --repeats 3            # prints, writes nothing in the repo
+ *   npm run bench -- --rows 1000000,10000000 --repeats 3 --write    # also updates BENCHMARKS.md
+ *   npm run bench -- --tasks bare,performance --write               # re-measures only those rows
+ *   npm run bench -- --render                                       # BENCHMARKS.md from bench/results.json
+ * Flags: --rows (default 1M,10M,50M), --repeats (3), --tasks (bare,drift,performance; part-* too),
+ * --dir (/tmp/driftwatch-bench), --write, --render.
  */
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DuckDbQueryEngine, localEngineOptions } from '../lib/adapters/duckdb-engine.js';
-import { ensureBenchData } from './data.js';
+import { DuckDbQueryEngine } from '../lib/adapters/duckdb-engine.js';
+import { benchFolder, DAY, ensureBenchData } from './data.js';
+import { type BenchRecord, type ColumnBytes, type Results, renderBenchmarks } from './report.js';
+import type { WorkerMeasurement } from './worker.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : fallback;
 }
+const flag = (name: string) => process.argv.includes(`--${name}`);
 
 const rowCounts = arg('rows', '1000000,10000000,50000000').split(',').map(Number);
 const dir = arg('dir', '/tmp/driftwatch-bench');
-const repeats = Number(arg('repeats', '2'));
+const repeats = Number(arg('repeats', '3'));
+const tasks = arg('tasks', 'bare,drift,performance').split(',');
+const write = flag('write');
+const resultsFile = fileURLToPath(new URL('./results.json', import.meta.url));
+const benchmarksFile = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 const worker = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
-interface Measurement {
-  task: string;
-  rows: number;
-  seconds: number;
-  maxRssMb: number;
-  /** Why the run failed (e.g. DuckDB out of memory under the cap), when it did. */
-  failed?: string;
-}
-
-function measure(task: string, rows: number): Measurement {
-  let best: Measurement | undefined;
-  for (let i = 0; i < repeats; i++) {
-    let m: Measurement;
-    try {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', worker, task, dir, String(rows)], {
-        encoding: 'utf8',
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-        maxBuffer: 1 << 24,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      m = JSON.parse(out.trim().split('\n').pop()!) as Measurement;
-    } catch (error) {
-      const stderr = String((error as { stderr?: string }).stderr ?? error);
-      const reason = /QueryFailedError: (.*)/.exec(stderr)?.[1] ?? stderr.split('\n')[0]!;
-      process.stderr.write(`${task} at ${rows} rows failed: ${reason}\n`);
-      return { task, rows, seconds: Number.NaN, maxRssMb: Number.NaN, failed: reason };
+for (const [name, value] of [
+  ['--rows', rowCounts],
+  ['--repeats', [repeats]],
+] as const) {
+  for (const n of value) {
+    if (!Number.isInteger(n) || n < 1) {
+      throw new Error(
+        `${name} ${arg(name.slice(2), '')}: not a positive integer list: use e.g. ${name} 1000000`,
+      );
     }
-    if (!best || m.seconds < best.seconds)
-      best = { ...m, maxRssMb: Math.max(m.maxRssMb, best?.maxRssMb ?? 0) };
   }
-  return best!;
+}
+if (!tasks.includes('bare'))
+  throw new Error(`--tasks ${tasks.join(',')}: ratios need the bare scan: add bare`);
+
+async function loadResults(): Promise<Results> {
+  if (!existsSync(resultsFile)) return { records: [], columnBytes: {}, machine: machine() };
+  return JSON.parse(await readFile(resultsFile, 'utf8')) as Results;
 }
 
-const generator = await DuckDbQueryEngine.create();
-const PARTS = ['part-histograms', 'part-moments', 'part-categories'] as const;
-const results: {
-  rows: number;
-  drift: Measurement;
-  bare: Measurement;
-  performance: Measurement;
-  parts: Measurement[];
-}[] = [];
-for (const rows of rowCounts) {
-  process.stderr.write(`generating ${rows} rows in ${dir}...\n`);
-  await ensureBenchData(generator, dir, rows);
-  const bare = measure('bare', rows);
-  const parts = PARTS.map((part) => measure(part, rows));
-  const drift = measure('drift', rows);
-  const performance = measure('performance', rows);
-  results.push({ rows, drift, bare, performance, parts });
-  process.stderr.write(
-    `${JSON.stringify({ rows, bare: bare.seconds, drift: drift.seconds, performance: performance.seconds, parts: parts.map((p) => p.seconds) })}\n`,
+function machine(): Results['machine'] {
+  const cpu = execFileSync('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], {
+    encoding: 'utf8',
+  }).trim();
+  const memGiB = Number(
+    execFileSync('sh', ['-c', "awk '/MemTotal/ {print $2}' /proc/meminfo"], { encoding: 'utf8' }).trim(),
   );
+  return {
+    cores: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()),
+    cpu,
+    memGiB: Math.round(memGiB / 2 ** 20),
+    node: process.version,
+  };
+}
+
+if (flag('render')) {
+  const results = await loadResults();
+  await writeFile(benchmarksFile, await renderBenchmarks(results));
+  process.stdout.write('rendered BENCHMARKS.md from bench/results.json\n');
+  process.exit(0);
+}
+
+function measure(task: string, rows: number): WorkerMeasurement | { failed: string } {
+  // The bench measures the engine as local runs use it: every core, unless DRIFTWATCH_THREADS
+  // is given on purpose with --threads.
+  const env: NodeJS.ProcessEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  if (!flag('threads')) delete env.DRIFTWATCH_THREADS;
+  else env.DRIFTWATCH_THREADS = arg('threads', '2');
+  try {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', worker, task, dir, String(rows)], {
+      encoding: 'utf8',
+      env,
+      maxBuffer: 1 << 26,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return JSON.parse(out.trim().split('\n').pop()!) as WorkerMeasurement;
+  } catch (error) {
+    const stderr = String((error as { stderr?: string }).stderr ?? error);
+    const reason = /QueryFailedError: (.*)/.exec(stderr)?.[1] ?? stderr.split('\n')[0]!;
+    process.stderr.write(`${task} at ${rows} rows failed: ${reason}\n`);
+    return { failed: reason };
+  }
+}
+
+/** Compressed bytes per column of each file set, from the Parquet footers (what Athena bills). */
+async function columnBytes(engine: DuckDbQueryEngine, rows: number): Promise<ColumnBytes> {
+  const base = benchFolder(dir, rows);
+  const out: ColumnBytes = {};
+  for (const set of ['predictions', 'labels']) {
+    const file = join(base, set, `dt=${DAY}`, 'part.parquet');
+    const found = await engine.query({
+      name: 'column-bytes',
+      sql: `SELECT path_in_schema AS c, sum(total_compressed_size) AS b, count(*) AS groups FROM parquet_metadata('${file}') GROUP BY path_in_schema`,
+      parameters: [],
+    });
+    out[set] = Object.fromEntries(found.map((r) => [String(r.c), Number(r.b)]));
+    out[`${set}:rowGroups`] = { all: Number(found[0]?.groups ?? 0) };
+  }
+  return out;
+}
+
+const results = await loadResults();
+const run = new Date().toISOString();
+const fresh: BenchRecord[] = [];
+const generator = await DuckDbQueryEngine.create();
+const bytes: Record<string, ColumnBytes> = {};
+for (const rows of rowCounts) {
+  process.stderr.write(`data for ${rows} rows in ${benchFolder(dir, rows)}...\n`);
+  await ensureBenchData(generator, dir, rows);
+  bytes[rows] = await columnBytes(generator, rows);
 }
 await generator.close();
 
-const mb = (x: number) => (Number.isNaN(x) ? 'failed' : `${Math.round(x)} MB`);
-const s = (x: number) => (Number.isNaN(x) ? 'failed' : `${x.toFixed(2)} s`);
-const table = [
-  '| predictions | bare scan | drift + quality job | ratio drift / bare | drift peak RSS | performance job | performance peak RSS |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...results.map(
+for (const rows of rowCounts) {
+  // One bare run not counted: the first read of the files after generation pays the page cache.
+  measure('bare', rows);
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    for (const task of tasks) {
+      const m = measure(task, rows);
+      const record: BenchRecord =
+        'failed' in m ? { run, rows, repeat, task, failed: m.failed } : { run, repeat, ...m };
+      fresh.push(record);
+      process.stderr.write(
+        `${rows} #${repeat + 1} ${task}: ${'failed' in m ? `failed (${m.failed})` : `cpu ${m.cpuSeconds.toFixed(2)} s, wall ${m.wallSeconds.toFixed(2)} s, rss ${Math.round(m.maxRssMb)} MB`}\n`,
+      );
+    }
+  }
+  await save(false);
+}
+await save(true);
+
+/**
+ * Merges this run's records into the earlier ones and writes: called after each size, so a run cut
+ * short keeps the sizes it finished. This run's records replace earlier records of the same task
+ * and size; an earlier bare record stays while an earlier record of its run still needs it.
+ */
+async function save(final: boolean): Promise<void> {
+  const measured = new Set(fresh.map((r) => `${r.task}@${r.rows}`));
+  let kept = results.records.filter((r) => !measured.has(`${r.task}@${r.rows}`) || r.task === 'bare');
+  kept = kept.filter(
     (r) =>
-      `| ${r.rows.toLocaleString('en-US')} | ${s(r.bare.seconds)} | ${s(r.drift.seconds)} | ${(r.drift.seconds / r.bare.seconds).toFixed(2)}x | ${mb(r.drift.maxRssMb)} | ${s(r.performance.seconds)} | ${mb(r.performance.maxRssMb)} |`,
-  ),
-].join('\n');
-const failures = results
-  .flatMap((r) => [r.bare, r.drift, r.performance, ...r.parts])
-  .filter((m) => m.failed)
-  .map((m) => `- ${m.task} at ${m.rows.toLocaleString('en-US')} rows failed: ${m.failed}`)
-  .join('\n');
-const partsTable = [
-  '| predictions | bare scan (sum per column) | 20 bin histograms | 20 means + stds | 5 category counts | drift scan job |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...results.map(
-    (r) =>
-      `| ${r.rows.toLocaleString('en-US')} | ${s(r.bare.seconds)} | ${r.parts.map((p) => `${s(p.seconds)} (${(p.seconds / r.bare.seconds).toFixed(1)}x)`).join(' | ')} | ${s(r.drift.seconds)} (${(r.drift.seconds / r.bare.seconds).toFixed(1)}x) |`,
-  ),
-].join('\n');
-const doc = `# Benchmarks
-
-Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, DuckDB (embedded, default threads, memory_limit ${localEngineOptions().memoryLimit} as local runs use).
-Date: ${new Date().toISOString().slice(0, 10)}. Best of ${repeats} runs per cell, each in a fresh process (peak RSS = the process's maxRSS, DuckDB included).
-
-Data: one daily partition of N predictions x 25 features (20 numeric, 5 categorical), 3 segment columns
-(2 values each), a score and an id, zstd Parquet, plus a labels partition and a 200,000-row reference.
-Generated by \`bench/data.ts\` (deterministic).
-
-- **bare scan**: one DuckDB query computing \`count(*)\` and \`sum\`/\`count\` of every feature column over
-  the same files: the floor for any single pass.
-- **drift + quality job**: \`runDrift\` for the window (the describe query, the one drift scan with 10
-  decile bins per numeric feature, category counts, nulls, ranges, out-of-range counts, overall and per
-  segment value, then the statistics and data-quality findings). The reference profile is computed once
-  before timing (it is computed once per reference, not per window).
-- **performance job**: \`runPerformance\`: predictions joined with labels, exact rank-based ROC-AUC,
-  average precision and DeLong sums per grouping (overall, 6 segment values), calibration, plus the
-  operational query.
-
-${table}
-${failures ? `\n${failures}\n` : ''}
-Targets (issue 7): drift within 1.5x of the bare scan; peak RSS under 1 GB at 50M rows; 10M rows in under
-15 s. For scale: Evidently 0.7.21 took about 500 s and 5.7 GB for per-column drift tests on 10M rows x 25
-columns on this kind of machine (../shared/STACK-NOTES.md).
-
-## Where the drift scan's time goes
-
-Single passes over the same files, each computing one kind of aggregate for every column (the
-multiple is against the bare scan of the same size):
-
-${partsTable}
-
-Reproduce: \`npm run bench\` (all sizes; the 50M data takes about 9 GB under /tmp/driftwatch-bench and
-a few minutes to generate) or \`npm run bench -- --rows 1000000 --repeats 1\`.
-`;
-// The hand-written reading of the numbers (bench/analysis.md) follows the measured tables.
-const analysis = await readFile(new URL('./analysis.md', import.meta.url), 'utf8').catch(() => '');
-await writeFile(new URL('../BENCHMARKS.md', import.meta.url), analysis ? `${doc}\n${analysis}` : doc);
-process.stdout.write(`${table}\n\nwritten to BENCHMARKS.md\n`);
+      r.task !== 'bare' ||
+      !measured.has(`bare@${r.rows}`) ||
+      kept.some((o) => o.task !== 'bare' && o.run === r.run && o.rows === r.rows),
+  );
+  const merged: Results = {
+    records: [...kept, ...fresh],
+    columnBytes: { ...results.columnBytes, ...bytes },
+    machine: machine(),
+  };
+  const last = join(dir, 'last-run.json');
+  await mkdir(dir, { recursive: true });
+  await writeFile(last, `${JSON.stringify({ ...merged, records: fresh }, null, 1)}\n`);
+  const report = await renderBenchmarks({ ...merged, records: fresh });
+  if (write) {
+    await writeFile(resultsFile, `${JSON.stringify(merged, null, 1)}\n`);
+    await writeFile(benchmarksFile, await renderBenchmarks(merged));
+    if (final) process.stdout.write(`${report}\n\nwritten to BENCHMARKS.md and bench/results.json\n`);
+  } else {
+    if (final)
+      process.stdout.write(`${report}\n\nraw records in ${last}; BENCHMARKS.md untouched (add --write)\n`);
+  }
+}

@@ -7,7 +7,7 @@ import type { FeatureDefinition, MonitorDefinition } from '../config/schema.js';
 import type { DriftScanSpec } from '../sql/drift-query.js';
 import { buildDescribeQuery, typeFamily } from '../sql/schema-query.js';
 import { buildValueCountsQuery } from '../sql/value-counts-query.js';
-import { chooseMethod } from '../stats/registry.js';
+import { chooseMethod, SMALL_SAMPLE_SIZE } from '../stats/registry.js';
 import type { WeightedSample } from '../stats/weighted-sample.js';
 import { loadProfile, monitoredColumns, referenceSelection, segmentGrouping } from './baseline.js';
 import {
@@ -389,13 +389,19 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
   const spec: DriftScanSpec = {
     source: predictions,
     window: { from: window.start, to: window.end },
-    numeric: numericProfiles.map((p) => ({
-      column: p.name,
-      edges: p.edges,
-      ...(p.min !== null && p.max !== null ? { referenceMin: p.min, referenceMax: p.max } : {}),
-      ...(p.fineEdges?.length ? { fineEdges: p.fineEdges } : {}),
-      numericType: typeFamily(types.get(p.name)!) === 'number',
-    })),
+    numeric: numericProfiles.map((p) => {
+      // The fine grid and the window's min and max (Wasserstein's range on it) are counted only
+      // where the whole window's verdict can use them: they were most of the scan's work.
+      const fine = Boolean(p.fineEdges?.length) && fineGridUsable(definition, p);
+      return {
+        column: p.name,
+        edges: p.edges,
+        ...(p.min !== null && p.max !== null ? { referenceMin: p.min, referenceMax: p.max } : {}),
+        ...(fine ? { fineEdges: p.fineEdges! } : {}),
+        minMax: fine,
+        numericType: typeFamily(types.get(p.name)!) === 'number',
+      };
+    }),
     categorical: categoricalProfiles.map((p) => p.name),
     segments: definition.segments.filter(present),
   };
@@ -544,6 +550,22 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
 export const EXACT_WINDOW_LIMIT = 100_000;
 /** ... provided the reference has at most this many (its value counts are read once per run). */
 export const EXACT_REFERENCE_LIMIT = 2_000_000;
+
+/**
+ * Whether the whole window's verdict on a numeric column can use the fine grid: only KS and
+ * Wasserstein use it, and only when exact value counts are not read instead (exactSamples). With
+ * `auto`, chooseMethod picks KS only when the reference or the window has at most
+ * SMALL_SAMPLE_SIZE values; a window that small is read exactly unless the reference has more
+ * than EXACT_REFERENCE_LIMIT. So a reference of SMALL_SAMPLE_SIZE < n <= EXACT_REFERENCE_LIMIT
+ * finite values never needs it, whatever the window. Segments never use it (their bins decide).
+ */
+export function fineGridUsable(definition: MonitorDefinition, profile: NumericProfile): boolean {
+  const feature = definition.features.find((f) => f.name === profile.name);
+  const method = feature?.method ?? definition.drift.methods.numeric;
+  if (method === 'ks' || method === 'wasserstein') return true;
+  if (method !== 'auto') return false;
+  return profile.valid <= SMALL_SAMPLE_SIZE || profile.valid > EXACT_REFERENCE_LIMIT;
+}
 
 const referenceSamples = new WeakMap<JobDeps, Map<string, WeightedSample>>();
 

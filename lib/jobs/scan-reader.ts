@@ -22,6 +22,7 @@ export interface NumericScan {
   valid: number;
   invalid: number;
   infinite: number;
+  /** Null when there are no finite values, or when the scan left min and max out (`minMax: false`). */
   min: number | null;
   max: number | null;
   mean: number | null;
@@ -29,7 +30,7 @@ export interface NumericScan {
   below: number;
   above: number;
   binCounts: number[];
-  /** Counts on the fine grid, when the scan asked for one. */
+  /** Counts on the fine grid, when the scan asked for one; the whole window only (never a segment's). */
   fineCounts?: number[];
 }
 
@@ -98,8 +99,8 @@ function readGroup(row: Row, spec: DriftScanSpec, dialect: SqlDialect): ScanGrou
         valid,
         invalid: present - parsed,
         infinite: parsed - valid,
-        min: maybe(row[a.min]),
-        max: maybe(row[a.max]),
+        min: feature.minMax === false ? null : maybe(row[a.min]),
+        max: feature.minMax === false ? null : maybe(row[a.max]),
         mean: maybe(row[a.mean]),
         std: maybe(row[a.std]),
         ...split,
@@ -246,6 +247,12 @@ export function readDriftScan(
       for (const [value, groups] of byValue)
         segments.push({ ...mergeGroups(groups, spec), segment: { column, value } });
     });
+  }
+  // Segments are judged on their (merged) decile bins, never on the fine grid: its counts serve
+  // the whole window's KS and Wasserstein only (a segment's KS uses its bins), so they are not
+  // kept per segment (148 segment values made a 19.9 MB profile of fine counts before).
+  for (const g of segments) {
+    g.numeric = g.numeric.map(({ fineCounts: _, ...rest }) => rest);
   }
   const order = new Map(spec.segments.map((s, i) => [s, i]));
   segments.sort(

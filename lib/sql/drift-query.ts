@@ -23,8 +23,18 @@ export interface NumericColumnSpec {
   /** The reference's finite range, for the out-of-range share; omitted when unknown. */
   referenceMin?: number;
   referenceMax?: number;
-  /** A fine grid of reference quantiles (KS and Wasserstein on large windows), counted too. */
+  /**
+   * A fine grid of reference quantiles (KS and Wasserstein on large windows), counted too. It is
+   * the scan's dearest part (measured at 10M rows x 20 columns: a histogram on 1,012 bounds cost
+   * 7.5x the bare scan's CPU time, on 12 bounds 2.9x): callers ask for it only where it is used.
+   */
   fineEdges?: readonly number[];
+  /**
+   * False to leave out min and max (default true): the drift job uses a window's min and max only
+   * with the fine grid (Wasserstein's range); at 10M rows x 20 columns they cost 2.2x the bare
+   * scan's CPU time, more than mean and std (1.5x).
+   */
+  minMax?: boolean;
   /** True when the log stores the column as a number, so nothing can fail to parse (one count less). */
   numericType?: boolean;
 }
@@ -143,12 +153,10 @@ export function buildDriftScan(spec: DriftScanSpec, dialect: SqlDialect): Compil
     // The finite value, computed once below the aggregates (NaN and infinities become NULL).
     finite.push(`CASE WHEN ${dialect.isFinite(value)} THEN ${value} END AS ${x}`);
     const { bounds } = scanBounds(feature);
-    select.push(
-      `min(${x}) AS ${a.min}`,
-      `max(${x}) AS ${a.max}`,
-      `avg(${x}) AS ${a.mean}`,
-      `${dialect.stddevPop(x)} AS ${a.std}`,
-    );
+    if (feature.minMax !== false) select.push(`min(${x}) AS ${a.min}`, `max(${x}) AS ${a.max}`);
+    // avg and stddev_pop, not sum and sum of squares: the same CPU time in DuckDB (measured at 10M
+    // rows x 20 columns: 1.50x and 1.51x the bare scan) and no cancellation.
+    select.push(`avg(${x}) AS ${a.mean}`, `${dialect.stddevPop(x)} AS ${a.std}`);
     // Bins, fine grid and range in one aggregate (histogram on bounds in DuckDB, width_bucket in
     // Trino), where one count_if per bin cost 4x the scan. Its total is the finite count, so
     // that needs no aggregate of its own.

@@ -96,6 +96,44 @@ export function validateDefinition(data: unknown, source = 'definition'): Monito
   throw new InvalidDefinitionError(source, problems);
 }
 
+/** SLOs: unique names, and the columns their SLI and `perVersion` read. */
+function sloProblems(def: MonitorDefinition): DefinitionProblem[] {
+  const problems: DefinitionProblem[] = [];
+  const p = def.predictions;
+  def.slos.forEach((slo, i) => {
+    const first = def.slos.findIndex((s) => s.name === slo.name);
+    if (first !== i) {
+      problems.push({
+        path: `slos[${i}].name`,
+        received: slo.name,
+        message: `a name not already used by slos[${first}] (each SLO once)`,
+      });
+    }
+    if (slo.sli.kind === 'latency' && !p.latencyColumn) {
+      problems.push({
+        path: `slos[${i}].sli`,
+        received: slo.sli.kind,
+        message: 'predictions.latencyColumn for a latency SLI (name the column holding milliseconds)',
+      });
+    }
+    if (slo.sli.kind === 'errors' && !p.errorColumn) {
+      problems.push({
+        path: `slos[${i}].sli`,
+        received: slo.sli.kind,
+        message: 'predictions.errorColumn for an errors SLI (name the column set when a prediction failed)',
+      });
+    }
+    if (slo.perVersion && !p.modelVersionColumn) {
+      problems.push({
+        path: `slos[${i}].perVersion`,
+        received: true,
+        message: 'predictions.modelVersionColumn to count per model version (or set perVersion: false)',
+      });
+    }
+  });
+  return problems;
+}
+
 /** Rules that span fields: the task's columns, unique names, segments that are not features. */
 function crossFieldProblems(def: MonitorDefinition): DefinitionProblem[] {
   const problems: DefinitionProblem[] = [];
@@ -114,6 +152,7 @@ function crossFieldProblems(def: MonitorDefinition): DefinitionProblem[] {
       message: `a prediction column for a ${def.model.task} model`,
     });
   }
+  problems.push(...sloProblems(def));
   const seen = new Map<string, number>();
   def.features.forEach((f, i) => {
     const first = seen.get(f.name);

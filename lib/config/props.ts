@@ -194,6 +194,46 @@ export interface CanarySettingsProps {
   readonly margins?: CanaryMarginsProps;
 }
 
+/** A good event as a condition on one logged column (not SQL: quoted and rendered by driftwatch). */
+export interface SloConditionProps {
+  readonly column: string;
+  /** '<', '<=', '>', '>=', '=', '!=', 'in', 'not in', 'is null' or 'is not null'. */
+  readonly operator: string;
+  /**
+   * A number, string or boolean; a list for 'in' and 'not in'; none for the null tests.
+   * @default - none
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: jsii maps `any` to a JSON value in every language.
+  readonly value?: any;
+}
+
+/** What counts as a good event. `kind` 'latency' (give `thresholdMs`), 'errors' or 'condition' (give `good`). */
+export interface SliProps {
+  /** 'latency', 'errors' or 'condition'. */
+  readonly kind: string;
+  /** latency: good when `predictions.latencyColumn` is at most this. @default - none */
+  readonly thresholdMs?: number;
+  /** condition: the per-row condition of a good event. @default - none */
+  readonly good?: SloConditionProps;
+}
+
+/** A service-level objective over the prediction log. */
+export interface SloProps {
+  /** Lowercase letters, digits and dashes; alerts are `slo-burn:<name>`. */
+  readonly name: string;
+  /** @default - none */
+  readonly description?: string;
+  readonly sli: SliProps;
+  /** The promised share of good events, between 0 and 1 (e.g. 0.999). */
+  readonly target: number;
+  /** 'P28D' or 'P30D'. @default 'P30D' */
+  readonly period?: string;
+  /** 'PT5M', 'PT10M', 'PT15M', 'PT30M' or 'PT1H'. @default 'PT1H' */
+  readonly window?: string;
+  /** Also one budget per model version (needs predictions.modelVersionColumn). @default false */
+  readonly perVersion?: boolean;
+}
+
 /** A monitor definition: the fields of the YAML file, as construct props. */
 export interface MonitorDefinitionProps {
   /** @default 1 */
@@ -221,4 +261,6 @@ export interface MonitorDefinitionProps {
   readonly alerts?: { readonly [key: string]: any };
   /** A canary of a candidate model version. @default - no canary */
   readonly canary?: CanarySettingsProps;
+  /** Service-level objectives (error budgets, burn-rate alerts). @default - none */
+  readonly slos?: SloProps[];
 }

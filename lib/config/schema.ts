@@ -210,6 +210,98 @@ export const CanarySettingsSchema = z.strictObject({
     .prefault({}),
 });
 
+/** Operators of an SLO condition on one logged column (`value` is compared as a parameter-free quoted literal). */
+export const SLO_OPERATORS = [
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '=',
+  '!=',
+  'in',
+  'not in',
+  'is null',
+  'is not null',
+] as const;
+/** Sub-day windows an SLO's events are counted in (they divide an hour, so the 5m to 6h burn windows are whole). */
+export const SLO_WINDOWS = ['PT5M', 'PT10M', 'PT15M', 'PT30M', 'PT1H'] as const;
+export const SLO_PERIODS = ['P28D', 'P30D'] as const;
+
+const literal = z.union([
+  z.number().refine(Number.isFinite, { message: 'a finite number' }),
+  z.string(),
+  z.boolean(),
+]);
+
+/**
+ * A good event as a condition on one logged column: `{ column: status, operator: '=', value: ok }`,
+ * `{ column: confidence, operator: '>=', value: 0.2 }`, `{ column: code, operator: in, value: [200, 204] }`.
+ * Not SQL: the column is quoted and the value rendered as a literal by lib/sql.
+ */
+export const SloConditionSchema = z
+  .strictObject({
+    column,
+    operator: z.enum(SLO_OPERATORS),
+    value: z.union([literal, z.array(z.union([z.number(), z.string()])).min(1)]).optional(),
+  })
+  .superRefine((c, ctx) => {
+    const list = c.operator === 'in' || c.operator === 'not in';
+    const none = c.operator === 'is null' || c.operator === 'is not null';
+    if (none && c.value !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: `no value with operator '${c.operator}' (remove value)`,
+      });
+    } else if (list && !Array.isArray(c.value)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: `a list of values with operator '${c.operator}', e.g. [200, 204]`,
+      });
+    } else if (!none && !list && (c.value === undefined || Array.isArray(c.value))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: `one number, string or boolean to compare with '${c.operator}'`,
+      });
+    } else if (['<', '<=', '>', '>='].includes(c.operator) && typeof c.value === 'boolean') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: `a number or string to order with '${c.operator}', not a boolean`,
+      });
+    }
+  });
+
+export const SliSchema = z.discriminatedUnion('kind', [
+  /** Good: `predictions.latencyColumn` at most `thresholdMs`. */
+  z.strictObject({ kind: z.literal('latency'), thresholdMs: z.number().positive() }),
+  /** Good: `predictions.errorColumn` null, empty, 0 or false (the operational error rule's test). */
+  z.strictObject({ kind: z.literal('errors') }),
+  /** Good: the condition holds (a row where it is unknown, e.g. a null column, is bad). */
+  z.strictObject({ kind: z.literal('condition'), good: SloConditionSchema }),
+]);
+
+export const SloSchema = z.strictObject({
+  /** Names the SLO in results, alerts (`slo-burn:<name>`) and the report. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
+    message: 'lowercase letters, digits and dashes, e.g. latency-100ms',
+  }),
+  description: z.string().optional(),
+  sli: SliSchema,
+  /** The share of good events the SLO promises, e.g. 0.999; the error budget is 1 - target. */
+  target: z.number().gt(0, { message: 'a share between 0 and 1, e.g. 0.999' }).lt(1, {
+    message: 'a share below 1 (an SLO of 100% has no error budget), e.g. 0.999',
+  }),
+  /** The rolling period the budget is spent over. */
+  period: z.enum(SLO_PERIODS).default('P30D'),
+  /** The sub-window events are counted in (the burn-rate windows are whole multiples of it, or rounded up to it). */
+  window: z.enum(SLO_WINDOWS).default('PT1H'),
+  /** One budget per model version (`predictions.modelVersionColumn`) besides the whole model. */
+  perVersion: z.boolean().default(false),
+});
+
 export const MonitorDefinitionSchema = z.strictObject({
   schemaVersion: z.literal(1).default(1),
   model: z.strictObject({
@@ -230,6 +322,8 @@ export const MonitorDefinitionSchema = z.strictObject({
   alerts: AlertSettingsSchema.optional(),
   /** A canary judged every (hourly) window: promote, hold, roll back or inconclusive. */
   canary: CanarySettingsSchema.optional(),
+  /** Service-level objectives: error budgets and burn-rate alerts over sub-day windows (lib/jobs/slo.ts). */
+  slos: z.array(SloSchema).default([]),
 });
 
 /** A monitor definition as written (defaults optional). */
@@ -240,4 +334,6 @@ export type FeatureDefinition = z.output<typeof FeatureSchema>;
 export type DriftSettings = z.output<typeof DriftSettingsSchema>;
 export type PerformanceSettings = z.output<typeof PerformanceSettingsSchema>;
 export type CanarySettings = z.output<typeof CanarySettingsSchema>;
+export type SloDefinition = z.output<typeof SloSchema>;
+export type SloCondition = z.output<typeof SloConditionSchema>;
 export type DriftMethodName = (typeof DRIFT_METHODS)[number];

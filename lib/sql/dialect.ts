@@ -81,6 +81,15 @@ export interface SqlDialect {
   describe(source: DataSource): { sql: string; parameters: string[] };
   /** Decodes `fineHistogram`'s JSON into `edges.length + 1` counts. */
   readFineHistogram(json: string | null, edges: readonly number[]): number[];
+  /**
+   * A TIMESTAMP expression (UTC) for the log's timestamp column `column`: DuckDB casts (a
+   * TIMESTAMP column stays itself, ISO-8601 text is parsed); Athena reads a Parquet log's column
+   * as the Glue `timestamp` it is declared and parses a JSON-lines or CSV log's `string` column
+   * with `from_iso8601_timestamp` (so that text must be ISO-8601, e.g. 2026-10-21T05:13:07Z).
+   */
+  eventTime(column: string, source: DataSource): string;
+  /** Seconds since 1970-01-01T00:00:00Z of a TIMESTAMP expression, as a DOUBLE. */
+  epochSeconds(expr: string): string;
 }
 
 /**
@@ -94,6 +103,75 @@ export function windowFilter(
   if (!window) return { where: '', parameters: [] };
   const c = quoteIdentifier(column);
   return { where: ` WHERE ${c} >= ? AND ${c} < ?`, parameters: [window.from, window.to] };
+}
+
+/** A time range `[start, end)` between UTC instants written `YYYY-MM-DDTHH:MM:SSZ`. */
+export interface TimeRange {
+  readonly start: string;
+  readonly end: string;
+}
+
+/** An instant `YYYY-MM-DDTHH:MM:SSZ` as the `YYYY-MM-DD HH:MM:SS` text both engines cast to TIMESTAMP. */
+function timestampText(instant: string, field: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(instant) || Number.isNaN(Date.parse(instant))) {
+    throw new Error(`${field} ${JSON.stringify(instant)} is not a UTC timestamp: use YYYY-MM-DDTHH:MM:SSZ`);
+  }
+  return `${instant.slice(0, 10)} ${instant.slice(11, 19)}`;
+}
+
+/** The `dt` days a time range touches, `[day of start, day after its last instant)`. */
+export function touchedDays(range: TimeRange): DateRange {
+  const from = Date.parse(range.start);
+  const last = Math.max(from, Date.parse(range.end) - 1);
+  const next = new Date(last);
+  next.setUTCDate(next.getUTCDate() + 1);
+  return { from: range.start.slice(0, 10), to: next.toISOString().slice(0, 10) };
+}
+
+/**
+ * The filter of a sub-day window (or any time range) `[start, end)`: the `dt` partitions of every
+ * day the range touches (partition pruning, as `windowFilter`), AND the event time
+ * (`dialect.eventTime` of `timestampColumn`) within the range. A ` WHERE` clause whose four values
+ * are `?` parameters (Athena accepts parameters only in WHERE): the two days, then the two instants
+ * as `YYYY-MM-DD HH:MM:SS` text cast to TIMESTAMP in the SQL.
+ * @example timeWindowFilter({ start: '2026-10-21T23:00:00Z', end: '2026-10-22T01:00:00Z' }, ...)
+ *   // parameters ['2026-10-21', '2026-10-23', '2026-10-21 23:00:00', '2026-10-22 01:00:00']
+ */
+export function timeWindowFilter(
+  range: TimeRange,
+  spec: { timestampColumn: string; source: DataSource; partitionColumn?: string },
+  dialect: SqlDialect,
+): { where: string; parameters: string[]; days: DateRange } {
+  const start = timestampText(range.start, 'window start');
+  const end = timestampText(range.end, 'window end');
+  if (range.end <= range.start) {
+    throw new Error(`window end ${range.end} must be after its start ${range.start}`);
+  }
+  const days = touchedDays(range);
+  const dt = quoteIdentifier(spec.partitionColumn ?? 'dt');
+  const time = dialect.eventTime(spec.timestampColumn, spec.source);
+  return {
+    where: ` WHERE ${dt} >= ? AND ${dt} < ? AND ${time} >= CAST(? AS TIMESTAMP) AND ${time} < CAST(? AS TIMESTAMP)`,
+    parameters: [days.from, days.to, start, end],
+    days,
+  };
+}
+
+/**
+ * The 0-based index of the sub-window of `windowSeconds` that an event time falls in, counted from
+ * `startEpochSeconds` (the range's start): a BIGINT expression for a GROUP BY. Numbers are literals
+ * (they are ours, not the user's), since Athena refuses parameters outside WHERE.
+ */
+export function subWindowIndex(
+  dialect: SqlDialect,
+  timeExpr: string,
+  startEpochSeconds: number,
+  windowSeconds: number,
+): string {
+  if (!Number.isInteger(startEpochSeconds) || !Number.isInteger(windowSeconds) || windowSeconds <= 0) {
+    throw new Error(`sub-window bounds must be whole seconds: ${startEpochSeconds}, ${windowSeconds}`);
+  }
+  return `CAST(floor((${dialect.epochSeconds(timeExpr)} - ${startEpochSeconds}) / ${windowSeconds}) AS BIGINT)`;
 }
 
 /** The largest double below `x` (x finite): `v < x` exactly when `v <= previousDouble(x)`. */
@@ -175,6 +253,8 @@ export const duckdbDialect: SqlDialect = {
     }
     return counts;
   },
+  eventTime: (column) => `CAST(${quoteIdentifier(column)} AS TIMESTAMP)`,
+  epochSeconds: (expr) => `epoch(${expr})`,
 };
 
 export const athenaDialect: SqlDialect = {
@@ -216,4 +296,9 @@ export const athenaDialect: SqlDialect = {
     }
     return counts;
   },
+  eventTime: (column, source) =>
+    source.format === 'parquet'
+      ? quoteIdentifier(column)
+      : `from_iso8601_timestamp(${quoteIdentifier(column)})`,
+  epochSeconds: (expr) => `to_unixtime(${expr})`,
 };

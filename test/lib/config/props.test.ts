@@ -17,6 +17,9 @@ import type {
   PerformanceSettingsProps,
   PredictionLogProps,
   ReferenceProps,
+  SliProps,
+  SloConditionProps,
+  SloProps,
 } from '../../../lib/config/props.js';
 import type { MonitorDefinition, MonitorDefinitionInput } from '../../../lib/config/schema.js';
 
@@ -39,7 +42,10 @@ const sameKeys: [
   SameKeys<Def<'canary'>, CanarySettingsProps>,
   SameKeys<NonNullable<Def<'canary'>['candidate']>, CanaryCandidateProps>,
   SameKeys<NonNullable<Def<'canary'>['margins']>, CanaryMarginsProps>,
-] = [true, true, true, true, true, true, true, true, true, true, true];
+  SameKeys<Def<'slos'>[number], SloProps>,
+  SameKeys<Def<'slos'>[number]['sli'], SliProps>,
+  SameKeys<Extract<Def<'slos'>[number]['sli'], { kind: 'condition' }>['good'], SloConditionProps>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 
 const YAML = `
 model: { id: credit-default, task: binary, tier: 1 }
@@ -60,6 +66,8 @@ drift: { bins: 12, methods: { numeric: wasserstein }, thresholds: { psi: { warni
 performance: { threshold: 0.4 }
 canary: { candidate: { version: v2 }, window: PT1H, margins: { errorRate: 0.01 } }
 alerts: { reminderEvery: P3D }
+slos:
+  - { name: fast, sli: { kind: condition, good: { column: status, operator: in, value: [ok, cached] } }, target: 0.999 }
 `;
 
 describe('MonitorDefinitionProps', () => {

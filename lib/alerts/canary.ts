@@ -18,6 +18,7 @@
 import type { CanarySettings } from '../config/schema.js';
 import { psi } from '../stats/psi.js';
 import { type MixtureSprtLook, mixtureSprt } from '../stats/sequential.js';
+import { stableHash } from './ids.js';
 
 export const CANARY_VERDICTS = ['promote', 'hold', 'roll_back', 'inconclusive'] as const;
 export type CanaryVerdictName = (typeof CANARY_VERDICTS)[number];
@@ -103,7 +104,7 @@ export interface CanaryVerdict {
     readonly incumbentRows: number;
     readonly guardrails: readonly GuardrailEvidence[];
     readonly scoreShift: { readonly psi: number; readonly limit: number } | null;
-    /** The window (start) whose look reached a promote or roll back; later looks repeat it. */
+    /** The window (start) whose look reached a promote, roll back or the maximum duration; later looks repeat it. */
     readonly decidedAt: string | null;
   };
 }
@@ -118,8 +119,9 @@ function durationMillis(duration: string): number {
 export function identifyArms(
   windows: readonly CanaryWindowStats[],
   candidate: CanarySettings['candidate'],
+  known?: ReadonlyMap<string, string>,
 ): { candidate: string; incumbent: string } | { problem: CanaryReason; candidate: string | null } {
-  const firstSeen = new Map<string, string>();
+  const firstSeen = new Map<string, string>(known ?? []);
   for (const w of windows)
     for (const v of w.versions) {
       if (v.rows <= 0) continue;
@@ -154,6 +156,15 @@ export function identifyArms(
     chosen = ordered.at(-1)![0];
   }
   const since = firstWindowOf(windows, chosen);
+  if (since < 0) {
+    return {
+      candidate: chosen,
+      problem: {
+        code: 'candidate_not_seen',
+        message: `the candidate version ${JSON.stringify(chosen)} has no prediction in the canary's windows`,
+      },
+    };
+  }
   const totals = new Map<string, number>();
   for (const w of windows.slice(since))
     for (const v of w.versions)
@@ -254,17 +265,20 @@ const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(2)}
  * The verdict at the last of `windows` (sorted by start, one per canary window up to the judged
  * one; windows without rows may be left out). Every look from the candidate's first window on is
  * replayed from the stored counts, so the always-valid p-values are the same whatever order or
- * how often windows were run, and the first promote or roll back sticks.
+ * how often windows were run, and the first promote, roll back or inconclusive at the maximum
+ * duration sticks.
  */
 export function judgeCanary(
   windows: readonly CanaryWindowStats[],
   settings: CanarySettings,
   plan: CanaryGuardrailPlan,
+  /** When each version was first seen, from earlier windows than these (the job keeps it). */
+  firstSeen?: ReadonlyMap<string, string>,
 ): CanaryVerdict {
   const specs = guardrailSpecs(settings, plan);
   const alpha = settings.falseRollbackRate / Math.max(1, specs.length);
   const last = windows.at(-1);
-  const arms = identifyArms(windows, settings.candidate);
+  const arms = identifyArms(windows, settings.candidate, firstSeen);
   const empty = (
     reasons: CanaryReason[],
     candidate: string | null,
@@ -435,10 +449,63 @@ export function judgeCanary(
       }
     }
     verdict = { verdict: name, candidate, incumbent, reasons, evidence };
-    if (name === 'promote' || name === 'roll_back') {
+    if (name === 'promote' || name === 'roll_back' || name === 'inconclusive') {
       decided = { ...verdict, evidence: { ...evidence, decidedAt: w.window.start } };
       break;
     }
   }
   return decided ?? verdict!;
+}
+
+export const CANARY_SCHEMA_VERSION = '1.0.0';
+export const CANARY_EVENT_SOURCE = 'driftwatch';
+export const CANARY_EVENT_DETAIL_TYPE = 'Canary Verdict';
+
+/** The `Canary Verdict` event detail (schemas/canary-verdict.v1.json). */
+export type CanaryVerdictDetail = {
+  readonly schemaVersion: string;
+  /** Same verdict for the same model, window, pair and outcome: consumers de-duplicate on it. */
+  readonly verdictId: string;
+  readonly model: string;
+  readonly candidate: string | null;
+  readonly incumbent: string | null;
+  readonly verdict: CanaryVerdictName;
+  readonly window: { readonly start: string; readonly end: string; readonly duration: string };
+  readonly evaluatedAt: string;
+  readonly reasons: readonly CanaryReason[];
+  readonly evidence: CanaryVerdict['evidence'];
+};
+
+/** The event of one window's verdict: id and detail, idempotent on (model, window, pair, verdict). */
+export function canaryVerdictEvent(
+  model: string,
+  window: { start: string; end: string; duration: string },
+  verdict: CanaryVerdict,
+  evaluatedAt: string,
+): { id: string; detail: CanaryVerdictDetail } {
+  const id = `cv-${stableHash([model, window.start, window.duration, verdict.candidate ?? '', verdict.incumbent ?? '', verdict.verdict])}`;
+  return {
+    id,
+    detail: {
+      schemaVersion: CANARY_SCHEMA_VERSION,
+      verdictId: id,
+      model,
+      candidate: verdict.candidate,
+      incumbent: verdict.incumbent,
+      verdict: verdict.verdict,
+      window: { start: window.start, end: window.end, duration: window.duration },
+      evaluatedAt,
+      reasons: verdict.reasons,
+      evidence: verdict.evidence,
+    },
+  };
+}
+
+/** The event as EventBridge carries it (what a rule matches and a consumer receives). */
+export function canaryEnvelope(event: { detail: CanaryVerdictDetail }): {
+  source: string;
+  'detail-type': string;
+  detail: CanaryVerdictDetail;
+} {
+  return { source: CANARY_EVENT_SOURCE, 'detail-type': CANARY_EVENT_DETAIL_TYPE, detail: event.detail };
 }

@@ -214,6 +214,12 @@ function canaryProblems(def: MonitorDefinition): DefinitionProblem[] {
       received: canary.maximumDuration,
       message: `at least one canary window (${canary.window}), e.g. P1D`,
     });
+  } else if (hours >= 1 && durationHours(canary.maximumDuration) % hours !== 0) {
+    problems.push({
+      path: 'canary.maximumDuration',
+      received: canary.maximumDuration,
+      message: `a whole number of canary windows (${canary.window}), e.g. P1D`,
+    });
   }
   if (canary.latencyBound !== undefined && !p.latencyColumn) {
     problems.push({

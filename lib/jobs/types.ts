@@ -2,11 +2,12 @@
  * The contract between entry points (the CLI, the Lambda handlers) and the jobs. An entry point
  * builds the adapters, then calls `runJob` (lib/jobs/run-job.ts) with one JobRequest.
  */
+import type { Notifier } from '../adapters/notifier.js';
 import type { MonitorDefinition } from '../config/schema.js';
 import type { Clock, QueryEngine, ResultStore } from '../ports.js';
 import type { DataSource } from '../sql/dialect.js';
 
-export const JOB_NAMES = ['baseline', 'drift', 'performance', 'digest'] as const;
+export const JOB_NAMES = ['baseline', 'drift', 'performance', 'digest', 'canary'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 /** One job run for one model and (except baseline) one window identified by its start date. */
@@ -14,6 +15,8 @@ export interface JobRequest {
   readonly job: JobName;
   /** The window's first day, YYYY-MM-DD (UTC). Defaults to the last complete window. */
   readonly date?: string;
+  /** canary: the window's first instant, YYYY-MM-DDTHH:MM:SSZ. Defaults to the last complete window. */
+  readonly start?: string;
 }
 
 /** Where each log of the definition is read from, resolved for the engine in use. */
@@ -30,6 +33,8 @@ export interface JobDeps {
   readonly engine: QueryEngine;
   readonly store: ResultStore;
   readonly clock: Clock;
+  /** Where jobs that publish (canary verdicts) deliver; without it they only store. */
+  readonly notifier?: Pick<Notifier, 'publishCanaryVerdict'>;
   /** Progress and diagnostics; silent by default. */
   readonly log?: (message: string, detail?: Record<string, unknown>) => void;
 }

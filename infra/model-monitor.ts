@@ -45,6 +45,11 @@ export interface ModelMonitorSchedules {
   readonly drift?: string;
   /** @default 'cron(0 3 * * ? *)' (03:00 daily) when the definition has labels, otherwise off */
   readonly performance?: string;
+  /**
+   * The canary's verdict over the last complete canary window.
+   * @default 'cron(5 * * * ? *)' (five past every hour) when the definition has a canary, otherwise off
+   */
+  readonly canary?: string;
 }
 
 /** AWS specifics of a ModelMonitor, beside the monitor definition. */
@@ -90,6 +95,7 @@ const DEFAULT_SCHEDULES = {
   baseline: 'cron(0 1 * * ? *)',
   drift: 'cron(0 2 * * ? *)',
   performance: 'cron(0 3 * * ? *)',
+  canary: 'cron(5 * * * ? *)',
 } as const;
 
 const SCHEDULE_EXPRESSION =
@@ -174,6 +180,7 @@ export class ModelMonitor extends Construct {
       baseline: schedules?.baseline ?? DEFAULT_SCHEDULES.baseline,
       drift: schedules?.drift ?? DEFAULT_SCHEDULES.drift,
       performance: schedules?.performance ?? (def.labels ? DEFAULT_SCHEDULES.performance : 'off'),
+      canary: schedules?.canary ?? (def.canary ? DEFAULT_SCHEDULES.canary : 'off'),
     };
     for (const [job, expression] of Object.entries(plan)) {
       if (expression !== 'off' && !Token.isUnresolved(expression) && !SCHEDULE_EXPRESSION.test(expression)) {
@@ -185,6 +192,11 @@ export class ModelMonitor extends Construct {
     if (plan.performance !== 'off' && !def.labels) {
       throw new Error(
         'schedules.performance is set but the definition has no labels: add labels or leave the schedule out',
+      );
+    }
+    if (plan.canary !== 'off' && !def.canary) {
+      throw new Error(
+        'schedules.canary is set but the definition has no canary section: add canary: { candidate: { newest: true } } or leave the schedule out',
       );
     }
     hub.registerModel(this.modelId);
@@ -263,7 +275,7 @@ export class ModelMonitor extends Construct {
     logsKey?.grantDecrypt(role);
 
     // Schedules, alarms, dashboard
-    for (const job of ['baseline', 'drift', 'performance'] as const) {
+    for (const job of ['baseline', 'drift', 'performance', 'canary'] as const) {
       if (plan[job] === 'off') continue;
       this.schedules[job] = this.createSchedule(job, plan[job], hub.scheduleTimeZone);
     }
@@ -284,6 +296,36 @@ export class ModelMonitor extends Construct {
         source: ['driftwatch'],
         detailType: ['Model Retraining Requested'],
         detail: { model: [this.modelId] },
+      },
+      targets: [target],
+    });
+  }
+
+  /**
+   * Sends this model's canary verdicts (`Canary Verdict` events on the hub's bus, filtered to this
+   * model; detail in schemas/canary-verdict.v1.json) to a target, e.g. the deployment pipeline's
+   * state machine. `verdicts` narrows the rule to some verdicts (e.g. ['roll_back']).
+   */
+  onCanaryVerdict(target: events.IRuleTarget, id = 'CanaryVerdict', verdicts?: string[]): events.Rule {
+    if (!this.definition.canary) {
+      throw new Error(
+        `ModelMonitor ${this.node.path}: onCanaryVerdict needs a canary section in the definition (no verdict is ever published without one)`,
+      );
+    }
+    const allowed = ['promote', 'hold', 'roll_back', 'inconclusive'];
+    const unknown = (verdicts ?? []).filter((v) => !allowed.includes(v));
+    if (unknown.length) {
+      throw new Error(
+        `onCanaryVerdict verdicts ${JSON.stringify(unknown)} are not verdicts: use ${allowed.join(', ')}`,
+      );
+    }
+    return new events.Rule(this, id, {
+      description: `driftwatch: canary verdicts of ${this.modelId}`,
+      eventBus: this.hub.eventBus,
+      eventPattern: {
+        source: ['driftwatch'],
+        detailType: ['Canary Verdict'],
+        detail: { model: [this.modelId], ...(verdicts?.length ? { verdict: verdicts } : {}) },
       },
       targets: [target],
     });
@@ -361,7 +403,7 @@ export class ModelMonitor extends Construct {
           classification: 'json',
           'projection.enabled': 'true',
           'projection.job.type': 'enum',
-          'projection.job.values': 'drift,performance,digest',
+          'projection.job.values': 'drift,performance,canary,digest',
           'projection.dt.type': 'date',
           'projection.dt.format': 'yyyy-MM-dd',
           'projection.dt.range': '2020-01-01,NOW',

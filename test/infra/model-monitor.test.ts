@@ -307,6 +307,53 @@ describe('ModelMonitor', () => {
     });
   });
 
+  it('routes canary verdicts of this model to a target with onCanaryVerdict, and runs the canary hourly', () => {
+    const { stack, monitor } = monitorStack({ canary: { latencyBound: 250 } });
+    const queue = new sqs.Queue(stack, 'DeployQueue', { enforceSSL: true });
+    monitor.onCanaryVerdict(new targets.SqsQueue(queue));
+    monitor.onCanaryVerdict(new targets.SqsQueue(queue), 'RollBacks', ['roll_back']);
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: Match.stringLikeRegexp('^HubEventBus') },
+      EventPattern: {
+        source: ['driftwatch'],
+        'detail-type': ['Canary Verdict'],
+        detail: { model: ['credit-default'] },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DeployQueue'), 'Arn'] } })],
+    });
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['driftwatch'],
+        'detail-type': ['Canary Verdict'],
+        detail: { model: ['credit-default'], verdict: ['roll_back'] },
+      },
+    });
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(5 * * * ? *)',
+      Target: Match.objectLike({
+        Input: JSON.stringify({ job: 'canary', scheduledTime: '<aws.scheduler.scheduled-time>' }),
+      }),
+    });
+    expect(() => monitor.onCanaryVerdict(new targets.SqsQueue(queue), 'Bad', ['ship'])).toThrow(
+      /onCanaryVerdict verdicts \["ship"\] are not verdicts/,
+    );
+  });
+
+  it('refuses a canary schedule or subscription without a canary section', () => {
+    expect(() => monitorStack({ schedules: { canary: 'rate(1 hour)' } })).toThrow(
+      /schedules.canary is set but the definition has no canary section/,
+    );
+    const { stack, monitor } = monitorStack();
+    const queue = new sqs.Queue(stack, 'Q', { enforceSSL: true });
+    expect(() => monitor.onCanaryVerdict(new targets.SqsQueue(queue))).toThrow(/needs a canary section/);
+    Template.fromStack(stack).resourcePropertiesCountIs(
+      'AWS::Scheduler::Schedule',
+      { ScheduleExpression: 'cron(5 * * * ? *)' },
+      0,
+    );
+  });
+
   it('skips the performance schedule without labels and turns schedules off on request', () => {
     const { stack } = monitorStack({
       labels: undefined,

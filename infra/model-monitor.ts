@@ -47,9 +47,14 @@ export interface ModelMonitorSchedules {
   readonly performance?: string;
   /**
    * The canary's verdict over the last complete canary window.
-   * @default 'cron(5 * * * ? *)' (five past every hour) when the definition has a canary, otherwise off
+   * @default 'cron(10 * * * ? *)' (ten past every hour, after the SLO run) when the definition has a canary, otherwise off
    */
   readonly canary?: string;
+  /**
+   * The SLO job: error budgets and burn-rate alerts over the last complete sub-window.
+   * @default 'cron(5 * * * ? *)' (hourly, five minutes past the hour) when the definition has slos, otherwise off
+   */
+  readonly slo?: string;
 }
 
 /** AWS specifics of a ModelMonitor, beside the monitor definition. */
@@ -95,7 +100,10 @@ const DEFAULT_SCHEDULES = {
   baseline: 'cron(0 1 * * ? *)',
   drift: 'cron(0 2 * * ? *)',
   performance: 'cron(0 3 * * ? *)',
-  canary: 'cron(5 * * * ? *)',
+  // Five minutes past the hour: the hour before is complete and its rows have had time to land.
+  slo: 'cron(5 * * * ? *)',
+  // Ten past: after the SLO run (the function runs one job at a time).
+  canary: 'cron(10 * * * ? *)',
 } as const;
 
 const SCHEDULE_EXPRESSION =
@@ -180,6 +188,7 @@ export class ModelMonitor extends Construct {
       baseline: schedules?.baseline ?? DEFAULT_SCHEDULES.baseline,
       drift: schedules?.drift ?? DEFAULT_SCHEDULES.drift,
       performance: schedules?.performance ?? (def.labels ? DEFAULT_SCHEDULES.performance : 'off'),
+      slo: schedules?.slo ?? (def.slos.length ? DEFAULT_SCHEDULES.slo : 'off'),
       canary: schedules?.canary ?? (def.canary ? DEFAULT_SCHEDULES.canary : 'off'),
     };
     for (const [job, expression] of Object.entries(plan)) {
@@ -192,6 +201,11 @@ export class ModelMonitor extends Construct {
     if (plan.performance !== 'off' && !def.labels) {
       throw new Error(
         'schedules.performance is set but the definition has no labels: add labels or leave the schedule out',
+      );
+    }
+    if (plan.slo !== 'off' && !def.slos.length) {
+      throw new Error(
+        'schedules.slo is set but the definition has no slos: add slos (README: SLOs) or leave the schedule out',
       );
     }
     if (plan.canary !== 'off' && !def.canary) {
@@ -275,7 +289,7 @@ export class ModelMonitor extends Construct {
     logsKey?.grantDecrypt(role);
 
     // Schedules, alarms, dashboard
-    for (const job of ['baseline', 'drift', 'performance', 'canary'] as const) {
+    for (const job of ['baseline', 'drift', 'performance', 'slo', 'canary'] as const) {
       if (plan[job] === 'off') continue;
       this.schedules[job] = this.createSchedule(job, plan[job], hub.scheduleTimeZone);
     }

@@ -26,6 +26,7 @@ const RULE_TITLES: Record<string, string> = {
   metric: 'metric',
   missing_result: 'missing result',
   job_failed: 'job failed',
+  slo_burn: 'error budget burn',
 };
 
 /** A short title for an incident: `income drift`, `locale=es-US below overall`, `volume drop`. */
@@ -49,6 +50,8 @@ export function incidentTitle(kind: string, subject: string): string {
       return `missing ${subject} result`;
     case 'job_failed':
       return `${subject} job failed`;
+    case 'slo_burn':
+      return `SLO ${subject.replace('@', ' for ')} burning its error budget`;
     case 'operational':
     case 'metric':
       return `${subject} out of range`;
@@ -171,8 +174,8 @@ export function renderAlert(decision: Decision, context: AlertContext): AlertMes
     `Where: ${where(incident.kind, incident.subject)} (window ${observation.window}, ${context.windowDuration}).`,
   );
   lines.push('');
-  lines.push(...hintLines(decision.hints));
-  lines.push('');
+  // Drift hints explain model-quality incidents; an SLO burn has none unless a caller adds them.
+  if (incident.kind !== 'slo_burn' || decision.hints.length) lines.push(...hintLines(decision.hints), '');
   if (decision.type !== 'resolved') lines.push(`What to do: ${context.rule.advice}.`);
   lines.push(`Runbook: ${context.rule.runbook}`);
   lines.push(`Report: ${context.reportLink}`);
@@ -227,6 +230,7 @@ const CAUSE_RANK: Record<string, number> = {
   label_coverage: 10,
   operational: 11,
   metric: 12,
+  slo_burn: 13,
 };
 
 /** How far past its warning level an observation is (statistic / warning threshold), for ranking. */
@@ -313,7 +317,7 @@ export function renderGroup(
   });
   lines.push('');
   if (!resolved) {
-    lines.push(...hintLines(top.hints), '');
+    if (top.incident.kind !== 'slo_burn' || top.hints.length) lines.push(...hintLines(top.hints), '');
     lines.push(`What to do first: ${first.rule.advice}.`);
   }
   lines.push(`Report: ${first.reportLink}`);

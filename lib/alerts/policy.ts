@@ -96,7 +96,8 @@ interface Series {
   windows: WindowObservations[];
 }
 
-interface Judgement {
+/** What the policy concluded for one (rule, subject) in this run; `decide` turns it into decisions. */
+export interface Judgement {
   rule: Rule;
   subject: string;
   current: Level;
@@ -107,6 +108,8 @@ interface Judgement {
   /** The observation of the latest window (also below warning, for "worse" and resolve messages). */
   latestObservation?: Observation;
   hints: Hint[];
+  /** Where each level goes, when the rule fixes it (SLO burn: critical pages); default: the tier's routing. */
+  routeOf?: (level: AlertLevel) => Route;
 }
 
 function judge(rule: Rule, subject: string, series: Series, hintsFor: (window: string) => Hint[]): Judgement {
@@ -418,7 +421,11 @@ function latestPerWindow(results: readonly PerformanceResult[]): PerformanceResu
   return [...byWindow.values()].sort((a, b) => a.window.start.localeCompare(b.window.start));
 }
 
-function decide(
+/**
+ * Opens, escalates, reminds or resolves the incident of one judgement, in place in `state`, and
+ * appends its decisions. Exported for policies with their own judgements (SLO burn rates).
+ */
+export function decide(
   j: Judgement,
   state: AlertState,
   input: PolicyInput,
@@ -471,7 +478,7 @@ function decide(
     if (j.current === 'critical' && latest.level === 'warning') {
       latest.level = 'critical';
       latest.peakLevel = 'critical';
-      latest.route = routeFor(settings, tier, 'critical');
+      latest.route = j.routeOf?.('critical') ?? routeFor(settings, tier, 'critical');
       const notify = latest.route !== 'digest';
       if (notify) {
         latest.lastNotifiedWindow = runWindow;
@@ -503,7 +510,7 @@ function decide(
       notified &&
       latest.route !== 'digest' &&
       reminderDays > 0 &&
-      daysBetween(latest.lastNotifiedWindow ?? runWindow, runWindow) >= reminderDays
+      windowGapDays(latest.lastNotifiedWindow ?? runWindow, runWindow) >= reminderDays
     ) {
       latest.lastNotifiedWindow = runWindow;
       decision('reminder', latest, `reminder.${runWindow}`, true);
@@ -515,7 +522,7 @@ function decide(
   // Replays: a window already covered by the latest incident (or evaluated after it) opens nothing.
   if (latest && runWindow <= (latest.resolvedWindow ?? latest.lastEvaluatedWindow)) return;
   const level: AlertLevel = j.current === 'critical' ? 'critical' : 'warning';
-  const route = routeFor(settings, tier, level);
+  const route = j.routeOf?.(level) ?? routeFor(settings, tier, level);
   const incident: Incident = {
     id: incidentId(model, j.rule.id, j.subject, runWindow),
     model,
@@ -538,7 +545,14 @@ function decide(
   decision('opened', incident, 'opened', route !== 'digest');
 }
 
-function pruneResolved(state: AlertState): void {
+/** Days between two run windows, each a date (YYYY-MM-DD) or an instant (sub-day runs). */
+function windowGapDays(a: string, b: string): number {
+  if (a.length === 10 && b.length === 10) return daysBetween(a, b);
+  const at = (w: string) => Date.parse(w.length === 10 ? `${w}T00:00:00Z` : w);
+  return (at(b) - at(a)) / 86_400_000;
+}
+
+export function pruneResolved(state: AlertState): void {
   const resolved = state.incidents
     .filter((i) => i.status === 'resolved')
     .sort((a, b) => (b.resolvedWindow ?? '').localeCompare(a.resolvedWindow ?? ''));

@@ -28,6 +28,7 @@ export const RULE_KINDS = [
   'metric',
   'missing_result',
   'job_failed',
+  'slo_burn',
 ] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
 

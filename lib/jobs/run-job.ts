@@ -6,6 +6,7 @@ import { runBaseline } from './baseline.js';
 import { runCanary } from './canary.js';
 import { runDrift } from './drift.js';
 import { runPerformance } from './performance.js';
+import { runSlo } from './slo.js';
 import type { JobDeps, JobRequest, JobSummary } from './types.js';
 import { lastCompleteWindow } from './windows.js';
 
@@ -81,6 +82,26 @@ export async function runJob(request: JobRequest, deps: JobDeps): Promise<JobSum
         status: result.status,
         resultKey: key,
         message: `${v.verdict} (${pair}): ${v.reasons[0]?.message ?? 'every guardrail within its margin'}`,
+      };
+    }
+    case 'slo': {
+      if (request.date) {
+        throw new Error(
+          'the slo job evaluates the last complete sub-window as of its clock, not a date: run it without --date',
+        );
+      }
+      const { result, key } = await runSlo(deps);
+      const parts = result.slos.map(
+        (s) =>
+          `${s.name} ${s.level === 'none' ? 'ok' : s.level === 'critical' ? 'FAST BURN' : 'slow burn'} (${(Math.max(0, s.budget.remaining) * 100).toFixed(1)}% of budget left)`,
+      );
+      return {
+        job: 'slo',
+        model,
+        window: { start: result.window.start, end: result.window.end },
+        status: 'ok',
+        resultKey: key,
+        message: parts.join(', '),
       };
     }
     case 'digest':

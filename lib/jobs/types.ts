@@ -7,7 +7,7 @@ import type { MonitorDefinition } from '../config/schema.js';
 import type { Clock, QueryEngine, ResultStore } from '../ports.js';
 import type { DataSource } from '../sql/dialect.js';
 
-export const JOB_NAMES = ['baseline', 'drift', 'performance', 'digest', 'canary'] as const;
+export const JOB_NAMES = ['baseline', 'drift', 'performance', 'digest', 'slo', 'canary'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 /** One job run for one model and (except baseline) one window identified by its start date. */
@@ -33,8 +33,8 @@ export interface JobDeps {
   readonly engine: QueryEngine;
   readonly store: ResultStore;
   readonly clock: Clock;
-  /** Where jobs that publish (canary verdicts) deliver; without it they only store. */
-  readonly notifier?: Pick<Notifier, 'publishCanaryVerdict'>;
+  /** Where jobs that publish on their own (slo alerts, canary verdicts) deliver; without it they store results only. */
+  readonly notifier?: Notifier;
   /** Progress and diagnostics; silent by default. */
   readonly log?: (message: string, detail?: Record<string, unknown>) => void;
 }

@@ -157,7 +157,8 @@ describe('ModelMonitor', () => {
         },
       });
     }
-    template.resourceCountIs('AWS::Scheduler::Schedule', 4);
+    // + the demo's hourly slo schedule and the hub's digest.
+    template.resourceCountIs('AWS::Scheduler::Schedule', 5);
   });
 
   it('lets the model function read only the monitored prefixes, and write only under the results prefix', () => {
@@ -330,7 +331,7 @@ describe('ModelMonitor', () => {
       },
     });
     t.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'cron(5 * * * ? *)',
+      ScheduleExpression: 'cron(10 * * * ? *)',
       Target: Match.objectLike({
         Input: JSON.stringify({ job: 'canary', scheduledTime: '<aws.scheduler.scheduled-time>' }),
       }),
@@ -349,15 +350,34 @@ describe('ModelMonitor', () => {
     expect(() => monitor.onCanaryVerdict(new targets.SqsQueue(queue))).toThrow(/needs a canary section/);
     Template.fromStack(stack).resourcePropertiesCountIs(
       'AWS::Scheduler::Schedule',
-      { ScheduleExpression: 'cron(5 * * * ? *)' },
+      { ScheduleExpression: 'cron(10 * * * ? *)' },
       0,
+    );
+  });
+
+  it('runs the slo job hourly when the definition has slos, on its own schedule', () => {
+    const base = creditDefaultDefinition(LOGS_BUCKET);
+    const slos = [{ name: 'latency-150ms', sli: { kind: 'latency', thresholdMs: 150 }, target: 0.999 }];
+    const t = Template.fromStack(monitorStack({ slos }).stack);
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(5 * * * ? *)',
+      Target: Match.objectLike({
+        Input: JSON.stringify({ job: 'slo', scheduledTime: '<aws.scheduler.scheduled-time>' }),
+      }),
+    });
+    const custom = Template.fromStack(
+      monitorStack({ slos, schedules: { slo: 'cron(*/15 * * * ? *)' } }).stack,
+    );
+    custom.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(*/15 * * * ? *)' });
+    expect(() => monitorStack({ ...base, slos: [], schedules: { slo: 'rate(1 hour)' } })).toThrow(
+      /schedules\.slo is set but the definition has no slos/,
     );
   });
 
   it('skips the performance schedule without labels and turns schedules off on request', () => {
     const { stack } = monitorStack({
       labels: undefined,
-      schedules: { baseline: 'off', drift: 'rate(12 hours)' },
+      schedules: { baseline: 'off', drift: 'rate(12 hours)', slo: 'off' },
     });
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::Scheduler::Schedule', 2); // drift + the hub's digest

@@ -1,0 +1,225 @@
+/**
+ * Error budgets and multiwindow, multi-burn-rate alerting (Google's SRE workbook, chapter "Alerting
+ * on SLOs"). Pure: counts of good and total events per sub-window in, budget and burn rates out.
+ *
+ * - The error budget is `1 - target` of the events: with a 99.9% target, 0.1% of the period's
+ *   events may be bad.
+ * - The burn rate over a window is its bad share divided by the budget: 1 spends the budget exactly
+ *   over the period, 14.4 spends 2% of a 30-day budget in one hour.
+ * - A rule fires when BOTH its long window and its short window (1/12 of the long one) burn at or
+ *   above its rate: the long window makes it significant, the short one makes it stop (and resolve)
+ *   soon after the burn stops.
+ * - The rates are derived, not written down: a rule that alerts when `consumed` of the budget is
+ *   spent within `long` burns at `consumed * period / long`. For 30 days this gives the workbook's
+ *   table (14.4 over 1h and 5m, 6 over 6h and 30m, 1 over 3d and 6h); for 28 days 13.44, 5.6 and
+ *   0.933 over the same windows.
+ */
+import { durationMillis } from '../jobs/windows.js';
+
+/** The budget-consumption policy of the workbook: what share spent within which long window alerts how. */
+export const BURN_POLICY = [
+  { severity: 'critical', budgetConsumed: 0.02, longWindow: 'PT1H' },
+  { severity: 'critical', budgetConsumed: 0.05, longWindow: 'PT6H' },
+  { severity: 'warning', budgetConsumed: 0.1, longWindow: 'P3D' },
+] as const;
+
+/** The short window is this fraction of the long one (the workbook's 5m for 1h, 30m for 6h, 6h for 3d). */
+export const SHORT_WINDOW_DIVISOR = 12;
+
+export interface BurnRateRule {
+  /** critical pages (fast burn), warning tickets (slow burn). */
+  severity: 'critical' | 'warning';
+  /** The share of the period's budget spent within `longWindow` when the rule fires. */
+  budgetConsumed: number;
+  longWindow: string;
+  shortWindow: string;
+  /** The burn rate both windows must reach. */
+  burnRate: number;
+}
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+
+/** An ISO-8601 duration for whole minutes: P3D, PT6H, PT30M, PT1H30M. */
+export function isoDuration(millis: number): string {
+  if (millis % DAY === 0) return `P${millis / DAY}D`;
+  const hours = Math.floor(millis / HOUR);
+  const minutes = Math.round((millis % HOUR) / MINUTE);
+  return `PT${hours ? `${hours}H` : ''}${minutes ? `${minutes}M` : ''}`;
+}
+
+/** The multiwindow, multi-burn-rate rules for an SLO period (P28D, P30D...), derived from BURN_POLICY. */
+export function burnRateRules(period: string): BurnRateRule[] {
+  const periodMillis = durationMillis(period, 'slo period');
+  return BURN_POLICY.map((p) => {
+    const long = durationMillis(p.longWindow);
+    const rate = (p.budgetConsumed * periodMillis) / long;
+    return {
+      severity: p.severity,
+      budgetConsumed: p.budgetConsumed,
+      longWindow: p.longWindow,
+      shortWindow: isoDuration(long / SHORT_WINDOW_DIVISOR),
+      // Rounded to 12 significant digits: 0.02 * 720 is 14.400000000000002 in binary.
+      burnRate: Number(rate.toPrecision(12)),
+    };
+  });
+}
+
+/** Good and total events of one sub-window starting at `start` (epoch milliseconds). */
+export interface WindowCounts {
+  start: number;
+  total: number;
+  good: number;
+}
+
+export interface BurnWindow {
+  /** The window as evaluated: the rule's window rounded up to whole sub-windows. */
+  duration: string;
+  total: number;
+  bad: number;
+  /** bad / total (0 without events). */
+  badShare: number;
+  /** badShare / (1 - target). */
+  burnRate: number;
+}
+
+export interface BurnRuleResult extends BurnRateRule {
+  long: BurnWindow;
+  short: BurnWindow;
+  firing: boolean;
+}
+
+export interface BudgetStatus {
+  target: number;
+  period: string;
+  /** The period evaluated, `[start, end)`, ISO instants. */
+  start: string;
+  end: string;
+  total: number;
+  bad: number;
+  /** The SLI over the period: good / total (null without events). */
+  sli: number | null;
+  /** Bad events the budget allows for the period's events: (1 - target) * total. */
+  allowedBad: number;
+  /** Share of the budget spent: bad / allowedBad (0 without events; above 1 when overspent). */
+  consumed: number;
+  /** 1 - consumed (negative when overspent). */
+  remaining: number;
+}
+
+export interface BurnEvaluation {
+  budget: BudgetStatus;
+  rules: BurnRuleResult[];
+  /** critical when a page rule fires, warning when only the ticket rule does, else none. */
+  level: 'none' | 'warning' | 'critical';
+}
+
+function sum(counts: readonly WindowCounts[], from: number, to: number): { total: number; bad: number } {
+  let total = 0;
+  let bad = 0;
+  for (const c of counts) {
+    if (c.start >= from && c.start < to) {
+      total += c.total;
+      bad += c.total - c.good;
+    }
+  }
+  return { total, bad };
+}
+
+function burnWindow(
+  counts: readonly WindowCounts[],
+  end: number,
+  millis: number,
+  windowMillis: number,
+  budget: number,
+): BurnWindow {
+  const span = Math.max(1, Math.ceil(millis / windowMillis)) * windowMillis;
+  const { total, bad } = sum(counts, end - span, end);
+  const badShare = total > 0 ? bad / total : 0;
+  return { duration: isoDuration(span), total, bad, badShare, burnRate: badShare / budget };
+}
+
+/**
+ * The budget over the period ending at `end` and every burn-rate rule, from per-sub-window counts
+ * (sub-windows of `window`, e.g. PT1H; a rule's window shorter than it is rounded up to one).
+ */
+export function evaluateBurn(
+  counts: readonly WindowCounts[],
+  spec: { target: number; period: string; window: string; end: number },
+): BurnEvaluation {
+  const budgetShare = 1 - spec.target;
+  const windowMillis = durationMillis(spec.window, 'slo window');
+  const periodMillis = durationMillis(spec.period, 'slo period');
+  const start = spec.end - periodMillis;
+  const { total, bad } = sum(counts, start, spec.end);
+  const allowedBad = budgetShare * total;
+  const consumed = total > 0 ? bad / allowedBad : 0;
+  const rules = burnRateRules(spec.period).map((rule) => {
+    const long = burnWindow(counts, spec.end, durationMillis(rule.longWindow), windowMillis, budgetShare);
+    const short = burnWindow(counts, spec.end, durationMillis(rule.shortWindow), windowMillis, budgetShare);
+    return {
+      ...rule,
+      long,
+      short,
+      firing: long.burnRate >= rule.burnRate && short.burnRate >= rule.burnRate,
+    };
+  });
+  const level = rules.some((r) => r.firing && r.severity === 'critical')
+    ? 'critical'
+    : rules.some((r) => r.firing)
+      ? 'warning'
+      : 'none';
+  return {
+    budget: {
+      target: spec.target,
+      period: spec.period,
+      start: new Date(start).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      end: new Date(spec.end).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      total,
+      bad,
+      sli: total > 0 ? (total - bad) / total : null,
+      allowedBad,
+      consumed,
+      remaining: 1 - consumed,
+    },
+    rules,
+    level,
+  };
+}
+
+/**
+ * The budget remaining after each sub-window of the period ending at `end`, for the report's chart:
+ * at sub-window k, 1 - (bad so far) / ((1 - target) * (events so far)), counting from the period's
+ * start. Sub-windows without events repeat the previous value (1 before the first event).
+ */
+export function budgetSeries(
+  counts: readonly WindowCounts[],
+  spec: { target: number; period: string; window: string; end: number },
+): { start: number; remaining: number; total: number; bad: number }[] {
+  const windowMillis = durationMillis(spec.window, 'slo window');
+  const from = spec.end - durationMillis(spec.period, 'slo period');
+  const byStart = new Map<number, { total: number; bad: number }>();
+  for (const c of counts) {
+    if (c.start < from || c.start >= spec.end) continue;
+    const seen = byStart.get(c.start) ?? { total: 0, bad: 0 };
+    byStart.set(c.start, { total: seen.total + c.total, bad: seen.bad + c.total - c.good });
+  }
+  const out: { start: number; remaining: number; total: number; bad: number }[] = [];
+  let total = 0;
+  let bad = 0;
+  for (let t = from; t < spec.end; t += windowMillis) {
+    const c = byStart.get(t);
+    if (c) {
+      total += c.total;
+      bad += c.bad;
+    }
+    out.push({
+      start: t,
+      remaining: total > 0 ? 1 - bad / ((1 - spec.target) * total) : 1,
+      total: c?.total ?? 0,
+      bad: c?.bad ?? 0,
+    });
+  }
+  return out;
+}

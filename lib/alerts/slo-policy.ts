@@ -1,0 +1,178 @@
+/**
+ * SLO burn-rate incidents through the policy's own machinery (`decide` in policy.ts): one incident
+ * per SLO and subject (the whole model, or one model version), rule `slo-burn:<name>`, ids hashed
+ * from (model, rule, subject, opening window) as every incident, so re-running a window sends
+ * nothing twice. It opens when a burn-rate rule fires (a page rule: critical, routed to `page`;
+ * only the ticket rule: warning, routed to `alert`), escalates when a page rule joins a ticket, and
+ * resolves on the first run where no rule fires (the short windows make that soon after the burn
+ * stops). Pure: no I/O, no clock.
+ */
+import type { MonitorDefinition, SloDefinition } from '../config/schema.js';
+import type { TimeWindow } from '../jobs/windows.js';
+import type { BurnEvaluation } from './burn-rate.js';
+import { fmt } from './observe.js';
+import { decide, type Judgement, pruneResolved } from './policy.js';
+import type { Rule } from './rules.js';
+import { type AlertSettings, resolveAlertSettings } from './settings.js';
+import { type AlertState, type Decision, emptyState, type Observation } from './types.js';
+
+export const SLO_RULE_PREFIX = 'slo-burn:';
+
+/** The rule of one SLO (not configurable through `alerts.rules`: the burn-rate table is the policy). */
+export function sloRule(slo: SloDefinition, settings: AlertSettings, model: string): Rule {
+  const id = `${SLO_RULE_PREFIX}${slo.name}`;
+  return {
+    id,
+    kind: 'slo_burn',
+    source: 'run',
+    enabled: true,
+    threshold: { type: 'verdict' },
+    direction: 'above',
+    confirm: { required: 1, windows: 1 },
+    clearWindows: 1,
+    openAt: 'warning',
+    runbook: settings.runbookUrl
+      .replaceAll('{rule}', 'slo-burn')
+      .replaceAll('{kind}', 'slo_burn')
+      .replaceAll('{model}', model),
+    description: `the SLO ${slo.name} (${sliText(slo)}, target ${Number((slo.target * 100).toPrecision(6))}% over ${slo.period}) is spending its error budget faster than the burn-rate rules allow`,
+    advice:
+      'find what changed in the burning window (a deployment, a model version, a dependency, traffic); roll back or shed load to stop the burn, then look at the budget left',
+  };
+}
+
+/** `62.5% of the P30D budget left`, or `the P30D budget overspent by 23%`. */
+export function budgetText(b: { remaining: number; period: string }): string {
+  return b.remaining >= 0
+    ? `${pct(b.remaining)} of the ${b.period} budget left`
+    : `the ${b.period} budget overspent by ${pct(-b.remaining)}`;
+}
+
+function pct(share: number): string {
+  return `${Number((share * 100).toPrecision(share < 0.01 ? 2 : 4))}%`;
+}
+
+/** `latency <= 100 ms`, `no error`, `status in [ok, cached]`. */
+export function sliText(slo: SloDefinition): string {
+  const sli = slo.sli;
+  switch (sli.kind) {
+    case 'latency':
+      return `latency <= ${sli.thresholdMs} ms`;
+    case 'errors':
+      return 'no error';
+    case 'condition': {
+      const v = sli.good.value;
+      const value = v === undefined ? '' : ` ${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`;
+      return `${sli.good.column} ${sli.good.operator}${value}`;
+    }
+  }
+}
+
+/** One SLO's burn for one subject (`<name>` for the model, `<name>@<version column>=<v>` for a version). */
+export interface SloSubjectEvaluation {
+  slo: SloDefinition;
+  subject: string;
+  evaluation: BurnEvaluation;
+}
+
+/** What a run saw for one SLO subject, as the alert messages read it. */
+export function sloObservation(e: SloSubjectEvaluation, window: TimeWindow): Observation {
+  const { evaluation, slo } = e;
+  const firing = evaluation.rules.filter((r) => r.firing);
+  // The rule to report: the firing one with the highest long-window burn, else the fastest rule.
+  const top =
+    [...firing].sort((a, b) => b.long.burnRate - a.long.burnRate)[0] ??
+    (evaluation.rules[0] as (typeof evaluation.rules)[0]);
+  const b = evaluation.budget;
+  const title =
+    evaluation.level === 'none'
+      ? `SLO ${e.subject} burn ${fmt(top.long.burnRate)}x over ${top.long.duration}`
+      : `SLO ${e.subject} burning ${fmt(top.long.burnRate)}x over ${top.long.duration} (${evaluation.level === 'critical' ? 'fast' : 'slow'} burn)`;
+  return {
+    ruleId: `${SLO_RULE_PREFIX}${slo.name}`,
+    kind: 'slo_burn',
+    subject: e.subject,
+    window: window.start,
+    level: evaluation.level,
+    value: top.long.burnRate,
+    warning: top.burnRate,
+    measure: `burn rate over ${top.long.duration}`,
+    title,
+    summary: `${title}: ${fmt(top.long.bad)} bad of ${fmt(top.long.total)} events (${sliText(slo)}); ${budgetText(b)}`,
+    details: [
+      ...evaluation.rules.map(
+        (r) =>
+          `${r.firing ? 'FIRING' : 'ok'}: ${r.severity === 'critical' ? 'page' : 'ticket'} at ${fmt(r.burnRate)}x over ${r.longWindow} and ${r.shortWindow}: ${fmt(r.long.burnRate)}x over ${r.long.duration}, ${fmt(r.short.burnRate)}x over ${r.short.duration}`,
+      ),
+      `error budget: ${pct(1 - slo.target)} of events; ${fmt(b.bad)} bad of ${fmt(b.total)} since ${b.start} (${pct(b.consumed)} of the budget spent, ${pct(b.remaining)} left)`,
+    ],
+    ...(evaluation.level === 'critical' ? { severe: 'a page burn rate over both its windows' } : {}),
+    worseStep: top.burnRate,
+    badDirection: 'above',
+  };
+}
+
+export interface SloPolicyInput {
+  definition: MonitorDefinition;
+  /** The run's window (the last complete sub-window). */
+  window: TimeWindow;
+  now: Date;
+  evaluations: readonly SloSubjectEvaluation[];
+  state?: AlertState;
+}
+
+/** Decides the run's SLO incidents; other rules' incidents in the state are left alone. */
+export function evaluateSloPolicy(input: SloPolicyInput): { state: AlertState; decisions: Decision[] } {
+  const model = input.definition.model.id;
+  const settings = resolveAlertSettings(input.definition.alerts);
+  const state: AlertState = structuredClone(input.state ?? emptyState(model));
+  if (!settings.enabled) return { state, decisions: [] };
+  const rules = new Map(input.definition.slos.map((slo) => [slo.name, sloRule(slo, settings, model)]));
+  const judgements: Judgement[] = [];
+  const seen = new Set<string>();
+  for (const e of input.evaluations) {
+    const rule = rules.get(e.slo.name);
+    if (!rule) continue;
+    const observation = sloObservation(e, input.window);
+    const firing = e.evaluation.level !== 'none';
+    seen.add(`${rule.id}\u0000${e.subject}`);
+    judgements.push({
+      rule,
+      subject: e.subject,
+      current: e.evaluation.level,
+      firing,
+      clear: !firing,
+      sinceWindow: input.window.start,
+      ...(firing ? { observation } : {}),
+      latestObservation: observation,
+      hints: [],
+      routeOf: (level) => (level === 'critical' ? 'page' : 'alert'),
+    });
+  }
+  // An open incident whose subject saw no events this run (a version that stopped serving) has
+  // nothing burning: it resolves.
+  for (const incident of state.incidents) {
+    const rule = [...rules.values()].find((r) => r.id === incident.ruleId);
+    if (!rule || incident.status !== 'open' || seen.has(`${rule.id}\u0000${incident.subject}`)) continue;
+    judgements.push({
+      rule,
+      subject: incident.subject,
+      current: 'none',
+      firing: false,
+      clear: true,
+      sinceWindow: incident.sinceWindow,
+      hints: [],
+    });
+  }
+  const decisions: Decision[] = [];
+  const policyInput = {
+    definition: input.definition,
+    window: input.window,
+    now: input.now,
+    drift: [],
+    performance: [],
+  };
+  for (const j of judgements) decide(j, state, policyInput, settings, decisions);
+  pruneResolved(state);
+  return { state, decisions };
+}

@@ -1,0 +1,196 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDbQueryEngine } from '../../../lib/adapters/duckdb-engine.js';
+import { MemoryResultStore } from '../../../lib/adapters/memory-store.js';
+import type { AlertState } from '../../../lib/alerts/types.js';
+import { validateDefinition } from '../../../lib/config/load.js';
+import type { MonitorDefinition } from '../../../lib/config/schema.js';
+import { generateServiceLog, type ServiceLogOptions } from '../../../lib/demo/service-log.js';
+import { alertKeys } from '../../../lib/jobs/alerts.js';
+import { runJob } from '../../../lib/jobs/run-job.js';
+import { runSlo, type SloResult, sloKeys } from '../../../lib/jobs/slo.js';
+import { resolveLocalSources } from '../../../lib/jobs/sources.js';
+import type { JobDeps } from '../../../lib/jobs/types.js';
+import { tempDir } from '../../helpers/temp.js';
+import { RecordingNotifier } from '../alerts/fixtures.js';
+
+// Four days of hourly traffic from 2026-10-01, 600 predictions an hour split between v1 and v2.
+// Latency is log-normal around 36 ms: about 3 in 100,000 requests exceed 150 ms, far inside a
+// 99.9% objective. The regression world multiplies v2's latency by 3 from hour 72 (2026-10-04
+// 00:00) to hour 75: about 19% of v2's requests, 9% of all, exceed 150 ms (a burn rate near 90).
+const START = '2026-10-01T00:00:00Z';
+const HOUR = 3_600_000;
+const REGRESSION_HOUR = 72;
+
+let engine: DuckDbQueryEngine;
+let dir: { path: string; cleanup: () => Promise<void> };
+
+function definition(location: string): MonitorDefinition {
+  return validateDefinition(
+    {
+      model: { id: 'svc', task: 'binary', tier: 2 },
+      predictions: {
+        location,
+        idColumn: 'prediction_id',
+        timestampColumn: 'ts',
+        scoreColumn: 'score',
+        modelVersionColumn: 'model_version',
+        latencyColumn: 'latency_ms',
+        errorColumn: 'error',
+      },
+      features: [{ name: 'latency_ms', kind: 'numeric' }],
+      reference: { type: 'rolling', windows: 7 },
+      slos: [
+        {
+          name: 'latency-150ms',
+          sli: { kind: 'latency', thresholdMs: 150 },
+          target: 0.999,
+          perVersion: true,
+        },
+        { name: 'no-errors', sli: { kind: 'errors' }, target: 0.99 },
+      ],
+    },
+    'test',
+  );
+}
+
+async function world(name: string, options: Partial<ServiceLogOptions>) {
+  const location = `${dir.path}/${name}`;
+  await generateServiceLog(engine, {
+    location,
+    start: START,
+    hours: 96,
+    rowsPerHour: 600,
+    versions: [
+      { version: 'v1', share: 1 },
+      { version: 'v2', share: 1 },
+    ],
+    ...options,
+  });
+  const def = definition(location);
+  const store = new MemoryResultStore();
+  const notifier = new RecordingNotifier();
+  const depsAt = (hour: number): JobDeps => ({
+    definition: def,
+    sources: resolveLocalSources(def, dir.path),
+    engine,
+    store,
+    notifier,
+    // Five minutes past the hour, as the hourly schedule runs: the window is the hour before.
+    clock: { now: () => new Date(Date.parse(START) + hour * HOUR + 5 * 60_000) },
+  });
+  return { def, store, notifier, depsAt };
+}
+
+beforeAll(async () => {
+  engine = await DuckDbQueryEngine.create({ threads: 1 });
+  dir = await tempDir();
+});
+
+afterAll(async () => {
+  await engine.close();
+  await dir.cleanup();
+});
+
+describe('the slo job', () => {
+  it('pages a fast burn within two hourly windows of a latency regression, once, and resolves when the burn stops', async () => {
+    const w = await world('regression', {
+      regressions: [
+        { version: 'v2', fromHour: REGRESSION_HOUR, toHour: REGRESSION_HOUR + 3, latencyFactor: 3 },
+      ],
+    });
+    const runs: { hour: number; result: SloResult; messages: number }[] = [];
+    for (let hour = REGRESSION_HOUR - 2; hour <= REGRESSION_HOUR + 12; hour++) {
+      runs.push({ hour, result: (await runSlo(w.depsAt(hour))).result, messages: w.notifier.alerts.length });
+    }
+    const at = (hour: number) => runs.find((r) => r.hour === hour)?.result as SloResult;
+    // Before: quiet, and the budget nearly whole.
+    expect(at(REGRESSION_HOUR).alerts?.decisions).toEqual([]);
+    expect(at(REGRESSION_HOUR).slos[0]?.budget.remaining).toBeGreaterThan(0.9);
+    // The first run after the first bad hour (window 72:00 to 73:00) pages.
+    const first = at(REGRESSION_HOUR + 1);
+    expect(first.window.start).toBe('2026-10-04T00:00:00Z');
+    const latency = first.slos[0];
+    expect(latency?.level).toBe('critical');
+    expect(latency?.rules[0]?.firing).toBe(true);
+    expect(latency?.rules[0]?.long.burnRate).toBeGreaterThan(50);
+    // Per version: v2 burns, v1 does not.
+    expect(latency?.versions.map((v) => [v.version, v.level])).toEqual([
+      ['v1', 'none'],
+      ['v2', 'critical'],
+    ]);
+    expect(first.alerts?.decisions.map((d) => [d.type, d.subject, d.level])).toEqual([
+      ['opened', 'latency-150ms', 'critical'],
+      ['opened', 'latency-150ms@model_version=v2', 'critical'],
+    ]);
+    // One message for the run, a page; then nothing until the resolution (one more message).
+    expect(runs.find((r) => r.hour === REGRESSION_HOUR + 1)?.messages).toBe(1);
+    expect(w.notifier.alerts).toHaveLength(2);
+    expect(w.notifier.alerts[1]?.attributes).toMatchObject({ severity: 'resolved', event: 'resolved' });
+    const page = w.notifier.alerts[0];
+    expect(page?.attributes).toMatchObject({ severity: 'critical', route: 'page', kind: 'slo_burn' });
+    expect(page?.subject).toMatch(/^\[CRITICAL\] svc: SLO latency-150ms/);
+    // The error SLO is not touched by a latency regression.
+    expect(first.slos[1]?.level).toBe('none');
+    // The regression lasts 3 hours: no other opening; the incidents resolve once no burn-rate rule
+    // fires (the ticket rule's 6-hour short window clean: at the run after hour 75 + 6).
+    const opened = runs.flatMap((r) => (r.result.alerts?.decisions ?? []).filter((d) => d.type === 'opened'));
+    expect(opened).toHaveLength(2);
+    const resolvedAt = runs.find((r) => r.result.alerts?.decisions.some((d) => d.type === 'resolved'));
+    expect(resolvedAt?.hour).toBe(REGRESSION_HOUR + 3 + 6);
+    const state = (await w.store.getJson<AlertState>(alertKeys.state('svc'))) as AlertState;
+    expect(state.incidents.every((i) => i.status === 'resolved')).toBe(true);
+    // The budget was spent: about 3 hours x 9% of 1,200... of 57,600 events allowed 57.6 bad.
+    expect(at(REGRESSION_HOUR + 12).slos[0]?.budget.remaining).toBeLessThan(0);
+    // Re-running a window sends nothing new (same ids; the policy skips a replayed window).
+    const sent = w.notifier.alerts.length;
+    await runSlo(w.depsAt(REGRESSION_HOUR + 1));
+    expect(w.notifier.alerts).toHaveLength(sent);
+  });
+
+  it('pages nothing on a stable world over two days of hourly runs', async () => {
+    const w = await world('stable', {});
+    let decisions = 0;
+    for (let hour = 48; hour <= 96; hour++) {
+      const { result } = await runSlo(w.depsAt(hour));
+      decisions += result.alerts?.decisions.length ?? 0;
+      expect(result.slos.map((s) => s.level)).toEqual(['none', 'none']);
+    }
+    expect(decisions).toBe(0);
+    expect(w.notifier.alerts).toHaveLength(0);
+  });
+
+  it('counts only what is new after the first run: one query over the last hour and the new one', async () => {
+    const w = await world('ledger', {});
+    const first = await runSlo(w.depsAt(50));
+    expect(first.result.counted).toEqual([
+      { window: 'PT1H', start: '2026-09-03T02:00:00Z', end: '2026-10-03T02:00:00Z', rows: 100 },
+    ]);
+    const before = engine.stats().queries;
+    const next = await runSlo(w.depsAt(51));
+    expect(engine.stats().queries - before).toBe(1);
+    expect(next.result.counted).toEqual([
+      { window: 'PT1H', start: '2026-10-03T01:00:00Z', end: '2026-10-03T03:00:00Z', rows: 4 },
+    ]);
+    // The ledger's counts equal a fresh count of the whole period.
+    const fresh = new MemoryResultStore();
+    const recount = await runSlo({ ...w.depsAt(51), store: fresh });
+    expect(recount.result.slos.map((s) => s.budget)).toEqual(next.result.slos.map((s) => s.budget));
+    expect(next.result.slos[0]?.budget.total).toBe(51 * 600);
+    expect(next.key).toBe('svc/slo/dt=2026-10-03/0200Z-PT1H.json');
+    expect(await w.store.getJson(sloKeys.ledger('svc', 'PT1H'))).toMatchObject({
+      through: '2026-10-03T03:00:00Z',
+    });
+  });
+
+  it('runs through runJob as the `slo` job and refuses a date', async () => {
+    const w = await world('runjob', { hours: 3 });
+    const summary = await runJob({ job: 'slo' }, w.depsAt(3));
+    expect(summary).toMatchObject({
+      job: 'slo',
+      status: 'ok',
+      window: { start: '2026-10-01T02:00:00Z', end: '2026-10-01T03:00:00Z' },
+    });
+    expect(summary.message).toMatch(/^latency-150ms ok \(\d+\.\d% of budget left\), no-errors ok/);
+    await expect(runJob({ job: 'slo', date: '2026-10-01' }, w.depsAt(3))).rejects.toThrow(/not a date/);
+  });
+});

@@ -157,8 +157,8 @@ describe('ModelMonitor', () => {
         },
       });
     }
-    // + the demo's hourly slo schedule and the hub's digest.
-    template.resourceCountIs('AWS::Scheduler::Schedule', 5);
+    // + the demo's hourly slo and canary schedules and the hub's digest.
+    template.resourceCountIs('AWS::Scheduler::Schedule', 6);
   });
 
   it('lets the model function read only the monitored prefixes, and write only under the results prefix', () => {
@@ -342,10 +342,10 @@ describe('ModelMonitor', () => {
   });
 
   it('refuses a canary schedule or subscription without a canary section', () => {
-    expect(() => monitorStack({ schedules: { canary: 'rate(1 hour)' } })).toThrow(
+    expect(() => monitorStack({ canary: undefined, schedules: { canary: 'rate(1 hour)' } })).toThrow(
       /schedules.canary is set but the definition has no canary section/,
     );
-    const { stack, monitor } = monitorStack();
+    const { stack, monitor } = monitorStack({ canary: undefined });
     const queue = new sqs.Queue(stack, 'Q', { enforceSSL: true });
     expect(() => monitor.onCanaryVerdict(new targets.SqsQueue(queue))).toThrow(/needs a canary section/);
     Template.fromStack(stack).resourcePropertiesCountIs(
@@ -377,7 +377,7 @@ describe('ModelMonitor', () => {
   it('skips the performance schedule without labels and turns schedules off on request', () => {
     const { stack } = monitorStack({
       labels: undefined,
-      schedules: { baseline: 'off', drift: 'rate(12 hours)', slo: 'off' },
+      schedules: { baseline: 'off', drift: 'rate(12 hours)', slo: 'off', canary: 'off' },
     });
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::Scheduler::Schedule', 2); // drift + the hub's digest

@@ -7,15 +7,17 @@ import { FileNotifier } from '../../adapters/file-notifier.js';
 import type { AlertState, Incident } from '../../alerts/types.js';
 import { validateDefinition } from '../../config/load.js';
 import { demoDefinition } from '../../demo/definition.js';
-import { DEMO_DEFAULTS, type DemoManifest, generateDemo } from '../../demo/generate.js';
+import { DEMO_CANARY_DAY, DEMO_DEFAULTS, type DemoManifest, generateDemo } from '../../demo/generate.js';
 import { type AlertsRunSummary, alertKeys, runAlerts, runDigest } from '../../jobs/alerts.js';
 import { listTickets } from '../../jobs/alerts-tickets.js';
 import { runBaseline } from '../../jobs/baseline.js';
+import { type CanaryResult, runCanary } from '../../jobs/canary.js';
 import { runDrift } from '../../jobs/drift.js';
 import type { DriftResult } from '../../jobs/drift-result.js';
 import { runPerformance } from '../../jobs/performance.js';
 import type { PerformanceResult } from '../../jobs/performance-result.js';
 import { runReport } from '../../jobs/report-job.js';
+import type { JobDeps } from '../../jobs/types.js';
 import { maturedWindow, shiftDate } from '../../jobs/windows.js';
 import { localContext } from '../context.js';
 import { CliError } from '../errors.js';
@@ -39,7 +41,40 @@ export interface DemoOutcome {
   performance: PerformanceResult[];
   alerts: AlertsRunSummary[];
   incidents: Incident[];
+  /** The hourly canary over the candidate's first day, one result per hour. */
+  canary: CanaryResult[];
   reportPath: string;
+}
+
+/**
+ * The canary as the hourly schedule runs it (ten past each hour), over the first day the candidate
+ * version serves (the demo's day 8), until a verdict sticks.
+ */
+async function runDemoCanary(
+  deps: JobDeps,
+  notifier: FileNotifier,
+  manifest: DemoManifest,
+): Promise<CanaryResult[]> {
+  const day = shiftDate(manifest.startDate, DEMO_CANARY_DAY - 1);
+  if (day > manifest.endDate) return [];
+  const results: CanaryResult[] = [];
+  for (let hour = 0; hour < 24; hour++) {
+    const start = `${day}T${String(hour).padStart(2, '0')}:00:00Z`;
+    const now = new Date(Date.parse(start) + 70 * 60_000);
+    const { result } = await runCanary({ ...deps, notifier, clock: { now: () => now } }, start);
+    results.push(result);
+    if (result.verdict.evidence.decidedAt) break;
+  }
+  return results;
+}
+
+/** "canary v3.3.0-canary vs v3.2.0: hold for 11 hours, promote at 2026-..T11:00:00Z (...)". */
+function canaryLine(results: readonly CanaryResult[], path: string): string {
+  const last = results.at(-1);
+  if (!last) return 'canary: no candidate in the demo period';
+  const v = last.verdict;
+  const holds = results.filter((r) => r.verdict.verdict === 'hold').length;
+  return `canary ${v.candidate} vs ${v.incumbent}: hold for ${holds} hour${holds === 1 ? '' : 's'}, then ${v.verdict} at ${last.window.start} (${v.evidence.candidateRows} candidate rows; ${v.reasons[0]?.message ?? ''}) -> ${path}`;
 }
 
 export async function runDemo(
@@ -93,6 +128,7 @@ export async function runDemo(
   };
   let report: { key: string; link: string } | undefined;
   let digestPath: string | undefined;
+  let canary: CanaryResult[] = [];
   try {
     await runBaseline(at(manifest.startDate, '00:00'));
     const progress = progressBar(manifest.days, 'drift + performance + alerts');
@@ -111,6 +147,7 @@ export async function runDemo(
     for (let day = manifest.days - labelDelay; day < manifest.days; day++) {
       performance.push((await runPerformance(last, shiftDate(manifest.startDate, day))).result);
     }
+    canary = await runDemoCanary(context.deps, notifier, manifest);
     await runDigest(
       { definitions: [definition], store: last.store, notifier, clock: last.clock },
       manifest.endDate,
@@ -132,6 +169,7 @@ export async function runDemo(
     print('');
     print(incidentsTable(incidents));
     print('');
+    print(canaryLine(canary, join(outDir, 'canary.jsonl')));
     print(
       tickets.length
         ? `retraining tickets: ${tickets.map((t) => `${t.ticketId} (${t.status})`).join(', ')} -> ${join(outDir, 'tickets.jsonl')}`
@@ -153,6 +191,7 @@ export async function runDemo(
     performance,
     alerts: alertRuns,
     incidents,
+    canary,
     reportPath: join(outDir, 'report.html'),
   };
 }

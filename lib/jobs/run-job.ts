@@ -72,6 +72,11 @@ export async function runJob(request: JobRequest, deps: JobDeps): Promise<JobSum
       };
     }
     case 'canary': {
+      if (request.date) {
+        throw new Error(
+          'the canary judges one sub-day window: give its first instant (start, e.g. 2026-10-08T05:00:00Z), not a date',
+        );
+      }
       const { result, key } = await runCanary(deps, request.start);
       const v = result.verdict;
       const pair = v.candidate ? `${v.candidate} vs ${v.incumbent ?? '(none)'}` : 'no candidate';

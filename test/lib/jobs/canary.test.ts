@@ -2,10 +2,12 @@
  * The canary job end to end through DuckDB: generated hourly logs of an incumbent (v1) and a
  * candidate (v2), one query per window, the stored evidence, the verdict and its event.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 // ajv is CommonJS: under NodeNext its default import is the module object, so use the named class.
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { DuckDbQueryEngine } from '../../../lib/adapters/duckdb-engine.js';
 import { MemoryResultStore } from '../../../lib/adapters/memory-store.js';
 import { canaryEnvelope } from '../../../lib/alerts/canary.js';
@@ -14,6 +16,7 @@ import { type CanaryResult, canaryKeys } from '../../../lib/jobs/canary.js';
 import { runJob } from '../../../lib/jobs/run-job.js';
 import type { JobDeps } from '../../../lib/jobs/types.js';
 import { timeWindow } from '../../../lib/jobs/windows.js';
+import { runCli } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/temp.js';
 import { RecordingNotifier } from '../alerts/fixtures.js';
 
@@ -160,6 +163,8 @@ describe('canary job (DuckDB)', () => {
     expect(verdicts.at(-1)).toBe('roll_back');
     const event = notifier.canaryVerdicts.at(-1)!;
     expect(event.detail).toMatchObject({ verdict: 'roll_back', candidate: 'v2', incumbent: 'v1' });
+    const validate = await validator();
+    expect(validate(canaryEnvelope(event as never)), JSON.stringify(validate.errors)).toBe(true);
     expect((event.detail.reasons as { code: string }[]).map((r) => r.code)).toContain('latency_worse');
   });
 
@@ -220,5 +225,26 @@ describe('canary job (DuckDB)', () => {
     expect(summary.message).toMatch(
       /^inconclusive \(v9 vs \(none\)\): the candidate version "v9" has no prediction/,
     );
+  });
+  it('runs from the CLI for one window (--start) and appends the verdict to canary.jsonl', async () => {
+    const config = join(dir.path, 'cli.yaml');
+    const out = join(dir.path, 'cli-out');
+    const definition = deps('slow', new MemoryResultStore(), new RecordingNotifier(), hour(1)).definition;
+    await writeFile(
+      config,
+      stringify({
+        ...definition,
+        predictions: { ...definition.predictions, location: join(dir.path, 'slow', 'predictions') },
+        labels: { ...definition.labels, location: join(dir.path, 'slow', 'labels') },
+      }),
+    );
+    const args = ['run', '--config', config, '--job', 'canary', '--start', hour(0), '--out', out];
+    const first = await runCli(args);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/canary\s+2026-03-01T00:00:00Z\s+ok\s+roll_back \(v2 vs v1\)/);
+    await runCli(args);
+    const lines = (await readFile(join(out, 'canary.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!).detail).toMatchObject({ verdict: 'roll_back', model: 'toy' });
   });
 });

@@ -355,8 +355,8 @@ export class MonitoringHub extends Construct {
   }
 
   /**
-   * What the digest reads (every model's registry entry, drift and performance results, alert state
-   * and tickets) and writes (the digest documents and its own delivery markers).
+   * What the digest reads (every model's registry entry, drift, performance and SLO results, alert
+   * state and tickets) and writes (the digest documents and its own delivery markers).
    */
   private grantDigestResults(role: iam.IRole): void {
     const p = this.resultsPrefix;
@@ -366,6 +366,7 @@ export class MonitoringHub extends Construct {
       `${p}/*/performance/*`,
       `${p}/*/alerts/state.json`,
       `${p}/*/tickets/*`,
+      `${p}/*/slo/*`,
     ];
     const writes = [`${p}/digests/*`, `${p}/${notificationsPrefix(DIGEST_SCOPE)}/*`];
     role.addToPrincipalPolicy(
@@ -388,6 +389,8 @@ export class MonitoringHub extends Construct {
       [reads[3]!]:
         'the digest reads the alert state of every model (read only); the model id is the wildcard',
       [reads[4]!]: 'the digest reads the open retraining ticket of every model (read only)',
+      [reads[5]!]:
+        'the digest reads the latest SLO result of every model (read only), keyed by model and hour',
       [writes[0]!]: 'the digest writes one digest document per date',
       [writes[1]!]: "the digest's own delivery markers, one per digest id",
     };
@@ -397,7 +400,9 @@ export class MonitoringHub extends Construct {
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
         resources: [this.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${p}/*/performance/*`, `${p}/*/tickets/*`] } },
+        conditions: {
+          StringLike: { 's3:prefix': [`${p}/*/performance/*`, `${p}/*/tickets/*`, `${p}/*/slo/*`] },
+        },
       }),
     );
     this.grantKey(role);

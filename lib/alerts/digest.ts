@@ -7,6 +7,7 @@ import type { DigestMessage } from '../adapters/notifier.js';
 import type { MonitorDefinition } from '../config/schema.js';
 import type { DriftResult } from '../jobs/drift-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
+import type { SloResult } from '../jobs/slo-result.js';
 import { incidentTitle } from './messages.js';
 import { fmt } from './observe.js';
 import type { TicketRecord } from './tickets.js';
@@ -24,6 +25,8 @@ export interface DigestModelInput {
   performance?: PerformanceResult | undefined;
   state?: AlertState | undefined;
   openTicket?: TicketRecord | undefined;
+  /** The latest SLO result (models with slos). */
+  slo?: SloResult | undefined;
   reportLink: string;
 }
 
@@ -44,7 +47,10 @@ function pct(share: number): string {
 function incidentLine(i: Incident): string {
   // A title already says how bad ("rmse rose 12% (47.1 vs 42)"); a bare subject gets the value.
   const value = i.last.title === undefined && i.last.value !== undefined ? ` ${fmt(i.last.value)}` : '';
-  return `${i.last.title ?? incidentTitle(i.kind, i.subject)}${value} (${i.level}, since ${i.sinceWindow.slice(5)})`;
+  // A sub-day window (an SLO's hour) reads "10-04 05:00".
+  const since =
+    i.sinceWindow.length > 10 ? i.sinceWindow.slice(5, 16).replace('T', ' ') : i.sinceWindow.slice(5);
+  return `${i.last.title ?? incidentTitle(i.kind, i.subject)}${value} (${i.level}, since ${since})`;
 }
 
 function changes(date: string, input: DigestModelInput): string[] {
@@ -104,8 +110,32 @@ function modelSection(date: string, input: DigestModelInput): string[] {
         : '  labels: no matured window yet',
     );
   }
+  lines.push(...sloLines(input.slo));
   lines.push(`  report: ${input.reportLink}`);
   return lines;
+}
+
+function share(x: number, digits = 4): string {
+  return `${Number((x * 100).toPrecision(x > 0 && x < 0.01 ? 2 : digits))}%`;
+}
+
+const BURN_WORDS = { none: 'no burn', warning: 'SLOW BURN', critical: 'FAST BURN' } as const;
+
+/** One line per SLO: the budget left, the SLI over the period and the burn; burning versions after it. */
+export function sloLines(slo: SloResult | undefined): string[] {
+  if (!slo) return [];
+  return slo.slos.map((s) => {
+    const b = s.budget;
+    const left =
+      b.remaining >= 0
+        ? `${share(b.remaining)} of budget left`
+        : `budget overspent by ${share(-b.remaining)}`;
+    const sli = b.sli === null ? 'no events' : `SLI ${share(b.sli, 5)} vs ${share(s.target, 5)}`;
+    const burning = s.versions
+      .filter((v) => v.level !== 'none')
+      .map((v) => `${v.version} ${BURN_WORDS[v.level]}`);
+    return `  slo ${s.name} (${s.period}, as of ${slo.window.end.slice(5, 16).replace('T', ' ')}): ${left}, ${sli}, ${BURN_WORDS[s.level]}${burning.length ? ` (${burning.join(', ')})` : ''}`;
+  });
 }
 
 /** Renders the digest for the windows starting on `date`. */

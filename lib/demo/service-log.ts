@@ -7,7 +7,8 @@
  * Deterministic from the seed: each draw hashes one 64-bit key per (seed, hour, row, stream), as the
  * demo's generator does (lib/demo/generate.ts), so the rows do not depend on the thread count.
  */
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { DuckDbQueryEngine } from '../adapters/duckdb-engine.js';
 import { quoteDouble, quoteString } from '../sql/identifiers.js';
 
@@ -94,6 +95,8 @@ export async function generateServiceLog(
       CASE WHEN ${u(4)} < ${errorRate} THEN 'timeout' ELSE NULL END AS error,
       strftime(ts, '%Y-%m-%d') AS dt
     FROM v`;
+  // DuckDB's COPY creates one folder level only: the parent must exist.
+  await mkdir(dirname(options.location), { recursive: true });
   await engine.execute(`CREATE OR REPLACE TEMP TABLE service_log AS ${sql}`);
   await engine.execute(
     `COPY (SELECT * FROM service_log ORDER BY dt, ts) TO ${quoteString(join(options.location))}

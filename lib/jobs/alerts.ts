@@ -28,6 +28,7 @@ import type { Clock, ResultStore } from '../ports.js';
 import { openTicket, openTicketOf } from './alerts-tickets.js';
 import type { DriftResult } from './drift-result.js';
 import type { PerformanceResult } from './performance-result.js';
+import { latestSloResult } from './slo-result.js';
 import { dateOfKey, durationDays, resultKeys, shiftDate, type Window, windowFor } from './windows.js';
 
 export const alertKeys = {
@@ -305,6 +306,7 @@ export async function runDigest(
       performance: performance.at(-1),
       state: await deps.store.getJson<AlertState>(alertKeys.state(model)),
       openTicket: await openTicketOf(deps.store, model),
+      slo: definition.slos?.length ? await latestSloResult(deps.store, model, date) : undefined,
       reportLink:
         deps.reportLink?.(model, window) ?? deps.store.linkFor(resultKeys.result(model, 'drift', window)),
     });

@@ -14,7 +14,7 @@
  *    state and published as one message per run (openings together, resolutions together).
  */
 import type { Notifier } from '../adapters/notifier.js';
-import { type BurnEvaluation, budgetSeries, evaluateBurn, type WindowCounts } from '../alerts/burn-rate.js';
+import { budgetSeries, evaluateBurn, type WindowCounts } from '../alerts/burn-rate.js';
 import { stableHash } from '../alerts/ids.js';
 import { type AlertContext, renderAlert, renderGroup } from '../alerts/messages.js';
 import { resolveAlertSettings } from '../alerts/settings.js';
@@ -23,6 +23,7 @@ import { type AlertState, type Decision, emptyState } from '../alerts/types.js';
 import type { SloDefinition } from '../config/schema.js';
 import { buildSloCountsQuery, readSloCounts, type SloCountsRow } from '../sql/slo-query.js';
 import { alertKeys } from './alerts.js';
+import { type SloLedger, type SloResult, type SloResultEntry, sloKeys } from './slo-result.js';
 import { hasNoFiles, sourceFor } from './sources.js';
 import type { JobDeps } from './types.js';
 import {
@@ -31,66 +32,12 @@ import {
   lastCompleteTimeWindow,
   partitionRange,
   type TimeWindow,
-  timeWindowKey,
 } from './windows.js';
 
 /** Late rows: each run recounts this much before the ledger's end. */
 export const SLO_RECOUNT_MILLIS = 3_600_000;
 /** Points of the budget series kept in a result (hourly over 30 days is 720). */
 const SERIES_POINTS = 720;
-
-export const sloKeys = {
-  ledger: (model: string, window: string) => `${model}/slo/ledger-${window}.json`,
-  result: (model: string, window: TimeWindow) => timeWindowKey(model, 'slo', window),
-  prefix: (model: string) => `${model}/slo/`,
-} as const;
-
-/** Counts per sub-window and version, for the SLOs of one sub-window size. */
-export interface SloLedger {
-  schemaVersion: 1;
-  model: string;
-  window: string;
-  /** What the counts mean: the SLOs' names and SLIs and the version column; another one recounts. */
-  signature: string;
-  /** The end of the last counted sub-window (ISO instant). */
-  through: string;
-  /** `[start (ISO), version, total, good per SLO in signature order]`, oldest first. */
-  rows: [string, string | null, number, number[]][];
-}
-
-export interface SloBudgetView {
-  budget: BurnEvaluation['budget'];
-  rules: BurnEvaluation['rules'];
-  level: BurnEvaluation['level'];
-}
-
-export interface SloResultEntry extends SloBudgetView {
-  name: string;
-  description?: string;
-  sli: string;
-  target: number;
-  period: string;
-  window: string;
-  /** Budget remaining after each sub-window of the period (thinned to at most 720 points). */
-  series: { start: string; remaining: number }[];
-  /** Per model version, when the SLO asks for it. */
-  versions: (SloBudgetView & { version: string; subject: string })[];
-}
-
-export interface SloResult {
-  schemaVersion: 1;
-  kind: 'slo';
-  model: string;
-  window: TimeWindow;
-  generatedAt: string;
-  /** What this run counted (one query per sub-window size, or none when nothing was new). */
-  counted: { window: string; start: string; end: string; rows: number }[];
-  slos: SloResultEntry[];
-  alerts?: {
-    decisions: { type: string; incidentId: string; subject: string; level: string; delivery: string }[];
-    sent: number;
-  };
-}
 
 function signatureOf(slos: readonly SloDefinition[], versionColumn: string | undefined): string {
   return JSON.stringify({ v: versionColumn ?? null, slos: slos.map((s) => [s.name, s.sli]) });

@@ -6,6 +6,7 @@
 import type { MonitorDefinition } from '../config/schema.js';
 import type { DriftResult } from '../jobs/drift-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
+import { latestSloResult, sloKeys } from '../jobs/slo-result.js';
 import { durationDays, resultKeys, shiftDate, type Window } from '../jobs/windows.js';
 import { type Clock, type ResultStore, systemClock } from '../ports.js';
 import type { ReportIncident, ReportInput, ReportLink } from './types.js';
@@ -70,6 +71,9 @@ export async function loadReportInput(
     mapLimited(windows, CONCURRENCY, (w) => read<DriftResult>('drift', w)),
     mapLimited(windows, CONCURRENCY, (w) => read<PerformanceResult>('performance', w)),
   ]);
+  // The SLO job runs hourly: the newest result by the morning after the window.
+  // Definitions stored before SLOs existed have no `slos`.
+  const slo = definition.slos?.length ? await latestSloResult(store, model, window.start) : undefined;
   const currentDrift = drift.pop();
   const currentPerformance = performance.pop();
   const links: ReportLink[] = [...(options.links ?? [])];
@@ -84,6 +88,12 @@ export async function loadReportInput(
       href: store.linkFor(resultKeys.result(model, 'performance', window)),
     });
   }
+  if (slo) {
+    links.push({
+      label: 'SLO result (JSON)',
+      href: store.linkFor(sloKeys.result(model, slo.window)),
+    });
+  }
   return {
     model: {
       id: model,
@@ -96,6 +106,7 @@ export async function loadReportInput(
     driftHistory: drift.filter((d): d is DriftResult => d !== undefined),
     ...(currentPerformance ? { performance: currentPerformance } : {}),
     performanceHistory: performance.filter((p): p is PerformanceResult => p !== undefined),
+    ...(slo ? { slo } : {}),
     incidents: options.incidents ?? [],
     generatedAt: (options.clock ?? systemClock).now().toISOString(),
     links,

@@ -9,6 +9,7 @@ import { driftSeries, evaluatedPerformance, performanceSeries } from './history.
 import { performanceSection } from './performance-section.js';
 import { qualitySection } from './quality-section.js';
 import { linksSection, segmentsSection, trendsSection } from './sections.js';
+import { sloSection } from './slo-section.js';
 import { overallStatus } from './status.js';
 import { REPORT_CSS } from './styles.js';
 import type { ReportInput } from './types.js';
@@ -32,6 +33,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
   const toc = [
     ['drift', 'Feature drift'],
     ['performance', 'Performance'],
+    ...(input.slo ? [['slo', 'SLOs']] : []),
     ['trends', 'Trends'],
     ['segments', 'Segments'],
     ['quality', 'Data quality'],
@@ -56,6 +58,7 @@ ${header(input, status, evaluated)}
 <main id="main">
 ${driftHtml}
 ${performanceSection(input.performance, evaluated)}
+${await sloSection(input.slo)}
 ${trendsHtml}
 ${segmentsHtml}
 ${qualitySection(input.drift)}

@@ -1,6 +1,7 @@
 /** What a report is made of: plain data, so `renderReport` stays pure and testable. */
 import type { DriftResult } from '../jobs/drift-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
+import type { SloResult } from '../jobs/slo-result.js';
 import type { Window } from '../jobs/windows.js';
 
 /** The model the report is about. */
@@ -42,6 +43,8 @@ export interface ReportInput {
   performance?: PerformanceResult;
   /** Performance results of earlier windows (any order). */
   performanceHistory: PerformanceResult[];
+  /** The newest SLO result (error budgets over the period), for a model with slos. */
+  slo?: SloResult;
   /** Open incidents of this model. */
   incidents?: ReportIncident[];
   /** When the report was generated (ISO-8601). */

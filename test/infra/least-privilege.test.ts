@@ -105,6 +105,8 @@ describe('the digest role', () => {
       '<HubResultsBucket.Arn>/results/digests/*',
     ]);
     expect(s3Resources(digest, 's3:GetObject')).not.toContain('<HubResultsBucket.Arn>/results/*');
+    // The latest SLO result of each model, for its budget line.
+    expect(s3Resources(digest, 's3:GetObject')).toContain('<HubResultsBucket.Arn>/results/*/slo/*');
     expect(digest.filter((s) => actions(s).includes('sns:Publish')).flatMap(resourcesOf)).toEqual([
       '<HubDigestTopic>',
     ]);

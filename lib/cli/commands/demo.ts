@@ -17,6 +17,8 @@ import type { DriftResult } from '../../jobs/drift-result.js';
 import { runPerformance } from '../../jobs/performance.js';
 import type { PerformanceResult } from '../../jobs/performance-result.js';
 import { runReport } from '../../jobs/report-job.js';
+import { runSlo } from '../../jobs/slo.js';
+import type { SloResult } from '../../jobs/slo-result.js';
 import type { JobDeps } from '../../jobs/types.js';
 import { maturedWindow, shiftDate } from '../../jobs/windows.js';
 import { localContext } from '../context.js';
@@ -40,6 +42,8 @@ export interface DemoOutcome {
   drift: DriftResult[];
   performance: PerformanceResult[];
   alerts: AlertsRunSummary[];
+  /** The slo job's result after each day (run at 00:05 the next day: the day's last hour). */
+  slo: SloResult[];
   incidents: Incident[];
   /** The hourly canary over the candidate's first day, one result per hour. */
   canary: CanaryResult[];
@@ -118,6 +122,7 @@ export async function runDemo(
   const drift: DriftResult[] = [];
   const performance: PerformanceResult[] = [];
   const alertRuns: AlertsRunSummary[] = [];
+  const sloRuns: SloResult[] = [];
   const notifier = new FileNotifier({ outDir, print: () => {} });
   const labelDelay = manifest.labelDelayDays;
   // The demo replays the schedule: each morning at 02:00 the drift job runs for yesterday, the
@@ -139,6 +144,10 @@ export async function runDemo(
       const matured = maturedWindow(definition, deps.clock.now());
       if (matured >= manifest.startDate) performance.push((await runPerformance(deps, matured)).result);
       alertRuns.push(await runAlerts({ definition, store: deps.store, notifier, clock: deps.clock }, date));
+      // The SLO job once a day in the demo (hourly on AWS): at 00:05 it counts the day just ended in
+      // one query and judges the burn-rate rules on its last hour.
+      if (definition.slos.length)
+        sloRuns.push((await runSlo({ ...at(shiftDate(date, 1), '00:05'), notifier })).result);
       progress.tick(date);
     }
     progress.done();
@@ -175,6 +184,15 @@ export async function runDemo(
         ? `retraining tickets: ${tickets.map((t) => `${t.ticketId} (${t.status})`).join(', ')} -> ${join(outDir, 'tickets.jsonl')}`
         : 'retraining tickets: none',
     );
+    const slo = sloRuns.at(-1);
+    for (const s of slo?.slos ?? []) {
+      const burning = sloRuns.filter((r) =>
+        r.slos.some((x) => x.name === s.name && x.level !== 'none'),
+      ).length;
+      print(
+        `slo ${s.name} (${s.sli}, target ${(s.target * 100).toFixed(1)}% over ${s.period}): ${s.budget.total} predictions, ${s.budget.bad} bad, ${(s.budget.remaining * 100).toFixed(1)}% of the error budget left; burning on ${burning} of ${sloRuns.length} days`,
+      );
+    }
     print(`alerts: ${join(outDir, 'alerts.jsonl')}   digest: ${digestPath}`);
     print(`report: ${join(outDir, 'report.html')}`);
     print(
@@ -190,6 +208,7 @@ export async function runDemo(
     drift,
     performance,
     alerts: alertRuns,
+    slo: sloRuns,
     incidents,
     canary,
     reportPath: join(outDir, 'report.html'),

@@ -1,4 +1,5 @@
 /** `driftwatch run` and `driftwatch backfill`: run one job over one window or a range of windows. */
+import { FileNotifier } from '../../adapters/file-notifier.js';
 import { runJob } from '../../jobs/run-job.js';
 import { JOB_NAMES, type JobName, type JobSummary } from '../../jobs/types.js';
 import { durationDays, parseDate, shiftDate } from '../../jobs/windows.js';
@@ -52,6 +53,14 @@ export async function runWindows(
     ...(options.verbose ? { verbose: true } : {}),
     clock: asOfClock(options.asOf),
   });
+  // The slo job publishes its own burn-rate alerts: locally to <out>/alerts.jsonl and the console.
+  const deps =
+    job === 'slo'
+      ? {
+          ...context.deps,
+          notifier: new FileNotifier({ outDir: context.outDir, print: options.json ? () => {} : print }),
+        }
+      : context.deps;
   const summaries: JobSummary[] = [];
   const list = dates ?? [undefined];
   // A backfill stops cleanly on Ctrl-C: after the window in progress, saying what finished.
@@ -67,7 +76,7 @@ export async function runWindows(
       summaries.push(
         await runJob(
           { job, ...(date ? { date } : {}), ...(options.start ? { start: options.start } : {}) },
-          context.deps,
+          deps,
         ),
       );
       progress?.tick(date ?? '');

@@ -5,11 +5,15 @@ import type { AlertState } from '../../../lib/alerts/types.js';
 import { validateDefinition } from '../../../lib/config/load.js';
 import type { MonitorDefinition } from '../../../lib/config/schema.js';
 import { generateServiceLog, type ServiceLogOptions } from '../../../lib/demo/service-log.js';
-import { alertKeys } from '../../../lib/jobs/alerts.js';
+import { alertKeys, runDigest } from '../../../lib/jobs/alerts.js';
+import { runReport } from '../../../lib/jobs/report-job.js';
 import { runJob } from '../../../lib/jobs/run-job.js';
-import { runSlo, type SloResult, sloKeys } from '../../../lib/jobs/slo.js';
+import { runSlo } from '../../../lib/jobs/slo.js';
+import { type SloResult, sloKeys } from '../../../lib/jobs/slo-result.js';
 import { resolveLocalSources } from '../../../lib/jobs/sources.js';
 import type { JobDeps } from '../../../lib/jobs/types.js';
+import { renderChart } from '../../../lib/report/chart.js';
+import { sloBudgetSpec } from '../../../lib/report/slo-section.js';
 import { tempDir } from '../../helpers/temp.js';
 import { RecordingNotifier } from '../alerts/fixtures.js';
 
@@ -141,6 +145,34 @@ describe('the slo job', () => {
     expect(state.incidents.every((i) => i.status === 'resolved')).toBe(true);
     // The budget was spent: about 3 hours x 9% of 1,200... of 57,600 events allowed 57.6 bad.
     expect(at(REGRESSION_HOUR + 12).slos[0]?.budget.remaining).toBeLessThan(0);
+    // The digest of 2026-10-04 (sent the morning after) gives each SLO's budget and burn.
+    const { message } = await runDigest(
+      { definitions: [w.def], store: w.store, notifier: w.notifier, clock: w.depsAt(84).clock },
+      '2026-10-04',
+    );
+    expect(message.body).toContain('slo latency-150ms (P30D, as of 10-04 12:00): budget overspent by');
+    expect(message.body).toMatch(
+      /slo no-errors \(P30D, as of 10-04 12:00\): \d+(\.\d+)?% of budget left, SLI 99\.9\d*% vs 99%, no burn/,
+    );
+    // The report of that day charts the budget over the period (vega-lite to inline SVG, no warnings).
+    const report = await runReport(
+      { definition: w.def, store: w.store, clock: w.depsAt(84).clock },
+      '2026-10-04',
+    );
+    const html = w.store.objects.get(report.key) ?? '';
+    expect(html).toContain('<h2 id="slo-heading">SLOs and error budgets</h2>');
+    expect(html).toMatch(
+      /<svg[^>]*role="img" aria-label="Share of the P30D error budget of SLO latency-150ms/,
+    );
+    // The newest result (11:00 to 12:00): the burn has stopped, the budget stays spent.
+    expect(html).toContain('not burning');
+    expect(html).toContain('budget overspent by');
+    const warnings: string[] = [];
+    const entry = at(REGRESSION_HOUR + 1).slos[0];
+    if (!entry) throw new Error('no slo entry');
+    await renderChart(sloBudgetSpec(entry), { title: 't', description: 'd' }, (m) => warnings.push(m));
+    expect(warnings).toEqual([]);
+    expect(entry.series).toHaveLength(720);
     // Re-running a window sends nothing new (same ids; the policy skips a replayed window).
     const sent = w.notifier.alerts.length;
     await runSlo(w.depsAt(REGRESSION_HOUR + 1));

@@ -43,6 +43,7 @@ export interface CanaryResult {
   versions: VersionWindowStats[];
   verdict: CanaryVerdict;
   evaluatedAt: string;
+  generatedAt: string;
   delivery?: 'sent' | 'duplicate';
 }
 
@@ -204,6 +205,7 @@ export async function runCanary(
     versions,
     verdict,
     evaluatedAt,
+    generatedAt: new Date().toISOString(),
   };
   await store.putJson(key, result);
   if (deps.notifier) {

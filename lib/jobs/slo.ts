@@ -174,6 +174,9 @@ export async function runSlo(
       });
     });
   }
+  // In the definition's order (the loop above went by sub-window size).
+  const order = new Map(definition.slos.map((s, i) => [s.name, i]));
+  entries.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
   const result: SloResult = {
     schemaVersion: 1,
     kind: 'slo',

@@ -30,6 +30,7 @@
  *   the replay compares percentiles with a tolerance)
  * - `width_bucket(x, ARRAY[...])` -> count of bins <= x (Trino's semantics for an array of bins)
  * - `json_format(CAST(m AS JSON))` -> the JSON text of the map (`CAST(j AS VARCHAR)`)
+ * - `to_unixtime(t)` -> `epoch(t)` (seconds since the epoch, a DOUBLE in both)
  * - `information_schema.columns` -> a table of the declared columns with Athena's type names
  *   (rewrite of the qualified name)
  * - Trino divides integers as integers: `SET integer_division = true`.
@@ -426,6 +427,8 @@ export class AthenaStandIn {
       'CREATE MACRO width_bucket(x, bins) AS CASE WHEN x IS NULL THEN NULL ELSE len(list_filter(bins, lambda b: b <= x)) END',
     );
     await this.run('CREATE MACRO json_format(j) AS CAST(j AS VARCHAR)');
+    // Trino's seconds since the epoch of a timestamp (the slo query's sub-window index).
+    await this.run('CREATE MACRO to_unixtime(t) AS epoch(t)');
   }
 
   private async download(spec: GlueTableSpec): Promise<LocalFile[]> {

@@ -214,6 +214,52 @@ describe('the slo job', () => {
     });
   });
 
+  it('counts five-minute SLOs in their own query and ledger, keyed by the five-minute run window', async () => {
+    const location = `${dir.path}/five`;
+    await generateServiceLog(engine, { location, start: START, hours: 3, rowsPerHour: 600 });
+    const base = definition(location);
+    const def = validateDefinition(
+      {
+        ...base,
+        slos: [
+          ...base.slos,
+          { name: 'latency-5m', sli: { kind: 'latency', thresholdMs: 150 }, target: 0.99, window: 'PT5M' },
+        ],
+      },
+      'test',
+    );
+    const deps: JobDeps = {
+      definition: def,
+      sources: resolveLocalSources(def, dir.path),
+      engine,
+      store: new MemoryResultStore(),
+      clock: { now: () => new Date(Date.parse(START) + 2 * HOUR + 7 * 60_000) },
+    };
+    const { result, key } = await runSlo(deps);
+    expect(result.window).toEqual({
+      start: '2026-10-01T02:00:00Z',
+      end: '2026-10-01T02:05:00Z',
+      duration: 'PT5M',
+    });
+    expect(key).toBe('svc/slo/dt=2026-10-01/0200Z-PT5M.json');
+    expect(result.counted.map((c) => [c.window, c.end])).toEqual([
+      ['PT5M', '2026-10-01T02:05:00Z'],
+      ['PT1H', '2026-10-01T02:00:00Z'],
+    ]);
+    const five = result.slos.find((s) => s.name === 'latency-5m');
+    expect(five?.rules[0]?.short.duration).toBe('PT5M');
+    // In the definition's order; the hourly SLOs count up to 02:00, the five-minute one up to 02:05.
+    expect(result.slos.map((s) => s.name)).toEqual(['latency-150ms', 'no-errors', 'latency-5m']);
+    expect(result.slos[0]?.budget.total).toBe(2 * 600);
+    const [row] = await engine.query({
+      name: 'check',
+      sql: `SELECT count(*) AS n FROM read_parquet('${location}/**/*.parquet') WHERE ts < TIMESTAMP '2026-10-01 02:05:00'`,
+      parameters: [],
+    });
+    expect(five?.budget.total).toBe(Number(row?.n));
+    expect(five?.budget.total).toBeGreaterThan(2 * 600);
+  });
+
   it('runs through runJob as the `slo` job and refuses a date', async () => {
     const w = await world('runjob', { hours: 3 });
     const summary = await runJob({ job: 'slo' }, w.depsAt(3));

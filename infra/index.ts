@@ -17,6 +17,9 @@ export type {
   PerformanceSettingsProps,
   PredictionLogProps,
   ReferenceProps,
+  SliProps,
+  SloConditionProps,
+  SloProps,
   ThresholdsProps,
 } from '../lib/config/props.js';
 export { DriftwatchFunction, type DriftwatchFunctionProps } from './driftwatch-function.js';

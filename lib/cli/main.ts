@@ -109,7 +109,7 @@ export function buildProgram(): Command {
     .description('run one job for one window')
     .requiredOption('--config <file>', 'monitor definition (YAML or JSON)')
     .option('--date <YYYY-MM-DD>', 'first day of the window (default: the last complete window)')
-    .option('--job <name>', 'baseline | drift | performance | digest | slo | canary', 'drift')
+    .option('--job <name>', 'baseline | drift | performance | slo | canary', 'drift')
     .option(
       '--start <YYYY-MM-DDTHH:MM:SSZ>',
       'canary: the first instant of the window (default: the last complete canary window)',

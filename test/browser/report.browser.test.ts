@@ -102,8 +102,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', (
     expect(requests).toEqual([pageUrl]);
     expect(errors).toEqual([]);
     expect(await page.title()).toMatch(/^credit-default · \d{4}-\d{2}-\d{2} · critical · driftwatch report$/);
-    // 9 feature histograms + the prediction's, the drift trend, volume, the segment heatmap.
-    expect(await page.locator('svg').count()).toBe(13);
+    // 9 feature histograms + the prediction's, the drift trend, volume, the segment heatmap, the
+    // demo SLO's error budget.
+    expect(await page.locator('svg').count()).toBe(14);
+    const budget = page.getByRole('img', { name: /error budget of SLO latency-150ms/ });
+    expect(await budget.count()).toBe(1);
     const heatmap = page.locator('#segments svg');
     expect(await heatmap.getAttribute('role')).toBe('img');
     expect(await heatmap.getAttribute('aria-label')).toMatch(/^Segment heatmap: 11 segment values/);

@@ -5,6 +5,13 @@
  */
 
 export type { JobEvent } from '../functions/shared/event.js';
+export type {
+  CanaryReason,
+  CanaryVerdictDetail,
+  CanaryVerdictName,
+  GuardrailEvidence,
+} from '../lib/alerts/canary.js';
+export { CANARY_EVENT_DETAIL_TYPE, CANARY_EVENT_SOURCE } from '../lib/alerts/canary.js';
 export type { TicketDetail } from '../lib/alerts/tickets.js';
 export { TICKET_EVENT_DETAIL_TYPE, TICKET_EVENT_SOURCE } from '../lib/alerts/tickets.js';
 export { InvalidDefinitionError, parseDefinition, validateDefinition } from '../lib/config/load.js';

@@ -5,6 +5,9 @@
  * Compiled to dist/ by `npm run build`; the Lambda code ships pre-bundled beside it (dist/lambda).
  */
 export type {
+  CanaryCandidateProps,
+  CanaryMarginsProps,
+  CanarySettingsProps,
   DriftMethodsProps,
   DriftSettingsProps,
   FeatureProps,

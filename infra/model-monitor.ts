@@ -46,6 +46,11 @@ export interface ModelMonitorSchedules {
   /** @default 'cron(0 3 * * ? *)' (03:00 daily) when the definition has labels, otherwise off */
   readonly performance?: string;
   /**
+   * The canary's verdict over the last complete canary window.
+   * @default 'cron(10 * * * ? *)' (ten past every hour, after the SLO run) when the definition has a canary, otherwise off
+   */
+  readonly canary?: string;
+  /**
    * The SLO job: error budgets and burn-rate alerts over the last complete sub-window.
    * @default 'cron(5 * * * ? *)' (hourly, five minutes past the hour) when the definition has slos, otherwise off
    */
@@ -97,6 +102,8 @@ const DEFAULT_SCHEDULES = {
   performance: 'cron(0 3 * * ? *)',
   // Five minutes past the hour: the hour before is complete and its rows have had time to land.
   slo: 'cron(5 * * * ? *)',
+  // Ten past: after the SLO run (the function runs one job at a time).
+  canary: 'cron(10 * * * ? *)',
 } as const;
 
 const SCHEDULE_EXPRESSION =
@@ -189,6 +196,7 @@ export class ModelMonitor extends Construct {
       drift: schedules?.drift ?? DEFAULT_SCHEDULES.drift,
       performance: schedules?.performance ?? (def.labels ? DEFAULT_SCHEDULES.performance : 'off'),
       slo: schedules?.slo ?? (def.slos.length ? DEFAULT_SCHEDULES.slo : 'off'),
+      canary: schedules?.canary ?? (def.canary ? DEFAULT_SCHEDULES.canary : 'off'),
     };
     for (const [job, expression] of Object.entries(plan)) {
       if (expression !== 'off' && !Token.isUnresolved(expression) && !SCHEDULE_EXPRESSION.test(expression)) {
@@ -205,6 +213,11 @@ export class ModelMonitor extends Construct {
     if (plan.slo !== 'off' && !def.slos.length) {
       throw new Error(
         'schedules.slo is set but the definition has no slos: add slos (README: SLOs) or leave the schedule out',
+      );
+    }
+    if (plan.canary !== 'off' && !def.canary) {
+      throw new Error(
+        'schedules.canary is set but the definition has no canary section: add canary: { candidate: { newest: true } } or leave the schedule out',
       );
     }
     hub.registerModel(this.modelId);
@@ -283,7 +296,7 @@ export class ModelMonitor extends Construct {
     logsKey?.grantDecrypt(role);
 
     // Schedules, alarms, dashboard
-    for (const job of ['baseline', 'drift', 'performance', 'slo'] as const) {
+    for (const job of ['baseline', 'drift', 'performance', 'slo', 'canary'] as const) {
       if (plan[job] === 'off') continue;
       this.schedules[job] = this.createSchedule(job, plan[job], hub.scheduleTimeZone);
     }
@@ -304,6 +317,36 @@ export class ModelMonitor extends Construct {
         source: ['driftwatch'],
         detailType: ['Model Retraining Requested'],
         detail: { model: [this.modelId] },
+      },
+      targets: [target],
+    });
+  }
+
+  /**
+   * Sends this model's canary verdicts (`Canary Verdict` events on the hub's bus, filtered to this
+   * model; detail in schemas/canary-verdict.v1.json) to a target, e.g. the deployment pipeline's
+   * state machine. `verdicts` narrows the rule to some verdicts (e.g. ['roll_back']).
+   */
+  onCanaryVerdict(target: events.IRuleTarget, id = 'CanaryVerdict', verdicts?: string[]): events.Rule {
+    if (!this.definition.canary) {
+      throw new Error(
+        `ModelMonitor ${this.node.path}: onCanaryVerdict needs a canary section in the definition (no verdict is ever published without one)`,
+      );
+    }
+    const allowed = ['promote', 'hold', 'roll_back', 'inconclusive'];
+    const unknown = (verdicts ?? []).filter((v) => !allowed.includes(v));
+    if (unknown.length) {
+      throw new Error(
+        `onCanaryVerdict verdicts ${JSON.stringify(unknown)} are not verdicts: use ${allowed.join(', ')}`,
+      );
+    }
+    return new events.Rule(this, id, {
+      description: `driftwatch: canary verdicts of ${this.modelId}`,
+      eventBus: this.hub.eventBus,
+      eventPattern: {
+        source: ['driftwatch'],
+        detailType: ['Canary Verdict'],
+        detail: { model: [this.modelId], ...(verdicts?.length ? { verdict: verdicts } : {}) },
       },
       targets: [target],
     });
@@ -381,7 +424,7 @@ export class ModelMonitor extends Construct {
           classification: 'json',
           'projection.enabled': 'true',
           'projection.job.type': 'enum',
-          'projection.job.values': 'drift,performance,digest',
+          'projection.job.values': 'drift,performance,canary,digest',
           'projection.dt.type': 'date',
           'projection.dt.format': 'yyyy-MM-dd',
           'projection.dt.range': '2020-01-01,NOW',

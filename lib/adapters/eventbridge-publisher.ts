@@ -8,6 +8,8 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import type { ResultStore } from '../ports.js';
 import { PublishFailedError } from './errors.js';
 import {
+  type CanaryVerdictEvent,
+  type Channel,
   type DeliveryOptions,
   type DeliveryResult,
   IdempotentDelivery,
@@ -18,6 +20,7 @@ import { isTransientError, type RetryOptions, withRetry } from './retry.js';
 
 export const TICKET_SOURCE = 'driftwatch';
 export const TICKET_DETAIL_TYPE = 'Model Retraining Requested';
+export const CANARY_DETAIL_TYPE = 'Canary Verdict';
 
 export interface EventBridgePublisherOptions {
   eventBusName: string;
@@ -29,7 +32,7 @@ export interface EventBridgePublisherOptions {
   retry?: Partial<RetryOptions>;
 }
 
-export class EventBridgePublisher implements Pick<Notifier, 'publishTicket'> {
+export class EventBridgePublisher implements Pick<Notifier, 'publishTicket' | 'publishCanaryVerdict'> {
   private readonly client: EventBridgeClient;
   private readonly delivery: IdempotentDelivery;
 
@@ -39,7 +42,21 @@ export class EventBridgePublisher implements Pick<Notifier, 'publishTicket'> {
   }
 
   publishTicket(event: TicketEvent): Promise<DeliveryResult> {
-    return this.delivery.deliver('ticket', event.id, async () => {
+    return this.put('ticket', TICKET_DETAIL_TYPE, event.id, { ...event.detail, ticketId: event.id });
+  }
+
+  /** A `Canary Verdict` event; its detail (schemas/canary-verdict.v1.json) carries `verdictId`. */
+  publishCanaryVerdict(event: CanaryVerdictEvent): Promise<DeliveryResult> {
+    return this.put('canary', CANARY_DETAIL_TYPE, event.id, event.detail);
+  }
+
+  private put(
+    channel: Channel,
+    detailType: string,
+    id: string,
+    detail: Readonly<Record<string, unknown>>,
+  ): Promise<DeliveryResult> {
+    return this.delivery.deliver(channel, id, async () => {
       const send = async () => {
         const out = await this.client.send(
           new PutEventsCommand({
@@ -47,8 +64,8 @@ export class EventBridgePublisher implements Pick<Notifier, 'publishTicket'> {
               {
                 EventBusName: this.options.eventBusName,
                 Source: TICKET_SOURCE,
-                DetailType: TICKET_DETAIL_TYPE,
-                Detail: JSON.stringify({ ...event.detail, ticketId: event.id }),
+                DetailType: detailType,
+                Detail: JSON.stringify(detail),
               },
             ],
           }),
@@ -57,7 +74,7 @@ export class EventBridgePublisher implements Pick<Notifier, 'publishTicket'> {
         const entry = out.Entries?.[0];
         if ((out.FailedEntryCount ?? 0) > 0 || entry?.ErrorCode) {
           const code = entry?.ErrorCode ?? 'Unknown';
-          throw new PublishFailedError(event.id, `${code}: ${entry?.ErrorMessage ?? 'no message'}`, { code });
+          throw new PublishFailedError(id, `${code}: ${entry?.ErrorMessage ?? 'no message'}`, { code });
         }
         return entry?.EventId;
       };

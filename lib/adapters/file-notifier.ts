@@ -1,6 +1,6 @@
 /**
  * The local Notifier: alerts are printed to the console and appended to `alerts.jsonl`, tickets to
- * `tickets.jsonl`, and the digest is written to `digest.txt`, all in one output folder. It follows
+ * `tickets.jsonl`, canary verdicts to `canary.jsonl`, and the digest is written to `digest.txt`, all in one output folder. It follows
  * the same delivery protocol as the AWS notifiers, so re-running a job does not repeat a line.
  *
  * Local delivery is exactly once: an append is one write of a whole line, and a failed write (a
@@ -16,6 +16,7 @@ import { fileError } from './errors.js';
 import { FsResultStore } from './fs-store.js';
 import {
   type AlertMessage,
+  type CanaryVerdictEvent,
   type DeliveryOptions,
   type DeliveryResult,
   type DigestMessage,
@@ -70,6 +71,14 @@ export class FileNotifier implements Notifier {
     return this.delivery.deliver('ticket', event.id, async (attempt) => {
       if (attempt > 1 && (await this.holds('tickets.jsonl', event.id))) return undefined;
       await this.append('tickets.jsonl', { id: event.id, detail: { ...event.detail, ticketId: event.id } });
+      return undefined;
+    });
+  }
+
+  publishCanaryVerdict(event: CanaryVerdictEvent): Promise<DeliveryResult> {
+    return this.delivery.deliver('canary', event.id, async (attempt) => {
+      if (attempt > 1 && (await this.holds('canary.jsonl', event.id))) return undefined;
+      await this.append('canary.jsonl', { id: event.id, detail: event.detail });
       return undefined;
     });
   }

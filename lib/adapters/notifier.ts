@@ -50,6 +50,12 @@ export interface TicketEvent {
   readonly detail: Readonly<Record<string, unknown>>;
 }
 
+/** A canary verdict; `detail` follows schemas/canary-verdict.v1.json and carries `model`. */
+export interface CanaryVerdictEvent {
+  readonly id: string;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
 /** What one publish did. */
 export interface DeliveryResult {
   readonly id: string;
@@ -67,9 +73,11 @@ export interface Notifier {
   publishDigest(msg: DigestMessage): Promise<DeliveryResult>;
   /** Opens a retraining ticket (EventBridge event, tickets.jsonl). */
   publishTicket(event: TicketEvent): Promise<DeliveryResult>;
+  /** Publishes a canary verdict (EventBridge event `Canary Verdict`, canary.jsonl). */
+  publishCanaryVerdict(event: CanaryVerdictEvent): Promise<DeliveryResult>;
 }
 
-export type Channel = 'alert' | 'digest' | 'ticket';
+export type Channel = 'alert' | 'digest' | 'ticket' | 'canary';
 
 interface PendingMarker {
   claimedAt: string;
@@ -204,14 +212,15 @@ export class IdempotentDelivery {
   }
 }
 
-/** One Notifier from an alert/digest publisher and a ticket publisher (SNS + EventBridge on AWS). */
+/** One Notifier from an alert/digest publisher and an event publisher (SNS + EventBridge on AWS). */
 export function composeNotifier(
   messages: Pick<Notifier, 'publishAlert' | 'publishDigest'>,
-  tickets: Pick<Notifier, 'publishTicket'>,
+  events: Pick<Notifier, 'publishTicket' | 'publishCanaryVerdict'>,
 ): Notifier {
   return {
     publishAlert: (msg) => messages.publishAlert(msg),
     publishDigest: (msg) => messages.publishDigest(msg),
-    publishTicket: (event) => tickets.publishTicket(event),
+    publishTicket: (event) => events.publishTicket(event),
+    publishCanaryVerdict: (event) => events.publishCanaryVerdict(event),
   };
 }

@@ -1,4 +1,5 @@
 /** The alert policy, messages, digest and retraining tickets (pure; re-exports only). */
+export * from './canary.js';
 export * from './digest.js';
 export * from './ids.js';
 export * from './kpi-rules.js';

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { DuckDbQueryEngine, localEngineOptions } from '../adapters/duckdb-engine.js';
 import { fileError } from '../adapters/errors.js';
+import { FileNotifier } from '../adapters/file-notifier.js';
 import { FsResultStore } from '../adapters/fs-store.js';
 import { parseDefinition } from '../config/load.js';
 import type { MonitorDefinition } from '../config/schema.js';
@@ -51,6 +52,8 @@ export async function localContext(
     engine,
     store: new FsResultStore(join(outDir, 'results')),
     clock: options.clock ?? systemClock,
+    // Canary verdicts go to canary.jsonl in the output folder (alerts have their own command).
+    notifier: new FileNotifier({ outDir, print: () => {} }),
     ...(options.verbose ? { log: (message, detail) => console.error(message, detail ?? '') } : {}),
   };
   return { deps, outDir, close: () => engine.close() };

@@ -110,7 +110,11 @@ export function buildProgram(): Command {
     .description('run one job for one window')
     .requiredOption('--config <file>', 'monitor definition (YAML or JSON)')
     .option('--date <YYYY-MM-DD>', 'first day of the window (default: the last complete window)')
-    .option('--job <name>', 'baseline | drift | performance | slo', 'drift')
+    .option('--job <name>', 'baseline | drift | performance | slo | canary', 'drift')
+    .option(
+      '--start <YYYY-MM-DDTHH:MM:SSZ>',
+      'canary: the first instant of the window (default: the last complete canary window)',
+    )
     .option('--out <dir>', 'output folder (results/ goes inside)', '.driftwatch')
     .option('--json', 'print machine-readable output', false)
     .option('--verbose', 'log progress to stderr', false)
@@ -128,6 +132,7 @@ export function buildProgram(): Command {
           json: opts.json,
           verbose: opts.verbose,
           ...(opts.asOf ? { asOf: opts.asOf } : {}),
+          ...(opts.start ? { start: opts.start } : {}),
         },
         dates,
         print,

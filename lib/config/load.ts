@@ -178,7 +178,12 @@ function crossFieldProblems(def: MonitorDefinition): DefinitionProblem[] {
     }
   });
   problems.push(...windowProblems(def), ...methodProblems(def), ...metricProblems(def));
-  problems.push(...caseProblems(def), ...labelMappingProblems(def), ...kpiProblems(def));
+  problems.push(
+    ...caseProblems(def),
+    ...labelMappingProblems(def),
+    ...kpiProblems(def),
+    ...canaryProblems(def),
+  );
   return problems;
 }
 
@@ -222,6 +227,63 @@ function kpiProblems(def: MonitorDefinition): DefinitionProblem[] {
         message: `'prediction': positive decisions need a binary model with a score or prediction column (this model is ${def.model.task})`,
       });
   });
+  return problems;
+}
+
+function durationHours(duration: string): number {
+  const match = /^P(?:(\d+)W|(?:(\d+)D)?(?:T(?:(\d+)H)?)?)$/.exec(duration);
+  return match ? Number(match[1] ?? 0) * 168 + Number(match[2] ?? 0) * 24 + Number(match[3] ?? 0) : 0;
+}
+
+/** A canary needs the version column, a window on the day's hour grid and at least one guardrail. */
+function canaryProblems(def: MonitorDefinition): DefinitionProblem[] {
+  const canary = def.canary;
+  if (!canary) return [];
+  const problems: DefinitionProblem[] = [];
+  const p = def.predictions;
+  if (!p.modelVersionColumn) {
+    problems.push({
+      path: 'predictions.modelVersionColumn',
+      received: undefined,
+      message: 'the column naming the model version of each prediction: a canary compares two versions',
+    });
+  }
+  const hours = durationHours(canary.window);
+  if (!(hours >= 1 && hours <= 24 && 24 % hours === 0)) {
+    problems.push({
+      path: 'canary.window',
+      received: canary.window,
+      message: 'whole hours that divide a day: PT1H, PT2H, PT3H, PT4H, PT6H, PT8H, PT12H or P1D',
+    });
+  }
+  if (durationHours(canary.maximumDuration) < hours) {
+    problems.push({
+      path: 'canary.maximumDuration',
+      received: canary.maximumDuration,
+      message: `at least one canary window (${canary.window}), e.g. P1D`,
+    });
+  } else if (hours >= 1 && durationHours(canary.maximumDuration) % hours !== 0) {
+    problems.push({
+      path: 'canary.maximumDuration',
+      received: canary.maximumDuration,
+      message: `a whole number of canary windows (${canary.window}), e.g. P1D`,
+    });
+  }
+  if (canary.latencyBound !== undefined && !p.latencyColumn) {
+    problems.push({
+      path: 'canary.latencyBound',
+      received: canary.latencyBound,
+      message: 'predictions.latencyColumn as well (the bound is compared with that column), or remove it',
+    });
+  }
+  if (!p.errorColumn && !(p.latencyColumn && canary.latencyBound !== undefined) && !def.labels) {
+    problems.push({
+      path: 'canary',
+      received: undefined,
+      message:
+        'at least one guardrail: predictions.errorColumn (errors), predictions.latencyColumn with canary.latencyBound (latency), or labels (performance)',
+    });
+  }
   return problems;
 }
 

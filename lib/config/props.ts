@@ -214,6 +214,48 @@ export interface PerformanceSettingsProps {
   readonly exactRankingMaxRows?: number;
 }
 
+/** Which version is the canary's candidate: give `version`, or `newest: true`. */
+export interface CanaryCandidateProps {
+  /** The candidate's value in the version column. @default - none */
+  readonly version?: string;
+  /** The version first seen most recently is the candidate. @default - none */
+  readonly newest?: boolean;
+}
+
+/** How much worse the candidate may be and still be promoted. */
+export interface CanaryMarginsProps {
+  /** Error share, absolute. @default 0.005 */
+  readonly errorRate?: number;
+  /** Share of predictions slower than latencyBound, absolute. @default 0.02 */
+  readonly latencyOverBound?: number;
+  /** Misclassified share of labelled rows, absolute. @default 0.02 */
+  readonly misclassification?: number;
+  /** PSI between the arms' score distributions above which a promote is held back. @default 0.25 */
+  readonly scoreShift?: number;
+}
+
+/** A canary judged every window (see the README's canary section). */
+export interface CanarySettingsProps {
+  /** @default - { newest: true } */
+  readonly candidate?: CanaryCandidateProps;
+  /** The canary window, whole hours dividing a day. @default 'PT1H' */
+  readonly window?: string;
+  /** Rows each arm needs before a promote. @default 1000 */
+  readonly minimumRows?: number;
+  /** Windows with candidate rows before a promote. @default 2 */
+  readonly minimumWindows?: number;
+  /** ISO-8601 duration after which an undecided canary is inconclusive. @default 'P1D' */
+  readonly maximumDuration?: string;
+  /** Chance of rolling back a candidate that is not worse. @default 0.05 */
+  readonly falseRollbackRate?: number;
+  /** Latency above this counts against the latency guardrail. @default - no latency guardrail */
+  readonly latencyBound?: number;
+  /** Labelled rows per arm before the performance guardrail is judged. @default 100 */
+  readonly minimumLabels?: number;
+  /** @default - see CanaryMarginsProps */
+  readonly margins?: CanaryMarginsProps;
+}
+
 /** A good event as a condition on one logged column (not SQL: quoted and rendered by driftwatch). */
 export interface SloConditionProps {
   readonly column: string;
@@ -283,6 +325,8 @@ export interface MonitorDefinitionProps {
    */
   // biome-ignore lint/suspicious/noExplicitAny: jsii maps `any` to a JSON value in every language.
   readonly alerts?: { readonly [key: string]: any };
+  /** A canary of a candidate model version. @default - no canary */
+  readonly canary?: CanarySettingsProps;
   /** Service-level objectives (error budgets, burn-rate alerts). @default - none */
   readonly slos?: SloProps[];
 }

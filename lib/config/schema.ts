@@ -244,6 +244,47 @@ export const PerformanceSettingsSchema = z.strictObject({
   exactRankingMaxRows: z.number().int().min(0).default(EXACT_RANKING_MAX_ROWS),
 });
 
+/** Canary windows: whole hours that divide a day (PT1H, PT2H, ... PT24H or P1D). */
+const canaryWindow = isoDuration;
+
+/**
+ * A canary: a candidate model version serving beside the incumbent, judged every window by a
+ * sequential test (lib/alerts/canary.ts). The version column is `predictions.modelVersionColumn`.
+ */
+export const CanarySettingsSchema = z.strictObject({
+  /** Which version is the candidate: a fixed value, or the version first seen most recently. */
+  candidate: z
+    .union([
+      z.strictObject({ version: z.string().min(1).max(200) }),
+      z.strictObject({ newest: z.literal(true) }),
+    ])
+    .default({ newest: true }),
+  /** The canary's window; runs judge the last complete one. */
+  window: canaryWindow.default('PT1H'),
+  /** Rows each arm needs before a promote. */
+  minimumRows: z.number().int().min(1).default(1000),
+  /** Windows with candidate rows needed before a promote. */
+  minimumWindows: z.number().int().min(1).default(2),
+  /** After this long without a decision (from the candidate's first window) the verdict is inconclusive. */
+  maximumDuration: isoDuration.default('P1D'),
+  /** The chance of rolling back a candidate that is not worse, over the whole canary (split over the guardrails). */
+  falseRollbackRate: z.number().gt(0).lt(0.5).default(0.05),
+  /** A prediction slower than this (in the latency column's unit) counts against the latency guardrail. */
+  latencyBound: z.number().positive().optional(),
+  /** Labelled rows each arm needs before the performance guardrail is judged. */
+  minimumLabels: z.number().int().min(1).default(100),
+  /** How much worse the candidate may be and still be promoted (absolute differences of shares). */
+  margins: z
+    .strictObject({
+      errorRate: z.number().gt(0).lt(1).default(0.005),
+      latencyOverBound: z.number().gt(0).lt(1).default(0.02),
+      misclassification: z.number().gt(0).lt(1).default(0.02),
+      /** PSI between the arms' score distributions above which a promote is held back. */
+      scoreShift: z.number().positive().default(0.25),
+    })
+    .prefault({}),
+});
+
 /** Operators of an SLO condition on one logged column (`value` is compared as a parameter-free quoted literal). */
 export const SLO_OPERATORS = [
   '<',
@@ -358,6 +399,8 @@ export const MonitorDefinitionSchema = z.strictObject({
   performance: PerformanceSettingsSchema.prefault({}),
   /** Alert rules, routing, reminders and retraining tickets (lib/alerts/settings.ts); defaults apply when absent. */
   alerts: AlertSettingsSchema.optional(),
+  /** A canary judged every (hourly) window: promote, hold, roll back or inconclusive. */
+  canary: CanarySettingsSchema.optional(),
   /** Service-level objectives: error budgets and burn-rate alerts over sub-day windows (lib/jobs/slo.ts). */
   slos: z.array(SloSchema).default([]),
 });
@@ -370,6 +413,7 @@ export type FeatureDefinition = z.output<typeof FeatureSchema>;
 export type DriftSettings = z.output<typeof DriftSettingsSchema>;
 export type PerformanceSettings = z.output<typeof PerformanceSettingsSchema>;
 export type KpiDefinition = z.output<typeof KpiSchema>;
+export type CanarySettings = z.output<typeof CanarySettingsSchema>;
 export type SloDefinition = z.output<typeof SloSchema>;
 export type SloCondition = z.output<typeof SloConditionSchema>;
 export type DriftMethodName = (typeof DRIFT_METHODS)[number];

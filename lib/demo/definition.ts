@@ -71,6 +71,15 @@ export function demoDefinition(dataDir: string): MonitorDefinitionInput {
         perVersion: true,
       },
     ],
+    // From day 8 a candidate (v3.3.0-canary) takes 10% of the traffic: judged every hour against
+    // the incumbent on latency (share over 100 ms); labels come a week later, too late for it.
+    canary: {
+      candidate: { newest: true },
+      window: 'PT1H',
+      latencyBound: 100,
+      minimumRows: 1000,
+      maximumDuration: 'P1D',
+    },
   };
 }
 

@@ -55,6 +55,9 @@ export function addDays(date: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
+/** The day number (1-based, as the problems below) from which a candidate version takes 10% of traffic. */
+export const DEMO_CANARY_DAY = 8;
+
 /** Day numbers (1-based) at which each problem starts. */
 const SHIFT_DAY = 21;
 const NEW_CATEGORY_DAY = 25;
@@ -171,7 +174,7 @@ WITH base AS (
 SELECT
   'p-' || lpad(CAST(${day} AS VARCHAR), 2, '0') || '-' || lpad(CAST(i AS VARCHAR), 8, '0') AS prediction_id,
   CAST(${quoteString(date)} AS TIMESTAMP) + to_seconds(CAST(floor(u_time * 86400) AS BIGINT)) AS ts,
-  CASE WHEN u_version < ${day >= 8 ? '0.1' : '0'} THEN 'v3.3.0-canary' ELSE 'v3.2.0' END AS model_version,
+  CASE WHEN u_version < ${day >= DEMO_CANARY_DAY ? '0.1' : '0'} THEN 'v3.3.0-canary' ELSE 'v3.2.0' END AS model_version,
   CASE WHEN u_null < 0.01 THEN NULL ELSE round(income_raw, 0) END AS income,
   debt_to_income, credit_utilization, age, loan_amount, open_accounts,
   employment_type, home_ownership, loan_purpose,

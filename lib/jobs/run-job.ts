@@ -3,6 +3,7 @@
  * window (the last complete one by default) and runs the job.
  */
 import { runBaseline } from './baseline.js';
+import { runCanary } from './canary.js';
 import { runDrift } from './drift.js';
 import { runEstimate } from './estimate.js';
 import { runPerformance } from './performance.js';
@@ -69,6 +70,24 @@ export async function runJob(request: JobRequest, deps: JobDeps): Promise<JobSum
         status: result.status === 'ok' || result.status === 'not_mature' ? result.status : 'no_data',
         resultKey: key,
         message: parts.join(', '),
+      };
+    }
+    case 'canary': {
+      if (request.date) {
+        throw new Error(
+          'the canary judges one sub-day window: give its first instant (start, e.g. 2026-10-08T05:00:00Z), not a date',
+        );
+      }
+      const { result, key } = await runCanary(deps, request.start);
+      const v = result.verdict;
+      const pair = v.candidate ? `${v.candidate} vs ${v.incumbent ?? '(none)'}` : 'no candidate';
+      return {
+        job: 'canary',
+        model,
+        window: { start: result.window.start, end: result.window.end },
+        status: result.status,
+        resultKey: key,
+        message: `${v.verdict} (${pair}): ${v.reasons[0]?.message ?? 'every guardrail within its margin'}`,
       };
     }
     case 'slo': {

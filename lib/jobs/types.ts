@@ -7,7 +7,7 @@ import type { MonitorDefinition } from '../config/schema.js';
 import type { Clock, QueryEngine, ResultStore } from '../ports.js';
 import type { DataSource } from '../sql/dialect.js';
 
-export const JOB_NAMES = ['baseline', 'drift', 'performance', 'estimate', 'digest', 'slo'] as const;
+export const JOB_NAMES = ['baseline', 'drift', 'performance', 'estimate', 'digest', 'slo', 'canary'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 /** One job run for one model and (except baseline) one window identified by its start date. */
@@ -15,6 +15,8 @@ export interface JobRequest {
   readonly job: JobName;
   /** The window's first day, YYYY-MM-DD (UTC). Defaults to the last complete window. */
   readonly date?: string;
+  /** canary: the window's first instant, YYYY-MM-DDTHH:MM:SSZ. Defaults to the last complete window. */
+  readonly start?: string;
 }
 
 /** Where each log of the definition is read from, resolved for the engine in use. */
@@ -33,7 +35,7 @@ export interface JobDeps {
   readonly engine: QueryEngine;
   readonly store: ResultStore;
   readonly clock: Clock;
-  /** Where jobs that alert on their own (slo) publish; without it they store results only. */
+  /** Where jobs that publish on their own (slo alerts, canary verdicts) deliver; without it they store results only. */
   readonly notifier?: Notifier;
   /** Progress and diagnostics; silent by default. */
   readonly log?: (message: string, detail?: Record<string, unknown>) => void;

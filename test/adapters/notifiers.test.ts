@@ -227,6 +227,26 @@ describe('EventBridgePublisher', () => {
     ]);
   });
 
+  it('puts a Canary Verdict event with the detail as it is, once per verdict id', async () => {
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-7' }] });
+    const verdict = { id: 'cv-0123456789abcdef', detail: { model: 'credit-default', verdict: 'hold' } };
+
+    expect(await publisher().publishCanaryVerdict(verdict)).toMatchObject({
+      status: 'sent',
+      messageId: 'e-7',
+    });
+    expect(await publisher().publishCanaryVerdict(verdict)).toEqual({ id: verdict.id, status: 'duplicate' });
+
+    expect(events.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries?.[0])).toEqual([
+      {
+        EventBusName: 'driftwatch',
+        Source: 'driftwatch',
+        DetailType: 'Canary Verdict',
+        Detail: JSON.stringify(verdict.detail),
+      },
+    ]);
+  });
+
   it('does nothing on a re-delivery of a ticket already opened', async () => {
     events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
     await publisher().publishTicket(ticket);

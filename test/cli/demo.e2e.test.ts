@@ -155,4 +155,22 @@ describe('driftwatch demo', () => {
     expect(table).toMatch(/window\s+rows\s+drifted/);
     expect(table).toMatch(new RegExp(`${manifest.injected[0]!.startDate}\\s+6000\\s+income psi=`));
   });
+
+  it('runs the canary hourly over the first day of the candidate: no roll back, a verdict with its reasons', () => {
+    // 6,000 rows a day give the candidate (10%) 25 rows an hour: short of minimumRows (1,000) by
+    // the maximum duration (P1D), so the healthy candidate ends inconclusive, not promoted.
+    const verdicts = outcome.canary.map((r) => r.verdict.verdict);
+    expect(outcome.canary[0]!.window.start).toBe('2026-10-08T00:00:00Z');
+    expect(verdicts).not.toContain('roll_back');
+    expect(verdicts.at(-1)).toBe('inconclusive');
+    expect(outcome.canary.at(-1)!.verdict.reasons.map((r) => r.code)).toEqual([
+      'maximum_duration',
+      'too_few_rows',
+    ]);
+    expect(
+      printed.some((l) =>
+        l.startsWith('canary v3.3.0-canary vs v3.2.0: hold for 23 hours, then inconclusive'),
+      ),
+    ).toBe(true);
+  });
 });

@@ -104,4 +104,14 @@ describe('driftwatch CLI errors', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/required option '--config <file>' not specified/);
   });
+  it('keeps --start for the canary and --date for the daily jobs, saying which to use', async () => {
+    const config = join(dir.path, 'good.yaml');
+    const start = await run(['run', '--config', config, '--job', 'drift', '--start', '2026-10-01T05:00:00Z']);
+    expect(start.code).toBe(2);
+    expect(start.stderr).toMatch(/--start is for --job canary \(sub-day windows\): use --date for drift/);
+    const date = await run(['run', '--config', config, '--job', 'canary', '--date', '2026-10-01']);
+    expect(date.code).toBe(1);
+    expect(date.stderr.trim().split('\n')).toHaveLength(1);
+    expect(date.stderr).toMatch(/the canary judges one sub-day window: give its first instant/);
+  });
 });

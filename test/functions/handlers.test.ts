@@ -200,6 +200,20 @@ describe('run-job handler', () => {
     // 2026-01-14 ends on the 15th; its labels are complete on the 22nd, the morning of the run.
   });
 
+  it('runs the hourly canary on the schedule time, with the EventBridge notifier, and no alerts after it', async () => {
+    runJob.mockResolvedValue({ job: 'canary', model: 'credit-default', status: 'ok', message: 'hold' });
+    const { handler } = await loadRunJob();
+
+    await handler({ job: 'canary', scheduledTime: '2026-01-22T05:05:00Z' }, context);
+
+    const [request, deps] = runJob.mock.calls[0]!;
+    expect(request).toEqual({ job: 'canary' });
+    expect(deps.clock.now().toISOString()).toBe('2026-01-22T05:05:00.000Z');
+    expect(typeof deps.notifier?.publishCanaryVerdict).toBe('function');
+    const keys = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key);
+    expect(keys).not.toContain('results/credit-default/alerts/state.json');
+  });
+
   it('passes an explicit date through', async () => {
     runJob.mockResolvedValue({ job: 'baseline', model: 'credit-default', status: 'ok', message: '' });
     const { handler } = await loadRunJob();

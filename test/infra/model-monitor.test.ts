@@ -157,8 +157,8 @@ describe('ModelMonitor', () => {
         },
       });
     }
-    // + the demo's hourly slo schedule and the hub's digest.
-    template.resourceCountIs('AWS::Scheduler::Schedule', 5);
+    // + the demo's hourly slo and canary schedules and the hub's digest.
+    template.resourceCountIs('AWS::Scheduler::Schedule', 6);
   });
 
   it('lets the model function read only the monitored prefixes, and write only under the results prefix', () => {
@@ -308,6 +308,53 @@ describe('ModelMonitor', () => {
     });
   });
 
+  it('routes canary verdicts of this model to a target with onCanaryVerdict, and runs the canary hourly', () => {
+    const { stack, monitor } = monitorStack({ canary: { latencyBound: 250 } });
+    const queue = new sqs.Queue(stack, 'DeployQueue', { enforceSSL: true });
+    monitor.onCanaryVerdict(new targets.SqsQueue(queue));
+    monitor.onCanaryVerdict(new targets.SqsQueue(queue), 'RollBacks', ['roll_back']);
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: Match.stringLikeRegexp('^HubEventBus') },
+      EventPattern: {
+        source: ['driftwatch'],
+        'detail-type': ['Canary Verdict'],
+        detail: { model: ['credit-default'] },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DeployQueue'), 'Arn'] } })],
+    });
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['driftwatch'],
+        'detail-type': ['Canary Verdict'],
+        detail: { model: ['credit-default'], verdict: ['roll_back'] },
+      },
+    });
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(10 * * * ? *)',
+      Target: Match.objectLike({
+        Input: JSON.stringify({ job: 'canary', scheduledTime: '<aws.scheduler.scheduled-time>' }),
+      }),
+    });
+    expect(() => monitor.onCanaryVerdict(new targets.SqsQueue(queue), 'Bad', ['ship'])).toThrow(
+      /onCanaryVerdict verdicts \["ship"\] are not verdicts/,
+    );
+  });
+
+  it('refuses a canary schedule or subscription without a canary section', () => {
+    expect(() => monitorStack({ canary: undefined, schedules: { canary: 'rate(1 hour)' } })).toThrow(
+      /schedules.canary is set but the definition has no canary section/,
+    );
+    const { stack, monitor } = monitorStack({ canary: undefined });
+    const queue = new sqs.Queue(stack, 'Q', { enforceSSL: true });
+    expect(() => monitor.onCanaryVerdict(new targets.SqsQueue(queue))).toThrow(/needs a canary section/);
+    Template.fromStack(stack).resourcePropertiesCountIs(
+      'AWS::Scheduler::Schedule',
+      { ScheduleExpression: 'cron(10 * * * ? *)' },
+      0,
+    );
+  });
+
   it('runs the slo job hourly when the definition has slos, on its own schedule', () => {
     const base = creditDefaultDefinition(LOGS_BUCKET);
     const slos = [{ name: 'latency-150ms', sli: { kind: 'latency', thresholdMs: 150 }, target: 0.999 }];
@@ -330,7 +377,7 @@ describe('ModelMonitor', () => {
   it('skips the performance schedule without labels and turns schedules off on request', () => {
     const { stack } = monitorStack({
       labels: undefined,
-      schedules: { baseline: 'off', drift: 'rate(12 hours)', slo: 'off' },
+      schedules: { baseline: 'off', drift: 'rate(12 hours)', slo: 'off', canary: 'off' },
     });
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::Scheduler::Schedule', 2); // drift + the hub's digest

@@ -11,13 +11,14 @@ import { creditDefaultDefinition } from '../../infra/demo-stack.js';
 import { ModelMonitor } from '../../infra/model-monitor.js';
 import { MonitoringHub } from '../../infra/monitoring-hub.js';
 
-function deployment(modelsPerStack: number[], options: { slos?: boolean } = {}) {
+function deployment(modelsPerStack: number[], options: { slos?: boolean; canary?: boolean } = {}) {
   const app = new App({ postCliContext: { 'aws:cdk:bundling-stacks': [] } });
   const env = { account: '123456789012', region: 'eu-west-1' };
   const hubStack = new Stack(app, 'Hub', { env });
   const hub = new MonitoringHub(hubStack, 'Hub');
   const demo = creditDefaultDefinition('ml-logs');
-  const def = options.slos === false ? { ...demo, slos: [] } : demo;
+  const withSlos = options.slos === false ? { ...demo, slos: [] } : demo;
+  const def = options.canary === false ? { ...withSlos, canary: undefined } : withSlos;
   const stacks = modelsPerStack.map((n, k) => {
     const stack = new Stack(app, `Models${k}`, { env });
     for (let i = 0; i < n; i++) {
@@ -44,8 +45,8 @@ describe('hub and monitors in different stacks', () => {
   });
 
   it('costs 21 resources per model and none in the hub, so 23 models fit under 500 per stack', () => {
-    const one = deployment([1], { slos: false });
-    const three = deployment([3], { slos: false });
+    const one = deployment([1], { slos: false, canary: false });
+    const three = deployment([3], { slos: false, canary: false });
     const perModel = (three.count(three.stacks[0]!) - one.count(one.stacks[0]!)) / 2;
     expect(perModel).toBe(21);
     expect(one.count(one.stacks[0]!)).toBe(21);
@@ -54,10 +55,18 @@ describe('hub and monitors in different stacks', () => {
   });
 
   it('costs 2 more per model with SLOs (the hourly schedule and its missing-run alarm): 21 models per stack', () => {
-    const one = deployment([1]);
-    const two = deployment([2]);
+    const one = deployment([1], { canary: false });
+    const two = deployment([2], { canary: false });
     const perModel = two.count(two.stacks[0]!) - one.count(one.stacks[0]!);
     expect(perModel).toBe(23);
     expect(Math.floor(500 / perModel)).toBe(21);
+  });
+
+  it('costs 2 more per model with a canary (its hourly schedule and missing-run alarm): 20 models per stack', () => {
+    const one = deployment([1]);
+    const two = deployment([2]);
+    const perModel = two.count(two.stacks[0]!) - one.count(one.stacks[0]!);
+    expect(perModel).toBe(25);
+    expect(Math.floor(500 / perModel)).toBe(20);
   });
 });

@@ -8,10 +8,11 @@ import { reliability, reliabilityLine } from '../../alerts/reliability.js';
 import type { AlertState, Incident } from '../../alerts/types.js';
 import { validateDefinition } from '../../config/load.js';
 import { demoDefinition } from '../../demo/definition.js';
-import { DEMO_DEFAULTS, type DemoManifest, generateDemo } from '../../demo/generate.js';
+import { DEMO_CANARY_DAY, DEMO_DEFAULTS, type DemoManifest, generateDemo } from '../../demo/generate.js';
 import { type AlertsRunSummary, alertKeys, loadKpis, runAlerts, runDigest } from '../../jobs/alerts.js';
 import { listTickets } from '../../jobs/alerts-tickets.js';
 import { runBaseline } from '../../jobs/baseline.js';
+import { type CanaryResult, runCanary } from '../../jobs/canary.js';
 import { runDrift } from '../../jobs/drift.js';
 import type { DriftResult } from '../../jobs/drift-result.js';
 import {
@@ -26,6 +27,7 @@ import type { PerformanceResult } from '../../jobs/performance-result.js';
 import { runReport } from '../../jobs/report-job.js';
 import { runSlo } from '../../jobs/slo.js';
 import type { SloResult } from '../../jobs/slo-result.js';
+import type { JobDeps } from '../../jobs/types.js';
 import { maturedWindow, shiftDate } from '../../jobs/windows.js';
 import { localContext } from '../context.js';
 import { CliError } from '../errors.js';
@@ -71,7 +73,40 @@ export interface DemoOutcome {
   /** The slo job's result after each day (run at 00:05 the next day: the day's last hour). */
   slo: SloResult[];
   incidents: Incident[];
+  /** The hourly canary over the candidate's first day, one result per hour. */
+  canary: CanaryResult[];
   reportPath: string;
+}
+
+/**
+ * The canary as the hourly schedule runs it (ten past each hour), over the first day the candidate
+ * version serves (the demo's day 8), until a verdict sticks.
+ */
+async function runDemoCanary(
+  deps: JobDeps,
+  notifier: FileNotifier,
+  manifest: DemoManifest,
+): Promise<CanaryResult[]> {
+  const day = shiftDate(manifest.startDate, DEMO_CANARY_DAY - 1);
+  if (day > manifest.endDate) return [];
+  const results: CanaryResult[] = [];
+  for (let hour = 0; hour < 24; hour++) {
+    const start = `${day}T${String(hour).padStart(2, '0')}:00:00Z`;
+    const now = new Date(Date.parse(start) + 70 * 60_000);
+    const { result } = await runCanary({ ...deps, notifier, clock: { now: () => now } }, start);
+    results.push(result);
+    if (result.verdict.evidence.decidedAt) break;
+  }
+  return results;
+}
+
+/** "canary v3.3.0-canary vs v3.2.0: hold for 11 hours, promote at 2026-..T11:00:00Z (...)". */
+function canaryLine(results: readonly CanaryResult[], path: string): string {
+  const last = results.at(-1);
+  if (!last) return 'canary: no candidate in the demo period';
+  const v = last.verdict;
+  const holds = results.filter((r) => r.verdict.verdict === 'hold').length;
+  return `canary ${v.candidate} vs ${v.incumbent}: hold for ${holds} hour${holds === 1 ? '' : 's'}, then ${v.verdict} at ${last.window.start} (${v.evidence.candidateRows} candidate rows; ${v.reasons[0]?.message ?? ''}) -> ${path}`;
 }
 
 export async function runDemo(
@@ -128,6 +163,7 @@ export async function runDemo(
   let kpis: KpiResult[] = [];
   let estimated: EstimatedResult[] = [];
   let digestPath: string | undefined;
+  let canary: CanaryResult[] = [];
   try {
     await runBaseline(at(manifest.startDate, '00:00'));
     const progress = progressBar(manifest.days, 'drift + performance + alerts');
@@ -154,6 +190,7 @@ export async function runDemo(
     }
     kpis = await loadKpis(last.store, definition, definition.window, manifest.endDate);
     estimated = await loadEstimates(last, manifest.startDate, manifest.endDate);
+    canary = await runDemoCanary(context.deps, notifier, manifest);
     await runDigest(
       { definitions: [definition], store: last.store, notifier, clock: last.clock },
       manifest.endDate,
@@ -186,6 +223,7 @@ export async function runDemo(
     print('');
     print(kpiLine(kpis));
     print('');
+    print(canaryLine(canary, join(outDir, 'canary.jsonl')));
     print(
       tickets.length
         ? `retraining tickets: ${tickets.map((t) => `${t.ticketId} (${t.status})`).join(', ')} -> ${join(outDir, 'tickets.jsonl')}`
@@ -218,6 +256,7 @@ export async function runDemo(
     alerts: alertRuns,
     slo: sloRuns,
     incidents,
+    canary,
     reportPath: join(outDir, 'report.html'),
   };
 }

@@ -17,6 +17,8 @@ export interface RunOptions {
   verbose?: boolean;
   /** Run as the schedule would have on this morning (YYYY-MM-DD): labels and maturity as of then. */
   asOf?: string;
+  /** canary: the window's first instant (YYYY-MM-DDTHH:MM:SSZ). */
+  start?: string;
 }
 
 function jobName(value: string): JobName {
@@ -41,6 +43,9 @@ export async function runWindows(
   print: (line: string) => void,
 ): Promise<JobSummary[]> {
   const job = jobName(options.job);
+  if (options.start !== undefined && job !== 'canary') {
+    throw new CliError(`--start is for --job canary (sub-day windows): use --date for ${job}`, 2);
+  }
   const definition = await loadDefinitionFile(options.config);
   const context = await localContext(definition, {
     baseDir: configBaseDir(options.config),
@@ -68,7 +73,12 @@ export async function runWindows(
         stoppedEarly = true;
         break;
       }
-      summaries.push(await runJob({ job, ...(date ? { date } : {}) }, deps));
+      summaries.push(
+        await runJob(
+          { job, ...(date ? { date } : {}), ...(options.start ? { start: options.start } : {}) },
+          deps,
+        ),
+      );
       progress?.tick(date ?? '');
     }
     progress?.done();

@@ -3,6 +3,7 @@
 import { MemoryResultStore } from '../../../lib/adapters/memory-store.js';
 import {
   type AlertMessage,
+  type CanaryVerdictEvent,
   type DigestMessage,
   IdempotentDelivery,
   type Notifier,
@@ -214,6 +215,7 @@ export class RecordingNotifier implements Notifier {
   readonly alerts: AlertMessage[] = [];
   readonly digests: DigestMessage[] = [];
   readonly tickets: TicketEvent[] = [];
+  readonly canaryVerdicts: CanaryVerdictEvent[] = [];
   private readonly delivery = new IdempotentDelivery(new MemoryResultStore());
 
   publishAlert(msg: AlertMessage) {
@@ -233,6 +235,13 @@ export class RecordingNotifier implements Notifier {
   publishTicket(event: TicketEvent) {
     return this.delivery.deliver('ticket', event.id, async () => {
       this.tickets.push(event);
+      return undefined;
+    });
+  }
+
+  publishCanaryVerdict(event: CanaryVerdictEvent) {
+    return this.delivery.deliver('canary', event.id, async () => {
+      this.canaryVerdicts.push(event);
       return undefined;
     });
   }

@@ -6,6 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseDefinition } from '../../../lib/config/load.js';
 import type {
+  CanaryCandidateProps,
+  CanaryMarginsProps,
+  CanarySettingsProps,
   DriftSettingsProps,
   FeatureProps,
   KpiProps,
@@ -44,10 +47,32 @@ const sameKeys: [
   SameKeys<Def<'kpis'>[number], KpiProps>,
   SameKeys<NonNullable<Def<'kpis'>[number]['where']>, KpiWhereProps>,
   SameKeys<Def<'kpis'>[number]['thresholds'], KpiThresholdsProps>,
+  SameKeys<Def<'canary'>, CanarySettingsProps>,
+  SameKeys<NonNullable<Def<'canary'>['candidate']>, CanaryCandidateProps>,
+  SameKeys<NonNullable<Def<'canary'>['margins']>, CanaryMarginsProps>,
   SameKeys<Def<'slos'>[number], SloProps>,
   SameKeys<Def<'slos'>[number]['sli'], SliProps>,
   SameKeys<Extract<Def<'slos'>[number]['sli'], { kind: 'condition' }>['good'], SloConditionProps>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+] = [
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+];
 
 const YAML = `
 model: { id: credit-default, task: binary, tier: 1 }
@@ -57,6 +82,7 @@ predictions:
   timestampColumn: ts
   scoreColumn: score
   classScoreColumns: { a: p_a }
+  modelVersionColumn: model_version
 features:
   - { name: income, kind: numeric, method: ks, thresholds: { warning: 0.1, critical: 0.2 } }
   - { name: region, kind: categorical }
@@ -65,6 +91,7 @@ labels: { location: s3://logs/credit/labels/, idColumn: request_id, labelColumn:
 reference: { type: rolling, windows: 7 }
 drift: { bins: 12, methods: { numeric: wasserstein }, thresholds: { psi: { warning: 0.1, critical: 0.25 } } }
 performance: { threshold: 0.4 }
+canary: { candidate: { version: v2 }, window: PT1H, margins: { errorRate: 0.01 } }
 alerts: { reminderEvery: P3D }
 slos:
   - { name: fast, sli: { kind: condition, good: { column: status, operator: in, value: [ok, cached] } }, target: 0.999 }
@@ -89,5 +116,7 @@ describe('MonitorDefinitionProps', () => {
     expect(props.drift?.methods?.numeric).toBe('wasserstein');
     expect(props.features[0]?.thresholds?.critical).toBe(0.2);
     expect(props.alerts?.reminderEvery).toBe('P3D');
+    expect(props.canary?.candidate?.version).toBe('v2');
+    expect(props.canary?.margins?.latencyOverBound).toBe(0.02);
   });
 });

@@ -100,13 +100,13 @@ function sloDeps(location: string, slos: unknown[], store: MemoryResultStore, no
 }
 
 describe('SLOs: the error column', () => {
-  // DEFECT (high, wrong page). A float error flag (0.0 / 1.0, what pandas writes for a flag column
+  // FIXED (was high, wrong page; lib/sql/error-flag.ts). A float error flag (0.0 / 1.0, what pandas writes for a flag column
   // with a missing value, and what many loggers emit) is read as text: CAST(0.0 AS VARCHAR) is
   // '0.0', which is not in ('', '0', 'false'), so EVERY row is an error. Expected: 0.0 good, 1.0
   // bad (1% errors here: budget 1% of a 99% target, no page). Seen: sli 0, budget consumed 100x,
   // a critical page on a healthy service. The canary's error guardrail has the same test
   // (lib/sql/canary-query.ts), so both arms count 100% errors there and the guardrail is blind.
-  it.fails('counts a DOUBLE error flag 0.0 as no error', async () => {
+  it('counts a DOUBLE error flag 0.0 as no error', async () => {
     const location = `${dir.path}/float-error`;
     await writeHours(location, 'a', [0, 1, 2], {
       rowsPerHour: 400,

@@ -115,6 +115,15 @@ export interface BurnEvaluation {
   level: 'none' | 'warning' | 'critical';
 }
 
+/**
+ * `measured >= rate` up to a relative 1e-9: 1 - 0.999 is 0.0010000000000000009 in binary, so an
+ * hour burning at exactly 14.4x computes as 14.399999999999986. Counts are integers, so a real
+ * burn below the rate differs from it by far more than 1e-9 (1 event in 1e9).
+ */
+export function reaches(measured: number, rate: number): boolean {
+  return measured >= rate * (1 - 1e-9);
+}
+
 function sum(counts: readonly WindowCounts[], from: number, to: number): { total: number; bad: number } {
   let total = 0;
   let bad = 0;
@@ -162,7 +171,7 @@ export function evaluateBurn(
       ...rule,
       long,
       short,
-      firing: long.burnRate >= rule.burnRate && short.burnRate >= rule.burnRate,
+      firing: reaches(long.burnRate, rule.burnRate) && reaches(short.burnRate, rule.burnRate),
     };
   });
   const level = rules.some((r) => r.firing && r.severity === 'critical')

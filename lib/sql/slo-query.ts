@@ -83,7 +83,8 @@ export function goodEventSql(
   switch (sli.kind) {
     case 'latency': {
       if (!columns.latencyColumn) throw new Error('a latency SLI needs predictions.latencyColumn');
-      return `TRY_CAST(${quoteIdentifier(columns.latencyColumn)} AS DOUBLE) <= ${quoteDouble(sli.thresholdMs)}`;
+      // A negative latency (a clock step, or -1 for "not measured") is invalid: bad, as a missing one.
+      return `TRY_CAST(${quoteIdentifier(columns.latencyColumn)} AS DOUBLE) BETWEEN 0 AND ${quoteDouble(sli.thresholdMs)}`;
     }
     case 'errors': {
       if (!columns.errorColumn) throw new Error('an errors SLI needs predictions.errorColumn');

@@ -3,6 +3,7 @@ import {
   budgetSeries,
   burnRateRules,
   evaluateBurn,
+  reaches,
   type WindowCounts,
 } from '../../../lib/alerts/burn-rate.js';
 
@@ -123,5 +124,15 @@ describe('budgetSeries', () => {
     expect(series[695]?.remaining).toBe(1);
     // After the period's 720 hours: 480 bad of 720,000 events, budget 720: 2/3 spent.
     expect(series.at(-1)?.remaining).toBeCloseTo(1 - 480 / 720, 12);
+  });
+});
+
+describe('reaches: the rate comparison tolerates binary rounding only', () => {
+  it('takes 14.4x computed through 1 - 0.999 and 1 - 0.99 as reaching 14.4, and 14.3999 as not', () => {
+    expect(1440 / 100_000 / (1 - 0.999)).toBeLessThan(14.4);
+    expect(reaches(1440 / 100_000 / (1 - 0.999), 14.4)).toBe(true);
+    expect(reaches(14_400 / 100_000 / (1 - 0.99), 14.4)).toBe(true);
+    // One bad event fewer than 14.4x of 10,000,000 at 99.9% is a real miss (14.3999x).
+    expect(reaches(143_999 / 10_000_000 / (1 - 0.999), 14.4)).toBe(false);
   });
 });

@@ -229,11 +229,11 @@ describe('SLOs: hostile SLI values', () => {
     expect(result.slos[0]!.budget).toMatchObject({ total: 7, bad: 5 });
   });
 
-  // DEFECT (low, hidden logging bug). A negative latency (a clock step between the two timestamps
+  // FIXED (was low, hidden logging bug; goodEventSql: BETWEEN 0 AND threshold). A negative latency (a clock step between the two timestamps
   // a latency is computed from, or -1 as "not measured") is counted as GOOD (-1 <= 150), while a
   // NULL one is bad. Expected: a negative latency is not a good event (bad, like a missing one).
   // Seen: 2 of 2 negative latencies good.
-  it.fails('does not count a negative latency as a good event', async () => {
+  it('does not count a negative latency as a good event', async () => {
     const location = await writeTexts('latency-negative', [
       ['-1', 'ok'],
       ['-250', 'ok'],
@@ -382,12 +382,12 @@ describe('burn-rate rules: low traffic', () => {
     }
   });
 
-  // DEFECT (low, boundary). The rules fire "at or above" the rate (README, burn-rate.ts), but an
+  // FIXED (was low, boundary; burn-rate.ts reaches(), relative 1e-9). The rules fire "at or above" the rate (README, burn-rate.ts), but an
   // hour burning at exactly 14.4x (1,440 slow of 100,000 at 99.9%; 14,400 at 99%) does not page:
   // the budget share is 1 - 0.999 = 0.0010000000000000009 in binary, so the burn rate computes as
   // 14.399999999999986 < 14.4. The rule's rate is rounded to 12 digits; the measured rate is not.
   // Expected: critical at exactly 14.4x. Seen: none, for both targets.
-  it.fails('pages at exactly the workbook rate (14.4x for an hour, 99.9% and 99%)', () => {
+  it('pages at exactly the workbook rate (14.4x for an hour, 99.9% and 99%)', () => {
     const end = Date.parse('2026-11-01T00:00:00Z');
     for (const target of [0.999, 0.99])
       expect(lastHourAt(14.4, target, end).evaluation.level).toBe('critical');

@@ -136,3 +136,32 @@ describe('reaches: the rate comparison tolerates binary rounding only', () => {
     expect(reaches(143_999 / 10_000_000 / (1 - 0.999), 14.4)).toBe(false);
   });
 });
+
+describe('low traffic: a page needs real budget spend', () => {
+  /** 719 hours of 1,000 good events, then a last hour of `total` events with `bad` bad ones. */
+  function quietLastHour(total: number, bad: number) {
+    const counts: WindowCounts[] = [];
+    for (let k = 720; k > 1; k--) counts.push({ start: END - k * HOUR, total: 1000, good: 1000 });
+    counts.push({ start: END - HOUR, total, good: total - bad });
+    return evaluateBurn(counts, { target: 0.999, period: 'P30D', window: 'PT1H', end: END });
+  }
+
+  it('does not page for 1 bad of 5 (200x, 0.14% of the budget) nor 14 of 20 (700x, 1.9%)', () => {
+    for (const [total, bad] of [
+      [5, 1],
+      [20, 14],
+    ] as const) {
+      const e = quietLastHour(total, bad);
+      expect(e.rules[0]!.long.burnRate).toBeGreaterThan(14.4);
+      expect(e.rules[0]!.spent).toBeLessThan(0.02);
+      expect(e.level).toBe('none');
+    }
+  });
+
+  it('pages for 15 bad of 20 in a quiet hour: 2.08% of the budget spent in one hour', () => {
+    const e = quietLastHour(20, 15);
+    expect(e.rules[0]!.spent).toBeCloseTo(15 / (0.001 * 719_020), 9);
+    expect(e.rules[0]!.firing).toBe(true);
+    expect(e.level).toBe('critical');
+  });
+});

@@ -309,6 +309,33 @@ describe('SLOs: late and missing hours', () => {
     expect(result.slos[0]!.budget.total).toBe(Number(direct[0]!.total));
     expect(result.slos[0]!.budget.bad).toBe(Number(direct[0]!.bad));
   });
+
+  it('misses a backfill older than `recount` (PT1H here: the documented limit) and counts it with P1D', async () => {
+    const totals: number[] = [];
+    for (const recount of ['PT1H', 'P1D']) {
+      const location = `${dir.path}/backfill-${recount}`;
+      const onTime = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 14, 15];
+      await writeHours(location, 'on-time', onTime, { rowsPerHour: 100, seed: 3 });
+      const at = sloDeps(
+        location,
+        [{ name: 'latency-150ms', sli: { kind: 'latency', thresholdMs: 150 }, target: 0.999, recount }],
+        new MemoryResultStore(),
+        new RecordingNotifier(),
+      );
+      for (let h = 1; h <= 15; h++) await runSlo(at(h));
+      await writeHours(location, 'backfill', [10, 11, 12], { rowsPerHour: 100, seed: 4 });
+      totals.push((await runSlo(at(16))).result.slos[0]!.budget.total);
+    }
+    expect(totals).toEqual([1300, 1600]);
+  });
+
+  it('refuses a recount that is not one of the listed durations, naming the field', () => {
+    expect(() =>
+      sloDefinition('p', [{ name: 'a', sli: { kind: 'errors' }, target: 0.99, recount: 'PT5H' }]),
+    ).toThrow(
+      /slos\[0\]\.recount: got "PT5H"; expected one of "PT1H", "PT2H", "PT3H", "PT6H", "PT12H", "P1D"/,
+    );
+  });
 });
 
 describe('SLOs: the ledger under skipped, repeated, rewound and concurrent runs', () => {

@@ -258,6 +258,9 @@ export class DuckDbQueryEngine implements QueryEngine {
       const { DuckDBInstance } = await loadDuckDb();
       const instance = await DuckDBInstance.create(':memory:', config);
       const connection = await instance.connect();
+      // Event times are UTC (dialect.eventTime converts through TIMESTAMPTZ): a text timestamp
+      // without an offset, or a TIMESTAMP column, reads as UTC whatever the machine's zone.
+      await connection.run("SET TimeZone = 'UTC'");
       return new DuckDbQueryEngine(instance, connection, options.tempDirectory);
     } catch (error) {
       if (options.tempDirectory) await releaseSpillFolder(options.tempDirectory);

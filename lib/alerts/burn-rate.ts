@@ -8,7 +8,8 @@
  *   over the period, 14.4 spends 2% of a 30-day budget in one hour.
  * - A rule fires when BOTH its long window and its short window (1/12 of the long one) burn at or
  *   above its rate: the long window makes it significant, the short one makes it stop (and resolve)
- *   soon after the burn stops.
+ *   soon after the burn stops; AND the long window's bad events spent at least the rule's share of
+ *   the period's budget (`spent`): with uneven traffic a quiet window's rate overstates its spend.
  * - The rates are derived, not written down: a rule that alerts when `consumed` of the budget is
  *   spent within `long` burns at `consumed * period / long`. For 30 days this gives the workbook's
  *   table (14.4 over 1h and 5m, 6 over 6h and 30m, 1 over 3d and 6h); for 28 days 13.44, 5.6 and
@@ -87,6 +88,11 @@ export interface BurnWindow {
 export interface BurnRuleResult extends BurnRateRule {
   long: BurnWindow;
   short: BurnWindow;
+  /**
+   * The share of the period's budget the long window's bad events spent: long.bad / allowedBad
+   * (0 without events). A rule fires only when this reaches its `budgetConsumed` too.
+   */
+  spent: number;
   firing: boolean;
 }
 
@@ -113,6 +119,15 @@ export interface BurnEvaluation {
   rules: BurnRuleResult[];
   /** critical when a page rule fires, warning when only the ticket rule does, else none. */
   level: 'none' | 'warning' | 'critical';
+}
+
+/**
+ * `measured >= rate` up to a relative 1e-9: 1 - 0.999 is 0.0010000000000000009 in binary, so an
+ * hour burning at exactly 14.4x computes as 14.399999999999986. Counts are integers, so a real
+ * burn below the rate differs from it by far more than 1e-9 (1 event in 1e9).
+ */
+export function reaches(measured: number, rate: number): boolean {
+  return measured >= rate * (1 - 1e-9);
 }
 
 function sum(counts: readonly WindowCounts[], from: number, to: number): { total: number; bad: number } {
@@ -158,11 +173,20 @@ export function evaluateBurn(
   const rules = burnRateRules(spec.period).map((rule) => {
     const long = burnWindow(counts, spec.end, durationMillis(rule.longWindow), windowMillis, budgetShare);
     const short = burnWindow(counts, spec.end, durationMillis(rule.shortWindow), windowMillis, budgetShare);
+    // Real spend: the burn rate is a share of the long window's events, which equals "budgetConsumed
+    // of the budget" only when traffic is even; in a quiet hour (1 bad of 5 after a busy month)
+    // it reads 200x while 0.14% of the budget went. So the long window's bad events must also
+    // have spent the rule's share of the period's budget (the workbook's low-traffic advice).
+    const spent = allowedBad > 0 ? long.bad / allowedBad : 0;
     return {
       ...rule,
       long,
       short,
-      firing: long.burnRate >= rule.burnRate && short.burnRate >= rule.burnRate,
+      spent,
+      firing:
+        reaches(long.burnRate, rule.burnRate) &&
+        reaches(short.burnRate, rule.burnRate) &&
+        reaches(spent, rule.budgetConsumed),
     };
   });
   const level = rules.some((r) => r.firing && r.severity === 'critical')

@@ -294,6 +294,8 @@ export interface SloProps {
   readonly window?: string;
   /** Also one budget per model version (needs predictions.modelVersionColumn). @default false */
   readonly perVersion?: boolean;
+  /** How far back each run recounts late rows: 'PT1H', 'PT2H', 'PT3H', 'PT6H', 'PT12H' or 'P1D'. @default 'PT6H' */
+  readonly recount?: string;
 }
 
 /** A monitor definition: the fields of the YAML file, as construct props. */

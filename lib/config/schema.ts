@@ -301,6 +301,8 @@ export const SLO_OPERATORS = [
 /** Sub-day windows an SLO's events are counted in (they divide an hour, so the 5m to 6h burn windows are whole). */
 export const SLO_WINDOWS = ['PT5M', 'PT10M', 'PT15M', 'PT30M', 'PT1H'] as const;
 export const SLO_PERIODS = ['P28D', 'P30D'] as const;
+/** How far back each SLO run recounts (rows that land late, e.g. a backfill after a logging outage). */
+export const SLO_RECOUNTS = ['PT1H', 'PT2H', 'PT3H', 'PT6H', 'PT12H', 'P1D'] as const;
 
 const literal = z.union([
   z.number().refine(Number.isFinite, { message: 'a finite number' }),
@@ -350,9 +352,9 @@ export const SloConditionSchema = z
   });
 
 export const SliSchema = z.discriminatedUnion('kind', [
-  /** Good: `predictions.latencyColumn` at most `thresholdMs`. */
+  /** Good: `predictions.latencyColumn` between 0 and `thresholdMs` (negative is bad). */
   z.strictObject({ kind: z.literal('latency'), thresholdMs: z.number().positive() }),
-  /** Good: `predictions.errorColumn` null, empty, 0 or false (the operational error rule's test). */
+  /** Good: `predictions.errorColumn` null, false, numeric zero, '', '0' or 'false' (lib/sql/error-flag.ts). */
   z.strictObject({ kind: z.literal('errors') }),
   /** Good: the condition holds (a row where it is unknown, e.g. a null column, is bad). */
   z.strictObject({ kind: z.literal('condition'), good: SloConditionSchema }),
@@ -375,6 +377,11 @@ export const SloSchema = z.strictObject({
   window: z.enum(SLO_WINDOWS).default('PT1H'),
   /** One budget per model version (`predictions.modelVersionColumn`) besides the whole model. */
   perVersion: z.boolean().default(false),
+  /**
+   * Each run recounts this much before the ledger's end, so rows that arrive late (a backfill after
+   * a logging outage) are counted; SLOs counted in the same `window` share the longest.
+   */
+  recount: z.enum(SLO_RECOUNTS).default('PT6H'),
 });
 
 export const MonitorDefinitionSchema = z.strictObject({

@@ -3,8 +3,8 @@
  * schedule. Per run and per sub-window size (PT1H, PT5M...):
  *
  * 1. the ledger (`<model>/slo/ledger-<window>.json`) holds good and total events per sub-window and
- *    version over the longest period; the run counts only what is new: from one hour before the
- *    ledger's end (late rows of the last hour are recounted) to the end of the last complete
+ *    version over the longest period; the run counts only what is new: from `recount` (PT6H by
+ *    default) before the ledger's end (late rows, a backfill, are recounted) to the end of the last complete
  *    sub-window, in ONE query (`buildSloCountsQuery`), or the whole period when the ledger is
  *    missing or was counted for other SLIs;
  * 2. burn rates and budgets per SLO and subject (the model; each version with `perVersion`) come from
@@ -34,8 +34,6 @@ import {
   type TimeWindow,
 } from './windows.js';
 
-/** Late rows: each run recounts this much before the ledger's end. */
-export const SLO_RECOUNT_MILLIS = 3_600_000;
 /** Points of the budget series kept in a result (hourly over 30 days is 720). */
 const SERIES_POINTS = 720;
 
@@ -65,7 +63,9 @@ async function updateLedger(
   const periodStart = end - maxPeriodMillis(slos);
   const usable = stored?.signature === signature ? stored : undefined;
   const through = usable ? Date.parse(usable.through) : Number.NEGATIVE_INFINITY;
-  let from = Math.max(periodStart, Math.min(through, end) - SLO_RECOUNT_MILLIS);
+  // Late rows (a backfill after a logging outage): recount the longest `recount` of these SLOs.
+  const recount = Math.max(...slos.map((s) => durationMillis(s.recount)));
+  let from = Math.max(periodStart, Math.min(through, end) - recount);
   from -= from % windowMillis;
   const kept = (usable?.rows ?? []).filter((r) => {
     const t = Date.parse(r[0]);

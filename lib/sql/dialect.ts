@@ -82,8 +82,9 @@ export interface SqlDialect {
   /** Decodes `fineHistogram`'s JSON into `edges.length + 1` counts. */
   readFineHistogram(json: string | null, edges: readonly number[]): number[];
   /**
-   * A TIMESTAMP expression (UTC) for the log's timestamp column `column`: DuckDB casts (a
-   * TIMESTAMP column stays itself, ISO-8601 text is parsed); Athena reads a Parquet log's column
+   * A TIMESTAMP expression (UTC) for the log's timestamp column `column`: DuckDB casts through
+   * TIMESTAMPTZ to UTC (a TIMESTAMP column stays itself, ISO-8601 text is parsed honouring its
+   * offset); Athena reads a Parquet log's column
    * as the Glue `timestamp` it is declared and parses a JSON-lines or CSV log's `string` column
    * with `from_iso8601_timestamp` (so that text must be ISO-8601, e.g. 2026-10-21T05:13:07Z).
    */
@@ -264,7 +265,10 @@ export const duckdbDialect: SqlDialect = {
     }
     return counts;
   },
-  eventTime: (column) => `CAST(${quoteIdentifier(column)} AS TIMESTAMP)`,
+  // Through TIMESTAMPTZ, then UTC: ISO text with an offset ('02:30+02:00') lands on its instant
+  // (00:30Z) as Athena's from_iso8601_timestamp puts it (a plain CAST AS TIMESTAMP drops the
+  // offset); text without one and TIMESTAMP columns read as UTC (the engine's session zone).
+  eventTime: (column) => `timezone('UTC', CAST(${quoteIdentifier(column)} AS TIMESTAMPTZ))`,
   epochSeconds: (expr) => `epoch(${expr})`,
 };
 

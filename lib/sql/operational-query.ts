@@ -1,6 +1,7 @@
 /** Operational metrics of a window from the prediction log: volume, latency percentiles, error rate. */
 import type { CompiledQuery } from '../ports.js';
 import { type DataSource, type SqlDialect, windowFilter } from './dialect.js';
+import { isErrorSql } from './error-flag.js';
 import { quoteIdentifier } from './identifiers.js';
 
 /** Rows: one, `{ volume, p50, p95, p99, errors }` (latency and errors only when their columns are given). */
@@ -9,7 +10,7 @@ export function buildOperationalQuery(
     source: DataSource;
     window: { from: string; to: string };
     latencyColumn?: string;
-    /** A column that is non-null and not false/0/'' when the prediction failed. */
+    /** A column that is an error flag (lib/sql/error-flag.ts: NULL, false, numeric zero, '' are no error). */
     errorColumn?: string;
   },
   dialect: SqlDialect,
@@ -24,8 +25,7 @@ export function buildOperationalQuery(
     );
   }
   if (spec.errorColumn) {
-    const error = dialect.toVarchar(quoteIdentifier(spec.errorColumn));
-    select.push(`count_if(${error} IS NOT NULL AND lower(${error}) NOT IN ('', '0', 'false')) AS errors`);
+    select.push(`count_if(${isErrorSql(spec.errorColumn, dialect)}) AS errors`);
   }
   const { where, parameters } = windowFilter(spec.window);
   return {

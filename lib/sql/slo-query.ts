@@ -13,6 +13,7 @@ import {
   type TimeRange,
   timeWindowFilter,
 } from './dialect.js';
+import { noErrorSql } from './error-flag.js';
 import { quoteDouble, quoteIdentifier, quoteString } from './identifiers.js';
 
 export interface SloCountsSpec {
@@ -82,13 +83,13 @@ export function goodEventSql(
   switch (sli.kind) {
     case 'latency': {
       if (!columns.latencyColumn) throw new Error('a latency SLI needs predictions.latencyColumn');
-      return `TRY_CAST(${quoteIdentifier(columns.latencyColumn)} AS DOUBLE) <= ${quoteDouble(sli.thresholdMs)}`;
+      // A negative latency (a clock step, or -1 for "not measured") is invalid: bad, as a missing one.
+      return `TRY_CAST(${quoteIdentifier(columns.latencyColumn)} AS DOUBLE) BETWEEN 0 AND ${quoteDouble(sli.thresholdMs)}`;
     }
     case 'errors': {
       if (!columns.errorColumn) throw new Error('an errors SLI needs predictions.errorColumn');
-      // The operational query's error test (lib/sql/operational-query.ts), negated.
-      const error = dialect.toVarchar(quoteIdentifier(columns.errorColumn));
-      return `(${error} IS NULL OR lower(${error}) IN ('', '0', 'false'))`;
+      // The one error test (lib/sql/error-flag.ts), shared with the operational query.
+      return noErrorSql(columns.errorColumn, dialect);
     }
     case 'condition':
       return conditionSql(sli.good, dialect);

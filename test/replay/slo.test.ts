@@ -60,12 +60,12 @@ describe('the hourly slo schedule on AWS (replayed)', () => {
     expect(replay.athena.refused).toEqual([]);
     expect(queries.map((q) => q.reason)).toEqual([undefined, undefined, undefined]);
     // The first run counts the period up to now (two days of log) in one query; each next run the
-    // hour before its last end plus the new hour.
+    // recount (PT6H by default: late rows, a backfill) before its last end plus the new hour.
     const quoted = (d: string) => `'${d}'`;
     expect(queries.map((q) => q.parameters.slice(0, 2))).toEqual([
       [quoted(shiftDate(day, -30)), quoted(day)], // 30 days up to 00:00
-      [quoted(shiftDate(day, -1)), quoted(shiftDate(day, 1))], // 23:00 to 01:00 spans midnight
-      [quoted(day), quoted(shiftDate(day, 1))], // 00:00 to 02:00
+      [quoted(shiftDate(day, -1)), quoted(shiftDate(day, 1))], // 18:00 to 01:00 spans midnight
+      [quoted(shiftDate(day, -1)), quoted(shiftDate(day, 1))], // 19:00 to 02:00 too
     ]);
 
     // The same runs locally on the same files: the same budgets and burn rates.

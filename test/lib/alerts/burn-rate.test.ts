@@ -3,6 +3,7 @@ import {
   budgetSeries,
   burnRateRules,
   evaluateBurn,
+  reaches,
   type WindowCounts,
 } from '../../../lib/alerts/burn-rate.js';
 
@@ -123,5 +124,44 @@ describe('budgetSeries', () => {
     expect(series[695]?.remaining).toBe(1);
     // After the period's 720 hours: 480 bad of 720,000 events, budget 720: 2/3 spent.
     expect(series.at(-1)?.remaining).toBeCloseTo(1 - 480 / 720, 12);
+  });
+});
+
+describe('reaches: the rate comparison tolerates binary rounding only', () => {
+  it('takes 14.4x computed through 1 - 0.999 and 1 - 0.99 as reaching 14.4, and 14.3999 as not', () => {
+    expect(1440 / 100_000 / (1 - 0.999)).toBeLessThan(14.4);
+    expect(reaches(1440 / 100_000 / (1 - 0.999), 14.4)).toBe(true);
+    expect(reaches(14_400 / 100_000 / (1 - 0.99), 14.4)).toBe(true);
+    // One bad event fewer than 14.4x of 10,000,000 at 99.9% is a real miss (14.3999x).
+    expect(reaches(143_999 / 10_000_000 / (1 - 0.999), 14.4)).toBe(false);
+  });
+});
+
+describe('low traffic: a page needs real budget spend', () => {
+  /** 719 hours of 1,000 good events, then a last hour of `total` events with `bad` bad ones. */
+  function quietLastHour(total: number, bad: number) {
+    const counts: WindowCounts[] = [];
+    for (let k = 720; k > 1; k--) counts.push({ start: END - k * HOUR, total: 1000, good: 1000 });
+    counts.push({ start: END - HOUR, total, good: total - bad });
+    return evaluateBurn(counts, { target: 0.999, period: 'P30D', window: 'PT1H', end: END });
+  }
+
+  it('does not page for 1 bad of 5 (200x, 0.14% of the budget) nor 14 of 20 (700x, 1.9%)', () => {
+    for (const [total, bad] of [
+      [5, 1],
+      [20, 14],
+    ] as const) {
+      const e = quietLastHour(total, bad);
+      expect(e.rules[0]!.long.burnRate).toBeGreaterThan(14.4);
+      expect(e.rules[0]!.spent).toBeLessThan(0.02);
+      expect(e.level).toBe('none');
+    }
+  });
+
+  it('pages for 15 bad of 20 in a quiet hour: 2.08% of the budget spent in one hour', () => {
+    const e = quietLastHour(20, 15);
+    expect(e.rules[0]!.spent).toBeCloseTo(15 / (0.001 * 719_020), 9);
+    expect(e.rules[0]!.firing).toBe(true);
+    expect(e.level).toBe('critical');
   });
 });

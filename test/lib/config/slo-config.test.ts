@@ -17,7 +17,7 @@ const base = {
 const withSlos = (slos: unknown[]) => () => validateDefinition({ ...base, slos }, 'monitor.yaml');
 
 describe('slos in the definition', () => {
-  it('fill the defaults: a 30-day period, hourly windows, no per-version budgets', () => {
+  it('fill the defaults: a 30-day period, hourly windows, no per-version budgets, a 6-hour recount', () => {
     const def = validateDefinition(
       { ...base, slos: [{ name: 'fast', sli: { kind: 'latency', thresholdMs: 100 }, target: 0.999 }] },
       'monitor.yaml',
@@ -30,6 +30,7 @@ describe('slos in the definition', () => {
         period: 'P30D',
         window: 'PT1H',
         perVersion: false,
+        recount: 'PT6H',
       },
     ]);
     expect(validateDefinition(base, 'monitor.yaml').slos).toEqual([]);

@@ -191,7 +191,7 @@ describe('the slo job', () => {
     expect(w.notifier.alerts).toHaveLength(0);
   });
 
-  it('counts only what is new after the first run: one query over the last hour and the new one', async () => {
+  it('counts only what is new after the first run: one query over the recount (PT6H) and the new hour', async () => {
     const w = await world('ledger', {});
     const first = await runSlo(w.depsAt(50));
     expect(first.result.counted).toEqual([
@@ -201,7 +201,7 @@ describe('the slo job', () => {
     const next = await runSlo(w.depsAt(51));
     expect(engine.stats().queries - before).toBe(1);
     expect(next.result.counted).toEqual([
-      { window: 'PT1H', start: '2026-10-03T01:00:00Z', end: '2026-10-03T03:00:00Z', rows: 4 },
+      { window: 'PT1H', start: '2026-10-02T20:00:00Z', end: '2026-10-03T03:00:00Z', rows: 14 },
     ]);
     // The ledger's counts equal a fresh count of the whole period.
     const fresh = new MemoryResultStore();

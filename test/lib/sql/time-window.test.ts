@@ -184,3 +184,32 @@ describe('time windows', () => {
     );
   });
 });
+
+describe('event time with an ISO offset (DuckDB and Athena agree on the instant)', () => {
+  // ISO-8601 texts as a JSON-lines log holds them; Date.parse gives the instant Athena's
+  // from_iso8601_timestamp gives (offsets honoured).
+  const texts = [
+    '2026-10-01T02:30:00+02:00',
+    '2026-10-01T02:30:00Z',
+    '2026-10-01T02:30:00.250-05:30',
+    '2026-10-01T00:00:00+00:00',
+    '2026-09-30T23:59:59-01:00',
+  ];
+
+  it('reads each text as its UTC instant in DuckDB (a plain CAST AS TIMESTAMP dropped the offset)', async () => {
+    const from: DataSource = { location: 'x', format: 'jsonl', partitioned: false };
+    const rows = await engine.query({
+      name: 'event-time',
+      sql: `SELECT i, ${engine.dialect.epochSeconds(engine.dialect.eventTime('ts', from))} AS s
+            FROM (SELECT i, ts FROM (VALUES ${texts.map((t, i) => `(${i}, '${t}')`).join(', ')}) v(i, ts)) ORDER BY i`,
+      parameters: [],
+    });
+    expect(rows.map((r) => Number(r.s) * 1000)).toEqual(texts.map((t) => Date.parse(t)));
+  });
+
+  it('renders the same column for Athena with from_iso8601_timestamp (which honours offsets)', () => {
+    const from: DataSource = { location: 'x', format: 'jsonl', partitioned: false };
+    expect(athenaDialect.eventTime('ts', from)).toBe('from_iso8601_timestamp("ts")');
+    expect(engine.dialect.eventTime('ts', from)).toBe(`timezone('UTC', CAST("ts" AS TIMESTAMPTZ))`);
+  });
+});

@@ -71,8 +71,30 @@ function robustSpread(values: readonly number[], center: number): number {
   return 1.4826 * median(values.map((v) => Math.abs(v - center)));
 }
 
-function overallValue(result: KpiResult | undefined, name: string): number | undefined {
+/**
+ * An outcome KPI is judged only when its outcome coverage (the share of the window's predictions
+ * with an outcome joined) is at least this share of its usual coverage (the median over its
+ * earlier windows; 1 when it has none): 70% of outcomes arriving late is a feed delay, not a
+ * business drop, and is held (not judged, not in the history).
+ */
+export const KPI_MIN_COVERAGE_SHARE = 0.9;
+
+function coverageOf(result: KpiResult | undefined, name: string): number | undefined {
   const item = result?.kpis.find((k) => k.name === name);
+  return item?.status === 'ok' && item.source === 'outcomes' ? item.outcomeCoverage : undefined;
+}
+
+/** The coverage an outcome KPI needs in `result`, from its earlier windows (undefined: not an outcome KPI). */
+function neededCoverage(result: KpiResult, name: string, previous: readonly KpiResult[]): number | undefined {
+  if (coverageOf(result, name) === undefined) return undefined;
+  const usual = previous.map((p) => coverageOf(p, name)).filter((c): c is number => c !== undefined);
+  const recent = usual.slice(-KPI_HISTORY_WINDOWS);
+  return KPI_MIN_COVERAGE_SHARE * (recent.length ? median(recent) : 1);
+}
+
+function overallValue(result: KpiResult | undefined, name: string, minCoverage?: number): number | undefined {
+  const item = result?.kpis.find((k) => k.name === name);
+  if (minCoverage !== undefined && (item?.outcomeCoverage ?? 1) < minCoverage) return undefined;
   const v = item?.status === 'ok' ? item.overall?.value : undefined;
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
@@ -89,12 +111,15 @@ export function observeKpis(
   for (const k of kpis) {
     const rule = rules.find((r) => r.id === kpiRuleId(k.name) && r.enabled);
     if (!rule) continue;
-    const value = overallValue(result, k.name);
+    const minCoverage = neededCoverage(result, k.name, previous);
+    // An outcome KPI whose outcomes have not arrived as usual is held: not judged as final.
+    const value = overallValue(result, k.name, minCoverage);
     if (value === undefined) continue;
     out.applicable.add(rule.id);
     const bad = k.direction === 'higher_is_better' ? 'below' : 'above';
+    const coverage = coverageOf(result, k.name);
     const history = previous
-      .map((p) => overallValue(p, k.name))
+      .map((p, i) => overallValue(p, k.name, neededCoverage(p, k.name, previous.slice(0, i))))
       .filter((v): v is number => v !== undefined)
       .slice(0, Math.max(0, previous.length - (rule.confirm.windows - 1)))
       .slice(-KPI_HISTORY_WINDOWS);
@@ -141,7 +166,9 @@ export function observeKpis(
       baseline !== undefined && baseline !== 0
         ? ` ${Number((Math.abs(value / baseline - 1) * 100).toFixed(1))}% (${fmt(value)} vs median ${fmt(baseline)})`
         : ` ${fmt(value)}`;
-    const title = `${k.name} ${word}${change}${reasons.length ? `, ${reasons.join(', ')}` : ''}`;
+    const covered =
+      coverage !== undefined ? `, outcomes for ${Number((coverage * 100).toFixed(1))}% of predictions` : '';
+    const title = `${k.name} ${word}${change}${reasons.length ? `, ${reasons.join(', ')}` : ''}${covered}`;
     const observation: Observation = {
       ruleId: rule.id,
       kind: 'kpi',

@@ -99,6 +99,26 @@ function overallValue(result: KpiResult | undefined, name: string, minCoverage?:
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
+/**
+ * Why a KPI of a complete window (status ok, predictions in it) has no usable value, or undefined
+ * when it has one (or when it is an outcome KPI: missing outcomes are a coverage question).
+ */
+export function noValueReason(
+  result: KpiResult,
+  k: Pick<KpiDefinition, 'name' | 'column'>,
+): string | undefined {
+  const item = result.kpis.find((x) => x.name === k.name);
+  const o = item?.overall;
+  if (!o || item?.status !== 'ok' || item.source === 'outcomes' || result.rows <= 0) return undefined;
+  if (o.n > 0 || o.value !== null) return undefined;
+  const unreadable = o.unreadable ?? 0;
+  const nulls = o.nulls ?? 0;
+  if (unreadable > 0)
+    return `${k.column} has ${unreadable} non-null values that are neither true nor false (1 / 0, true / false); set trueValue (e.g. 'Y')`;
+  if (nulls > 0) return `${k.column} is NULL in all ${nulls} rows (column all NULL)`;
+  return `no row of its population in ${result.rows} predictions`;
+}
+
 /** What each KPI rule sees in one KPI result. `previous`: earlier KPI results, oldest first. */
 export function observeKpis(
   result: KpiResult,
@@ -111,6 +131,24 @@ export function observeKpis(
   for (const k of kpis) {
     const rule = rules.find((r) => r.id === kpiRuleId(k.name) && r.enabled);
     if (!rule) continue;
+    const missing = noValueReason(result, k);
+    if (missing !== undefined) {
+      // A complete window whose KPI has no usable value: a data-quality finding, opened at once.
+      out.applicable.add(rule.id);
+      const title = `${k.name} has no value: ${missing}`;
+      out.observations.push({
+        ruleId: rule.id,
+        kind: 'kpi',
+        subject: k.name,
+        window,
+        level: 'warning',
+        measure: `${k.aggregate} of ${k.column}`,
+        title,
+        summary: title,
+        severe: 'the KPI cannot be computed (kpi_no_data)',
+      });
+      continue;
+    }
     const minCoverage = neededCoverage(result, k.name, previous);
     // An outcome KPI whose outcomes have not arrived as usual is held: not judged as final.
     const value = overallValue(result, k.name, minCoverage);

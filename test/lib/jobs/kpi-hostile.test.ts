@@ -197,7 +197,7 @@ describe('business KPIs under hostile data', () => {
   // and nothing says the KPI can no longer be computed: 6 windows in a row without a business
   // number, silently. Expected: an incident (or a data-quality / no-data observation) for a KPI
   // whose population has no usable value while the window has predictions.
-  it.fails('alerts when a rate KPI has no usable value because its column became all NULL', async () => {
+  it('alerts when a rate KPI has no usable value because its column became all NULL', async () => {
     const { opened, values } = await replay('nulls', [approvalRate]);
     console.log(
       'all-NULL approval_rate',
@@ -213,7 +213,7 @@ describe('business KPIs under hostile data', () => {
   // complete and the KPI simply has no usable value (n = 0 of 1,000 predictions). Expected: a
   // wording that says the KPI could not be computed (e.g. "no value: approved is NULL in all
   // 1,000 rows"), not "not yet".
-  it.fails('does not say "not yet" in the digest for a KPI whose column is all NULL', async () => {
+  it('does not say "not yet" in the digest for a KPI whose column is all NULL', async () => {
     const { store } = await replay('nulls', [approvalRate]);
     const definition = definitionWith([approvalRate]);
     const last = DATES.at(-1)!;
@@ -330,11 +330,25 @@ describe('business KPIs under hostile data', () => {
   // rows comes out as 0.000 with n = 1,000, status ok. No option says which value is true, and
   // nothing warns that none of the non-null values reads as true or false. Expected: about 0.6,
   // or the KPI refused / flagged ("column flag_yn has values Y, N: neither true nor false").
-  it.fails("reads a 'Y' / 'N' flag as a rate, or says it cannot", async () => {
+  it("reads a 'Y' / 'N' flag as a rate, or says it cannot", async () => {
     const { values } = await replay('base', [{ ...approvalRate, name: 'approval_yn', column: 'flag_yn' }]);
     const first = values.approval_yn![0]!;
     console.log("'Y'/'N' rate", first);
     expect(first.value === null || Math.abs((first.value ?? 0) - 0.6) < 0.05).toBe(true);
+  }, 120_000);
+
+  // Fix (issue #17 finding 5): `trueValue` says which text is true; without it the Y / N column has
+  // no usable value and kpi:approval_yn opens at once, saying why.
+  it("reads a 'Y' / 'N' flag with trueValue: 'Y', and alerts without it", async () => {
+    const yn = { ...approvalRate, name: 'approval_yn', column: 'flag_yn' };
+    const { values } = await replay('base', [{ ...yn, trueValue: 'Y' }]);
+    expect(values.approval_yn![0]!.value).toBeCloseTo(0.6, 1);
+    expect(values.approval_yn![0]!.n).toBe(ROWS);
+    const { opened, notifier } = await replay('base', [yn]);
+    expect(opened.map((o) => [o.date, o.ruleId])).toEqual([[DATES[0], 'kpi:approval_yn']]);
+    expect(JSON.stringify(notifier.alerts[0])).toMatch(
+      /flag_yn has 1000 non-null values that are neither true nor false/,
+    );
   }, 120_000);
 });
 

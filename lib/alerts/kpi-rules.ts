@@ -92,6 +92,25 @@ function neededCoverage(result: KpiResult, name: string, previous: readonly KpiR
   return KPI_MIN_COVERAGE_SHARE * (recent.length ? median(recent) : 1);
 }
 
+/** A rate's scale when its median is 0 or below: a relative 0.5 then warns 0.05 from the median. */
+export const KPI_RATE_SCALE_FLOOR = 0.1;
+/** The smallest scale of a mean / sum whose history is all 0: any move in the bad direction is critical. */
+const ZERO_SCALE = 1e-9;
+
+/**
+ * What a relative threshold is a share of when the median is 0 or below (no share of it is a
+ * move): max(|median|, a floor), the floor being 0.1 for a rate and the median of the history's
+ * absolute values for a mean or sum (a KPI that was always 0 then has any bad move critical).
+ */
+function relativeScale(
+  k: Pick<KpiDefinition, 'aggregate'>,
+  history: readonly number[],
+  center: number,
+): number {
+  const floor = k.aggregate === 'rate' ? KPI_RATE_SCALE_FLOOR : median(history.map(Math.abs));
+  return Math.max(Math.abs(center), floor, ZERO_SCALE);
+}
+
 function overallValue(result: KpiResult | undefined, name: string, minCoverage?: number): number | undefined {
   const item = result?.kpis.find((k) => k.name === name);
   if (minCoverage !== undefined && (item?.outcomeCoverage ?? 1) < minCoverage) return undefined;
@@ -181,12 +200,24 @@ export function observeKpis(
         ratio: true,
         noise: robustSpread(history, baseline),
       });
-      // A share of the median needs a positive median (a rate of 0 has no "10% lower").
-      if (judged.armed) {
-        warning = judged.warning;
-        critical = judged.critical;
-        level = judged.level;
-      } else baseline = undefined;
+      // A share of the median needs a positive median (a rate of 0 has no "10% lower"): with a
+      // median of 0 or below, the relative threshold applies to a scale instead (relativeScale).
+      const used = judged.armed
+        ? judged
+        : levelOf({
+            value,
+            direction: bad,
+            threshold: {
+              type: 'relative',
+              warning: k.thresholds.relative * relativeScale(k, history, baseline),
+              critical: 2 * k.thresholds.relative * relativeScale(k, history, baseline),
+            },
+            reference: baseline,
+            noise: robustSpread(history, baseline),
+          });
+      warning = used.warning;
+      critical = used.critical;
+      level = used.level;
     }
     const { min, max } = k.thresholds.absolute ?? {};
     if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
@@ -203,7 +234,9 @@ export function observeKpis(
     const change =
       baseline !== undefined && baseline !== 0
         ? ` ${Number((Math.abs(value / baseline - 1) * 100).toFixed(1))}% (${fmt(value)} vs median ${fmt(baseline)})`
-        : ` ${fmt(value)}`;
+        : baseline !== undefined
+          ? ` to ${fmt(value)} from a median of ${fmt(baseline)}`
+          : ` ${fmt(value)}`;
     const covered =
       coverage !== undefined ? `, outcomes for ${Number((coverage * 100).toFixed(1))}% of predictions` : '';
     const title = `${k.name} ${word}${change}${reasons.length ? `, ${reasons.join(', ')}` : ''}${covered}`;

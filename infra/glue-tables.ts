@@ -80,9 +80,13 @@ export function predictionColumns(
     add(columns, glueColumnOf(feature, i), feature.kind === 'numeric' ? 'double' : 'string');
   });
   for (const segment of def.segments) add(columns, segment, 'string');
-  // Columns only KPIs read (a rate's flag as int, a mean's or sum's value as double, a filter's by its value).
+  // Columns only KPIs read (a rate's flag as int (as string with trueValue), a mean's or sum's value as double, a filter's by its value).
   for (const kpi of (def.kpis ?? []).filter((k) => k.source === 'predictions')) {
-    add(columns, kpi.column, kpi.aggregate === 'rate' ? 'int' : 'double');
+    add(
+      columns,
+      kpi.column,
+      kpi.aggregate === 'rate' ? (kpi.trueValue !== undefined ? 'string' : 'int') : 'double',
+    );
     if (kpi.where)
       add(
         columns,

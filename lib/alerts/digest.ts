@@ -10,6 +10,7 @@ import type { KpiResult } from '../jobs/kpi-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import type { SloResult } from '../jobs/slo-result.js';
 import { durationDays } from '../jobs/windows.js';
+import { noValueReason } from './kpi-rules.js';
 import { incidentTitle } from './messages.js';
 import { fmt } from './observe.js';
 import { reliability, reliabilityLine } from './reliability.js';
@@ -123,9 +124,12 @@ function modelSection(date: string, input: DigestModelInput): string[] {
       .reverse()
       .find((r) => r.kpis.some((x) => x.name === k.name && x.status === 'ok'));
     const value = latest?.kpis.find((x) => x.name === k.name)?.overall?.value;
+    const missing = latest ? noValueReason(latest, k) : undefined;
     return latest && typeof value === 'number'
       ? `${k.name} ${fmt(value)} (${latest.window.start.slice(5)})`
-      : `${k.name} not yet`;
+      : missing !== undefined
+        ? `${k.name} no value (${latest?.window.start.slice(5)}: ${missing})`
+        : `${k.name} not yet`;
   });
   if (kpiParts.length) lines.push(`  kpis: ${kpiParts.join('; ')}`);
   if (input.asOf) {

@@ -71,10 +71,71 @@ function robustSpread(values: readonly number[], center: number): number {
   return 1.4826 * median(values.map((v) => Math.abs(v - center)));
 }
 
-function overallValue(result: KpiResult | undefined, name: string): number | undefined {
+/**
+ * An outcome KPI is judged only when its outcome coverage (the share of the window's predictions
+ * with an outcome joined) is at least this share of its usual coverage (the median over its
+ * earlier windows; 1 when it has none): 70% of outcomes arriving late is a feed delay, not a
+ * business drop, and is held (not judged, not in the history).
+ */
+export const KPI_MIN_COVERAGE_SHARE = 0.9;
+
+function coverageOf(result: KpiResult | undefined, name: string): number | undefined {
   const item = result?.kpis.find((k) => k.name === name);
+  return item?.status === 'ok' && item.source === 'outcomes' ? item.outcomeCoverage : undefined;
+}
+
+/** The coverage an outcome KPI needs in `result`, from its earlier windows (undefined: not an outcome KPI). */
+function neededCoverage(result: KpiResult, name: string, previous: readonly KpiResult[]): number | undefined {
+  if (coverageOf(result, name) === undefined) return undefined;
+  const usual = previous.map((p) => coverageOf(p, name)).filter((c): c is number => c !== undefined);
+  const recent = usual.slice(-KPI_HISTORY_WINDOWS);
+  return KPI_MIN_COVERAGE_SHARE * (recent.length ? median(recent) : 1);
+}
+
+/** A rate's scale when its median is 0 or below: a relative 0.5 then warns 0.05 from the median. */
+export const KPI_RATE_SCALE_FLOOR = 0.1;
+/** The smallest scale of a mean / sum whose history is all 0: any move in the bad direction is critical. */
+const ZERO_SCALE = 1e-9;
+
+/**
+ * What a relative threshold is a share of when the median is 0 or below (no share of it is a
+ * move): max(|median|, a floor), the floor being 0.1 for a rate and the median of the history's
+ * absolute values for a mean or sum (a KPI that was always 0 then has any bad move critical).
+ */
+function relativeScale(
+  k: Pick<KpiDefinition, 'aggregate'>,
+  history: readonly number[],
+  center: number,
+): number {
+  const floor = k.aggregate === 'rate' ? KPI_RATE_SCALE_FLOOR : median(history.map(Math.abs));
+  return Math.max(Math.abs(center), floor, ZERO_SCALE);
+}
+
+function overallValue(result: KpiResult | undefined, name: string, minCoverage?: number): number | undefined {
+  const item = result?.kpis.find((k) => k.name === name);
+  if (minCoverage !== undefined && (item?.outcomeCoverage ?? 1) < minCoverage) return undefined;
   const v = item?.status === 'ok' ? item.overall?.value : undefined;
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * Why a KPI of a complete window (status ok, predictions in it) has no usable value, or undefined
+ * when it has one (or when it is an outcome KPI: missing outcomes are a coverage question).
+ */
+export function noValueReason(
+  result: KpiResult,
+  k: Pick<KpiDefinition, 'name' | 'column'>,
+): string | undefined {
+  const item = result.kpis.find((x) => x.name === k.name);
+  const o = item?.overall;
+  if (!o || item?.status !== 'ok' || item.source === 'outcomes' || result.rows <= 0) return undefined;
+  if (o.n > 0 || o.value !== null) return undefined;
+  const unreadable = o.unreadable ?? 0;
+  const nulls = o.nulls ?? 0;
+  if (unreadable > 0)
+    return `${k.column} has ${unreadable} non-null values that are neither true nor false (1 / 0, true / false); set trueValue (e.g. 'Y')`;
+  if (nulls > 0) return `${k.column} is NULL in all ${nulls} rows (column all NULL)`;
+  return `no row of its population in ${result.rows} predictions`;
 }
 
 /** What each KPI rule sees in one KPI result. `previous`: earlier KPI results, oldest first. */
@@ -89,12 +150,33 @@ export function observeKpis(
   for (const k of kpis) {
     const rule = rules.find((r) => r.id === kpiRuleId(k.name) && r.enabled);
     if (!rule) continue;
-    const value = overallValue(result, k.name);
+    const missing = noValueReason(result, k);
+    if (missing !== undefined) {
+      // A complete window whose KPI has no usable value: a data-quality finding, opened at once.
+      out.applicable.add(rule.id);
+      const title = `${k.name} has no value: ${missing}`;
+      out.observations.push({
+        ruleId: rule.id,
+        kind: 'kpi',
+        subject: k.name,
+        window,
+        level: 'warning',
+        measure: `${k.aggregate} of ${k.column}`,
+        title,
+        summary: title,
+        severe: 'the KPI cannot be computed (kpi_no_data)',
+      });
+      continue;
+    }
+    const minCoverage = neededCoverage(result, k.name, previous);
+    // An outcome KPI whose outcomes have not arrived as usual is held: not judged as final.
+    const value = overallValue(result, k.name, minCoverage);
     if (value === undefined) continue;
     out.applicable.add(rule.id);
     const bad = k.direction === 'higher_is_better' ? 'below' : 'above';
+    const coverage = coverageOf(result, k.name);
     const history = previous
-      .map((p) => overallValue(p, k.name))
+      .map((p, i) => overallValue(p, k.name, neededCoverage(p, k.name, previous.slice(0, i))))
       .filter((v): v is number => v !== undefined)
       .slice(0, Math.max(0, previous.length - (rule.confirm.windows - 1)))
       .slice(-KPI_HISTORY_WINDOWS);
@@ -118,12 +200,24 @@ export function observeKpis(
         ratio: true,
         noise: robustSpread(history, baseline),
       });
-      // A share of the median needs a positive median (a rate of 0 has no "10% lower").
-      if (judged.armed) {
-        warning = judged.warning;
-        critical = judged.critical;
-        level = judged.level;
-      } else baseline = undefined;
+      // A share of the median needs a positive median (a rate of 0 has no "10% lower"): with a
+      // median of 0 or below, the relative threshold applies to a scale instead (relativeScale).
+      const used = judged.armed
+        ? judged
+        : levelOf({
+            value,
+            direction: bad,
+            threshold: {
+              type: 'relative',
+              warning: k.thresholds.relative * relativeScale(k, history, baseline),
+              critical: 2 * k.thresholds.relative * relativeScale(k, history, baseline),
+            },
+            reference: baseline,
+            noise: robustSpread(history, baseline),
+          });
+      warning = used.warning;
+      critical = used.critical;
+      level = used.level;
     }
     const { min, max } = k.thresholds.absolute ?? {};
     if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
@@ -140,8 +234,12 @@ export function observeKpis(
     const change =
       baseline !== undefined && baseline !== 0
         ? ` ${Number((Math.abs(value / baseline - 1) * 100).toFixed(1))}% (${fmt(value)} vs median ${fmt(baseline)})`
-        : ` ${fmt(value)}`;
-    const title = `${k.name} ${word}${change}${reasons.length ? `, ${reasons.join(', ')}` : ''}`;
+        : baseline !== undefined
+          ? ` to ${fmt(value)} from a median of ${fmt(baseline)}`
+          : ` ${fmt(value)}`;
+    const covered =
+      coverage !== undefined ? `, outcomes for ${Number((coverage * 100).toFixed(1))}% of predictions` : '';
+    const title = `${k.name} ${word}${change}${reasons.length ? `, ${reasons.join(', ')}` : ''}${covered}`;
     const observation: Observation = {
       ruleId: rule.id,
       kind: 'kpi',

@@ -345,7 +345,10 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
   for (const rule of rules) {
     const series: Series = { windows: seriesOf(rule) };
     const subjects = new Set<string>();
-    for (const w of series.windows.slice(-Math.max(rule.confirm.windows, rule.clearWindows))) {
+    // The rule's last windows it could evaluate: an outcome KPI's latest windows are not mature
+    // (not applicable), so its subjects come from the windows whose outcomes matured.
+    const evaluable = series.windows.filter((w) => w.applicable.has(rule.id));
+    for (const w of evaluable.slice(-Math.max(rule.confirm.windows, rule.clearWindows))) {
       for (const o of w.observations) if (o.ruleId === rule.id) subjects.add(o.subject);
     }
     for (const i of state.incidents) if (i.ruleId === rule.id && i.status === 'open') subjects.add(i.subject);

@@ -7,7 +7,10 @@
  * - resolved after: from the opening (`openedAt`) to the resolution (`resolvedAt`), both run clocks;
  * - MTTD / MTTR over a period: the mean of those durations over the incidents OPENED in the period
  *   (`openedAt` in (asOf - days, asOf]); MTTR only over those of them resolved by `asOf` (the open
- *   ones are counted beside it: an MTTR without them is a lower bound while any is open).
+ *   ones are counted beside it: an MTTR without them is a lower bound while any is open);
+ * - open: every incident open at `asOf`, WHENEVER it was opened (one opened 120 days ago and still
+ *   open counts in the 30- and 90-day lines, with the age of the oldest), so a festering incident
+ *   never drops out of the numbers.
  * Incidents stored before `firstSeenAt` existed use the end of `sinceWindow` (the first confirming
  * window), so their MTTD is at most the true one.
  */
@@ -51,8 +54,10 @@ export interface ReliabilityStats {
   opened: number;
   /** Of those, resolved by `asOf`. */
   resolved: number;
-  /** Of those, still open at `asOf`. */
+  /** Incidents open at `asOf`, whenever opened (also before the period). */
   open: number;
+  /** Days since the oldest incident open at `asOf` was opened (undefined: none open). */
+  oldestOpenDays?: number;
   /** Mean hours from the first window showing the problem to the opening (undefined: no incident). */
   mttdHours?: number;
   /** Mean hours from opening to resolution over the resolved ones (undefined: none resolved). */
@@ -115,13 +120,20 @@ function stats(
   );
   const mttd = mean(inPeriod.map((t) => t.detectHours));
   const mttr = mean(resolved.map((t) => t.resolveHours as number));
+  // Open at asOf: opened by then and not resolved by then, whenever opened.
+  const openAt = timings.filter(
+    (t) =>
+      Date.parse(t.openedAt) <= asOf && !(t.resolvedAt !== undefined && Date.parse(t.resolvedAt) <= asOf),
+  );
+  const oldest = openAt.length ? Math.min(...openAt.map((t) => Date.parse(t.openedAt))) : undefined;
   return {
     model,
     ruleId,
     days,
     opened: inPeriod.length,
     resolved: resolved.length,
-    open: inPeriod.length - resolved.length,
+    open: openAt.length,
+    ...(oldest !== undefined ? { oldestOpenDays: (asOf - oldest) / 86_400_000 } : {}),
     ...(mttd !== undefined ? { mttdHours: mttd } : {}),
     ...(mttr !== undefined ? { mttrHours: mttr } : {}),
   };
@@ -129,8 +141,8 @@ function stats(
 
 /**
  * MTTD and MTTR per model and rule, and per model over all rules (`ruleId: '*'`, first), for each
- * period (default 30 and 90 days) ending at `asOf`. Rules without an incident in the longest period
- * are left out.
+ * period (default 30 and 90 days) ending at `asOf`. Rules without an incident opened in the longest
+ * period and none open at `asOf` are left out.
  */
 export function reliability(
   incidents: readonly Incident[],
@@ -143,16 +155,16 @@ export function reliability(
   const out: ReliabilityStats[] = [];
   for (const model of [...new Set(timings.map((t) => t.model))].sort()) {
     const mine = timings.filter((t) => t.model === model);
-    const rules = [...new Set(mine.map((t) => t.ruleId))].sort().filter(
-      (r) =>
-        stats(
-          model,
-          r,
-          longest,
-          asOf,
-          mine.filter((t) => t.ruleId === r),
-        ).opened > 0,
-    );
+    const rules = [...new Set(mine.map((t) => t.ruleId))].sort().filter((r) => {
+      const s = stats(
+        model,
+        r,
+        longest,
+        asOf,
+        mine.filter((t) => t.ruleId === r),
+      );
+      return s.opened > 0 || s.open > 0;
+    });
     if (rules.length === 0) continue;
     for (const ruleId of ['*', ...rules]) {
       const subset = ruleId === '*' ? mine : mine.filter((t) => t.ruleId === ruleId);
@@ -177,7 +189,7 @@ export function reliabilityLine(stats: readonly ReliabilityStats[]): string | un
   return all
     .map(
       (s) =>
-        `${s.days} d: MTTD ${formatHours(s.mttdHours)}, MTTR ${formatHours(s.mttrHours)} (${s.opened} incident${s.opened === 1 ? '' : 's'}${s.open ? `, ${s.open} open` : ''})`,
+        `${s.days} d: MTTD ${formatHours(s.mttdHours)}, MTTR ${formatHours(s.mttrHours)} (${s.opened} incident${s.opened === 1 ? '' : 's'}${s.open ? `, ${s.open} open, oldest opened ${formatHours((s.oldestOpenDays ?? 0) * 24)} ago` : ''})`,
     )
     .join('; ');
 }

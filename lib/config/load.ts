@@ -211,6 +211,12 @@ function kpiProblems(def: MonitorDefinition): DefinitionProblem[] {
         received: k.where.operator,
         message: `'=' or '!=' for a true / false value (a truth has no order)`,
       });
+    if (k.trueValue !== undefined && k.aggregate !== 'rate')
+      problems.push({
+        path: `kpis[${i}].trueValue`,
+        received: k.trueValue,
+        message: `only for aggregate: rate (this KPI is a ${k.aggregate}); remove trueValue`,
+      });
     if (k.source === 'outcomes' && !def.outcomes)
       problems.push({
         path: `kpis[${i}].source`,

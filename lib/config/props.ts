@@ -140,6 +140,8 @@ export interface KpiProps {
   readonly where?: KpiWhereProps;
   /** 'prediction' or 'positive_decision'. @default 'prediction' */
   readonly per?: string;
+  /** rate only: the text that reads as true (e.g. 'Y'). @default - 1 / true */
+  readonly trueValue?: string;
   /** 'predictions' or 'outcomes'. @default 'predictions' */
   readonly source?: string;
   readonly thresholds: KpiThresholdsProps;

@@ -141,6 +141,8 @@ export const KpiSchema = z.strictObject({
   where: KpiWhereSchema.optional(),
   /** Every prediction, or only the positive decisions (binary: score >= performance.threshold). */
   per: z.enum(KPI_PER).default('prediction'),
+  /** rate: the text that reads as true (e.g. 'Y'); every other non-null value is false. Default: 1 / true. */
+  trueValue: z.string().min(1).optional(),
   source: z.enum(KPI_SOURCES).default('predictions'),
   thresholds: z
     .strictObject({

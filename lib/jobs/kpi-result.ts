@@ -7,6 +7,10 @@ export interface KpiValue {
   value: number | null;
   /** Rows of the KPI's population with a usable value (for a rate: its denominator). */
   n: number;
+  /** Rows of the population whose column is NULL (overall only). */
+  nulls?: number;
+  /** Rows of the population with a non-null value that is not usable (a rate's not true / false; overall only). */
+  unreadable?: number;
 }
 
 export interface KpiSegmentValue extends KpiValue {

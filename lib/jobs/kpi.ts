@@ -47,11 +47,21 @@ function item(
     versions: [],
   };
   if (!row) return base;
-  const cell = (g: KpiGroupRow) => g.cells[index] as { value: number | null; n: number };
+  const cell = (g: KpiGroupRow) =>
+    g.cells[index] as { value: number | null; n: number; nulls: number; unreadable: number };
   const overall = row.find((g) => g.group.kind === 'overall');
   return {
     ...base,
-    ...(overall ? { overall: { value: cell(overall).value, n: cell(overall).n } } : {}),
+    ...(overall
+      ? {
+          overall: {
+            value: cell(overall).value,
+            n: cell(overall).n,
+            nulls: cell(overall).nulls,
+            unreadable: cell(overall).unreadable,
+          },
+        }
+      : {}),
     segments: row.flatMap((g) =>
       g.group.kind === 'segment'
         ? [{ column: g.group.column, segment: g.group.value, value: cell(g).value, n: cell(g).n }]

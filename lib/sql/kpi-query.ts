@@ -28,6 +28,8 @@ export interface KpiQueryItem {
     readonly value: string | number | boolean;
   };
   readonly per: 'prediction' | 'positive_decision';
+  /** rate: the text that reads as true (e.g. 'Y'); every other non-null value reads as false. */
+  readonly trueValue?: string;
 }
 
 export interface KpiQuerySpec {
@@ -68,6 +70,11 @@ function truthy(expr: string): string {
   return `(TRY_CAST(${expr} AS DOUBLE) = 1 OR lower(CAST(${expr} AS VARCHAR)) = 'true')`;
 }
 
+/** TRUE when `expr` is 0 or `false` (numbers, booleans and their text). */
+function falsy(expr: string): string {
+  return `(TRY_CAST(${expr} AS DOUBLE) = 0 OR lower(CAST(${expr} AS VARCHAR)) = 'false')`;
+}
+
 function whereExpr(where: NonNullable<KpiQueryItem['where']>, column: string): string {
   const { operator, value } = where;
   if (typeof value === 'boolean') {
@@ -103,18 +110,32 @@ export function buildKpiQuery(spec: KpiQuerySpec): CompiledQuery {
       ...(k.where ? [`(${whereExpr(k.where, of(k.where.column))})`] : []),
     ];
     const col = of(k.column);
+    const count = (cond: string, name: string) =>
+      `CAST(count(CASE WHEN ${[...conditions, cond].join(' AND ')} THEN 1 END) AS DOUBLE) AS ${q(name)}`;
+    // Besides n and s: the population's NULLs (`_z`) and its non-null values that are not usable
+    // (`_x`: a rate's values neither true nor false, a mean's / sum's non-numbers).
     if (k.aggregate === 'rate') {
-      const usable = [...conditions, `${col} IS NOT NULL`].join(' AND ');
+      const isTrue =
+        k.trueValue !== undefined ? `CAST(${col} AS VARCHAR) = ${quoteString(k.trueValue)}` : truthy(col);
+      const readable =
+        k.trueValue !== undefined
+          ? `${col} IS NOT NULL`
+          : `${col} IS NOT NULL AND (${truthy(col)} OR ${falsy(col)})`;
       columns.push(
-        `CAST(count(CASE WHEN ${usable} THEN 1 END) AS DOUBLE) AS ${q(`k${i}_n`)}`,
-        `CAST(count(CASE WHEN ${usable} AND ${truthy(col)} THEN 1 END) AS DOUBLE) AS ${q(`k${i}_s`)}`,
+        count(readable, `k${i}_n`),
+        count(`${readable} AND ${isTrue}`, `k${i}_s`),
+        count(`${col} IS NOT NULL AND NOT COALESCE(${readable}, FALSE)`, `k${i}_x`),
+        count(`${col} IS NULL`, `k${i}_z`),
       );
     } else {
       const value = `TRY_CAST(${col} AS DOUBLE)`;
-      const usable = [...conditions, `${spec.dialect.isFinite(value)}`].join(' AND ');
+      const finite = spec.dialect.isFinite(value);
+      const usable = [...conditions, finite].join(' AND ');
       columns.push(
         `CAST(count(CASE WHEN ${usable} THEN 1 END) AS DOUBLE) AS ${q(`k${i}_n`)}`,
         `sum(CASE WHEN ${usable} THEN ${value} END) AS ${q(`k${i}_s`)}`,
+        count(`${col} IS NOT NULL AND NOT COALESCE(${finite}, FALSE)`, `k${i}_x`),
+        count(`${col} IS NULL`, `k${i}_z`),
       );
     }
   });
@@ -169,6 +190,10 @@ export interface KpiCell {
   readonly s: number;
   /** rate / mean: s / n (null when n is 0); sum: s (0 when no row qualifies). */
   readonly value: number | null;
+  /** Rows of the population whose column is NULL. */
+  readonly nulls: number;
+  /** Rows of the population whose non-null value is not usable (a rate: neither true nor false). */
+  readonly unreadable: number;
 }
 
 export interface KpiGroupRow {
@@ -209,7 +234,7 @@ export function readKpiRows(
       const n = num(row[`k${i}_n`]);
       const s = num(row[`k${i}_s`]);
       const value = k.aggregate === 'sum' ? s : n > 0 ? s / n : null;
-      return { n, s, value };
+      return { n, s, value, nulls: num(row[`k${i}_z`]), unreadable: num(row[`k${i}_x`]) };
     });
     out.push({
       group,

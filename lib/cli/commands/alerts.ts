@@ -4,7 +4,7 @@ import { FileNotifier } from '../../adapters/file-notifier.js';
 import { FsResultStore } from '../../adapters/fs-store.js';
 import { runAlerts, runAlertsRange, runDigest, runLine } from '../../jobs/alerts.js';
 import { runReport } from '../../jobs/report-job.js';
-import { lastCompleteWindow, shiftDate } from '../../jobs/windows.js';
+import { lastCompleteWindow, shiftDate, windowFor } from '../../jobs/windows.js';
 import { systemClock } from '../../ports.js';
 import { asOfClock, loadDefinitionFile } from '../context.js';
 import { CliError } from '../errors.js';
@@ -33,6 +33,17 @@ export async function runAlertsCommand(
   // reader is gone); a replay prints one line per window (alerts.jsonl has them all).
   const notifier = new FileNotifier({ outDir, print: opts.json || opts.from ? () => {} : print });
   const clock = asOfClock(opts.asOf);
+  // A clock before the end of a window it evaluates would open incidents before their problem
+  // was seen (negative detection times): refuse it.
+  const lastWindow = opts.to ?? opts.date;
+  if (opts.asOf !== undefined && lastWindow !== undefined) {
+    const end = windowFor(definition, lastWindow).end;
+    if (clock.now().toISOString() < `${end}T00:00:00.000Z`)
+      throw new CliError(
+        `alerts: --as-of ${opts.asOf} is before the end of the window ${lastWindow} it evaluates (complete on ${end}): give --as-of ${end} or later`,
+        2,
+      );
+  }
   const deps = { definition, store, notifier, clock };
   const summaries =
     opts.from && opts.to

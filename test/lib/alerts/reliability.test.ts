@@ -105,6 +105,8 @@ describe('MTTD / MTTR on a constructed incident history', () => {
       opened: 3,
       resolved: 2,
       open: 1,
+      // The performance incident, opened 12-26 03:00: 4 d 21 h before 12-31.
+      oldestOpenDays: 4.875,
       mttdHours: 607 / 3,
       mttrHours: 72,
     });
@@ -128,7 +130,7 @@ describe('MTTD / MTTR on a constructed incident history', () => {
       'performance/90',
     ]);
     expect(reliabilityLine(stats)).toBe(
-      '30 d: MTTD 8.4 d, MTTR 3.0 d (3 incidents, 1 open); 90 d: MTTD 6.4 d, MTTR 2.3 d (4 incidents, 1 open)',
+      '30 d: MTTD 8.4 d, MTTR 3.0 d (3 incidents, 1 open, oldest opened 4.9 d ago); 90 d: MTTD 6.4 d, MTTR 2.3 d (4 incidents, 1 open, oldest opened 4.9 d ago)',
     );
   });
 

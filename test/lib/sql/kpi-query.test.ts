@@ -239,7 +239,7 @@ describe('buildKpiQuery on the prediction log', () => {
       ],
     });
     const groups = readKpiRows(await engine.query(buildKpiQuery(s)), s);
-    expect(groups[0]!.cells[0]).toEqual({ n: 0, s: 0, value: null });
+    expect(groups[0]!.cells[0]).toEqual({ n: 0, s: 0, value: null, nulls: 0, unreadable: 0 });
     expect(
       (await engine.query({ sql: 'SELECT count(*) AS n FROM preds', parameters: [], name: 't' }))[0]!.n,
     ).toBe(400);

@@ -9,6 +9,7 @@ import {
   type CanaryVerdict,
   type CanaryWindowStats,
   canaryVerdictEvent,
+  firstSeenWindows,
   judgeCanary,
   SCORE_BINS,
   type VersionWindowStats,
@@ -229,13 +230,13 @@ async function loadHistory(
   firstSeen: ReadonlyMap<string, string>,
   current: CanaryWindowStats,
 ): Promise<CanaryWindowStats[]> {
-  const candidate =
+  // The canary starts in the window where the candidate was first seen; with newest: true that is
+  // the latest first-seen window of any version (versions first seen together share it).
+  const starts = firstSeenWindows([current], firstSeen);
+  const seen =
     'version' in settings.candidate
-      ? settings.candidate.version
-      : [...firstSeen.entries()]
-          .sort((a, b) => (a[1] === b[1] ? (a[0] < b[0] ? -1 : 1) : a[1] < b[1] ? -1 : 1))
-          .at(-1)?.[0];
-  const seen = candidate === undefined ? undefined : firstSeen.get(candidate);
+      ? starts.get(settings.candidate.version)
+      : [...starts.values()].sort().at(-1);
   if (seen === undefined || seen >= window.end) return [current];
   const step = durationMillis(window.duration);
   const first =

@@ -211,7 +211,7 @@ describe('canary: which version is the candidate', () => {
   // against v10 (1,000 rows): a regression in v10 would read as v9 being better, never as a roll
   // back of v10. Expected: v10 (the version with less traffic, or a numeric-aware order, or
   // inconclusive "ambiguous candidate"). Seen: { candidate: 'v9', incumbent: 'v10' }.
-  it.fails('does not take the incumbent v9 as the candidate against v10 on a first-seen tie', () => {
+  it('does not take the incumbent v9 as the candidate against v10 on a first-seen tie', () => {
     const windows: CanaryWindowStats[] = [
       {
         window: { start: hourIso(0), end: hourIso(1) },
@@ -338,7 +338,7 @@ describe('canary job (DuckDB): a 40%-slow v2 beside v1 from the first hour of th
   // never rolled back. Expected: candidate v2 and a roll back within two windows. Seen: promote
   // (v1 vs v2) at every hour from 01:00. (test/lib/jobs/canary.test.ts passes only because its
   // seeds happen to put v2's first row after v1's; it uses newest: true too.)
-  it.fails('rolls back the slow v2 (newest: true) when both versions serve from the first hour', async () => {
+  it('rolls back the slow v2 (newest: true) when both versions serve from the first hour', async () => {
     const events = await runHourly({ newest: true });
     expect(events.slice(0, 2).map((e) => [e.verdict, e.candidate])).toContainEqual(['roll_back', 'v2']);
   });

@@ -246,7 +246,7 @@ describe('canary config', () => {
   // DEFECT (low, a canary that can never promote). maximumDuration PT1H with minimumWindows 5 is
   // accepted, though a promote needs 5 windows and the canary is inconclusive after 1. Expected: a
   // one-line refusal naming canary.maximumDuration (or minimumWindows). Seen: accepted.
-  it.fails('refuses a maximum duration shorter than the minimum windows a promote needs', () => {
+  it('refuses a maximum duration shorter than the minimum windows a promote needs', () => {
     expect(() =>
       validateDefinition(
         {

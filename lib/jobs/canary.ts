@@ -210,7 +210,12 @@ export async function runCanary(
   };
   await store.putJson(key, result);
   if (deps.notifier) {
-    const event = canaryVerdictEvent(model, window, verdict, evaluatedAt);
+    // A verdict decided at an earlier window is that window's event: the same verdictId every hour
+    // after, so the notifier's idempotent delivery sends it once (and re-sends it if it was lost).
+    const decidedAt = verdict.evidence.decidedAt;
+    const eventWindow =
+      decidedAt && decidedAt !== window.start ? timeWindow(decidedAt, window.duration) : window;
+    const event = canaryVerdictEvent(model, eventWindow, verdict, evaluatedAt);
     const delivery = await deps.notifier.publishCanaryVerdict(event);
     result.delivery = delivery.status;
     await store.putJson(key, result);

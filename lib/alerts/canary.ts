@@ -17,7 +17,7 @@
  */
 import type { CanarySettings } from '../config/schema.js';
 import { psi } from '../stats/psi.js';
-import { type MixtureSprtLook, mixtureSprt } from '../stats/sequential.js';
+import { type MixtureSprtLook, type StratumCounts, stratifiedMixtureSprt } from '../stats/sequential.js';
 import { stableHash } from './ids.js';
 
 export const CANARY_VERDICTS = ['promote', 'hold', 'roll_back', 'inconclusive'] as const;
@@ -262,6 +262,13 @@ function add(t: Totals, v: VersionWindowStats | undefined): void {
   }
 }
 
+/**
+ * Candidate events (errors, slow rows, misclassifications) a roll back needs: the normal
+ * approximation of the mSPRT is not valid for a handful of rare events (one error in 20 candidate
+ * rows against 0.1% reads as near-certain), so fewer events never roll back on their own.
+ */
+export const MINIMUM_EVENTS_TO_ROLL_BACK = 5;
+
 function counts(n: number, events: number): ArmCounts {
   return { n, events, share: n > 0 ? events / n : null };
 }
@@ -351,10 +358,21 @@ export function judgeCanary(
   const c = emptyTotals();
   const i = emptyTotals();
   const runningP = new Map<GuardrailName, number>(specs.map((s) => [s.name, 1]));
+  const strata = new Map<GuardrailName, StratumCounts[]>(specs.map((s) => [s.name, []]));
   let decided: CanaryVerdict | null = null;
   let verdict: CanaryVerdict | null = null;
   for (let k = sinceIndex; k < windows.length; k++) {
     const w = windows[k]!;
+    const cw = emptyTotals();
+    const iw = emptyTotals();
+    add(
+      cw,
+      w.versions.find((v) => v.version === candidate),
+    );
+    add(
+      iw,
+      w.versions.find((v) => v.version === incumbent),
+    );
     add(
       c,
       w.versions.find((v) => v.version === candidate),
@@ -366,14 +384,19 @@ export function judgeCanary(
     const guardrails: GuardrailEvidence[] = specs.map((spec) => {
       const ca = spec.arms(c);
       const ia = spec.arms(i);
+      const own = strata.get(spec.name)!;
+      own.push({ candidate: spec.arms(cw), incumbent: spec.arms(iw) });
       const judged = ca.n >= spec.minimum && ia.n >= spec.minimum;
-      const look: MixtureSprtLook | null = judged ? mixtureSprt(ca, ia, { tau: spec.margin, alpha }) : null;
+      // Within-window differences combined (stratified), tested against "worse by MORE than the margin".
+      const look: MixtureSprtLook | null = judged
+        ? stratifiedMixtureSprt(own, { tau: spec.margin, alpha, theta0: spec.margin })
+        : null;
       let p = runningP.get(spec.name)!;
-      if (look && look.difference > 0) p = Math.min(p, look.pValue);
+      if (look && look.difference > spec.margin) p = Math.min(p, look.pValue);
       runningP.set(spec.name, p);
       const status: GuardrailEvidence['status'] = !look
         ? 'not_judged'
-        : p <= alpha
+        : p <= alpha && ca.events >= MINIMUM_EVENTS_TO_ROLL_BACK
           ? 'worse'
           : look.upper < spec.margin
             ? 'non_inferior'

@@ -48,9 +48,15 @@ export interface CanaryResult {
   delivery?: 'sent' | 'duplicate';
 }
 
-/** When each version was first seen (ISO instants), kept across windows (merged by minimum). */
+/**
+ * When each version's current serving period began (ISO instants; merged by minimum within it) and
+ * the start of the last window it served in. A version that reappears after a gap longer than
+ * canary.maximumDuration (a smoke test, an aborted canary, a redeploy under the same name) starts a
+ * new canary: its first-seen time restarts there.
+ */
 interface VersionsState {
   versions: Record<string, string>;
+  lastSeen?: Record<string, string>;
 }
 
 export const canaryKeys = {
@@ -179,10 +185,31 @@ export async function runCanary(
   // 2. First-seen times, merged by minimum (a re-run or an out-of-order backfill changes nothing).
   const state = (await store.getJson<VersionsState>(canaryKeys.versions(model))) ?? { versions: {} };
   let changed = false;
+  state.lastSeen ??= {};
+  const lastSeen = state.lastSeen;
+  const gapMillis = durationMillis(settings.maximumDuration);
+  const windowStart = parseInstant(window.start, 'window start');
   for (const v of versions) {
+    if (v.rows <= 0) continue;
     const seen = state.versions[v.version];
-    if (v.rows > 0 && (seen === undefined || v.firstSeen < seen)) {
+    const last = lastSeen[v.version] ?? seen;
+    const restart =
+      seen === undefined ||
+      (last !== undefined &&
+        windowStart - parseInstant(last, 'last seen') - durationMillis(window.duration) > gapMillis);
+    if (restart) {
       state.versions[v.version] = v.firstSeen;
+      lastSeen[v.version] = window.start;
+      changed = true;
+      continue;
+    }
+    // Within the current serving period (a re-run, or a backfill no older than the gap): merge.
+    if (v.firstSeen < seen && parseInstant(seen, 'first seen') - windowStart <= gapMillis) {
+      state.versions[v.version] = v.firstSeen;
+      changed = true;
+    }
+    if (last === undefined || window.start > last) {
+      lastSeen[v.version] = window.start;
       changed = true;
     }
   }

@@ -224,6 +224,21 @@ describe('canary: which version is the candidate', () => {
     expect(identifyArms(windows, { newest: true })).toEqual({ candidate: 'v10', incumbent: 'v9' });
   });
 
+  it('refuses to guess (ambiguous_candidate, naming both) when two versions first seen together have equal traffic', () => {
+    const windows: CanaryWindowStats[] = [
+      {
+        window: { start: hourIso(0), end: hourIso(1) },
+        versions: [
+          { version: 'a', rows: 500, firstSeen: '2026-10-01T00:00:01Z' },
+          { version: 'b', rows: 500, firstSeen: '2026-10-01T00:00:00Z' },
+        ],
+      },
+    ];
+    const arms = identifyArms(windows, { newest: true });
+    expect(arms).toMatchObject({ candidate: null, problem: { code: 'ambiguous_candidate' } });
+    expect('problem' in arms && arms.problem.message).toMatch(/"a".*"b"|"b".*"a"/);
+  });
+
   it('orders v10 after v9 by first-seen time, not by name, when they were first seen apart', () => {
     const windows: CanaryWindowStats[] = [
       {

@@ -17,7 +17,7 @@
  */
 import type { CanarySettings } from '../config/schema.js';
 import { psi } from '../stats/psi.js';
-import { type MixtureSprtLook, mixtureSprt } from '../stats/sequential.js';
+import { type MixtureSprtLook, type StratumCounts, stratifiedMixtureSprt } from '../stats/sequential.js';
 import { stableHash } from './ids.js';
 
 export const CANARY_VERDICTS = ['promote', 'hold', 'roll_back', 'inconclusive'] as const;
@@ -115,19 +115,43 @@ function durationMillis(duration: string): number {
   return (Number(match[1] ?? 0) * 168 + Number(match[2] ?? 0) * 24 + Number(match[3] ?? 0)) * 3_600_000;
 }
 
+/** `instant` floored to the start of its window (`step` ms, windows aligned on UTC midnight). */
+function windowStartOf(instant: string, step: number): string {
+  const t = Date.parse(instant);
+  return new Date(t - (((t % step) + step) % step)).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * When each version was first seen, at WINDOW granularity (the start of its first window with rows):
+ * a version's first row inside a window is a race between the arms' first requests, never evidence
+ * of which was deployed later.
+ */
+export function firstSeenWindows(
+  windows: readonly CanaryWindowStats[],
+  known?: ReadonlyMap<string, string>,
+): Map<string, string> {
+  const first = windows[0];
+  const span = first ? Date.parse(first.window.end) - Date.parse(first.window.start) : Number.NaN;
+  const step = span > 0 ? span : 3_600_000;
+  const seen = new Map<string, string>();
+  for (const [version, at] of known ?? []) seen.set(version, windowStartOf(at, step));
+  for (const w of windows)
+    for (const v of w.versions) {
+      if (v.rows <= 0) continue;
+      const start = windowStartOf(w.window.start, step);
+      const earlier = seen.get(v.version);
+      if (earlier === undefined || Date.parse(start) < Date.parse(earlier)) seen.set(v.version, start);
+    }
+  return seen;
+}
+
 /** The candidate and incumbent versions over the windows, or why there is none. */
 export function identifyArms(
   windows: readonly CanaryWindowStats[],
   candidate: CanarySettings['candidate'],
   known?: ReadonlyMap<string, string>,
 ): { candidate: string; incumbent: string } | { problem: CanaryReason; candidate: string | null } {
-  const firstSeen = new Map<string, string>(known ?? []);
-  for (const w of windows)
-    for (const v of w.versions) {
-      if (v.rows <= 0) continue;
-      const seen = firstSeen.get(v.version);
-      if (seen === undefined || v.firstSeen < seen) firstSeen.set(v.version, v.firstSeen);
-    }
+  const firstSeen = firstSeenWindows(windows, known);
   let chosen: string;
   if ('version' in candidate) {
     if (!firstSeen.has(candidate.version)) {
@@ -141,19 +165,39 @@ export function identifyArms(
     }
     chosen = candidate.version;
   } else {
-    const ordered = [...firstSeen.entries()].sort((a, b) =>
-      a[1] === b[1] ? (a[0] < b[0] ? -1 : 1) : a[1] < b[1] ? -1 : 1,
-    );
-    if (ordered.length < 2) {
+    if (firstSeen.size < 2) {
+      const only = [...firstSeen.keys()];
       return {
         candidate: null,
         problem: {
           code: 'single_version',
-          message: `only ${ordered.length === 0 ? 'no version' : `version ${JSON.stringify(ordered[0]![0])}`} in the log: no canary is running`,
+          message: `only ${only.length === 0 ? 'no version' : `version ${JSON.stringify(only[0])}`} in the log: no canary is running`,
         },
       };
     }
-    chosen = ordered.at(-1)![0];
+    // The version(s) first seen in the latest window; when several were, the one with the smaller
+    // traffic share over the windows is the canary (never row order or name order).
+    const latest = Math.max(...[...firstSeen.values()].map((t) => Date.parse(t)));
+    const newest = [...firstSeen.entries()].filter(([, t]) => Date.parse(t) === latest).map(([v]) => v);
+    if (newest.length === firstSeen.size || newest.length > 1) {
+      const rows = new Map<string, number>(newest.map((v) => [v, 0]));
+      for (const w of windows)
+        for (const v of w.versions)
+          if (rows.has(v.version)) rows.set(v.version, rows.get(v.version)! + v.rows);
+      const ranked = [...rows.entries()].sort((a, b) => a[1] - b[1]);
+      if (ranked.length > 1 && ranked[0]![1] === ranked[1]![1]) {
+        return {
+          candidate: null,
+          problem: {
+            code: 'ambiguous_candidate',
+            message: `versions ${JSON.stringify(ranked[0]![0])} and ${JSON.stringify(ranked[1]![0])} were first seen in the same window with the same traffic (${ranked[0]![1]} rows each): set canary.candidate.version to name the candidate`,
+          },
+        };
+      }
+      chosen = ranked[0]![0];
+    } else {
+      chosen = newest[0]!;
+    }
   }
   const since = firstWindowOf(windows, chosen);
   if (since < 0) {
@@ -217,6 +261,13 @@ function add(t: Totals, v: VersionWindowStats | undefined): void {
     });
   }
 }
+
+/**
+ * Candidate events (errors, slow rows, misclassifications) a roll back needs: the normal
+ * approximation of the mSPRT is not valid for a handful of rare events (one error in 20 candidate
+ * rows against 0.1% reads as near-certain), so fewer events never roll back on their own.
+ */
+export const MINIMUM_EVENTS_TO_ROLL_BACK = 5;
 
 function counts(n: number, events: number): ArmCounts {
   return { n, events, share: n > 0 ? events / n : null };
@@ -307,10 +358,21 @@ export function judgeCanary(
   const c = emptyTotals();
   const i = emptyTotals();
   const runningP = new Map<GuardrailName, number>(specs.map((s) => [s.name, 1]));
+  const strata = new Map<GuardrailName, StratumCounts[]>(specs.map((s) => [s.name, []]));
   let decided: CanaryVerdict | null = null;
   let verdict: CanaryVerdict | null = null;
   for (let k = sinceIndex; k < windows.length; k++) {
     const w = windows[k]!;
+    const cw = emptyTotals();
+    const iw = emptyTotals();
+    add(
+      cw,
+      w.versions.find((v) => v.version === candidate),
+    );
+    add(
+      iw,
+      w.versions.find((v) => v.version === incumbent),
+    );
     add(
       c,
       w.versions.find((v) => v.version === candidate),
@@ -322,14 +384,19 @@ export function judgeCanary(
     const guardrails: GuardrailEvidence[] = specs.map((spec) => {
       const ca = spec.arms(c);
       const ia = spec.arms(i);
+      const own = strata.get(spec.name)!;
+      own.push({ candidate: spec.arms(cw), incumbent: spec.arms(iw) });
       const judged = ca.n >= spec.minimum && ia.n >= spec.minimum;
-      const look: MixtureSprtLook | null = judged ? mixtureSprt(ca, ia, { tau: spec.margin, alpha }) : null;
+      // Within-window differences combined (stratified), tested against "worse by MORE than the margin".
+      const look: MixtureSprtLook | null = judged
+        ? stratifiedMixtureSprt(own, { tau: spec.margin, alpha, theta0: spec.margin })
+        : null;
       let p = runningP.get(spec.name)!;
-      if (look && look.difference > 0) p = Math.min(p, look.pValue);
+      if (look && look.difference > spec.margin) p = Math.min(p, look.pValue);
       runningP.set(spec.name, p);
       const status: GuardrailEvidence['status'] = !look
         ? 'not_judged'
-        : p <= alpha
+        : p <= alpha && ca.events >= MINIMUM_EVENTS_TO_ROLL_BACK
           ? 'worse'
           : look.upper < spec.margin
             ? 'non_inferior'

@@ -274,6 +274,12 @@ function canaryProblems(def: MonitorDefinition): DefinitionProblem[] {
       received: canary.maximumDuration,
       message: `a whole number of canary windows (${canary.window}), e.g. P1D`,
     });
+  } else if (hours >= 1 && durationHours(canary.maximumDuration) < canary.minimumWindows * hours) {
+    problems.push({
+      path: 'canary.maximumDuration',
+      received: canary.maximumDuration,
+      message: `at least canary.minimumWindows (${canary.minimumWindows}) windows of ${canary.window} (PT${canary.minimumWindows * hours}H), or the canary can never promote: raise maximumDuration or lower minimumWindows`,
+    });
   }
   if (canary.latencyBound !== undefined && !p.latencyColumn) {
     problems.push({

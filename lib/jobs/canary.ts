@@ -9,6 +9,7 @@ import {
   type CanaryVerdict,
   type CanaryWindowStats,
   canaryVerdictEvent,
+  firstSeenWindows,
   judgeCanary,
   SCORE_BINS,
   type VersionWindowStats,
@@ -47,9 +48,15 @@ export interface CanaryResult {
   delivery?: 'sent' | 'duplicate';
 }
 
-/** When each version was first seen (ISO instants), kept across windows (merged by minimum). */
+/**
+ * When each version's current serving period began (ISO instants; merged by minimum within it) and
+ * the start of the last window it served in. A version that reappears after a gap longer than
+ * canary.maximumDuration (a smoke test, an aborted canary, a redeploy under the same name) starts a
+ * new canary: its first-seen time restarts there.
+ */
 interface VersionsState {
   versions: Record<string, string>;
+  lastSeen?: Record<string, string>;
 }
 
 export const canaryKeys = {
@@ -178,10 +185,31 @@ export async function runCanary(
   // 2. First-seen times, merged by minimum (a re-run or an out-of-order backfill changes nothing).
   const state = (await store.getJson<VersionsState>(canaryKeys.versions(model))) ?? { versions: {} };
   let changed = false;
+  state.lastSeen ??= {};
+  const lastSeen = state.lastSeen;
+  const gapMillis = durationMillis(settings.maximumDuration);
+  const windowStart = parseInstant(window.start, 'window start');
   for (const v of versions) {
+    if (v.rows <= 0) continue;
     const seen = state.versions[v.version];
-    if (v.rows > 0 && (seen === undefined || v.firstSeen < seen)) {
+    const last = lastSeen[v.version] ?? seen;
+    const restart =
+      seen === undefined ||
+      (last !== undefined &&
+        windowStart - parseInstant(last, 'last seen') - durationMillis(window.duration) > gapMillis);
+    if (restart) {
       state.versions[v.version] = v.firstSeen;
+      lastSeen[v.version] = window.start;
+      changed = true;
+      continue;
+    }
+    // Within the current serving period (a re-run, or a backfill no older than the gap): merge.
+    if (v.firstSeen < seen && parseInstant(seen, 'first seen') - windowStart <= gapMillis) {
+      state.versions[v.version] = v.firstSeen;
+      changed = true;
+    }
+    if (last === undefined || window.start > last) {
+      lastSeen[v.version] = window.start;
       changed = true;
     }
   }
@@ -209,7 +237,12 @@ export async function runCanary(
   };
   await store.putJson(key, result);
   if (deps.notifier) {
-    const event = canaryVerdictEvent(model, window, verdict, evaluatedAt);
+    // A verdict decided at an earlier window is that window's event: the same verdictId every hour
+    // after, so the notifier's idempotent delivery sends it once (and re-sends it if it was lost).
+    const decidedAt = verdict.evidence.decidedAt;
+    const eventWindow =
+      decidedAt && decidedAt !== window.start ? timeWindow(decidedAt, window.duration) : window;
+    const event = canaryVerdictEvent(model, eventWindow, verdict, evaluatedAt);
     const delivery = await deps.notifier.publishCanaryVerdict(event);
     result.delivery = delivery.status;
     await store.putJson(key, result);
@@ -229,13 +262,13 @@ async function loadHistory(
   firstSeen: ReadonlyMap<string, string>,
   current: CanaryWindowStats,
 ): Promise<CanaryWindowStats[]> {
-  const candidate =
+  // The canary starts in the window where the candidate was first seen; with newest: true that is
+  // the latest first-seen window of any version (versions first seen together share it).
+  const starts = firstSeenWindows([current], firstSeen);
+  const seen =
     'version' in settings.candidate
-      ? settings.candidate.version
-      : [...firstSeen.entries()]
-          .sort((a, b) => (a[1] === b[1] ? (a[0] < b[0] ? -1 : 1) : a[1] < b[1] ? -1 : 1))
-          .at(-1)?.[0];
-  const seen = candidate === undefined ? undefined : firstSeen.get(candidate);
+      ? starts.get(settings.candidate.version)
+      : [...starts.values()].sort().at(-1);
   if (seen === undefined || seen >= window.end) return [current];
   const step = durationMillis(window.duration);
   const first =

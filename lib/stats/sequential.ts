@@ -116,3 +116,74 @@ export function worseSideRunningP(looks: readonly MixtureSprtLook[]): number {
   for (const look of looks) if (look.difference > 0) p = Math.min(p, look.pValue);
   return p;
 }
+
+/** One stratum's (window's) counts of both arms. */
+export interface StratumCounts {
+  readonly candidate: ProportionCounts;
+  readonly incumbent: ProportionCounts;
+}
+
+/**
+ * The mSPRT over strata (canary windows): the difference is estimated WITHIN each stratum and the
+ * estimates are combined with Cochran-Mantel-Haenszel weights w = n_c n_i / (n_c + n_i), so a
+ * traffic share that changes across strata (a ramped canary in busier hours) cannot create a
+ * difference (Simpson's paradox); a stratum where one arm has no row carries no weight. The test
+ * is against theta = theta0 (the margin: "worse by more than the margin"), one-sided on the caller's
+ * side. Variances are each stratum's smoothed pooled share (test) and own shares (interval).
+ */
+export function stratifiedMixtureSprt(
+  strata: readonly StratumCounts[],
+  options: { tau: number; alpha: number; theta0?: number },
+): MixtureSprtLook {
+  const { tau, alpha } = options;
+  const theta0 = options.theta0 ?? 0;
+  if (!(tau > 0) || !Number.isFinite(tau)) throw new RangeError(`tau must be a positive number, got ${tau}`);
+  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${alpha}`);
+  let sumW = 0;
+  let sumWD = 0;
+  let sumW2V0 = 0;
+  let sumW2V1 = 0;
+  for (const s of strata) {
+    check(s.candidate, 'candidate');
+    check(s.incumbent, 'incumbent');
+    const nc = s.candidate.n;
+    const ni = s.incumbent.n;
+    if (nc === 0 || ni === 0) continue;
+    const w = (nc * ni) / (nc + ni);
+    const d = s.candidate.events / nc - s.incumbent.events / ni;
+    const pooled = smoothedShare({ n: nc + ni, events: s.candidate.events + s.incumbent.events });
+    const sc = smoothedShare(s.candidate);
+    const si = smoothedShare(s.incumbent);
+    sumW += w;
+    sumWD += w * d;
+    sumW2V0 += w * w * pooled * (1 - pooled) * (1 / nc + 1 / ni);
+    sumW2V1 += w * w * ((sc * (1 - sc)) / nc + (si * (1 - si)) / ni);
+  }
+  if (sumW === 0) {
+    return {
+      difference: 0,
+      variance: Number.POSITIVE_INFINITY,
+      logLikelihoodRatio: 0,
+      pValue: 1,
+      lower: -1,
+      upper: 1,
+    };
+  }
+  const d = sumWD / sumW;
+  const v0 = sumW2V0 / (sumW * sumW);
+  const v1 = sumW2V1 / (sumW * sumW);
+  const tau2 = tau * tau;
+  const e = d - theta0;
+  const logLr = 0.5 * Math.log(v0 / (v0 + tau2)) + (tau2 * e * e) / (2 * v0 * (v0 + tau2));
+  const half = Math.sqrt(
+    ((2 * v1 * (v1 + tau2)) / tau2) * (Math.log(1 / alpha) + 0.5 * Math.log((v1 + tau2) / v1)),
+  );
+  return {
+    difference: d,
+    variance: v0,
+    logLikelihoodRatio: logLr,
+    pValue: Math.min(1, Math.exp(-logLr)),
+    lower: Math.max(-1, d - half),
+    upper: Math.min(1, d + half),
+  };
+}

@@ -5,8 +5,10 @@
  * literal, and the only parameters (the window's days and instants, the labels' first day) stand in
  * WHERE clauses, as Athena requires.
  */
+
 import type { CompiledQuery } from '../ports.js';
 import { type DataSource, type SqlDialect, type TimeRange, timeWindowFilter } from './dialect.js';
+import { isErrorSql } from './error-flag.js';
 import { quoteDouble, quoteIdentifier, quoteString } from './identifiers.js';
 
 /** Bins of the score histogram ([0, 0.1) ... [0.9, 1]); kept equal to lib/alerts/canary.ts SCORE_BINS. */
@@ -61,8 +63,8 @@ export function buildCanaryQuery(spec: CanaryQuerySpec, dialect: SqlDialect): Co
     `min(${dialect.epochSeconds(time)}) AS first_seen`,
   ];
   if (spec.errorColumn) {
-    const error = dialect.toVarchar(p(spec.errorColumn));
-    select.push(`count_if(${error} IS NOT NULL AND lower(${error}) NOT IN ('', '0', 'false')) AS errors`);
+    // The one definition of an error row, shared with the SLO and operational queries.
+    select.push(`count_if(${isErrorSql(spec.errorColumn, dialect)}) AS errors`);
   }
   if (spec.latencyColumn && spec.latencyBound !== undefined) {
     const latency = `TRY_CAST(${p(spec.latencyColumn)} AS DOUBLE)`;

@@ -1,6 +1,6 @@
 /**
  * The one definition of "this row is an error" for a log's error column, used by every query that
- * reads it (the operational metrics, SLOs; the canary's error guardrail must use it too). The
+ * reads it (the operational metrics, SLOs, the canary's error guardrail). The
  * column may be a boolean, an integer, a float (pandas writes a flag column with a missing value as
  * 0.0 / 1.0), or text. NO error: NULL, boolean false, any numeric zero (0, 0.0, -0, '0.00'), the
  * text '' / '0' / 'false' in any case and with surrounding blanks. Anything else is an error

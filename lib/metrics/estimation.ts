@@ -144,6 +144,10 @@ export function fitCalibration(cells: readonly ScoreCell[], gridCells = SCORE_GR
     throw new Error(
       'the reference has no labelled row with a score in [0, 1]: estimation needs reference.labelColumn on a reference with scores',
     );
+  if (positives === 0 || positives === rows)
+    throw new Error(
+      `the labelled reference has only one class (${rows} labelled rows, all ${positives === 0 ? 'negative' : 'positive'}): estimation needs both classes in reference.labelColumn`,
+    );
   const reference: [number, number, number][] = [];
   for (let i = 0; i < gridCells; i++) if (n[i]! > 0) reference.push([i, n[i]!, k[i]!]);
   return { method: 'isotonic', cells: gridCells, blocks: fitBlocks(n, k), reference, rows, positives };

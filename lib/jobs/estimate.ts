@@ -24,6 +24,8 @@ import {
   estimatePerformance,
   fitCalibration,
   SCORE_GRID_CELLS,
+  SUPPORT_HALF_WIDTH,
+  SUPPORT_MIN_ROWS,
 } from '../metrics/estimation.js';
 import { quoteIdentifier } from '../sql/identifiers.js';
 import { buildScoreGridQuery, type ScoreGridSpec } from '../sql/performance-query.js';
@@ -38,6 +40,12 @@ import { durationDays, resultKeys, shiftDate, type Window, windowFor } from './w
 
 /** The p-value below which the calibration check says the estimates are not valid (per group, Bonferroni over the groups checked). */
 export const CALIBRATION_CHECK_ALPHA = 0.01;
+/**
+ * Above this share of a group's estimated rows in score cells the reference does not support
+ * (lib/metrics/estimation.ts `supportedCells`), the estimate is marked extrapolated: an
+ * `estimation_extrapolated` finding, and status `extrapolated` when it is the overall group.
+ */
+export const MAX_UNSUPPORTED_SHARE = 0.05;
 
 /** The stored calibration map and what it was fitted on. */
 export interface CalibrationDocument {
@@ -59,6 +67,8 @@ export interface EstimatedGroup {
   predictions: number;
   /** Of those, the ones with a score in [0, 1] (estimated over). */
   estimated: number;
+  /** Of the estimated, the rows in score cells the reference does not support (their p taken as unknown in [0, 1] by the band). */
+  unsupported: number;
   expectedConfusion: { tp: number; fp: number; tn: number; fn: number };
   metrics: Record<EstimatedMetricName, EstimatedMetric>;
 }
@@ -83,13 +93,14 @@ export interface RealizedGroup {
 }
 
 export interface EstimationFinding {
-  kind: 'estimation_invalid';
+  /** `estimation_invalid`: the calibration check failed once labels came; `estimation_extrapolated`: the window's scores lie where the reference has no support. */
+  kind: 'estimation_invalid' | 'estimation_extrapolated';
   severity: 'warning';
   /** `overall`, or `column=value`. */
   group: string;
   message: string;
   pValue: number | null;
-  /** The metrics whose realized value fell outside the band. */
+  /** The metrics whose realized value fell outside the band (empty for `estimation_extrapolated`). */
   outside: EstimatedMetricName[];
 }
 
@@ -103,7 +114,8 @@ export interface EstimatedResult {
   model: string;
   window: Window;
   generatedAt: string;
-  status: 'ok' | 'no_data';
+  /** `extrapolated`: more than MAX_UNSUPPORTED_SHARE of the overall rows lie where the reference has no support (band widened, see findings). */
+  status: 'ok' | 'no_data' | 'extrapolated';
   threshold: number;
   band: { z: number; level: number; includes: string };
   calibration: {
@@ -147,14 +159,32 @@ export function estimationUnavailable(definition: MonitorDefinition): string | u
 
 export const calibrationKey = (model: string) => `${model}/estimated/calibration.json`;
 
-function fingerprintOf(definition: MonitorDefinition): string {
+/**
+ * What the map depends on: the definition's columns and grid, and the reference's CONTENT as the
+ * fit reads it (labelled rows, positives and a checksum over every score cell's rows, labelled
+ * rows and positives), so a reference replaced at the same location is fitted again.
+ */
+function fingerprintOf(definition: MonitorDefinition, cells: ScoreGridGroup['cells']): string {
   const ref = definition.reference;
+  const ordered = [...cells].sort((a, b) => a.cell - b.cell || Number(a.above) - Number(b.above));
+  let labelled = 0;
+  let positives = 0;
+  // FNV-1a (32-bit) over the cells' counts.
+  let hash = 0x811c9dc5;
+  for (const c of ordered) {
+    labelled += c.labelled;
+    positives += c.positives;
+    for (const v of [c.cell, c.above ? 1 : 0, c.rows, c.labelled, c.positives]) {
+      for (const ch of `${v},`) hash = Math.imul(hash ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    }
+  }
   return JSON.stringify([
     ref.type === 'dataset' ? ref.location : ref.type,
     ref.type === 'dataset' ? ref.labelColumn : null,
     definition.predictions.scoreColumn,
     definition.predictions.idColumn,
     SCORE_GRID_CELLS,
+    { labelled, positives, checksum: hash.toString(16) },
   ]);
 }
 
@@ -172,19 +202,15 @@ function gridSpec(
   };
 }
 
-/** The stored calibration map, fitted on the labelled reference when missing or out of date. */
+/**
+ * The stored calibration map, fitted on the labelled reference when missing or out of date. The
+ * reference's score grid is counted on every call (one scan of its score and label columns), so a
+ * reference whose content changed at the same location is noticed; the fit is redone only then.
+ */
 export async function loadCalibration(deps: JobDeps): Promise<{ doc: CalibrationDocument; key: string }> {
   const { definition, engine, store } = deps;
   const key = calibrationKey(definition.model.id);
-  const fingerprint = fingerprintOf(definition);
   const stored = await store.getJson<CalibrationDocument>(key);
-  if (
-    stored &&
-    stored.schemaVersion === 1 &&
-    stored.fingerprint === fingerprint &&
-    stored.threshold === definition.performance.threshold
-  )
-    return { doc: stored, key };
   const groups = await withLabelledReference(deps, async (ref) => {
     const query = buildScoreGridQuery(
       {
@@ -207,6 +233,14 @@ export async function loadCalibration(deps: JobDeps): Promise<{ doc: Calibration
       `the reference of model ${definition.model.id} has no labelled row with a score in [0, 1]: estimated performance needs reference.labelColumn and predictions.scoreColumn in the reference`,
     );
   }
+  const fingerprint = fingerprintOf(definition, overall.cells);
+  if (
+    stored &&
+    stored.schemaVersion === 1 &&
+    stored.fingerprint === fingerprint &&
+    stored.threshold === definition.performance.threshold
+  )
+    return { doc: stored, key };
   const doc: CalibrationDocument = {
     schemaVersion: 1,
     kind: 'calibration',
@@ -295,6 +329,7 @@ export async function runEstimate(
     return {
       predictions: g ? predictionsOf(g) : 0,
       estimated: est.rows,
+      unsupported: est.unsupported,
       expectedConfusion: est.expectedConfusion,
       metrics: est.metrics,
     };
@@ -305,6 +340,21 @@ export async function runEstimate(
     .filter((g) => g.group.kind === 'segment')
     .map((g) => ({ column: g.group.column!, value: g.group.value ?? NULL_SEGMENT, ...estimateOf(g) }))
     .sort(segmentOrder(definition));
+  const findings: EstimationFinding[] = [];
+  const extrapolated = (name: string, g: EstimatedGroup) => {
+    if (g.estimated === 0 || g.unsupported / g.estimated <= MAX_UNSUPPORTED_SHARE) return false;
+    findings.push({
+      kind: 'estimation_extrapolated',
+      severity: 'warning',
+      group: name,
+      pValue: null,
+      outside: [],
+      message: `${name}: ${g.unsupported} of ${g.estimated} rows (${((100 * g.unsupported) / g.estimated).toFixed(1)}%) have scores where the labelled reference has fewer than ${SUPPORT_MIN_ROWS} rows within +-${SUPPORT_HALF_WIDTH / SCORE_GRID_CELLS} of the score: the calibration is extrapolated there, so the band takes their outcome as unknown (wide band); a reference covering the window's scores fixes it`,
+    });
+    return true;
+  };
+  const overallExtrapolated = extrapolated('overall', overall);
+  for (const s of segments) extrapolated(`${s.column}=${s.value}`, s);
   const stats = engine.stats();
   const result: EstimatedResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
@@ -314,7 +364,7 @@ export async function runEstimate(
     model: definition.model.id,
     window,
     generatedAt: deps.clock.now().toISOString(),
-    status: overall.estimated === 0 ? 'no_data' : 'ok',
+    status: overall.estimated === 0 ? 'no_data' : overallExtrapolated ? 'extrapolated' : 'ok',
     threshold: definition.performance.threshold,
     band: {
       z: ESTIMATE_BAND_Z,
@@ -336,7 +386,7 @@ export async function runEstimate(
       group: { kind: 'overall', column: null, value: null },
       cells: doc.referenceCells,
     }),
-    findings: [],
+    findings,
     engine: {
       name: engine.dialect.name,
       queries: stats.queries,
@@ -349,7 +399,7 @@ export async function runEstimate(
   const previous = await deps.store.getJson<EstimatedResult>(key);
   if (previous?.realized) {
     result.realized = previous.realized;
-    result.findings = previous.findings;
+    result.findings = [...findings, ...previous.findings.filter((f) => f.kind === 'estimation_invalid')];
     if (previous.valid !== undefined) result.valid = previous.valid;
   }
   await deps.store.putJson(key, result);
@@ -438,7 +488,7 @@ export async function attachRealized(
     ...estimate,
     realized: { performanceGeneratedAt: performance.generatedAt, overall, segments },
     valid: findings.length === 0,
-    findings,
+    findings: [...estimate.findings.filter((f) => f.kind !== 'estimation_invalid'), ...findings],
   };
   await deps.store.putJson(key, updated);
   return updated;

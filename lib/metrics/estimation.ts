@@ -45,6 +45,14 @@ import { isotonicBlocks } from '../stats/isotonic.js';
 export const SCORE_GRID_CELLS = 1000;
 /** The band's z: 1.96 is a 95% band. */
 export const ESTIMATE_BAND_Z = 1.959963984540054;
+/**
+ * Support: a cell is supported when the labelled reference has at least `SUPPORT_MIN_ROWS` rows
+ * within `SUPPORT_HALF_WIDTH` cells of it (a 0.05-wide score neighbourhood on the 1,000-cell grid).
+ * Window rows in unsupported cells lie where the map is extrapolated (held flat past its last
+ * point): the band treats their p as unknown in [0, 1].
+ */
+export const SUPPORT_MIN_ROWS = 10;
+export const SUPPORT_HALF_WIDTH = 25;
 /** Bootstrap draws for the standard errors that have no closed form. */
 export const ESTIMATE_SIMULATIONS = 100;
 
@@ -101,6 +109,8 @@ export interface EstimatedMetric {
 export interface PerformanceEstimate {
   /** Rows estimated over. */
   readonly rows: number;
+  /** Of those, rows in cells the reference does not support ({@link supportedCells}): their p is extrapolated and the band takes it as unknown in [0, 1]. */
+  readonly unsupported: number;
   readonly expectedConfusion: {
     readonly tp: number;
     readonly fp: number;
@@ -151,6 +161,28 @@ export function fitCalibration(cells: readonly ScoreCell[], gridCells = SCORE_GR
   const reference: [number, number, number][] = [];
   for (let i = 0; i < gridCells; i++) if (n[i]! > 0) reference.push([i, n[i]!, k[i]!]);
   return { method: 'isotonic', cells: gridCells, blocks: fitBlocks(n, k), reference, rows, positives };
+}
+
+/**
+ * Which cells the labelled reference supports: at least `minRows` labelled reference rows within
+ * `halfWidth` cells (1 = supported), as a dense array of `map.cells`.
+ */
+export function supportedCells(
+  map: Pick<CalibrationMap, 'cells' | 'reference'>,
+  minRows = SUPPORT_MIN_ROWS,
+  halfWidth = SUPPORT_HALF_WIDTH,
+): Uint8Array {
+  const prefix = new Float64Array(map.cells + 1);
+  const n = new Float64Array(map.cells);
+  for (const [cell, rows] of map.reference) n[cell] = rows;
+  for (let i = 0; i < map.cells; i++) prefix[i + 1] = prefix[i]! + n[i]!;
+  const out = new Uint8Array(map.cells);
+  for (let i = 0; i < map.cells; i++) {
+    const lo = Math.max(0, i - halfWidth);
+    const hi = Math.min(map.cells, i + halfWidth + 1);
+    out[i] = prefix[hi]! - prefix[lo]! >= minRows ? 1 : 0;
+  }
+  return out;
 }
 
 /** The calibrated probability of every cell (a dense array of `map.cells`). */
@@ -404,6 +436,7 @@ export function estimatePerformance(
     const none = undefinedAll('no prediction with a score in [0, 1] in this group');
     return {
       rows: 0,
+      unsupported: 0,
       expectedConfusion: { tp: 0, fp: 0, tn: 0, fn: 0 },
       metrics: { accuracy: none, precision: none, recall: none, f1: none, rocAuc: none },
     };
@@ -473,6 +506,43 @@ export function estimatePerformance(
     f1: se(variance(sampled.f1), 'f1'),
     rocAuc: se(variance(sampled.rocAuc), 'rocAuc'),
   };
+  // Rows where the reference has no support: the map is extrapolated there, so their p is taken as
+  // unknown in [0, 1] and the band reaches the extreme values of the metric over the assignments
+  // all-correct, all-wrong, all-positive and all-negative of those rows (exact bounds for accuracy,
+  // precision, recall and F1; the end points for ROC-AUC).
+  const support = supportedCells(map);
+  let unsupported = 0;
+  for (let i = 0; i < L; i++) if (!support[cellOf[i]!]) unsupported += rowsOf[i]!;
+  const extremes: Record<EstimatedMetricName, { min: number; max: number } | null> = {
+    accuracy: null,
+    precision: null,
+    recall: null,
+    f1: null,
+    rocAuc: null,
+  };
+  if (unsupported > 0) {
+    const assignments: ((above: boolean) => number)[] = [
+      (a) => (a ? 1 : 0),
+      (a) => (a ? 0 : 1),
+      () => 1,
+      () => 0,
+    ];
+    for (const assign of assignments) {
+      for (let i = 0; i < L; i++) {
+        const c = cellOf[i]!;
+        const pi = support[c] ? probabilities[c]! : assign(above[i] === 1);
+        pos[i] = rowsOf[i]! * pi;
+        neg[i] = rowsOf[i]! - pos[i]!;
+      }
+      const at = metricsOf(above, pos, neg).point;
+      for (const m of ESTIMATED_METRICS) {
+        const v = at[m];
+        if (v === null) continue;
+        const e = extremes[m];
+        extremes[m] = e ? { min: Math.min(e.min, v), max: Math.max(e.max, v) } : { min: v, max: v };
+      }
+    }
+  }
   const metrics = {} as Record<EstimatedMetricName, EstimatedMetric>;
   for (const m of ESTIMATED_METRICS) {
     // Bootstrap bias correction: the re-fitted maps' mean estimate minus this one estimates the
@@ -484,6 +554,9 @@ export function estimatePerformance(
         ? raw
         : Math.min(1, Math.max(0, 2 * raw - refits.reduce((a, b) => a + b, 0) / refits.length));
     const e = standardErrors[m];
+    const x = extremes[m];
+    const lo = x ? Math.min(value ?? x.min, x.min) : value;
+    const hi = x ? Math.max(value ?? x.max, x.max) : value;
     metrics[m] =
       value === null
         ? undefinedAll(
@@ -491,9 +564,14 @@ export function estimatePerformance(
           )
         : e === null
           ? { value, standardError: null, lower: null, upper: null }
-          : { value, standardError: e, lower: Math.max(0, value - z * e), upper: Math.min(1, value + z * e) };
+          : {
+              value,
+              standardError: e,
+              lower: Math.max(0, lo! - z * e),
+              upper: Math.min(1, hi! + z * e),
+            };
   }
-  return { rows, expectedConfusion: expected, metrics };
+  return { rows, unsupported, expectedConfusion: expected, metrics };
 }
 
 /** The calibration check of a window's labelled rows against the map. */
@@ -524,9 +602,12 @@ export function checkCalibration(
   groups = 10,
 ): CalibrationCheck {
   const p = calibratedCells(map);
+  // Cells the reference does not support are left out: a miss there is extrapolation, not a
+  // changed score-to-outcome relation.
+  const support = supportedCells(map);
   const perCell = new Map<number, { labelled: number; positives: number }>();
   for (const c of cells) {
-    if (c.labelled === 0) continue;
+    if (c.labelled === 0 || !support[c.cell]) continue;
     const e = perCell.get(c.cell) ?? { labelled: 0, positives: 0 };
     e.labelled += c.labelled;
     e.positives += c.positives;

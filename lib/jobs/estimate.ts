@@ -46,6 +46,13 @@ export const CALIBRATION_CHECK_ALPHA = 0.01;
  * `estimation_extrapolated` finding, and status `extrapolated` when it is the overall group.
  */
 export const MAX_UNSUPPORTED_SHARE = 0.05;
+/**
+ * Above this share of the window's predictions with a score missing, not finite or outside [0, 1],
+ * estimation is refused (status `invalid_scores`, an `estimation_refused` finding): the score
+ * column is not a probability (logits, a wrong column), and an estimate over the rest would describe
+ * a sliver of the window.
+ */
+export const MAX_INVALID_SCORE_SHARE = 0.01;
 
 /** The stored calibration map and what it was fitted on. */
 export interface CalibrationDocument {
@@ -67,6 +74,8 @@ export interface EstimatedGroup {
   predictions: number;
   /** Of those, the ones with a score in [0, 1] (estimated over). */
   estimated: number;
+  /** Predictions whose score is missing, not finite or outside [0, 1] (not estimated). */
+  invalidScores: number;
   /** Of the estimated, the rows in score cells the reference does not support (their p taken as unknown in [0, 1] by the band). */
   unsupported: number;
   expectedConfusion: { tp: number; fp: number; tn: number; fn: number };
@@ -94,7 +103,7 @@ export interface RealizedGroup {
 
 export interface EstimationFinding {
   /** `estimation_invalid`: the calibration check failed once labels came; `estimation_extrapolated`: the window's scores lie where the reference has no support. */
-  kind: 'estimation_invalid' | 'estimation_extrapolated';
+  kind: 'estimation_invalid' | 'estimation_extrapolated' | 'estimation_refused';
   severity: 'warning';
   /** `overall`, or `column=value`. */
   group: string;
@@ -115,7 +124,7 @@ export interface EstimatedResult {
   window: Window;
   generatedAt: string;
   /** `extrapolated`: more than MAX_UNSUPPORTED_SHARE of the overall rows lie where the reference has no support (band widened, see findings). */
-  status: 'ok' | 'no_data' | 'extrapolated';
+  status: 'ok' | 'no_data' | 'extrapolated' | 'invalid_scores';
   threshold: number;
   band: { z: number; level: number; includes: string };
   calibration: {
@@ -310,7 +319,7 @@ async function scoreGrid(deps: JobDeps, window: Window, withLabels: { until: str
 }
 
 function predictionsOf(g: ScoreGridGroup): number {
-  return g.cells.reduce((a, c) => a + c.rows, 0);
+  return g.cells.reduce((a, c) => a + c.rows, 0) + g.invalidScores;
 }
 
 /** Runs the estimate job for the window starting on `date`. */
@@ -329,15 +338,43 @@ export async function runEstimate(
     return {
       predictions: g ? predictionsOf(g) : 0,
       estimated: est.rows,
+      invalidScores: g?.invalidScores ?? 0,
       unsupported: est.unsupported,
       expectedConfusion: est.expectedConfusion,
       metrics: est.metrics,
     };
   };
   const overallGroup = groups.find((g) => g.group.kind === 'overall');
-  const overall = estimateOf(overallGroup);
+  let overall = estimateOf(overallGroup);
+  const refused =
+    overall.predictions > 0 && overall.invalidScores / overall.predictions > MAX_INVALID_SCORE_SHARE;
+  let refusal: EstimationFinding | undefined;
+  if (refused) {
+    const share = `${((100 * overall.invalidScores) / overall.predictions).toFixed(1)}%`;
+    const message = `predictions.scoreColumn ${JSON.stringify(definition.predictions.scoreColumn)}: ${overall.invalidScores} of ${overall.predictions} predictions (${share}) have a score missing or outside [0, 1]: estimation needs a probability of class 1 (apply the sigmoid to logits, or point scoreColumn at the probability); not estimated`;
+    refusal = {
+      kind: 'estimation_refused',
+      severity: 'warning',
+      group: 'overall',
+      pValue: null,
+      outside: [],
+      message,
+    };
+    const none: EstimatedMetric = {
+      value: null,
+      standardError: null,
+      lower: null,
+      upper: null,
+      reason: message,
+    };
+    overall = {
+      ...overall,
+      expectedConfusion: { tp: 0, fp: 0, tn: 0, fn: 0 },
+      metrics: { accuracy: none, precision: none, recall: none, f1: none, rocAuc: none },
+    };
+  }
   const segments: EstimatedSegment[] = groups
-    .filter((g) => g.group.kind === 'segment')
+    .filter((g) => g.group.kind === 'segment' && !refused)
     .map((g) => ({ column: g.group.column!, value: g.group.value ?? NULL_SEGMENT, ...estimateOf(g) }))
     .sort(segmentOrder(definition));
   const findings: EstimationFinding[] = [];
@@ -353,7 +390,8 @@ export async function runEstimate(
     });
     return true;
   };
-  const overallExtrapolated = extrapolated('overall', overall);
+  if (refusal) findings.push(refusal);
+  const overallExtrapolated = !refused && extrapolated('overall', overall);
   for (const s of segments) extrapolated(`${s.column}=${s.value}`, s);
   const stats = engine.stats();
   const result: EstimatedResult = {
@@ -364,7 +402,13 @@ export async function runEstimate(
     model: definition.model.id,
     window,
     generatedAt: deps.clock.now().toISOString(),
-    status: overall.estimated === 0 ? 'no_data' : overallExtrapolated ? 'extrapolated' : 'ok',
+    status: refused
+      ? 'invalid_scores'
+      : overall.estimated === 0
+        ? 'no_data'
+        : overallExtrapolated
+          ? 'extrapolated'
+          : 'ok',
     threshold: definition.performance.threshold,
     band: {
       z: ESTIMATE_BAND_Z,
@@ -385,6 +429,7 @@ export async function runEstimate(
     reference: estimateOf({
       group: { kind: 'overall', column: null, value: null },
       cells: doc.referenceCells,
+      invalidScores: 0,
     }),
     findings,
     engine: {

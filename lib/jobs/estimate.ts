@@ -31,7 +31,7 @@ import { quoteIdentifier } from '../sql/identifiers.js';
 import { buildScoreGridQuery, type ScoreGridSpec } from '../sql/performance-query.js';
 import { readScoreGrid, type ScoreGridGroup } from '../sql/performance-rows.js';
 import { RESULT_SCHEMA_VERSION } from './drift-result.js';
-import { labelsRelation, withLabelledReference } from './performance.js';
+import { labelMappingOf, labelsRelation, withLabelledReference } from './performance.js';
 import type { PerformanceResult } from './performance-result.js';
 import { NULL_SEGMENT } from './scan-reader.js';
 import { hasNoFiles, sourceFor } from './sources.js';
@@ -92,8 +92,10 @@ export interface RealizedGroup {
   labelled: number;
   /** The performance job's exact metrics on the labelled rows (null when undefined). */
   metrics: Record<EstimatedMetricName, number | null>;
-  /** realized - estimated (the stored estimate over all rows). */
+  /** realized - estimated over the SAME labelled rows (`band`'s value): like for like, whatever labels are missing. */
   error: Record<EstimatedMetricName, number | null>;
+  /** realized - the stored estimate over all the window's rows (differs from `error` when labels are missing not at random). */
+  errorVsAllRows: Record<EstimatedMetricName, number | null>;
   /** The estimate and band recomputed over the labelled rows only (the rows realized is computed on). */
   band: Record<EstimatedMetricName, EstimatedMetric>;
   /** Realized inside that band; null when either is undefined. */
@@ -224,6 +226,8 @@ export async function loadCalibration(deps: JobDeps): Promise<{ doc: Calibration
     const query = buildScoreGridQuery(
       {
         ...gridSpec(definition),
+        // The reference's labels are coded as the window's: the same mapping.
+        ...(labelMappingOf(definition) ? { labelMapping: labelMappingOf(definition)! } : {}),
         name: 'calibration-grid',
         predictionsRelation: ref.relation,
         labelsRelation: ref.relation,
@@ -460,13 +464,15 @@ function realizedGroup(
   const band = estimatePerformance(cells, map, { over: 'labelled' });
   const real = {} as Record<EstimatedMetricName, number | null>;
   const error = {} as Record<EstimatedMetricName, number | null>;
+  const errorVsAllRows = {} as Record<EstimatedMetricName, number | null>;
   const inBand = {} as Record<EstimatedMetricName, boolean | null>;
   for (const m of ESTIMATED_METRICS) {
     const r = metrics[m];
     real[m] = typeof r === 'number' ? r : null;
     const e = estimate.metrics[m].value;
-    error[m] = real[m] === null || e === null ? null : real[m]! - e;
+    errorVsAllRows[m] = real[m] === null || e === null ? null : real[m]! - e;
     const b = band.metrics[m];
+    error[m] = real[m] === null || b.value === null ? null : real[m]! - b.value;
     inBand[m] =
       real[m] === null || b.lower === null || b.upper === null
         ? null
@@ -476,6 +482,7 @@ function realizedGroup(
     labelled: band.rows,
     metrics: real,
     error,
+    errorVsAllRows,
     band: band.metrics,
     inBand,
     calibration: checkCalibration(cells, map),

@@ -390,7 +390,7 @@ describe('CBPE end to end under hostile data (DuckDB)', () => {
   // populations, and nothing in the result says the labelled share (71%) or that the error is
   // not like-for-like. Expected: `error` against the estimate over the labelled rows (or both,
   // named), so |error| stays within the band's half-width here.
-  it.fails('reports the estimation error like for like when labels are missing, not at random', async () => {
+  it('reports the estimation error like for like when labels are missing, not at random', async () => {
     const w = await world(9, 10, 3000, 20_000);
     const predictions = `read_parquet('${w.dir}/data/predictions/*/*.parquet', hive_partitioning = true)`;
     const labels = `${w.dir}/data/labels`;
@@ -422,7 +422,7 @@ describe('CBPE end to end under hostile data (DuckDB)', () => {
   // reference.labelColumn on a reference with scores", though the reference has 3,000 labelled
   // rows with scores and reference.labelColumn is set. Expected: the mapping applied to the
   // reference's labels (an estimate), or an error naming the reference's label values and the fix.
-  it.fails('estimates with text labels mapped by labels.positiveValue, in the reference too', async () => {
+  it('estimates with text labels mapped by labels.positiveValue, in the reference too', async () => {
     const w = await world(5, 2, 1000, 3000);
     const ref = `${w.dir}/data/reference/training.parquet`;
     await w.rewrite(

@@ -31,8 +31,9 @@
  *    F1 0.947, ROC-AUC 0.907; without the fitting error and the correction 0.89 to 0.91.
  * 4. Check: once the window's labels arrive, expected and observed positives are compared in up to
  *    10 groups of calibrated probability (Hosmer-Lemeshow-like; each group's variance is its
- *    Poisson-binomial variance sum p (1 - p); chi-square with one degree of freedom per group since
- *    the map was fitted elsewhere). A small p-value says the score-to-outcome relation changed.
+ *    Poisson-binomial variance sum p (1 - p) plus the variance of its expectation over the map's
+ *    re-fits, i.e. the finite reference's fitting error; chi-square with one degree of freedom per
+ *    group since the map was fitted elsewhere); cells the reference does not support are left out. A small p-value says the score-to-outcome relation changed.
  *
  * Pure: no I/O.
  *
@@ -55,6 +56,7 @@ export const SUPPORT_MIN_ROWS = 10;
 export const SUPPORT_HALF_WIDTH = 25;
 /** Bootstrap draws for the standard errors that have no closed form. */
 export const ESTIMATE_SIMULATIONS = 100;
+const DEFAULT_SEED = 20261129;
 
 /** The rows of one group in one score cell on one side of the threshold (SQL's aggregate). */
 export interface ScoreCell {
@@ -466,7 +468,7 @@ export function estimatePerformance(
   }
 
   const sims = options.simulations ?? ESTIMATE_SIMULATIONS;
-  const rand = prng(options.seed ?? 20261129);
+  const rand = prng(options.seed ?? DEFAULT_SEED);
   const sampled: Record<'recall' | 'f1' | 'rocAuc', number[]> = { recall: [], f1: [], rocAuc: [] };
   const refitted: Record<EstimatedMetricName, number[]> = {
     accuracy: [],
@@ -477,7 +479,7 @@ export function estimatePerformance(
   };
   const drawnPos = new Float64Array(L);
   const drawnNeg = new Float64Array(L);
-  const replicates = calibrationReplicates(map, sims, (options.seed ?? 20261129) ^ 0x5bd1e995);
+  const replicates = calibrationReplicates(map, sims, (options.seed ?? DEFAULT_SEED) ^ 0x5bd1e995);
   for (let s = 0; s < sims; s++) {
     // The window's labels drawn from the calibrated probabilities: the metric's sampling spread.
     for (let i = 0; i < L; i++) {
@@ -615,11 +617,16 @@ export function checkCalibration(
   }
   const ordered = [...perCell.entries()].sort((a, b) => a[0] - b[0]);
   const labelled = ordered.reduce((a, [, e]) => a + e.labelled, 0);
-  const out: { labelled: number; e: number; o: number; v: number }[] = [];
-  let current = { labelled: 0, e: 0, o: 0, v: 0 };
+  // The map's own fitting error: each group's expectation under the map re-fitted on reference
+  // labels drawn from it (the same re-fits as the band's) varies; its variance is added to the
+  // group's, so a finite reference does not make the check reject by itself.
+  const replicates = calibrationReplicates(map, ESTIMATE_SIMULATIONS, DEFAULT_SEED ^ 0x5bd1e995);
+  const out: { labelled: number; e: number; o: number; v: number; cells: [number, number][] }[] = [];
+  let current = { labelled: 0, e: 0, o: 0, v: 0, cells: [] as [number, number][] };
   let seen = 0;
   for (const [cell, e] of ordered) {
     const pc = p[cell]!;
+    current.cells.push([cell, e.labelled]);
     current.labelled += e.labelled;
     current.e += e.labelled * pc;
     current.o += e.positives;
@@ -627,10 +634,14 @@ export function checkCalibration(
     seen += e.labelled;
     if (seen >= ((out.length + 1) * labelled) / groups) {
       out.push(current);
-      current = { labelled: 0, e: 0, o: 0, v: 0 };
+      current = { labelled: 0, e: 0, o: 0, v: 0, cells: [] };
     }
   }
   if (current.labelled > 0) out.push(current);
+  for (const g of out) {
+    const expectations = replicates.map((r) => g.cells.reduce((a, [cell, n]) => a + n * r[cell]!, 0));
+    g.v += variance(expectations) ?? 0;
+  }
   let statistic = 0;
   let dof = 0;
   for (const g of out) {

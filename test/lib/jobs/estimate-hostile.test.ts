@@ -419,6 +419,19 @@ describe('CBPE end to end under hostile data (DuckDB)', () => {
     expect(Math.abs(o.error.accuracy!)).toBeLessThanOrEqual(halfWidth);
   }, 180_000);
 
+  // estfix (#17 finding 8): below 1,000 labelled reference rows (or 50 of a class) the estimate
+  // says it is low-confidence.
+  it('marks an estimate on a 300-row labelled reference low-confidence', async () => {
+    const w = await world(7, 2, 1000, 300);
+    const { result } = await runEstimate(w.at(day(2)), day(1));
+    const low = result.findings.filter((f) => f.kind === 'estimation_low_confidence');
+    expect(low).toHaveLength(1);
+    expect(low[0]!.message).toMatch(/has 300 rows .*below 1000 rows/);
+    const big = await world(7, 2, 1000, 3000);
+    const ok = await runEstimate(big.at(day(2)), day(1));
+    expect(ok.result.findings.filter((f) => f.kind === 'estimation_low_confidence')).toEqual([]);
+  }, 120_000);
+
   // DEFECT (medium-high: estimation refused on a valid definition, with a wrong reason). Labels
   // coded as text with `labels.positiveValue: default` / `negativeValue: repaid`, the reference's
   // label column coded the same way. The calibration query (like the reference-performance query)

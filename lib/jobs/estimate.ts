@@ -24,12 +24,14 @@ import {
   estimatePerformance,
   fitCalibration,
   SCORE_GRID_CELLS,
+  SUPPORT_HALF_WIDTH,
+  SUPPORT_MIN_ROWS,
 } from '../metrics/estimation.js';
 import { quoteIdentifier } from '../sql/identifiers.js';
 import { buildScoreGridQuery, type ScoreGridSpec } from '../sql/performance-query.js';
 import { readScoreGrid, type ScoreGridGroup } from '../sql/performance-rows.js';
 import { RESULT_SCHEMA_VERSION } from './drift-result.js';
-import { labelsRelation, withLabelledReference } from './performance.js';
+import { labelMappingOf, labelsRelation, withLabelledReference } from './performance.js';
 import type { PerformanceResult } from './performance-result.js';
 import { NULL_SEGMENT } from './scan-reader.js';
 import { hasNoFiles, sourceFor } from './sources.js';
@@ -38,6 +40,26 @@ import { durationDays, resultKeys, shiftDate, type Window, windowFor } from './w
 
 /** The p-value below which the calibration check says the estimates are not valid (per group, Bonferroni over the groups checked). */
 export const CALIBRATION_CHECK_ALPHA = 0.01;
+/**
+ * Above this share of a group's estimated rows in score cells the reference does not support
+ * (lib/metrics/estimation.ts `supportedCells`), the estimate is marked extrapolated: an
+ * `estimation_extrapolated` finding, and status `extrapolated` when it is the overall group.
+ */
+export const MAX_UNSUPPORTED_SHARE = 0.05;
+/**
+ * Above this share of the window's predictions with a score missing, not finite or outside [0, 1],
+ * estimation is refused (status `invalid_scores`, an `estimation_refused` finding): the score
+ * column is not a probability (logits, a wrong column), and an estimate over the rest would describe
+ * a sliver of the window.
+ */
+export const MAX_INVALID_SCORE_SHARE = 0.01;
+/**
+ * Below these labelled-reference sizes the estimate carries an `estimation_low_confidence`
+ * finding: the isotonic map's bias on a thin reference is not in the band (a 300-row reference
+ * covered recall in 76-81% of simulated windows before the support widening).
+ */
+export const MIN_REFERENCE_ROWS = 1000;
+export const MIN_REFERENCE_CLASS_ROWS = 50;
 
 /** The stored calibration map and what it was fitted on. */
 export interface CalibrationDocument {
@@ -59,6 +81,10 @@ export interface EstimatedGroup {
   predictions: number;
   /** Of those, the ones with a score in [0, 1] (estimated over). */
   estimated: number;
+  /** Predictions whose score is missing, not finite or outside [0, 1] (not estimated). */
+  invalidScores: number;
+  /** Of the estimated, the rows in score cells the reference does not support (their p taken as unknown in [0, 1] by the band). */
+  unsupported: number;
   expectedConfusion: { tp: number; fp: number; tn: number; fn: number };
   metrics: Record<EstimatedMetricName, EstimatedMetric>;
 }
@@ -73,8 +99,10 @@ export interface RealizedGroup {
   labelled: number;
   /** The performance job's exact metrics on the labelled rows (null when undefined). */
   metrics: Record<EstimatedMetricName, number | null>;
-  /** realized - estimated (the stored estimate over all rows). */
+  /** realized - estimated over the SAME labelled rows (`band`'s value): like for like, whatever labels are missing. */
   error: Record<EstimatedMetricName, number | null>;
+  /** realized - the stored estimate over all the window's rows (differs from `error` when labels are missing not at random). */
+  errorVsAllRows: Record<EstimatedMetricName, number | null>;
   /** The estimate and band recomputed over the labelled rows only (the rows realized is computed on). */
   band: Record<EstimatedMetricName, EstimatedMetric>;
   /** Realized inside that band; null when either is undefined. */
@@ -83,13 +111,14 @@ export interface RealizedGroup {
 }
 
 export interface EstimationFinding {
-  kind: 'estimation_invalid';
+  /** `estimation_invalid`: the calibration check failed once labels came; `estimation_extrapolated`: the window's scores lie where the reference has no support. */
+  kind: 'estimation_invalid' | 'estimation_extrapolated' | 'estimation_refused' | 'estimation_low_confidence';
   severity: 'warning';
   /** `overall`, or `column=value`. */
   group: string;
   message: string;
   pValue: number | null;
-  /** The metrics whose realized value fell outside the band. */
+  /** The metrics whose realized value fell outside the band (empty for `estimation_extrapolated`). */
   outside: EstimatedMetricName[];
 }
 
@@ -103,7 +132,8 @@ export interface EstimatedResult {
   model: string;
   window: Window;
   generatedAt: string;
-  status: 'ok' | 'no_data';
+  /** `extrapolated`: more than MAX_UNSUPPORTED_SHARE of the overall rows lie where the reference has no support (band widened, see findings). */
+  status: 'ok' | 'no_data' | 'extrapolated' | 'invalid_scores';
   threshold: number;
   band: { z: number; level: number; includes: string };
   calibration: {
@@ -147,14 +177,32 @@ export function estimationUnavailable(definition: MonitorDefinition): string | u
 
 export const calibrationKey = (model: string) => `${model}/estimated/calibration.json`;
 
-function fingerprintOf(definition: MonitorDefinition): string {
+/**
+ * What the map depends on: the definition's columns and grid, and the reference's CONTENT as the
+ * fit reads it (labelled rows, positives and a checksum over every score cell's rows, labelled
+ * rows and positives), so a reference replaced at the same location is fitted again.
+ */
+function fingerprintOf(definition: MonitorDefinition, cells: ScoreGridGroup['cells']): string {
   const ref = definition.reference;
+  const ordered = [...cells].sort((a, b) => a.cell - b.cell || Number(a.above) - Number(b.above));
+  let labelled = 0;
+  let positives = 0;
+  // FNV-1a (32-bit) over the cells' counts.
+  let hash = 0x811c9dc5;
+  for (const c of ordered) {
+    labelled += c.labelled;
+    positives += c.positives;
+    for (const v of [c.cell, c.above ? 1 : 0, c.rows, c.labelled, c.positives]) {
+      for (const ch of `${v},`) hash = Math.imul(hash ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    }
+  }
   return JSON.stringify([
     ref.type === 'dataset' ? ref.location : ref.type,
     ref.type === 'dataset' ? ref.labelColumn : null,
     definition.predictions.scoreColumn,
     definition.predictions.idColumn,
     SCORE_GRID_CELLS,
+    { labelled, positives, checksum: hash.toString(16) },
   ]);
 }
 
@@ -172,23 +220,21 @@ function gridSpec(
   };
 }
 
-/** The stored calibration map, fitted on the labelled reference when missing or out of date. */
+/**
+ * The stored calibration map, fitted on the labelled reference when missing or out of date. The
+ * reference's score grid is counted on every call (one scan of its score and label columns), so a
+ * reference whose content changed at the same location is noticed; the fit is redone only then.
+ */
 export async function loadCalibration(deps: JobDeps): Promise<{ doc: CalibrationDocument; key: string }> {
   const { definition, engine, store } = deps;
   const key = calibrationKey(definition.model.id);
-  const fingerprint = fingerprintOf(definition);
   const stored = await store.getJson<CalibrationDocument>(key);
-  if (
-    stored &&
-    stored.schemaVersion === 1 &&
-    stored.fingerprint === fingerprint &&
-    stored.threshold === definition.performance.threshold
-  )
-    return { doc: stored, key };
   const groups = await withLabelledReference(deps, async (ref) => {
     const query = buildScoreGridQuery(
       {
         ...gridSpec(definition),
+        // The reference's labels are coded as the window's: the same mapping.
+        ...(labelMappingOf(definition) ? { labelMapping: labelMappingOf(definition)! } : {}),
         name: 'calibration-grid',
         predictionsRelation: ref.relation,
         labelsRelation: ref.relation,
@@ -207,6 +253,14 @@ export async function loadCalibration(deps: JobDeps): Promise<{ doc: Calibration
       `the reference of model ${definition.model.id} has no labelled row with a score in [0, 1]: estimated performance needs reference.labelColumn and predictions.scoreColumn in the reference`,
     );
   }
+  const fingerprint = fingerprintOf(definition, overall.cells);
+  if (
+    stored &&
+    stored.schemaVersion === 1 &&
+    stored.fingerprint === fingerprint &&
+    stored.threshold === definition.performance.threshold
+  )
+    return { doc: stored, key };
   const doc: CalibrationDocument = {
     schemaVersion: 1,
     kind: 'calibration',
@@ -276,7 +330,7 @@ async function scoreGrid(deps: JobDeps, window: Window, withLabels: { until: str
 }
 
 function predictionsOf(g: ScoreGridGroup): number {
-  return g.cells.reduce((a, c) => a + c.rows, 0);
+  return g.cells.reduce((a, c) => a + c.rows, 0) + g.invalidScores;
 }
 
 /** Runs the estimate job for the window starting on `date`. */
@@ -295,16 +349,71 @@ export async function runEstimate(
     return {
       predictions: g ? predictionsOf(g) : 0,
       estimated: est.rows,
+      invalidScores: g?.invalidScores ?? 0,
+      unsupported: est.unsupported,
       expectedConfusion: est.expectedConfusion,
       metrics: est.metrics,
     };
   };
   const overallGroup = groups.find((g) => g.group.kind === 'overall');
-  const overall = estimateOf(overallGroup);
+  let overall = estimateOf(overallGroup);
+  const refused =
+    overall.predictions > 0 && overall.invalidScores / overall.predictions > MAX_INVALID_SCORE_SHARE;
+  let refusal: EstimationFinding | undefined;
+  if (refused) {
+    const share = `${((100 * overall.invalidScores) / overall.predictions).toFixed(1)}%`;
+    const message = `predictions.scoreColumn ${JSON.stringify(definition.predictions.scoreColumn)}: ${overall.invalidScores} of ${overall.predictions} predictions (${share}) have a score missing or outside [0, 1]: estimation needs a probability of class 1 (apply the sigmoid to logits, or point scoreColumn at the probability); not estimated`;
+    refusal = {
+      kind: 'estimation_refused',
+      severity: 'warning',
+      group: 'overall',
+      pValue: null,
+      outside: [],
+      message,
+    };
+    const none: EstimatedMetric = {
+      value: null,
+      standardError: null,
+      lower: null,
+      upper: null,
+      reason: message,
+    };
+    overall = {
+      ...overall,
+      expectedConfusion: { tp: 0, fp: 0, tn: 0, fn: 0 },
+      metrics: { accuracy: none, precision: none, recall: none, f1: none, rocAuc: none },
+    };
+  }
   const segments: EstimatedSegment[] = groups
-    .filter((g) => g.group.kind === 'segment')
+    .filter((g) => g.group.kind === 'segment' && !refused)
     .map((g) => ({ column: g.group.column!, value: g.group.value ?? NULL_SEGMENT, ...estimateOf(g) }))
     .sort(segmentOrder(definition));
+  const findings: EstimationFinding[] = [];
+  const extrapolated = (name: string, g: EstimatedGroup) => {
+    if (g.estimated === 0 || g.unsupported / g.estimated <= MAX_UNSUPPORTED_SHARE) return false;
+    findings.push({
+      kind: 'estimation_extrapolated',
+      severity: 'warning',
+      group: name,
+      pValue: null,
+      outside: [],
+      message: `${name}: ${g.unsupported} of ${g.estimated} rows (${((100 * g.unsupported) / g.estimated).toFixed(1)}%) have scores where the labelled reference has fewer than ${SUPPORT_MIN_ROWS} rows within +-${SUPPORT_HALF_WIDTH / SCORE_GRID_CELLS} of the score: the calibration is extrapolated there, so the band takes their outcome as unknown (wide band); a reference covering the window's scores fixes it`,
+    });
+    return true;
+  };
+  if (refusal) findings.push(refusal);
+  const minority = Math.min(doc.map.positives, doc.map.rows - doc.map.positives);
+  if (doc.map.rows < MIN_REFERENCE_ROWS || minority < MIN_REFERENCE_CLASS_ROWS)
+    findings.push({
+      kind: 'estimation_low_confidence',
+      severity: 'warning',
+      group: 'overall',
+      pValue: null,
+      outside: [],
+      message: `the labelled reference has ${doc.map.rows} rows (${doc.map.positives} positive): below ${MIN_REFERENCE_ROWS} rows with ${MIN_REFERENCE_CLASS_ROWS} of each class the calibration's bias is not in the band, so the estimate is low-confidence; label more reference rows`,
+    });
+  const overallExtrapolated = !refused && extrapolated('overall', overall);
+  for (const s of segments) extrapolated(`${s.column}=${s.value}`, s);
   const stats = engine.stats();
   const result: EstimatedResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
@@ -314,7 +423,13 @@ export async function runEstimate(
     model: definition.model.id,
     window,
     generatedAt: deps.clock.now().toISOString(),
-    status: overall.estimated === 0 ? 'no_data' : 'ok',
+    status: refused
+      ? 'invalid_scores'
+      : overall.estimated === 0
+        ? 'no_data'
+        : overallExtrapolated
+          ? 'extrapolated'
+          : 'ok',
     threshold: definition.performance.threshold,
     band: {
       z: ESTIMATE_BAND_Z,
@@ -335,8 +450,9 @@ export async function runEstimate(
     reference: estimateOf({
       group: { kind: 'overall', column: null, value: null },
       cells: doc.referenceCells,
+      invalidScores: 0,
     }),
-    findings: [],
+    findings,
     engine: {
       name: engine.dialect.name,
       queries: stats.queries,
@@ -349,7 +465,7 @@ export async function runEstimate(
   const previous = await deps.store.getJson<EstimatedResult>(key);
   if (previous?.realized) {
     result.realized = previous.realized;
-    result.findings = previous.findings;
+    result.findings = [...findings, ...previous.findings.filter((f) => f.kind === 'estimation_invalid')];
     if (previous.valid !== undefined) result.valid = previous.valid;
   }
   await deps.store.putJson(key, result);
@@ -365,13 +481,15 @@ function realizedGroup(
   const band = estimatePerformance(cells, map, { over: 'labelled' });
   const real = {} as Record<EstimatedMetricName, number | null>;
   const error = {} as Record<EstimatedMetricName, number | null>;
+  const errorVsAllRows = {} as Record<EstimatedMetricName, number | null>;
   const inBand = {} as Record<EstimatedMetricName, boolean | null>;
   for (const m of ESTIMATED_METRICS) {
     const r = metrics[m];
     real[m] = typeof r === 'number' ? r : null;
     const e = estimate.metrics[m].value;
-    error[m] = real[m] === null || e === null ? null : real[m]! - e;
+    errorVsAllRows[m] = real[m] === null || e === null ? null : real[m]! - e;
     const b = band.metrics[m];
+    error[m] = real[m] === null || b.value === null ? null : real[m]! - b.value;
     inBand[m] =
       real[m] === null || b.lower === null || b.upper === null
         ? null
@@ -381,6 +499,7 @@ function realizedGroup(
     labelled: band.rows,
     metrics: real,
     error,
+    errorVsAllRows,
     band: band.metrics,
     inBand,
     calibration: checkCalibration(cells, map),
@@ -438,7 +557,7 @@ export async function attachRealized(
     ...estimate,
     realized: { performanceGeneratedAt: performance.generatedAt, overall, segments },
     valid: findings.length === 0,
-    findings,
+    findings: [...estimate.findings.filter((f) => f.kind !== 'estimation_invalid'), ...findings],
   };
   await deps.store.putJson(key, updated);
   return updated;

@@ -355,7 +355,22 @@ export async function withLabelledReference<T>(
   }
 }
 
-/** The reference's metrics, when the reference is a labelled dataset holding the id column. */
+/**
+ * The text-label mapping of a binary model (labels.positiveValue / negativeValue), or undefined.
+ * Applied to the window's labels AND the labelled reference's (coded the same way).
+ */
+export function labelMappingOf(
+  definition: MonitorDefinition,
+): { positiveValue: string; negativeValue?: string } | undefined {
+  const labels = definition.labels;
+  if (definition.model.task !== 'binary' || labels?.positiveValue === undefined) return undefined;
+  return {
+    positiveValue: labels.positiveValue,
+    ...(labels.negativeValue === undefined ? {} : { negativeValue: labels.negativeValue }),
+  };
+}
+
+/** The reference's metrics, when the reference is a labelled dataset holding the id column (labels mapped as the window's are). */
 async function referencePerformance(deps: JobDeps): Promise<PerformanceGroup | undefined> {
   const { definition, engine } = deps;
   return withLabelledReference(deps, async (ref) => {
@@ -363,6 +378,7 @@ async function referencePerformance(deps: JobDeps): Promise<PerformanceGroup | u
       engine,
       {
         ...taskSpec(definition),
+        ...(labelMappingOf(definition) ? { labelMapping: labelMappingOf(definition) } : {}),
         name: 'reference-performance',
         predictionsRelation: ref.relation,
         labelsRelation: ref.relation,

@@ -123,12 +123,12 @@ export async function runJob(request: JobRequest, deps: JobDeps): Promise<JobSum
         job: 'estimate',
         model,
         window: { start: result.window.start, end: result.window.end },
-        status: result.status,
+        status: result.status === 'no_data' ? 'no_data' : 'ok',
         resultKey: key,
         message:
           result.status === 'no_data'
             ? `no scored predictions in the window starting ${date}`
-            : `estimated (no labels): ${result.overall.estimated} predictions, ${fmt('accuracy')}, ${fmt('rocAuc')}`,
+            : `estimated (no labels): ${result.overall.estimated} predictions, ${fmt('accuracy')}, ${fmt('rocAuc')}${result.findings.map((f) => `; ${f.message}`).join('')}`,
       };
     }
     case 'digest':

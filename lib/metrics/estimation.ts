@@ -31,8 +31,9 @@
  *    F1 0.947, ROC-AUC 0.907; without the fitting error and the correction 0.89 to 0.91.
  * 4. Check: once the window's labels arrive, expected and observed positives are compared in up to
  *    10 groups of calibrated probability (Hosmer-Lemeshow-like; each group's variance is its
- *    Poisson-binomial variance sum p (1 - p); chi-square with one degree of freedom per group since
- *    the map was fitted elsewhere). A small p-value says the score-to-outcome relation changed.
+ *    Poisson-binomial variance sum p (1 - p) plus the variance of its expectation over the map's
+ *    re-fits, i.e. the finite reference's fitting error; chi-square with one degree of freedom per
+ *    group since the map was fitted elsewhere); cells the reference does not support are left out. A small p-value says the score-to-outcome relation changed.
  *
  * Pure: no I/O.
  *
@@ -45,8 +46,17 @@ import { isotonicBlocks } from '../stats/isotonic.js';
 export const SCORE_GRID_CELLS = 1000;
 /** The band's z: 1.96 is a 95% band. */
 export const ESTIMATE_BAND_Z = 1.959963984540054;
+/**
+ * Support: a cell is supported when the labelled reference has at least `SUPPORT_MIN_ROWS` rows
+ * within `SUPPORT_HALF_WIDTH` cells of it (a 0.05-wide score neighbourhood on the 1,000-cell grid).
+ * Window rows in unsupported cells lie where the map is extrapolated (held flat past its last
+ * point): the band treats their p as unknown in [0, 1].
+ */
+export const SUPPORT_MIN_ROWS = 10;
+export const SUPPORT_HALF_WIDTH = 25;
 /** Bootstrap draws for the standard errors that have no closed form. */
 export const ESTIMATE_SIMULATIONS = 100;
+const DEFAULT_SEED = 20261129;
 
 /** The rows of one group in one score cell on one side of the threshold (SQL's aggregate). */
 export interface ScoreCell {
@@ -101,6 +111,8 @@ export interface EstimatedMetric {
 export interface PerformanceEstimate {
   /** Rows estimated over. */
   readonly rows: number;
+  /** Of those, rows in cells the reference does not support ({@link supportedCells}): their p is extrapolated and the band takes it as unknown in [0, 1]. */
+  readonly unsupported: number;
   readonly expectedConfusion: {
     readonly tp: number;
     readonly fp: number;
@@ -144,9 +156,35 @@ export function fitCalibration(cells: readonly ScoreCell[], gridCells = SCORE_GR
     throw new Error(
       'the reference has no labelled row with a score in [0, 1]: estimation needs reference.labelColumn on a reference with scores',
     );
+  if (positives === 0 || positives === rows)
+    throw new Error(
+      `the labelled reference has only one class (${rows} labelled rows, all ${positives === 0 ? 'negative' : 'positive'}): estimation needs both classes in reference.labelColumn`,
+    );
   const reference: [number, number, number][] = [];
   for (let i = 0; i < gridCells; i++) if (n[i]! > 0) reference.push([i, n[i]!, k[i]!]);
   return { method: 'isotonic', cells: gridCells, blocks: fitBlocks(n, k), reference, rows, positives };
+}
+
+/**
+ * Which cells the labelled reference supports: at least `minRows` labelled reference rows within
+ * `halfWidth` cells (1 = supported), as a dense array of `map.cells`.
+ */
+export function supportedCells(
+  map: Pick<CalibrationMap, 'cells' | 'reference'>,
+  minRows = SUPPORT_MIN_ROWS,
+  halfWidth = SUPPORT_HALF_WIDTH,
+): Uint8Array {
+  const prefix = new Float64Array(map.cells + 1);
+  const n = new Float64Array(map.cells);
+  for (const [cell, rows] of map.reference) n[cell] = rows;
+  for (let i = 0; i < map.cells; i++) prefix[i + 1] = prefix[i]! + n[i]!;
+  const out = new Uint8Array(map.cells);
+  for (let i = 0; i < map.cells; i++) {
+    const lo = Math.max(0, i - halfWidth);
+    const hi = Math.min(map.cells, i + halfWidth + 1);
+    out[i] = prefix[hi]! - prefix[lo]! >= minRows ? 1 : 0;
+  }
+  return out;
 }
 
 /** The calibrated probability of every cell (a dense array of `map.cells`). */
@@ -400,6 +438,7 @@ export function estimatePerformance(
     const none = undefinedAll('no prediction with a score in [0, 1] in this group');
     return {
       rows: 0,
+      unsupported: 0,
       expectedConfusion: { tp: 0, fp: 0, tn: 0, fn: 0 },
       metrics: { accuracy: none, precision: none, recall: none, f1: none, rocAuc: none },
     };
@@ -429,7 +468,7 @@ export function estimatePerformance(
   }
 
   const sims = options.simulations ?? ESTIMATE_SIMULATIONS;
-  const rand = prng(options.seed ?? 20261129);
+  const rand = prng(options.seed ?? DEFAULT_SEED);
   const sampled: Record<'recall' | 'f1' | 'rocAuc', number[]> = { recall: [], f1: [], rocAuc: [] };
   const refitted: Record<EstimatedMetricName, number[]> = {
     accuracy: [],
@@ -440,7 +479,7 @@ export function estimatePerformance(
   };
   const drawnPos = new Float64Array(L);
   const drawnNeg = new Float64Array(L);
-  const replicates = calibrationReplicates(map, sims, (options.seed ?? 20261129) ^ 0x5bd1e995);
+  const replicates = calibrationReplicates(map, sims, (options.seed ?? DEFAULT_SEED) ^ 0x5bd1e995);
   for (let s = 0; s < sims; s++) {
     // The window's labels drawn from the calibrated probabilities: the metric's sampling spread.
     for (let i = 0; i < L; i++) {
@@ -469,6 +508,43 @@ export function estimatePerformance(
     f1: se(variance(sampled.f1), 'f1'),
     rocAuc: se(variance(sampled.rocAuc), 'rocAuc'),
   };
+  // Rows where the reference has no support: the map is extrapolated there, so their p is taken as
+  // unknown in [0, 1] and the band reaches the extreme values of the metric over the assignments
+  // all-correct, all-wrong, all-positive and all-negative of those rows (exact bounds for accuracy,
+  // precision, recall and F1; the end points for ROC-AUC).
+  const support = supportedCells(map);
+  let unsupported = 0;
+  for (let i = 0; i < L; i++) if (!support[cellOf[i]!]) unsupported += rowsOf[i]!;
+  const extremes: Record<EstimatedMetricName, { min: number; max: number } | null> = {
+    accuracy: null,
+    precision: null,
+    recall: null,
+    f1: null,
+    rocAuc: null,
+  };
+  if (unsupported > 0) {
+    const assignments: ((above: boolean) => number)[] = [
+      (a) => (a ? 1 : 0),
+      (a) => (a ? 0 : 1),
+      () => 1,
+      () => 0,
+    ];
+    for (const assign of assignments) {
+      for (let i = 0; i < L; i++) {
+        const c = cellOf[i]!;
+        const pi = support[c] ? probabilities[c]! : assign(above[i] === 1);
+        pos[i] = rowsOf[i]! * pi;
+        neg[i] = rowsOf[i]! - pos[i]!;
+      }
+      const at = metricsOf(above, pos, neg).point;
+      for (const m of ESTIMATED_METRICS) {
+        const v = at[m];
+        if (v === null) continue;
+        const e = extremes[m];
+        extremes[m] = e ? { min: Math.min(e.min, v), max: Math.max(e.max, v) } : { min: v, max: v };
+      }
+    }
+  }
   const metrics = {} as Record<EstimatedMetricName, EstimatedMetric>;
   for (const m of ESTIMATED_METRICS) {
     // Bootstrap bias correction: the re-fitted maps' mean estimate minus this one estimates the
@@ -480,6 +556,9 @@ export function estimatePerformance(
         ? raw
         : Math.min(1, Math.max(0, 2 * raw - refits.reduce((a, b) => a + b, 0) / refits.length));
     const e = standardErrors[m];
+    const x = extremes[m];
+    const lo = x ? Math.min(value ?? x.min, x.min) : value;
+    const hi = x ? Math.max(value ?? x.max, x.max) : value;
     metrics[m] =
       value === null
         ? undefinedAll(
@@ -487,9 +566,14 @@ export function estimatePerformance(
           )
         : e === null
           ? { value, standardError: null, lower: null, upper: null }
-          : { value, standardError: e, lower: Math.max(0, value - z * e), upper: Math.min(1, value + z * e) };
+          : {
+              value,
+              standardError: e,
+              lower: Math.max(0, lo! - z * e),
+              upper: Math.min(1, hi! + z * e),
+            };
   }
-  return { rows, expectedConfusion: expected, metrics };
+  return { rows, unsupported, expectedConfusion: expected, metrics };
 }
 
 /** The calibration check of a window's labelled rows against the map. */
@@ -520,9 +604,12 @@ export function checkCalibration(
   groups = 10,
 ): CalibrationCheck {
   const p = calibratedCells(map);
+  // Cells the reference does not support are left out: a miss there is extrapolation, not a
+  // changed score-to-outcome relation.
+  const support = supportedCells(map);
   const perCell = new Map<number, { labelled: number; positives: number }>();
   for (const c of cells) {
-    if (c.labelled === 0) continue;
+    if (c.labelled === 0 || !support[c.cell]) continue;
     const e = perCell.get(c.cell) ?? { labelled: 0, positives: 0 };
     e.labelled += c.labelled;
     e.positives += c.positives;
@@ -530,11 +617,16 @@ export function checkCalibration(
   }
   const ordered = [...perCell.entries()].sort((a, b) => a[0] - b[0]);
   const labelled = ordered.reduce((a, [, e]) => a + e.labelled, 0);
-  const out: { labelled: number; e: number; o: number; v: number }[] = [];
-  let current = { labelled: 0, e: 0, o: 0, v: 0 };
+  // The map's own fitting error: each group's expectation under the map re-fitted on reference
+  // labels drawn from it (the same re-fits as the band's) varies; its variance is added to the
+  // group's, so a finite reference does not make the check reject by itself.
+  const replicates = calibrationReplicates(map, ESTIMATE_SIMULATIONS, DEFAULT_SEED ^ 0x5bd1e995);
+  const out: { labelled: number; e: number; o: number; v: number; cells: [number, number][] }[] = [];
+  let current = { labelled: 0, e: 0, o: 0, v: 0, cells: [] as [number, number][] };
   let seen = 0;
   for (const [cell, e] of ordered) {
     const pc = p[cell]!;
+    current.cells.push([cell, e.labelled]);
     current.labelled += e.labelled;
     current.e += e.labelled * pc;
     current.o += e.positives;
@@ -542,10 +634,14 @@ export function checkCalibration(
     seen += e.labelled;
     if (seen >= ((out.length + 1) * labelled) / groups) {
       out.push(current);
-      current = { labelled: 0, e: 0, o: 0, v: 0 };
+      current = { labelled: 0, e: 0, o: 0, v: 0, cells: [] };
     }
   }
   if (current.labelled > 0) out.push(current);
+  for (const g of out) {
+    const expectations = replicates.map((r) => g.cells.reduce((a, [cell, n]) => a + n * r[cell]!, 0));
+    g.v += variance(expectations) ?? 0;
+  }
   let statistic = 0;
   let dof = 0;
   for (const g of out) {

@@ -1010,7 +1010,8 @@ export interface ScoreGridQuery extends CompiledQuery {
  * performance estimation (lib/metrics/estimation.ts) reads, for the calibration (on the labelled
  * reference), the estimate (on a window; the labels relation may be empty) and the check once a
  * window's labels arrive. The labels are read and joined exactly as the performance query does
- * (the same CTEs); scores outside [0, 1], missing or not finite are left out. One GROUP BY over
+ * (the same CTEs); scores outside [0, 1], missing or not finite are counted in cell -1 (read back as
+ * the group's `invalidScores`), so a group's predictions are all counted. One GROUP BY over
  * grouping sets: at most cells x 2 rows per group value leave the engine (a few thousand).
  * @example
  * buildScoreGridQuery({ task: 'binary', scoreColumn: 'score', cells: 1000, ... }, duckdbDialect).parameters
@@ -1031,15 +1032,16 @@ export function buildScoreGridQuery(spec: ScoreGridSpec, dialect: SqlDialect): S
   ]);
   const cells = quoteDouble(spec.cells);
   const keys = ['dw_cell', 'dw_above'];
+  // NULL, NaN and values outside [0, 1] fail this (NaN compares false with <= 1 in both engines).
+  const valid = `dw_score >= ${ZERO} AND dw_score <= ${ONE}`;
   const sql = `WITH ${base},
 dw_cells AS (
   SELECT ${dims.map((d) => `${d}, `).join('')}
-    CAST(floor(CASE WHEN dw_score >= ${ONE} THEN ${quoteDouble(spec.cells - 1)} ELSE dw_score * ${cells} END) AS INTEGER) AS dw_cell,
-    CASE WHEN dw_score >= ${quoteDouble(threshold)} THEN 1 ELSE 0 END AS dw_above,
+    CASE WHEN ${valid} THEN CAST(floor(CASE WHEN dw_score >= ${ONE} THEN ${quoteDouble(spec.cells - 1)} ELSE dw_score * ${cells} END) AS INTEGER) ELSE -1 END AS dw_cell,
+    CASE WHEN ${valid} AND dw_score >= ${quoteDouble(threshold)} THEN 1 ELSE 0 END AS dw_above,
     CASE WHEN dw_has_label = 1 THEN 1 ELSE 0 END AS dw_lab,
     CASE WHEN dw_has_label = 1 AND dw_y = ${ONE} THEN 1 ELSE 0 END AS dw_pos
   FROM dw_joined
-  WHERE dw_score >= ${ZERO} AND dw_score <= ${ONE}
 )
 SELECT ${groupingIdExpr(dims)} AS grouping_id, ${groupValueExpr(dims, dialect)} AS group_value,
   dw_cell AS cell, dw_above AS above,

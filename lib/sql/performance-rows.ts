@@ -424,6 +424,8 @@ export interface ScoreGridGroup {
     readonly labelled: number;
     readonly positives: number;
   }[];
+  /** Rows whose score is missing, not finite or outside [0, 1] (not in any cell). */
+  invalidScores: number;
 }
 
 /** Reads a score grid query's rows (lib/sql/performance-query.ts `buildScoreGridQuery`) per group. */
@@ -438,10 +440,14 @@ export function readScoreGrid(rows: readonly Row[], query: ScoreGridQuery): Scor
     const key = `${id}\u0000${value === null ? '\u0001' : value}`;
     let group = groups.get(key);
     if (!group) {
-      group = { group: { kind: grouping.kind, column: grouping.column, value }, cells: [] };
+      group = { group: { kind: grouping.kind, column: grouping.column, value }, cells: [], invalidScores: 0 };
       groups.set(key, group);
     }
     const cell = num(row, 'cell');
+    if (cell === -1) {
+      group.invalidScores += num(row, 'n');
+      continue;
+    }
     if (!Number.isInteger(cell) || cell < 0 || cell >= query.cells)
       throw new Error(`score grid query: cell ${cell} is outside 0..${query.cells - 1}`);
     group.cells.push({

@@ -23,6 +23,8 @@ function group(rocAuc: number, se: number): EstimatedGroup {
   return {
     predictions: 5000,
     estimated: 5000,
+    unsupported: 0,
+    invalidScores: 0,
     expectedConfusion: { tp: 1, fp: 1, tn: 1, fn: 1 },
     metrics: { accuracy: m(0.85), precision: m(0.7), recall: m(0.6), f1: m(0.65), rocAuc: m(rocAuc) },
   };

@@ -265,12 +265,18 @@ describe('CBPE: estimated performance from calibrated scores', () => {
   });
 
   it('says why a metric is undefined rather than inventing one', () => {
-    const map = fitCalibration([{ cell: 10, above: false, rows: 5, labelled: 5, positives: 0 }]);
+    const map = fitCalibration([
+      { cell: 10, above: false, rows: 5, labelled: 5, positives: 0 },
+      { cell: 900, above: true, rows: 5, labelled: 5, positives: 5 },
+    ]);
     const est = estimatePerformance([{ cell: 10, above: false, rows: 5, labelled: 0, positives: 0 }], map);
     expect(est.metrics.rocAuc.value).toBeNull();
     expect(est.metrics.rocAuc.reason).toMatch(/one class/);
     const empty = estimatePerformance([], map);
     expect(empty.metrics.accuracy.reason).toMatch(/no prediction/);
     expect(() => fitCalibration([])).toThrow(/reference.labelColumn/);
+    expect(() => fitCalibration([{ cell: 10, above: false, rows: 5, labelled: 5, positives: 0 }])).toThrow(
+      /only one class \(5 labelled rows, all negative\): estimation needs both/,
+    );
   });
 });

@@ -28,9 +28,9 @@ const predictions: [string, string, number | null, string][] = [
   ['c', 'south', 0.5, '2026-01-20'], // the threshold: predicted positive
   ['d', 'south', 0.4999, '2026-01-20'],
   ['e', 'south', 1.0, '2026-01-20'], // exactly 1: the last cell
-  ['f', 'north', 1.5, '2026-01-20'], // out of range: left out
-  ['g', 'north', Number.NaN, '2026-01-20'], // NaN: left out
-  ['h', 'north', null, '2026-01-20'], // missing: left out
+  ['f', 'north', 1.5, '2026-01-20'], // out of range: an invalid score, in no cell
+  ['g', 'north', Number.NaN, '2026-01-20'], // NaN: an invalid score
+  ['h', 'north', null, '2026-01-20'], // missing: an invalid score
   ['i', 'south', 0.05, '2026-01-20'],
   ['j', 'north', 0.7, '2026-01-21'], // another window: left out
 ];
@@ -86,6 +86,9 @@ describe('the score grid query', () => {
       { cell: 9, above: true, rows: 1, labelled: 1, positives: 1 }, // e (score 1, label true)
     ]);
     expect(got['segment:north']).toEqual([{ cell: 0, above: false, rows: 2, labelled: 2, positives: 1 }]);
+    // f (1.5), g (NaN) and h (missing) are counted as invalid scores, not dropped: all in north.
+    const invalid = Object.fromEntries(groups.map((g) => [key(g), g.invalidScores]));
+    expect(invalid).toEqual({ 'overall:null': 3, 'segment:north': 3, 'segment:south': 0 });
     expect(got['segment:south']).toEqual([
       { cell: 0, above: false, rows: 1, labelled: 0, positives: 0 },
       { cell: 4, above: false, rows: 1, labelled: 0, positives: 0 },

@@ -87,11 +87,27 @@ export function mixtureSprt(
   // The test: pooled share, the variance of d under the null of equal shares.
   const pooled = smoothedShare({ n: candidate.n + incumbent.n, events: candidate.events + incumbent.events });
   const v0 = pooled * (1 - pooled) * (1 / candidate.n + 1 / incumbent.n);
-  const logLr = 0.5 * Math.log(v0 / (v0 + tau2)) + (tau2 * d * d) / (2 * v0 * (v0 + tau2));
   // The confidence sequence: each arm's own share (the difference need not be zero there).
   const sc = smoothedShare(candidate);
   const si = smoothedShare(incumbent);
   const v1 = (sc * (1 - sc)) / candidate.n + (si * (1 - si)) / incumbent.n;
+  return mixtureLook(d, d, v0, v1, tau2, alpha);
+}
+
+/**
+ * One look of the normal-mixture SPRT: the log likelihood ratio of the excess `e` over the null
+ * (variance `v0` under the null, mixture variance `tau2`) and the always-valid confidence sequence
+ * around the difference `d` (variance `v1` under the alternative).
+ */
+function mixtureLook(
+  d: number,
+  e: number,
+  v0: number,
+  v1: number,
+  tau2: number,
+  alpha: number,
+): MixtureSprtLook {
+  const logLr = 0.5 * Math.log(v0 / (v0 + tau2)) + (tau2 * e * e) / (2 * v0 * (v0 + tau2));
   const half = Math.sqrt(
     ((2 * v1 * (v1 + tau2)) / tau2) * (Math.log(1 / alpha) + 0.5 * Math.log((v1 + tau2) / v1)),
   );
@@ -173,17 +189,5 @@ export function stratifiedMixtureSprt(
   const v0 = sumW2V0 / (sumW * sumW);
   const v1 = sumW2V1 / (sumW * sumW);
   const tau2 = tau * tau;
-  const e = d - theta0;
-  const logLr = 0.5 * Math.log(v0 / (v0 + tau2)) + (tau2 * e * e) / (2 * v0 * (v0 + tau2));
-  const half = Math.sqrt(
-    ((2 * v1 * (v1 + tau2)) / tau2) * (Math.log(1 / alpha) + 0.5 * Math.log((v1 + tau2) / v1)),
-  );
-  return {
-    difference: d,
-    variance: v0,
-    logLikelihoodRatio: logLr,
-    pValue: Math.min(1, Math.exp(-logLr)),
-    lower: Math.max(-1, d - half),
-    upper: Math.min(1, d + half),
-  };
+  return mixtureLook(d, d - theta0, v0, v1, tau2, alpha);
 }

@@ -31,7 +31,7 @@ import { quoteIdentifier } from '../sql/identifiers.js';
 import { buildScoreGridQuery, type ScoreGridSpec } from '../sql/performance-query.js';
 import { readScoreGrid, type ScoreGridGroup } from '../sql/performance-rows.js';
 import { RESULT_SCHEMA_VERSION } from './drift-result.js';
-import { labelMappingOf, labelsRelation, withLabelledReference } from './performance.js';
+import { labelsRelation, withLabelledReference } from './performance.js';
 import type { PerformanceResult } from './performance-result.js';
 import { NULL_SEGMENT } from './scan-reader.js';
 import { hasNoFiles, sourceFor } from './sources.js';
@@ -233,15 +233,9 @@ export async function loadCalibration(deps: JobDeps): Promise<{ doc: Calibration
     const query = buildScoreGridQuery(
       {
         ...gridSpec(definition),
-        // The reference's labels are coded as the window's: the same mapping.
-        ...(labelMappingOf(definition) ? { labelMapping: labelMappingOf(definition)! } : {}),
+        // The reference joined with itself, its labels coded as the window's.
+        ...ref,
         name: 'calibration-grid',
-        predictionsRelation: ref.relation,
-        labelsRelation: ref.relation,
-        predictionIdColumn: ref.idColumn,
-        labelIdColumn: ref.idColumn,
-        labelColumn: ref.labelColumn,
-        window: ref.window,
       },
       engine.dialect,
     );

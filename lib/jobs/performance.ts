@@ -294,13 +294,19 @@ export async function evaluate(
 }
 
 /** A labelled reference as a relation the performance queries can join with itself. */
+/**
+ * The query-spec fields that join the labelled reference with itself: each row with its own label
+ * (by `predictions.idColumn`, or a staged row number), the reference given a constant `dt` of
+ * 1970-01-01 (the window the queries filter on), labels mapped as the window's are.
+ */
 export interface LabelledReference {
-  /** The reference with a constant `dt` of 1970-01-01 (the window the queries filter on). */
-  readonly relation: string;
-  /** The column that joins a row with its own label. */
-  readonly idColumn: string;
+  readonly predictionsRelation: string;
+  readonly labelsRelation: string;
+  readonly predictionIdColumn: string;
+  readonly labelIdColumn: string;
   readonly labelColumn: string;
   readonly window: { readonly from: string; readonly to: string };
+  readonly labelMapping?: { positiveValue: string; negativeValue?: string };
 }
 
 /**
@@ -344,11 +350,15 @@ export async function withLabelledReference<T>(
     relation = staged.relation;
   }
   try {
+    const labelMapping = labelMappingOf(definition);
     return await use({
-      relation,
-      idColumn,
+      predictionsRelation: relation,
+      labelsRelation: relation,
+      predictionIdColumn: idColumn,
+      labelIdColumn: idColumn,
       labelColumn: ref.labelColumn,
       window: { from: '1970-01-01', to: '1970-01-02' },
+      ...(labelMapping ? { labelMapping } : {}),
     });
   } finally {
     await staged?.release();
@@ -378,14 +388,8 @@ async function referencePerformance(deps: JobDeps): Promise<PerformanceGroup | u
       engine,
       {
         ...taskSpec(definition),
-        ...(labelMappingOf(definition) ? { labelMapping: labelMappingOf(definition) } : {}),
+        ...ref,
         name: 'reference-performance',
-        predictionsRelation: ref.relation,
-        labelsRelation: ref.relation,
-        predictionIdColumn: ref.idColumn,
-        labelIdColumn: ref.idColumn,
-        labelColumn: ref.labelColumn,
-        window: ref.window,
       } as PerformanceQuerySpec,
       undefined,
       definition.performance,

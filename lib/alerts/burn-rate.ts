@@ -16,6 +16,7 @@
  *   0.933 over the same windows.
  */
 import { durationMillis } from '../jobs/windows.js';
+import { median } from '../stats/median.js';
 
 /** The budget-consumption policy of the workbook: what share spent within which long window alerts how. */
 export const BURN_POLICY = [
@@ -246,4 +247,61 @@ export function budgetSeries(
     });
   }
   return out;
+}
+
+/** The span judged for silence: the page rule's long window (PT1H), in whole sub-windows. */
+export const SILENCE_SPAN = 'PT1H';
+/** Earlier days whose same span makes the usual count (the same hour of day: traffic has a daily cycle). */
+export const SILENCE_DAYS = 7;
+/** Fewer earlier days with history than this: no usual count, no judgement. */
+export const SILENCE_MIN_DAYS = 3;
+/**
+ * The usual count (median of the same span on the earlier days) at or above which a span without a
+ * single event is a silence: for Poisson traffic at 10 events a span, P(0 events) = e^-10 = 4.5e-5.
+ */
+export const SILENCE_MIN_USUAL = 10;
+
+/**
+ * No events at all in the last span, where the same span of the earlier days usually had many. A
+ * service that stops serving, or whose logging stops, has no bad events either: its burn rates read
+ * 0 and its budget looks healthy, so silence is judged on its own.
+ */
+export interface Silence {
+  span: string;
+  /** Events in the last span (every version). */
+  observed: number;
+  /** Median events in the same span on each of up to SILENCE_DAYS earlier days with history; null below SILENCE_MIN_DAYS. */
+  usual: number | null;
+  /** Earlier days the median was taken over. */
+  days: number;
+  silent: boolean;
+}
+
+/**
+ * Silence over the span ending at `end`, from every version's counts per sub-window. A day counts
+ * as history only from the ledger's first counted sub-window on (before it, zero is unknown, not
+ * quiet).
+ */
+export function evaluateSilence(
+  counts: readonly WindowCounts[],
+  spec: { window: string; end: number },
+): Silence {
+  const windowMillis = durationMillis(spec.window, 'slo window');
+  const span = Math.max(1, Math.ceil(durationMillis(SILENCE_SPAN) / windowMillis)) * windowMillis;
+  const observed = sum(counts, spec.end - span, spec.end).total;
+  const first = counts.length ? Math.min(...counts.map((c) => c.start)) : Number.POSITIVE_INFINITY;
+  const earlier: number[] = [];
+  for (let d = 1; d <= SILENCE_DAYS; d++) {
+    const end = spec.end - d * DAY;
+    if (end - span < first) break;
+    earlier.push(sum(counts, end - span, end).total);
+  }
+  const usual = earlier.length >= SILENCE_MIN_DAYS ? median(earlier) : null;
+  return {
+    span: isoDuration(span),
+    observed,
+    usual,
+    days: earlier.length,
+    silent: observed === 0 && usual !== null && usual >= SILENCE_MIN_USUAL,
+  };
 }

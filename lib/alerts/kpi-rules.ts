@@ -15,6 +15,7 @@
  */
 import type { KpiDefinition } from '../config/schema.js';
 import type { KpiResult } from '../jobs/kpi-result.js';
+import { median } from '../stats/median.js';
 import type { WindowObservations } from './observe.js';
 import { fmt } from './observe.js';
 import type { Rule } from './rules.js';
@@ -52,14 +53,6 @@ export function kpiRules(kpis: readonly KpiDefinition[], settings: AlertSettings
       'check what moved the KPI: the segment and model-version breakdown in the report, drift in the same windows, a business change (pricing, policy, a campaign)',
     description: `the business KPI ${k.name} (${k.aggregate} of ${k.column}) moved past its threshold`,
   }));
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /**

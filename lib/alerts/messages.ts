@@ -115,6 +115,14 @@ function measureText(decision: Decision): string {
   return `${name} ${fmt(o.value ?? 0)}`.trim();
 }
 
+/**
+ * Drift hints explain model-quality incidents; the hourly SLO job's incidents (rules `slo-burn:*`
+ * and `slo-silence`) come from no drift scan and have none unless a caller adds them.
+ */
+function showsHints(incident: { ruleId: string }, hints: readonly Hint[]): boolean {
+  return !incident.ruleId.startsWith('slo-') || hints.length > 0;
+}
+
 export function hintLines(hints: readonly Hint[]): string[] {
   const features = hints.filter((h) => !h.segment);
   const segments = hints.filter((h) => h.segment);
@@ -180,8 +188,7 @@ export function renderAlert(decision: Decision, context: AlertContext): AlertMes
     `Where: ${where(incident.kind, incident.subject)} (window ${observation.window}, ${context.windowDuration}).`,
   );
   lines.push('');
-  // Drift hints explain model-quality incidents; an SLO burn has none unless a caller adds them.
-  if (incident.kind !== 'slo_burn' || decision.hints.length) lines.push(...hintLines(decision.hints), '');
+  if (showsHints(incident, decision.hints)) lines.push(...hintLines(decision.hints), '');
   if (decision.type !== 'resolved') lines.push(`What to do: ${context.rule.advice}.`);
   lines.push(`Runbook: ${context.rule.runbook}`);
   lines.push(`Report: ${context.reportLink}`);
@@ -324,7 +331,7 @@ export function renderGroup(
   });
   lines.push('');
   if (!resolved) {
-    if (top.incident.kind !== 'slo_burn' || top.hints.length) lines.push(...hintLines(top.hints), '');
+    if (showsHints(top.incident, top.hints)) lines.push(...hintLines(top.hints), '');
     lines.push(`What to do first: ${first.rule.advice}.`);
   }
   lines.push(`Report: ${first.reportLink}`);

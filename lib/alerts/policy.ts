@@ -20,6 +20,7 @@ import type { EstimatedResult } from '../jobs/estimate.js';
 import type { KpiResult } from '../jobs/kpi-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import { daysBetween, durationDays, shiftDate, type Window, windowEndInstant } from '../jobs/windows.js';
+import { median } from '../stats/median.js';
 import { incidentId } from './ids.js';
 import { kpiRules, observeKpis } from './kpi-rules.js';
 import {
@@ -441,14 +442,6 @@ function performanceBaselines(
     state.baselines = { ...(state.baselines ?? {}), [metric]: baseline };
     return { kind: 'windows', ...baseline };
   };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** Keeps the latest revision per window, sorted by window start. */

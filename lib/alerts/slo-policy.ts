@@ -9,7 +9,7 @@
  */
 import type { MonitorDefinition, SloDefinition } from '../config/schema.js';
 import type { TimeWindow } from '../jobs/windows.js';
-import type { BurnEvaluation } from './burn-rate.js';
+import type { BurnEvaluation, Silence } from './burn-rate.js';
 import { fmt } from './observe.js';
 import { decide, type Judgement, pruneResolved } from './policy.js';
 import type { Rule } from './rules.js';
@@ -38,6 +38,60 @@ export function sloRule(slo: SloDefinition, settings: AlertSettings, model: stri
     description: `the SLO ${slo.name} (${sliText(slo)}, target ${Number((slo.target * 100).toPrecision(6))}% over ${slo.period}) is spending its error budget faster than the burn-rate rules allow`,
     advice:
       'find what changed in the burning window (a deployment, a model version, a dependency, traffic); roll back or shed load to stop the burn, then look at the budget left',
+  };
+}
+
+export const SILENCE_RULE_ID = 'slo-silence';
+/** The subject of the silence incident: the model's prediction log as the SLOs count it. */
+export const SILENCE_SUBJECT = 'prediction log';
+
+/**
+ * The silence rule: no event at all in the last hour where the same hour of earlier days usually
+ * had at least SILENCE_MIN_USUAL (lib/alerts/burn-rate.ts). A warning (routed to `alert`): a stopped
+ * service and a stopped log look the same from here, and the burn rates cannot see either.
+ */
+export function silenceRule(settings: AlertSettings, model: string): Rule {
+  return {
+    id: SILENCE_RULE_ID,
+    kind: 'no_data',
+    source: 'run',
+    enabled: true,
+    threshold: { type: 'verdict' },
+    direction: 'above',
+    confirm: { required: 1, windows: 1 },
+    clearWindows: 1,
+    openAt: 'warning',
+    runbook: settings.runbookUrl
+      .replaceAll('{rule}', SILENCE_RULE_ID)
+      .replaceAll('{kind}', 'no_data')
+      .replaceAll('{model}', model),
+    description:
+      'the prediction log has no event at all in the last hour, where the same hour of earlier days usually had many: the SLOs see no bad events, so their budgets look healthy',
+    advice:
+      'check that the model is serving (its endpoint, its traffic) and that its prediction log is still written to the configured location (the delivery stream, the bucket policy, the partition path)',
+  };
+}
+
+/** What a run saw for silence, as the alert messages read it. */
+export function silenceObservation(silence: Silence, window: TimeWindow): Observation {
+  const usual = silence.usual === null ? 'no usual count yet' : `usually ${fmt(silence.usual)} at this hour`;
+  const title = silence.observed
+    ? `${fmt(silence.observed)} events in the last ${silence.span} (${usual})`
+    : `no events in the last ${silence.span} (${usual})`;
+  return {
+    ruleId: SILENCE_RULE_ID,
+    kind: 'no_data',
+    subject: SILENCE_SUBJECT,
+    window: window.start,
+    level: silence.silent ? 'warning' : 'none',
+    value: silence.observed,
+    measure: `events over ${silence.span}`,
+    title,
+    summary: silence.silent
+      ? `${title}: the median of the same ${silence.span} on the ${silence.days} earlier days; the SLOs' burn rates read 0 while nothing is logged`
+      : title,
+    details: [],
+    badDirection: 'below',
   };
 }
 
@@ -118,6 +172,8 @@ export interface SloPolicyInput {
   window: TimeWindow;
   now: Date;
   evaluations: readonly SloSubjectEvaluation[];
+  /** Silence of the prediction log over the last hour (absent: not judged this run). */
+  silence?: Silence;
   state?: AlertState;
 }
 
@@ -151,10 +207,30 @@ export function evaluateSloPolicy(input: SloPolicyInput): { state: AlertState; d
       routeOf: (level) => (level === 'critical' ? 'page' : 'alert'),
     });
   }
+  if (input.silence) {
+    const rule = silenceRule(settings, model);
+    const observation = silenceObservation(input.silence, input.window);
+    const firing = input.silence.silent;
+    seen.add(`${rule.id}\u0000${SILENCE_SUBJECT}`);
+    judgements.push({
+      rule,
+      subject: SILENCE_SUBJECT,
+      current: observation.level,
+      firing,
+      clear: !firing,
+      sinceWindow: input.window.start,
+      firstSeenWindow: input.window.start,
+      ...(firing ? { observation } : {}),
+      latestObservation: observation,
+      hints: [],
+      routeOf: () => 'alert',
+    });
+  }
   // An open incident whose subject saw no events this run (a version that stopped serving) has
   // nothing burning: it resolves.
   for (const incident of state.incidents) {
     const rule = [...rules.values()].find((r) => r.id === incident.ruleId);
+    // (A silence incident is judged above whenever silence is; its rule is not in `rules`.)
     if (!rule || incident.status !== 'open' || seen.has(`${rule.id}\u0000${incident.subject}`)) continue;
     judgements.push({
       rule,

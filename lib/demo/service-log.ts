@@ -45,9 +45,16 @@ export interface ServiceLogOptions {
   /** @default 0.0001 */
   errorRate?: number;
   regressions?: ServiceRegression[];
+  /** Hours (from `fromHour`, to `toHour` exclusive) when nothing is served or logged: an outage. */
+  outages?: { fromHour: number; toHour: number }[];
+  /**
+   * A daily cycle: in the night hours (00:00 to 06:00 of the timestamp's day) only this share of
+   * the hour's rows is served. @default 1
+   */
+  nightShare?: number;
 }
 
-/** Writes the log; returns its row count. Columns: prediction_id, ts, model_version, latency_ms, error. */
+/** Writes the log; returns its row count (fewer than hours x rowsPerHour with outages or nights). Columns: prediction_id, ts, model_version, latency_ms, error. */
 export async function generateServiceLog(
   engine: DuckDbQueryEngine,
   options: ServiceLogOptions,
@@ -81,6 +88,12 @@ export async function generateServiceLog(
       (rest, r) => `CASE WHEN ${applies(r)} THEN ${quoteDouble(r.errorRate as number)} ELSE ${rest} END`,
       baseError,
     );
+  const outage = (options.outages ?? []).map((o) => `(h >= ${o.fromHour} AND h < ${o.toHour})`);
+  const night =
+    options.nightShare !== undefined && options.nightShare < 1
+      ? `(hour(ts) >= 6 OR ${u(5)} < ${quoteDouble(options.nightShare)})`
+      : 'true';
+  const served = `${outage.length ? `NOT (${outage.join(' OR ')}) AND ` : ''}${night}`;
   const median = Math.log(options.latencyMedianMs ?? 36);
   const sigma = options.latencySigma ?? 0.35;
   const sql = `
@@ -94,7 +107,8 @@ export async function generateServiceLog(
       round(exp(${quoteDouble(median)} + ${quoteDouble(sigma)} * ${normal(3)})${factor.map((f) => ` * ${f}`).join('')}, 1) AS latency_ms,
       CASE WHEN ${u(4)} < ${errorRate} THEN 'timeout' ELSE NULL END AS error,
       strftime(ts, '%Y-%m-%d') AS dt
-    FROM v`;
+    FROM v
+    WHERE ${served}`;
   // DuckDB's COPY creates one folder level only: the parent must exist.
   await mkdir(dirname(options.location), { recursive: true });
   await engine.execute(`CREATE OR REPLACE TEMP TABLE service_log AS ${sql}`);
@@ -102,6 +116,11 @@ export async function generateServiceLog(
     `COPY (SELECT * FROM service_log ORDER BY dt, ts) TO ${quoteString(join(options.location))}
      (FORMAT parquet, PARTITION_BY (dt), COMPRESSION zstd, OVERWRITE_OR_IGNORE true)`,
   );
+  const [count] = await engine.query({
+    name: 'service-log-rows',
+    sql: 'SELECT count(*) AS n FROM service_log',
+    parameters: [],
+  });
   await engine.execute('DROP TABLE service_log');
-  return options.hours * options.rowsPerHour;
+  return Number(count?.n ?? 0);
 }

@@ -2,7 +2,7 @@
  * What the slo job stores, and where: shared by the job (lib/jobs/slo.ts), the digest and the
  * report, which read the newest result.
  */
-import type { BurnEvaluation } from '../alerts/burn-rate.js';
+import type { BurnEvaluation, Silence } from '../alerts/burn-rate.js';
 import type { ResultStore } from '../ports.js';
 import { shiftDate, type TimeWindow, timeWindowKey } from './windows.js';
 
@@ -53,6 +53,8 @@ export interface SloResult {
   /** What this run counted (one query per sub-window size, or none when nothing was new). */
   counted: { window: string; start: string; end: string; rows: number }[];
   slos: SloResultEntry[];
+  /** No events at all in the last hour where the same hour of earlier days had many (the finest ledger). */
+  silence?: Silence;
   alerts?: {
     decisions: { type: string; incidentId: string; subject: string; level: string; delivery: string }[];
     sent: number;

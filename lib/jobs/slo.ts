@@ -14,11 +14,23 @@
  *    state and published as one message per run (openings together, resolutions together).
  */
 import type { Notifier } from '../adapters/notifier.js';
-import { budgetSeries, evaluateBurn, type WindowCounts } from '../alerts/burn-rate.js';
+import {
+  budgetSeries,
+  evaluateBurn,
+  evaluateSilence,
+  type Silence,
+  type WindowCounts,
+} from '../alerts/burn-rate.js';
 import { stableHash } from '../alerts/ids.js';
 import { type AlertContext, renderAlert, renderGroup } from '../alerts/messages.js';
 import { resolveAlertSettings } from '../alerts/settings.js';
-import { evaluateSloPolicy, type SloSubjectEvaluation, sliText, sloRule } from '../alerts/slo-policy.js';
+import {
+  evaluateSloPolicy,
+  type SloSubjectEvaluation,
+  silenceRule,
+  sliText,
+  sloRule,
+} from '../alerts/slo-policy.js';
 import { type AlertState, type Decision, emptyState } from '../alerts/types.js';
 import type { SloDefinition } from '../config/schema.js';
 import { buildSloCountsQuery, readSloCounts, type SloCountsRow } from '../sql/slo-query.js';
@@ -136,11 +148,14 @@ export async function runSlo(
   const evaluations: SloSubjectEvaluation[] = [];
   const counted: SloResult['counted'] = [];
   const versionColumn = definition.predictions.modelVersionColumn;
+  let silence: Silence | undefined;
   for (const size of sizes) {
     const slos = definition.slos.filter((s) => s.window === size);
     const end = Date.parse(lastCompleteTimeWindow(now, size).end);
     const { ledger, counted: c } = await updateLedger(deps, slos, size, end);
     if (c) counted.push(c);
+    // Silence on the finest ledger (every SLO counts the same events: any SLO's totals will do).
+    silence ??= evaluateSilence(countsOf(ledger, 0), { window: size, end });
     slos.forEach((slo, index) => {
       const spec = { target: slo.target, period: slo.period, window: slo.window, end };
       const overall = evaluateBurn(countsOf(ledger, index), spec);
@@ -185,6 +200,7 @@ export async function runSlo(
     generatedAt: now.toISOString(),
     counted,
     slos: entries,
+    ...(silence ? { silence } : {}),
   };
   const key = sloKeys.result(model, runWindow);
   if (deps.notifier) {
@@ -192,6 +208,7 @@ export async function runSlo(
       deps as JobDeps & { notifier: Notifier },
       runWindow,
       evaluations,
+      silence,
       key,
     );
   }
@@ -204,15 +221,25 @@ async function publishSloAlerts(
   deps: JobDeps & { notifier: Notifier },
   window: TimeWindow,
   evaluations: SloSubjectEvaluation[],
+  silence: Silence | undefined,
   resultKey: string,
 ): Promise<NonNullable<SloResult['alerts']>> {
   const { definition, store, notifier } = deps;
   const model = definition.model.id;
   const stateKey = alertKeys.state(model);
   const state = (await store.getJson<AlertState>(stateKey)) ?? emptyState(model);
-  const output = evaluateSloPolicy({ definition, window, now: deps.clock.now(), evaluations, state });
+  const output = evaluateSloPolicy({
+    definition,
+    window,
+    now: deps.clock.now(),
+    evaluations,
+    state,
+    ...(silence ? { silence } : {}),
+  });
   const settings = resolveAlertSettings(definition.alerts);
   const rules = new Map(definition.slos.map((s) => [`slo-burn:${s.name}`, sloRule(s, settings, model)]));
+  const silent = silenceRule(settings, model);
+  rules.set(silent.id, silent);
   const contextOf = (d: Decision): AlertContext => ({
     tier: definition.model.tier,
     rule: rules.get(d.incident.ruleId) as NonNullable<ReturnType<typeof rules.get>>,

@@ -3,6 +3,7 @@ import {
   budgetSeries,
   burnRateRules,
   evaluateBurn,
+  evaluateSilence,
   reaches,
   type WindowCounts,
 } from '../../../lib/alerts/burn-rate.js';
@@ -163,5 +164,82 @@ describe('low traffic: a page needs real budget spend', () => {
     expect(e.rules[0]!.spent).toBeCloseTo(15 / (0.001 * 719_020), 9);
     expect(e.rules[0]!.firing).toBe(true);
     expect(e.level).toBe('critical');
+  });
+});
+
+describe('evaluateSilence', () => {
+  // Hourly counts ending at END: `perHour(k)` events in the hour k hours before END (1 = the last).
+  const counts = (hours: number, perHour: (k: number) => number): WindowCounts[] =>
+    Array.from({ length: hours }, (_, i) => hours - i)
+      .map((k) => ({ start: END - k * HOUR, total: perHour(k), good: perHour(k) }))
+      .filter((c) => c.total > 0);
+
+  it('is silent when the last hour is empty and the same hour of the earlier days usually had 10 or more', () => {
+    const c = counts(8 * 24, (k) => (k === 1 ? 0 : 12));
+    expect(evaluateSilence(c, { window: 'PT1H', end: END })).toEqual({
+      span: 'PT1H',
+      observed: 0,
+      usual: 12,
+      days: 7,
+      silent: true,
+    });
+  });
+
+  it('is not silent below 10 usual events (a quiet night hour may hold none), nor with one event', () => {
+    expect(
+      evaluateSilence(
+        counts(8 * 24, (k) => (k === 1 ? 0 : 9)),
+        { window: 'PT1H', end: END },
+      ).silent,
+    ).toBe(false);
+    expect(
+      evaluateSilence(
+        counts(8 * 24, (k) => (k === 1 ? 1 : 500)),
+        { window: 'PT1H', end: END },
+      ),
+    ).toMatchObject({
+      observed: 1,
+      silent: false,
+    });
+  });
+
+  it('takes the median of the same hour: one busy earlier day does not make a quiet hour look busy', () => {
+    // The same hour 1, 2 and 3 days ago held 2, 1000 and 3 events; the other hours 1000.
+    const c = counts(4 * 24, (k) => (k === 1 ? 0 : k === 25 ? 2 : k === 49 ? 1000 : k === 73 ? 3 : 1000));
+    expect(evaluateSilence(c, { window: 'PT1H', end: END })).toMatchObject({
+      usual: 3,
+      days: 3,
+      silent: false,
+    });
+  });
+
+  it('does not judge before three earlier days of history (zero before the first count is unknown)', () => {
+    const c = counts(2 * 24 + 5, (k) => (k === 1 ? 0 : 100));
+    expect(evaluateSilence(c, { window: 'PT1H', end: END })).toEqual({
+      span: 'PT1H',
+      observed: 0,
+      usual: null,
+      days: 2,
+      silent: false,
+    });
+    expect(evaluateSilence([], { window: 'PT1H', end: END }).usual).toBeNull();
+  });
+
+  it('judges the last hour of five-minute sub-windows', () => {
+    const c: WindowCounts[] = [];
+    for (let t = END - 4 * 24 * HOUR; t < END; t += 5 * 60_000) {
+      // Events everywhere but the last 55 minutes: the hour still holds the one at END - 60 min.
+      if (t < END - 55 * 60_000) c.push({ start: t, total: 2, good: 2 });
+    }
+    expect(evaluateSilence(c, { window: 'PT5M', end: END })).toMatchObject({
+      span: 'PT1H',
+      observed: 2,
+      silent: false,
+    });
+    expect(evaluateSilence(c, { window: 'PT5M', end: END + 5 * 60_000 })).toMatchObject({
+      observed: 0,
+      usual: 24,
+      silent: true,
+    });
   });
 });

@@ -191,6 +191,51 @@ describe('the slo job', () => {
     expect(w.notifier.alerts).toHaveLength(0);
   });
 
+  it('warns once when the log falls silent for hours the earlier days were busy, and resolves when events return', async () => {
+    // Nights (00:00-06:00) carry 1% of the day's traffic, about 6 events an hour: a night hour may
+    // hold none, and must not warn. The outage: nothing served or logged from 08:00 to 12:00 of
+    // the fourth day (hours 80 to 84), hours the three earlier days served 600 events each.
+    const w = await world('outage', { nightShare: 0.01, outages: [{ fromHour: 80, toHour: 84 }] });
+    const runs: SloResult[] = [];
+    for (let hour = 72; hour <= 88; hour++) runs.push((await runSlo(w.depsAt(hour))).result);
+    const at = (hour: number) => runs[hour - 72] as SloResult;
+    // Before the outage: quiet, the night hours included.
+    for (let hour = 72; hour <= 80; hour++) expect(at(hour).silence?.silent).toBe(false);
+    expect(at(73).silence).toMatchObject({ span: 'PT1H', days: 3 });
+    expect(at(73).silence?.usual).toBeLessThan(10);
+    // The first run after the first silent hour (08:00 to 09:00) warns, once, with the usual count.
+    expect(at(81).silence).toEqual({ span: 'PT1H', observed: 0, usual: 600, days: 3, silent: true });
+    expect(at(81).alerts?.decisions).toEqual([
+      expect.objectContaining({ type: 'opened', subject: 'prediction log', level: 'warning' }),
+    ]);
+    // The burn rates cannot see it: no bad events, nothing burning.
+    expect(at(81).slos.map((s) => s.level)).toEqual(['none', 'none']);
+    const [opened, ...more] = w.notifier.alerts;
+    expect(more).toHaveLength(1);
+    expect(opened?.subject).toContain('[WARNING] svc: no events in the last PT1H');
+    expect(opened?.body).toContain('no events in the last PT1H (usually 600 at this hour)');
+    expect(opened?.body).toContain('check that the model is serving');
+    expect(opened?.body).not.toContain('Top drifting features');
+    for (let hour = 82; hour <= 84; hour++) expect(at(hour).alerts?.decisions ?? []).toEqual([]);
+    // Events return at 12:00: the run at 13:05 (window 12:00 to 13:00) resolves it.
+    expect(at(85).silence?.silent).toBe(false);
+    expect(at(85).alerts?.decisions).toEqual([
+      expect.objectContaining({ type: 'resolved', subject: 'prediction log' }),
+    ]);
+    expect(more[0]?.body).toMatch(
+      /Now \(window 2026-10-04T12:00:00Z\): \d+ events in the last PT1H \(usually 600 at this hour\)/,
+    );
+    const state = await w.store.getJson<AlertState>(alertKeys.state('svc'));
+    expect(state?.incidents.filter((i) => i.ruleId === 'slo-silence' && i.status === 'open')).toEqual([]);
+  });
+
+  it('does not judge silence without three earlier days of history', async () => {
+    const w = await world('young', { outages: [{ fromHour: 40, toHour: 44 }] });
+    const { result } = await runSlo(w.depsAt(41));
+    expect(result.silence).toEqual({ span: 'PT1H', observed: 0, usual: null, days: 1, silent: false });
+    expect(result.alerts?.decisions).toEqual([]);
+  });
+
   it('counts only what is new after the first run: one query over the recount (PT6H) and the new hour', async () => {
     const w = await world('ledger', {});
     const first = await runSlo(w.depsAt(50));

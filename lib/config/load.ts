@@ -79,9 +79,10 @@ function explain(issue: z.core.$ZodIssue): string {
 export function validateDefinition(data: unknown, source = 'definition'): MonitorDefinition {
   const result = MonitorDefinitionSchema.safeParse(data, { reportInput: true });
   if (result.success) {
-    const problems = crossFieldProblems(result.data);
+    const def = withCanaryLatencyBound(result.data);
+    const problems = crossFieldProblems(def);
     if (problems.length) throw new InvalidDefinitionError(source, problems);
-    return result.data;
+    return def;
   }
   const problems = result.error.issues.map((issue) => {
     const path =
@@ -94,6 +95,18 @@ export function validateDefinition(data: unknown, source = 'definition'): Monito
     };
   });
   throw new InvalidDefinitionError(source, problems);
+}
+
+/**
+ * A canary without `latencyBound` takes the strictest latency SLO's threshold (the promise the
+ * candidate must keep), when the log has a latency column: the latency guardrail then judges the
+ * share of rows slower than what the SLO calls a bad event.
+ */
+function withCanaryLatencyBound(def: MonitorDefinition): MonitorDefinition {
+  if (!def.canary || def.canary.latencyBound !== undefined || !def.predictions.latencyColumn) return def;
+  const bounds = def.slos.flatMap((s) => (s.sli.kind === 'latency' ? [s.sli.thresholdMs] : []));
+  if (!bounds.length) return def;
+  return { ...def, canary: { ...def.canary, latencyBound: Math.min(...bounds) } };
 }
 
 /** SLOs: unique names, and the columns their SLI and `perVersion` read. */

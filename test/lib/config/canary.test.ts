@@ -36,4 +36,25 @@ describe('canary settings', () => {
       /canary.maximumDuration: got "PT1H"; expected at least one canary window/,
     );
   });
+
+  it('takes the strictest latency SLO threshold as the latency bound when none is given', () => {
+    const base = withCanary({}, { latencyColumn: 'latency_ms' }) as Record<string, unknown>;
+    const slos = [
+      { name: 'p-300', sli: { kind: 'latency', thresholdMs: 300 }, target: 0.99 },
+      { name: 'p-150', sli: { kind: 'latency', thresholdMs: 150 }, target: 0.999 },
+      {
+        name: 'ok-status',
+        sli: { kind: 'condition', good: { column: 'region', operator: 'is not null' } },
+        target: 0.99,
+      },
+    ];
+    expect(validateDefinition({ ...base, slos }).canary?.latencyBound).toBe(150);
+    // An explicit bound wins; without a latency SLO there is none.
+    const explicit = withCanary({ latencyBound: 250 }, { latencyColumn: 'latency_ms' }) as Record<
+      string,
+      unknown
+    >;
+    expect(validateDefinition({ ...explicit, slos }).canary?.latencyBound).toBe(250);
+    expect(validateDefinition({ ...base, slos: slos.slice(2) }).canary?.latencyBound).toBeUndefined();
+  });
 });

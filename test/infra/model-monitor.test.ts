@@ -631,7 +631,11 @@ describe('ModelMonitor with outcome KPIs (issue #17)', () => {
         Resource: [`arn:Partition:s3:::${OUTCOMES_BUCKET}`],
         Condition: { StringLike: { 's3:prefix': ['credit/outcomes/', 'credit/outcomes/*'] } },
       },
-      { Action: 's3:GetBucketLocation', Resource: [`arn:Partition:s3:::${OUTCOMES_BUCKET}`], Condition: undefined },
+      {
+        Action: 's3:GetBucketLocation',
+        Resource: [`arn:Partition:s3:::${OUTCOMES_BUCKET}`],
+        Condition: undefined,
+      },
     ]);
     // The logs bucket's grants are unchanged: no outcomes prefix there.
     expect(

@@ -186,7 +186,7 @@ describe('outcome KPIs on AWS (replayed), outcomes arriving late', () => {
 
     // The outcome KPI query: one each morning, for the window that matured that morning (window +
     // 1 + 3 days; the first three mornings' windows precede the log), over the outcomes table, with
-    // the window's dates and the arrival bound (the run's day + 1) as parameters.
+    // the window's dates and the arrival bounds (its start; the run's day + 1) as parameters.
     const quoted = (d: string) => `'${d}'`;
     const outcomeQueries = mornings.flatMap((m) =>
       m.queries
@@ -197,8 +197,10 @@ describe('outcome KPIs on AWS (replayed), outcomes arriving late', () => {
     expect(outcomeQueries).toEqual(
       maturedMornings.map((d) => ({
         morning: day(d),
-        parameters: [quoted(day(d - 4)), quoted(day(d - 3)), quoted(day(d + 1))],
-        clauses: ['WHERE', 'WHERE', 'WHERE'],
+        // The window [d-4, d-3) of predictions; outcomes that arrived in [d-4, d+1): the lower
+        // bound prunes the outcome partitions before the window (none of its outcomes are there).
+        parameters: [quoted(day(d - 4)), quoted(day(d - 3)), quoted(day(d - 4)), quoted(day(d + 1))],
+        clauses: ['WHERE', 'WHERE', 'WHERE', 'WHERE'],
       })),
     );
 

@@ -280,7 +280,7 @@ export class ModelMonitor extends Construct {
         location: outcomesLocation.uri,
         format: def.outcomes.format,
         columns: explicitOutcomeColumns ?? outcomeColumns(def, columnTypes),
-        // dt= folders by arrival date: the KPI query reads those before the run's day + 1.
+        // dt= folders by arrival date: the KPI query reads those from the window start to the run day.
         partitionStart: def.outcomes.partitioned ? start : undefined,
       });
     }

@@ -80,8 +80,21 @@ export function predictionColumns(
     add(columns, glueColumnOf(feature, i), feature.kind === 'numeric' ? 'double' : 'string');
   });
   for (const segment of def.segments) add(columns, segment, 'string');
-  // Columns only KPIs read (a rate's flag as int (as string with trueValue), a mean's or sum's value as double, a filter's by its value).
-  for (const kpi of (def.kpis ?? []).filter((k) => k.source === 'predictions')) {
+  // Columns only KPIs read.
+  addKpiColumns(columns, def, 'predictions');
+  return applyOverrides(columns, overrides);
+}
+
+/**
+ * The columns the KPIs of one source read, in the log's own names: a rate's flag as int (as string
+ * with trueValue), a mean's or sum's value as double, a `where` column by its value's type.
+ */
+function addKpiColumns(
+  columns: GlueColumn[],
+  def: MonitorDefinition,
+  source: 'predictions' | 'outcomes',
+): void {
+  for (const kpi of (def.kpis ?? []).filter((k) => k.source === source)) {
     add(
       columns,
       kpi.column,
@@ -98,6 +111,21 @@ export function predictionColumns(
             : 'int',
       );
   }
+}
+
+/**
+ * The outcomes log's columns: the id it is joined by, then every column the outcome KPIs read
+ * (their `column` and `where` column), in the log's real names: the KPI query reads exactly these
+ * (lib/sql/kpi-query.ts), so Athena's table must declare them.
+ */
+export function outcomeColumns(
+  def: MonitorDefinition,
+  overrides: Readonly<Record<string, string>> = {},
+): GlueColumn[] {
+  if (!def.outcomes) return [];
+  const columns: GlueColumn[] = [];
+  add(columns, def.outcomes.idColumn, 'string');
+  addKpiColumns(columns, def, 'outcomes');
   return applyOverrides(columns, overrides);
 }
 

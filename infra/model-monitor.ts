@@ -29,6 +29,7 @@ import {
   dtProjection,
   type GlueColumn,
   labelColumns,
+  outcomeColumns,
   parseS3Uri,
   predictionColumns,
   referenceColumns,
@@ -76,6 +77,11 @@ export interface ModelMonitorAwsProps {
   readonly labelColumns?: GlueColumn[];
   /** @default - the prediction columns plus the reference's label column */
   readonly referenceColumns?: GlueColumn[];
+  /**
+   * Every column of the outcomes log, in file order (CSV). Must include the id column and every
+   * column an outcome KPI reads. @default - the outcomes id column and the outcome KPIs' columns
+   */
+  readonly outcomeColumns?: GlueColumn[];
   /** @default 1024 */
   readonly memorySize?: number;
   /** @default Duration.minutes(15) */
@@ -119,6 +125,8 @@ export class ModelMonitor extends Construct {
   readonly predictionsTable: glue.CfnTable;
   readonly labelsTable?: glue.CfnTable;
   readonly referenceTable?: glue.CfnTable;
+  /** The outcomes log's table (outcome KPIs), when the definition has an outcomes log. */
+  readonly outcomesTable?: glue.CfnTable;
   readonly resultsTable: glue.CfnTable;
   /** The job schedules by job name ('baseline', 'drift', 'performance'); a job set to 'off' has none. */
   readonly schedules: { [job: string]: scheduler.Schedule } = {};
@@ -135,6 +143,7 @@ export class ModelMonitor extends Construct {
       predictionColumns: explicitPredictionColumns,
       labelColumns: explicitLabelColumns,
       referenceColumns: explicitReferenceColumns,
+      outcomeColumns: explicitOutcomeColumns,
       memorySize,
       timeout,
       logRetention,
@@ -168,7 +177,9 @@ export class ModelMonitor extends Construct {
       checkColumns([{ name: column, type }], 'columnTypes');
     // A type for a column no table declares is a typo that would leave the real column's type wrong.
     const declared = new Set(
-      [...predictionColumns(def), ...labelColumns(def), ...referenceColumns(def)].map((c) => c.name),
+      [...predictionColumns(def), ...labelColumns(def), ...referenceColumns(def), ...outcomeColumns(def)].map(
+        (c) => c.name,
+      ),
     );
     for (const column of Object.keys(columnTypes ?? {})) {
       if (!declared.has(column)) {
@@ -180,17 +191,15 @@ export class ModelMonitor extends Construct {
     if (explicitPredictionColumns) checkColumns(explicitPredictionColumns, 'predictionColumns');
     if (explicitLabelColumns) checkColumns(explicitLabelColumns, 'labelColumns');
     if (explicitReferenceColumns) checkColumns(explicitReferenceColumns, 'referenceColumns');
-    // Outcome KPIs run locally only for now: no Glue table, grant or Athena source for the outcomes
-    // log yet. Failing at synth beats a KPI that silently never runs on AWS.
-    if (def.outcomes || (def.kpis ?? []).some((k) => k.source === 'outcomes')) {
-      throw new Error(
-        `model ${def.model.id}: outcome KPIs (outcomes: and kpis with source: outcomes) are not deployable on AWS yet (local runs only): remove them from the deployed definition, or compute the KPI from a prediction-log column (source: predictions)`,
-      );
-    }
+    if (explicitOutcomeColumns) checkColumns(explicitOutcomeColumns, 'outcomeColumns');
+    checkOutcomeColumns(def, explicitOutcomeColumns);
     const predictionsLocation = parseS3Uri(def.predictions.location, 'predictions.location');
     const labelsLocation = def.labels ? parseS3Uri(def.labels.location, 'labels.location') : undefined;
     const referenceLocation =
       def.reference.type === 'dataset' ? parseS3Uri(def.reference.location, 'reference.location') : undefined;
+    const outcomesLocation = def.outcomes
+      ? parseS3Uri(def.outcomes.location, 'outcomes.location')
+      : undefined;
     const plan = {
       baseline: schedules?.baseline ?? DEFAULT_SCHEDULES.baseline,
       drift: schedules?.drift ?? DEFAULT_SCHEDULES.drift,
@@ -263,6 +272,18 @@ export class ModelMonitor extends Construct {
         columns: explicitReferenceColumns ?? referenceColumns(def, columnTypes),
       });
     }
+    if (def.outcomes && outcomesLocation) {
+      warnCsv(def.outcomes.format, explicitOutcomeColumns, 'outcome');
+      this.outcomesTable = this.createTable('OutcomesTable', {
+        name: names.outcomes,
+        description: `driftwatch: ${this.modelId} business outcomes (outcome KPIs)`,
+        location: outcomesLocation.uri,
+        format: def.outcomes.format,
+        columns: explicitOutcomeColumns ?? outcomeColumns(def, columnTypes),
+        // dt= folders by arrival date: the KPI query reads those from the window start to the run day.
+        partitionStart: def.outcomes.partitioned ? start : undefined,
+      });
+    }
     this.resultsTable = this.createResultsTable(names.results);
 
     // Function
@@ -284,12 +305,12 @@ export class ModelMonitor extends Construct {
     hub.grantModelResults(role, this.modelId);
     hub.grantQueries(
       role,
-      [this.predictionsTable, this.labelsTable, this.referenceTable, this.resultsTable]
+      [this.predictionsTable, this.labelsTable, this.referenceTable, this.outcomesTable, this.resultsTable]
         .filter((t): t is glue.CfnTable => t !== undefined)
         .map((t) => `${hub.databaseName}/${(t.tableInput as glue.CfnTable.TableInputProperty).name}`),
     );
     hub.grantNotify(role);
-    const monitored = [predictionsLocation, labelsLocation, referenceLocation].filter(
+    const monitored = [predictionsLocation, labelsLocation, referenceLocation, outcomesLocation].filter(
       (l): l is NonNullable<typeof l> => l !== undefined,
     );
     this.grantReadLogs(role, monitored);
@@ -590,5 +611,33 @@ export class ModelMonitor extends Construct {
         width: 8,
       }),
     );
+  }
+}
+
+/**
+ * What the outcomes table cannot serve, refused at synth with the fix: a column named like the
+ * `dt` partition key of a partitioned log (a Glue table cannot declare both), and explicit
+ * outcomeColumns missing a column the KPI query reads (Athena would fail every run with
+ * COLUMN_NOT_FOUND).
+ */
+function checkOutcomeColumns(def: MonitorDefinition, explicit: readonly GlueColumn[] | undefined): void {
+  if (!def.outcomes) return;
+  const needed = outcomeColumns(def);
+  if (def.outcomes.partitioned) {
+    const clash = [...needed, ...(explicit ?? [])].find((c) => c.name.toLowerCase() === 'dt');
+    if (clash) {
+      throw new Error(
+        `outcomes: column ${JSON.stringify(clash.name)} has the name of the outcomes log's dt partition key (dt=YYYY-MM-DD arrival folders): rename the column in the log, or set outcomes.partitioned: false if the log has no dt folders`,
+      );
+    }
+  }
+  if (explicit) {
+    const declared = new Set(explicit.map((c) => c.name.toLowerCase()));
+    const missing = needed.filter((c) => !declared.has(c.name.toLowerCase())).map((c) => c.name);
+    if (missing.length) {
+      throw new Error(
+        `outcomeColumns lacks ${missing.map((m) => JSON.stringify(m)).join(', ')}, read by the outcomes join (outcomes.idColumn) or an outcome KPI: add ${missing.length === 1 ? 'it' : 'them'} to outcomeColumns with the log's type`,
+      );
+    }
   }
 }

@@ -13,6 +13,7 @@ export function glueTableNames(modelId: string): {
   predictions: string;
   labels: string;
   reference: string;
+  outcomes: string;
   results: string;
 } {
   const base = modelId.replaceAll('-', '_');
@@ -20,6 +21,7 @@ export function glueTableNames(modelId: string): {
     predictions: `${base}_predictions`,
     labels: `${base}_labels`,
     reference: `${base}_reference`,
+    outcomes: `${base}_outcomes`,
     results: `${base}_results`,
   };
 }
@@ -73,6 +75,14 @@ export function resolveAthenaSources(definition: MonitorDefinition, database: st
     partitioned: definition.labels.partitioned,
     table: { database, name: names.labels },
   };
+  // The outcomes log (outcome KPIs, joined by id): its table declares the id and the columns the
+  // outcome KPIs read under their real names, so no alias.
+  const outcomes: DataSource | undefined = definition.outcomes && {
+    location: s3Location(definition.outcomes.location, 'outcomes.location'),
+    format: definition.outcomes.format,
+    partitioned: definition.outcomes.partitioned,
+    table: { database, name: names.outcomes },
+  };
   const ref = definition.reference;
   const reference: DataSource | undefined =
     ref.type === 'dataset'
@@ -84,5 +94,10 @@ export function resolveAthenaSources(definition: MonitorDefinition, database: st
           ...withAliases,
         }
       : undefined;
-  return { predictions, ...(labels ? { labels } : {}), ...(reference ? { reference } : {}) };
+  return {
+    predictions,
+    ...(labels ? { labels } : {}),
+    ...(reference ? { reference } : {}),
+    ...(outcomes ? { outcomes } : {}),
+  };
 }

@@ -138,6 +138,7 @@ export async function runKpis(
             relation: engine.dialect.relation(outcomes),
             idColumn: definition.outcomes.idColumn,
             partitioned: deps.sources.outcomes.partitioned,
+            from: window.start,
             until,
           },
         };

@@ -11,7 +11,7 @@
  *
  * Every identifier goes through quoteIdentifier; a `where` value is a quoted literal (quoteString,
  * quoteDouble, TRUE / FALSE) because it stands in the SELECT list (Athena accepts `?` parameters
- * only in WHERE); the window dates and the outcomes' arrival bound are `?` parameters in WHERE
+ * only in WHERE); the window dates and the outcomes' arrival bounds are `?` parameters in WHERE
  * clauses. Never a user string pasted into SQL.
  * @module
  */
@@ -57,6 +57,13 @@ export interface KpiQuerySpec {
     readonly partitioned: boolean;
     /** Read only outcomes that had arrived before this date (`dt < ?`), like labelsUntil. */
     readonly until?: string;
+    /**
+     * Read only outcomes that arrived on or after this date (`dt >= ?`): the window's start, before
+     * which none of its outcomes can arrive. Local runs already list only those partitions; on
+     * Athena this bound is what prunes them (without it every partition since the projection's
+     * start is read, more bytes each day).
+     */
+    readonly from?: string;
   };
 }
 
@@ -152,11 +159,17 @@ export function buildKpiQuery(spec: KpiQuerySpec): CompiledQuery {
     const order = out.partitioned
       ? `${q('dt')} DESC`
       : keep.map((c) => `CAST(${q(c)} AS VARCHAR)`).join(', ');
-    const until = out.partitioned && out.until ? ` WHERE ${q('dt')} < ?` : '';
+    const bounds = out.partitioned
+      ? [
+          ...(out.from ? [{ sql: `${q('dt')} >= ?`, value: out.from }] : []),
+          ...(out.until ? [{ sql: `${q('dt')} < ?`, value: out.until }] : []),
+        ]
+      : [];
+    const arrival = bounds.length ? ` WHERE ${bounds.map((b) => b.sql).join(' AND ')}` : '';
     // One outcome per id: the latest arrival (ties, and unpartitioned logs: the smallest values as text).
-    const outcomes = `(SELECT CAST(${q(out.idColumn)} AS VARCHAR) AS ${q('dw_oid')}, ${keep.map(q).join(', ')}, row_number() OVER (PARTITION BY CAST(${q(out.idColumn)} AS VARCHAR) ORDER BY ${order}${out.partitioned ? `, ${keep.map((c) => `CAST(${q(c)} AS VARCHAR)`).join(', ')}` : ''}) AS ${q('dw_rn')} FROM ${out.relation}${until})`;
-    // Parameters in the order their `?` appear: the window (predictions), then the arrival bound.
-    parameters.push(...predictionsWhere.parameters, ...(until ? [out.until as string] : []));
+    const outcomes = `(SELECT CAST(${q(out.idColumn)} AS VARCHAR) AS ${q('dw_oid')}, ${keep.map(q).join(', ')}, row_number() OVER (PARTITION BY CAST(${q(out.idColumn)} AS VARCHAR) ORDER BY ${order}${out.partitioned ? `, ${keep.map((c) => `CAST(${q(c)} AS VARCHAR)`).join(', ')}` : ''}) AS ${q('dw_rn')} FROM ${out.relation}${arrival})`;
+    // Parameters in the order their `?` appear: the window (predictions), then the arrival bounds.
+    parameters.push(...predictionsWhere.parameters, ...bounds.map((b) => b.value));
     from = `${predictions} LEFT JOIN ${outcomes} o ON CAST(${p(spec.predictionIdColumn)} AS VARCHAR) = o.${q('dw_oid')} AND o.${q('dw_rn')} = 1`;
     columns.unshift(`CAST(count(o.${q('dw_oid')}) AS DOUBLE) AS ${q('outcome_rows')}`);
   } else {

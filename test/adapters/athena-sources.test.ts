@@ -29,6 +29,7 @@ describe('resolveAthenaSources', () => {
       predictions: 'churn_v2_predictions',
       labels: 'churn_v2_labels',
       reference: 'churn_v2_reference',
+      outcomes: 'churn_v2_outcomes',
       results: 'churn_v2_results',
     });
     expect(registryKey('churn-v2')).toBe('_registry/churn-v2.json');
@@ -68,6 +69,36 @@ describe('resolveAthenaSources', () => {
     expect(athenaDialect.relation(sources.predictions)).toBe(
       '(SELECT *, "TenureMonths" AS "tenure" FROM "dw"."churn_v2_predictions")',
     );
+  });
+
+  it('resolves the outcomes log to its table, read by its own column names (no alias)', () => {
+    const withOutcomes = validateDefinition({
+      ...definition,
+      features: [{ name: 'tenure', column: 'TenureMonths', kind: 'numeric' }],
+      outcomes: { location: 's3://logs/churn/outcomes/', format: 'jsonl', idColumn: 'id', delay: 'P14D' },
+      kpis: [
+        {
+          name: 'renewal_rate',
+          aggregate: 'rate',
+          column: 'renewed',
+          source: 'outcomes',
+          thresholds: { relative: 0.2 },
+          direction: 'higher_is_better',
+        },
+      ],
+    });
+    const sources = resolveAthenaSources(withOutcomes, 'dw');
+    expect(sources.outcomes).toEqual({
+      location: 's3://logs/churn/outcomes/',
+      format: 'jsonl',
+      partitioned: true,
+      table: { database: 'dw', name: 'churn_v2_outcomes' },
+    });
+    expect(athenaDialect.relation(sources.outcomes!)).toBe('"dw"."churn_v2_outcomes"');
+    // Without an outcomes log there is no outcomes source (as before).
+    expect(resolveAthenaSources(definition, 'dw').outcomes).toBeUndefined();
+    const local = { ...withOutcomes, outcomes: { ...withOutcomes.outcomes!, location: 'outcomes/' } };
+    expect(() => resolveAthenaSources(local, 'dw')).toThrow('outcomes.location must be an s3:// URI on AWS');
   });
 
   it('refuses a local folder on AWS', () => {

@@ -32,6 +32,14 @@ beforeAll(async () => {
                '2026-01-01' AS dt
         FROM range(10) t(i))
       TO '${dir.path}/logs/predictions' (FORMAT parquet, PARTITION_BY (dt))`);
+    // Outcomes by arrival date; `converted` written as INT64 (BIGINT); a second log whose id is a number.
+    await engine.execute(`COPY (
+        SELECT 'p' || i AS id, CAST(i * 1.5 AS DOUBLE) AS revenue, CAST(i % 2 AS BIGINT) AS converted, 'web' AS channel,
+               '2026-01-04' AS dt
+        FROM range(10) t(i))
+      TO '${dir.path}/logs/outcomes' (FORMAT parquet, PARTITION_BY (dt))`);
+    await engine.execute(`COPY (SELECT CAST(i AS BIGINT) AS id, i * 1.5 AS revenue, '2026-01-04' AS dt FROM range(3) t(i))
+      TO '${dir.path}/logs/outcomes-numeric' (FORMAT parquet, PARTITION_BY (dt))`);
     await engine.execute(`COPY (SELECT CAST(1.5 AS DOUBLE) AS age, CAST(2.5 AS DOUBLE) AS income, 'basic' AS plan, 'x' AS id,
         TIMESTAMP '2025-01-01 00:00:00' AS ts, CAST(0.5 AS DOUBLE) AS score) TO '${dir.path}/ref.parquet' (FORMAT parquet)`);
   } finally {
@@ -39,6 +47,20 @@ beforeAll(async () => {
   }
   await writeFile(`${dir.path}/good.yaml`, definition('logs/predictions/dt=2026-01-01/data_0.parquet'));
   await writeFile(`${dir.path}/clash.yaml`, definition('ref.parquet'));
+  const outcomes = (location: string) => `outcomes: { location: ${location}, idColumn: id, delay: P3D }
+kpis:
+  - name: conversion
+    aggregate: rate
+    column: converted
+    where: { column: channel, operator: '=', value: web }
+    source: outcomes
+    thresholds: { relative: 0.2 }
+    direction: higher_is_better
+  - { name: revenue, aggregate: sum, column: revenue, source: outcomes, thresholds: { relative: 0.2 }, direction: higher_is_better }
+`;
+  const good = definition('logs/predictions/dt=2026-01-01/data_0.parquet');
+  await writeFile(`${dir.path}/outcomes.yaml`, `${good}${outcomes('logs/outcomes')}`);
+  await writeFile(`${dir.path}/outcomes-clash.yaml`, `${good}${outcomes('logs/outcomes-numeric')}`);
 });
 afterAll(() => dir?.cleanup());
 
@@ -58,6 +80,25 @@ describe('driftwatch schema', () => {
     const { code, stdout } = await run(['schema', '--config', `${dir.path}/good.yaml`, '--json']);
     expect(code).toBe(0);
     expect(JSON.parse(stdout).columnTypes).toMatchObject({ age: 'int', income: 'bigint' });
+  });
+
+  it('reads the outcomes log too: the id and every column an outcome KPI reads (issue #17)', async () => {
+    const { code, stdout } = await run(['schema', '--config', `${dir.path}/outcomes.yaml`, '--json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { columns: { log: string; column: string; glueType: string }[] };
+    expect(report.columns.filter((c) => c.log === 'outcomes')).toEqual([
+      { log: 'outcomes', column: 'id', duckdbType: 'VARCHAR', glueType: 'string' },
+      { log: 'outcomes', column: 'converted', duckdbType: 'BIGINT', glueType: 'bigint' },
+      { log: 'outcomes', column: 'channel', duckdbType: 'VARCHAR', glueType: 'string' },
+      { log: 'outcomes', column: 'revenue', duckdbType: 'DOUBLE', glueType: 'double' },
+    ]);
+    // converted is INT64 in the file: the table's default int would fail on Athena, bigint reads it.
+    expect(JSON.parse(stdout).columnTypes).toMatchObject({ converted: 'bigint', revenue: 'double' });
+    const clash = await run(['schema', '--config', `${dir.path}/outcomes-clash.yaml`]);
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toMatch(
+      /column id is string in the reference log but bigint in the outcomes log: .*referenceColumns and outcomeColumns/,
+    );
   });
 
   it('refuses in one line a column typed differently in two logs, naming both and the fix', async () => {

@@ -31,6 +31,19 @@ beforeAll(() => {
     predictions: { ...credit.predictions, location: `${churnLogs}/predictions/` },
     labels: { ...credit.labels!, location: `${churnLogs}/labels/` },
     reference: { type: 'dataset', location: `${churnLogs}/reference/`, labelColumn: 'defaulted' },
+    // An outcome KPI over an outcomes log in another bucket (issue #17).
+    outcomes: { location: 's3://churn-outcomes/renewals/', idColumn: 'prediction_id', delay: 'P30D' },
+    kpis: [
+      ...(credit.kpis ?? []),
+      {
+        name: 'renewal_rate',
+        aggregate: 'rate',
+        column: 'renewed',
+        source: 'outcomes',
+        thresholds: { relative: 0.2 },
+        direction: 'higher_is_better',
+      },
+    ],
     logsKey: kms.Key.fromKeyArn(
       stack,
       'LogsKey',
@@ -81,6 +94,17 @@ describe('a model role', () => {
         .map((p) => `arn:Partition:s3:::${LOGS_BUCKET}/churn/${p}/*`)
         .sort(),
     );
+    // Its outcomes log: that prefix of the other bucket, listed only under it; not the other model's.
+    expect(s3Resources(churn, 's3:GetObject').filter((r) => r.includes('churn-outcomes'))).toEqual([
+      'arn:Partition:s3:::churn-outcomes/renewals/*',
+    ]);
+    const outcomesList = churn.filter(
+      (s) => actions(s).includes('s3:ListBucket') && JSON.stringify(s.Resource).includes('churn-outcomes'),
+    );
+    expect(outcomesList.map((s) => s.Condition)).toEqual([
+      { StringLike: { 's3:prefix': ['renewals/', 'renewals/*'] } },
+    ]);
+    expect(JSON.stringify(statementsOf(template, /^CreditMonitorRole/))).not.toContain('churn-outcomes');
     const decrypt = churn.filter((s) => actions(s).includes('kms:Decrypt')).flatMap(resourcesOf);
     expect(decrypt).toContain('arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555');
     // The other model got no logs key.

@@ -495,3 +495,204 @@ describe('ModelMonitor validation at synth', () => {
     expect(() => new ModelMonitor(stack, 'Again', { hub, ...def })).toThrow(/already monitored by this hub/);
   });
 });
+
+describe('ModelMonitor with outcome KPIs (issue #17)', () => {
+  const OUTCOMES_BUCKET = 'biz-outcomes';
+  const def = creditDefaultDefinition(LOGS_BUCKET);
+  const outcomeKpis = [
+    {
+      name: 'repaid_revenue',
+      aggregate: 'sum' as const,
+      column: 'Revenue_EUR',
+      where: { column: 'status', operator: '=' as const, value: 'repaid' },
+      source: 'outcomes' as const,
+      thresholds: { relative: 0.2 },
+      direction: 'higher_is_better' as const,
+    },
+    {
+      name: 'conversion',
+      aggregate: 'rate' as const,
+      column: 'converted',
+      per: 'positive_decision' as const,
+      source: 'outcomes' as const,
+      thresholds: { relative: 0.2 },
+      direction: 'higher_is_better' as const,
+    },
+  ];
+  const withOutcomes = (outcomes: Partial<NonNullable<ModelMonitorProps['outcomes']>> = {}) => ({
+    outcomes: {
+      location: `s3://${OUTCOMES_BUCKET}/credit/outcomes/`,
+      format: 'parquet' as const,
+      idColumn: 'application_id',
+      delay: 'P14D',
+      ...outcomes,
+    },
+    kpis: [...(def.kpis ?? []), ...outcomeKpis],
+  });
+  const tableNamed = (t: Template, name: string) =>
+    Object.values(t.findResources('AWS::Glue::Table')).find((r) => r.Properties.TableInput.Name === name)
+      ?.Properties.TableInput;
+
+  it('creates the outcomes table: dt partitions by projection, the id and the KPI columns by real name', () => {
+    const { stack } = monitorStack(withOutcomes());
+    const input = tableNamed(Template.fromStack(stack), 'credit_default_outcomes');
+    expect(input).toEqual({
+      Name: 'credit_default_outcomes',
+      Description: 'driftwatch: credit-default business outcomes (outcome KPIs)',
+      TableType: 'EXTERNAL_TABLE',
+      Parameters: {
+        classification: 'parquet',
+        EXTERNAL: 'TRUE',
+        'projection.enabled': 'true',
+        'projection.dt.type': 'date',
+        'projection.dt.format': 'yyyy-MM-dd',
+        'projection.dt.range': '2020-01-01,NOW',
+        'projection.dt.interval': '1',
+        'projection.dt.interval.unit': 'DAYS',
+        'storage.location.template': `s3://${OUTCOMES_BUCKET}/credit/outcomes/dt=\${dt}/`,
+      },
+      PartitionKeys: [{ Name: 'dt', Type: 'string' }],
+      StorageDescriptor: {
+        Location: `s3://${OUTCOMES_BUCKET}/credit/outcomes/`,
+        Columns: [
+          { Name: 'application_id', Type: 'string' },
+          { Name: 'Revenue_EUR', Type: 'double' },
+          { Name: 'status', Type: 'string' },
+          { Name: 'converted', Type: 'int' },
+        ],
+        InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+        OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+        SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+      },
+    });
+    // The prediction table does not gain the outcome columns.
+    const predictionColumns = (
+      tableNamed(Template.fromStack(stack), 'credit_default_predictions').StorageDescriptor.Columns as {
+        Name: string;
+      }[]
+    ).map((c) => c.Name);
+    expect(predictionColumns).not.toContain('Revenue_EUR');
+    expect(predictionColumns).not.toContain('converted');
+  });
+
+  it('takes columnTypes for outcome columns, JSON and CSV logs (CSV warns), and an unpartitioned log', () => {
+    const json = monitorStack({
+      ...withOutcomes({ format: 'jsonl' }),
+      columnTypes: { converted: 'boolean' },
+    });
+    const jsonInput = tableNamed(Template.fromStack(json.stack), 'credit_default_outcomes');
+    expect(jsonInput.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(
+      'org.openx.data.jsonserde.JsonSerDe',
+    );
+    expect(jsonInput.StorageDescriptor.Columns).toContainEqual({ Name: 'converted', Type: 'boolean' });
+
+    const csv = monitorStack(withOutcomes({ format: 'csv', partitioned: false }));
+    const csvInput = tableNamed(Template.fromStack(csv.stack), 'credit_default_outcomes');
+    expect(csvInput.PartitionKeys).toEqual([]);
+    expect(csvInput.Parameters['projection.enabled']).toBeUndefined();
+    expect(csvInput.Parameters['skip.header.line.count']).toBe('1');
+    Annotations.fromStack(csv.stack).hasWarning('/S/Model', Match.stringLikeRegexp('outcome is CSV'));
+
+    const explicit = monitorStack({
+      ...withOutcomes({ format: 'csv' }),
+      outcomeColumns: [
+        { name: 'application_id', type: 'string' },
+        { name: 'booked_at', type: 'string' },
+        { name: 'Revenue_EUR', type: 'double' },
+        { name: 'status', type: 'string' },
+        { name: 'converted', type: 'int' },
+      ],
+    });
+    const explicitInput = tableNamed(Template.fromStack(explicit.stack), 'credit_default_outcomes');
+    expect(explicitInput.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual([
+      'application_id',
+      'booked_at',
+      'Revenue_EUR',
+      'status',
+      'converted',
+    ]);
+    Annotations.fromStack(explicit.stack).hasNoWarning('/S/Model', Match.stringLikeRegexp('outcome is CSV'));
+  });
+
+  it('grants reading exactly the outcomes prefix (its own bucket statements) and its Glue table', () => {
+    const { stack } = monitorStack(withOutcomes());
+    const statements = statementsOf(Template.fromStack(stack), /^ModelMonitorRole/);
+    const onOutcomes = statements.filter((s) => JSON.stringify(s.Resource).includes(OUTCOMES_BUCKET));
+    expect(
+      onOutcomes.map((s) => ({ Action: s.Action, Resource: resourcesOf(s), Condition: s.Condition })),
+    ).toEqual([
+      {
+        Action: 's3:GetObject',
+        Resource: [`arn:Partition:s3:::${OUTCOMES_BUCKET}/credit/outcomes/*`],
+        Condition: undefined,
+      },
+      {
+        Action: 's3:ListBucket',
+        Resource: [`arn:Partition:s3:::${OUTCOMES_BUCKET}`],
+        Condition: { StringLike: { 's3:prefix': ['credit/outcomes/', 'credit/outcomes/*'] } },
+      },
+      {
+        Action: 's3:GetBucketLocation',
+        Resource: [`arn:Partition:s3:::${OUTCOMES_BUCKET}`],
+        Condition: undefined,
+      },
+    ]);
+    // The logs bucket's grants are unchanged: no outcomes prefix there.
+    expect(
+      JSON.stringify(statements.filter((s) => JSON.stringify(s.Resource).includes(LOGS_BUCKET))),
+    ).not.toContain('outcomes');
+    const glue = statements.find((s) => actions(s).includes('glue:GetTable'))!;
+    const tables = resourcesOf(glue).filter((r) => r.includes(':table/'));
+    expect(tables.map((r) => r.slice(r.indexOf(':table/')))).toEqual([
+      ':table/driftwatch/credit_default_predictions',
+      ':table/driftwatch/credit_default_labels',
+      ':table/driftwatch/credit_default_reference',
+      ':table/driftwatch/credit_default_outcomes',
+      ':table/driftwatch/credit_default_results',
+    ]);
+  });
+
+  it('adds the outcomes prefix to the logs bucket statements when the outcomes live there', () => {
+    const { stack } = monitorStack(
+      withOutcomes({ location: `s3://${LOGS_BUCKET}/credit-default/outcomes/` }),
+    );
+    const statements = statementsOf(Template.fromStack(stack), /^ModelMonitorRole/);
+    const read = statements.find(
+      (s) => actions(s).includes('s3:GetObject') && JSON.stringify(s.Resource).includes(LOGS_BUCKET),
+    )!;
+    expect(resourcesOf(read)).toEqual(
+      ['predictions', 'labels', 'reference', 'outcomes'].map(
+        (p) => `arn:Partition:s3:::${LOGS_BUCKET}/credit-default/${p}/*`,
+      ),
+    );
+    const list = statements.find(
+      (s) => actions(s).includes('s3:ListBucket') && JSON.stringify(s.Resource).includes(LOGS_BUCKET),
+    )!;
+    expect(list.Condition).toEqual({
+      StringLike: {
+        's3:prefix': ['predictions', 'labels', 'reference', 'outcomes'].flatMap((p) => [
+          `credit-default/${p}/`,
+          `credit-default/${p}/*`,
+        ]),
+      },
+    });
+  });
+
+  it('refuses at synth only what cannot work, naming the field and the fix', () => {
+    expect(() => monitorStack(withOutcomes({ location: 'outcomes/' }))).toThrow(
+      /outcomes\.location must be an s3:\/\/ URI/,
+    );
+    const dtKpi = { ...outcomeKpis[1]!, name: 'dt_rate', column: 'dt' };
+    expect(() => monitorStack({ ...withOutcomes(), kpis: [dtKpi] })).toThrow(
+      /outcomes: column "dt" has the name of the outcomes log's dt partition key.*rename the column.*partitioned: false/,
+    );
+    // Unpartitioned, `dt` is an ordinary column.
+    expect(() => monitorStack({ ...withOutcomes({ partitioned: false }), kpis: [dtKpi] })).not.toThrow();
+    expect(() =>
+      monitorStack({ ...withOutcomes(), outcomeColumns: [{ name: 'application_id', type: 'string' }] }),
+    ).toThrow(/outcomeColumns lacks "Revenue_EUR", "status", "converted".*add them to outcomeColumns/);
+    expect(() => monitorStack({ ...withOutcomes(), columnTypes: { revenue_eur: 'double' } })).toThrow(
+      /columnTypes names "revenue_eur", which is no column/,
+    );
+  });
+});

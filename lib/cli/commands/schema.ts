@@ -13,7 +13,22 @@ import { configBaseDir, loadDefinitionFile, localContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { renderTable } from '../table.js';
 
-export type LogName = 'predictions' | 'labels' | 'reference';
+export type LogName = 'predictions' | 'labels' | 'reference' | 'outcomes';
+
+/** The ModelMonitor prop that lists a log's columns explicitly. */
+const EXPLICIT_PROP: Record<LogName, string> = {
+  predictions: 'predictionColumns',
+  labels: 'labelColumns',
+  reference: 'referenceColumns',
+  outcomes: 'outcomeColumns',
+};
+
+/** The columns the KPIs of one source read: each KPI's column and its `where` column. */
+function kpiColumns(definition: MonitorDefinition, source: 'predictions' | 'outcomes'): string[] {
+  return (definition.kpis ?? [])
+    .filter((k) => k.source === source)
+    .flatMap((k) => [k.column, ...(k.where ? [k.where.column] : [])]);
+}
 
 export interface SchemaColumn {
   log: LogName;
@@ -47,7 +62,7 @@ export function definitionColumns(definition: MonitorDefinition): Record<LogName
   ].filter((c): c is string => Boolean(c));
   const ref = definition.reference;
   return {
-    predictions: [...new Set(predictions)],
+    predictions: [...new Set([...predictions, ...kpiColumns(definition, 'predictions')])],
     labels: definition.labels
       ? [...new Set([definition.labels.idColumn, definition.labels.labelColumn])]
       : [],
@@ -55,6 +70,10 @@ export function definitionColumns(definition: MonitorDefinition): Record<LogName
       ref.type === 'dataset'
         ? [...new Set([...predictions, ...(ref.labelColumn ? [ref.labelColumn] : [])])]
         : [],
+    // The outcomes table (outcome KPIs): the id it is joined by and the columns the KPIs read.
+    outcomes: definition.outcomes
+      ? [...new Set([definition.outcomes.idColumn, ...kpiColumns(definition, 'outcomes')])]
+      : [],
   };
 }
 
@@ -68,7 +87,7 @@ export async function readSchema(
   const columns: SchemaColumn[] = [];
   const columnTypes: Record<string, string> = {};
   const seen: Record<string, { log: LogName; type: string }> = {};
-  for (const log of ['predictions', 'labels', 'reference'] as const) {
+  for (const log of ['predictions', 'labels', 'reference', 'outcomes'] as const) {
     const source: DataSource | undefined = sources[log];
     if (!source || wanted[log].length === 0) continue;
     const rows = await engine.query(buildDescribeQuery(source, engine.dialect));
@@ -84,7 +103,7 @@ export async function readSchema(
       const earlier = seen[column];
       if (earlier && earlier.type !== glueType) {
         throw new CliError(
-          `column ${column} is ${earlier.type} in the ${earlier.log} log but ${glueType} in the ${log} log: write it with one type in both, or give the ModelMonitor explicit ${earlier.log === 'predictions' ? 'predictionColumns' : `${earlier.log}Columns`} and ${log === 'labels' ? 'labelColumns' : `${log}Columns`}`,
+          `column ${column} is ${earlier.type} in the ${earlier.log} log but ${glueType} in the ${log} log: write it with one type in both, or give the ModelMonitor explicit ${EXPLICIT_PROP[earlier.log]} and ${EXPLICIT_PROP[log]}`,
         );
       }
       seen[column] = { log, type: glueType };

@@ -287,6 +287,28 @@ describe('buildKpiQuery with the outcomes joined by id', () => {
     expect(after!.cells[1]!.s).toBeGreaterThan(before!.cells[1]!.s);
   });
 
+  it('reads only the outcomes that arrived from the lower bound on (the partitions Athena then prunes)', async () => {
+    const FROM = '2026-01-24';
+    const bounded = { ...s, outcomes: { ...s.outcomes!, from: FROM } };
+    const seen = new Map<string, Outcome>();
+    for (const o of [...OUTCOMES].sort((a, b) => a.dt.localeCompare(b.dt)))
+      if (o.dt >= FROM && o.dt < UNTIL) seen.set(o.id, o);
+    const readBounded = (p: Pred, c: string) =>
+      (seen.get(p.id) as unknown as Record<string, unknown> | undefined)?.[c];
+    const groups = readKpiRows(await engine.query(buildKpiQuery(bounded)), bounded);
+    for (const g of groups) {
+      expectCells(g, kpis, readBounded);
+      expect(g.outcomeRows).toBe(groupRows(PREDS, g.group).filter((p) => seen.has(p.id)).length);
+    }
+    // The bound removed some outcomes (those of 01-22 and 01-23), so it was applied.
+    expect(groups[0]!.outcomeRows).toBeLessThan(
+      PREDS.filter((p) => p.dt === '2026-01-20' && known.has(p.id)).length,
+    );
+    const athena = buildKpiQuery({ ...bounded, dialect: athenaDialect, predictionsRelation: '"db"."p"' });
+    expect(athena.parameters).toEqual(['2026-01-20', '2026-01-21', FROM, UNTIL]);
+    expect(athena.sql).toContain('FROM outs WHERE "dt" >= ? AND "dt" < ?)');
+  });
+
   it('renders valid Trino SQL within Athena limits, parameters only in WHERE', () => {
     const athena = buildKpiQuery({ ...s, dialect: athenaDialect, predictionsRelation: '"db"."p"' });
     expect(athena.parameters).toEqual(['2026-01-20', '2026-01-21', UNTIL]);

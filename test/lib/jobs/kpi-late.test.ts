@@ -16,6 +16,8 @@ import type { AlertState } from '../../../lib/alerts/types.js';
 import { validateDefinition } from '../../../lib/config/load.js';
 import type { MonitorDefinitionInput } from '../../../lib/config/schema.js';
 import { alertKeys, runAlerts } from '../../../lib/jobs/alerts.js';
+import { runBacktest } from '../../../lib/jobs/backtest.js';
+import { runBaseline } from '../../../lib/jobs/baseline.js';
 import { outcomesRecheckWindows, runScheduledKpis } from '../../../lib/jobs/kpi.js';
 import type { KpiResult } from '../../../lib/jobs/kpi-result.js';
 import { revisionKey } from '../../../lib/jobs/revisions.js';
@@ -231,4 +233,37 @@ describe('outcome KPIs whose outcomes arrive late', () => {
     // Not rechecked after its last recheck.
     expect(snapshots[DATES.at(-1) as string]?.generatedAt).toBe(snapshots[lastRun]?.generatedAt);
   }, 120_000);
+
+  it('rechecks on the schedule itself: the drift job (as on AWS and in a backtest) judges the late window', async () => {
+    // The drift job's KPI step is where the rechecks run (the 02:00 drift Lambda, the backtest,
+    // the demo): replayed twice over the same store, each backtest sees only its own results.
+    const def = definition();
+    const store = new MemoryResultStore();
+    const deps: JobDeps = {
+      definition: def,
+      sources: {
+        predictions: { location: `${dir.path}/drop/predictions`, format: 'parquet', partitioned: true },
+        outcomes: { location: `${dir.path}/drop/outcomes`, format: 'parquet', partitioned: true },
+      },
+      engine,
+      store,
+      clock: morningAfter(START),
+    };
+    await runBaseline(deps);
+    for (const pass of [1, 2]) {
+      const result = await runBacktest(deps, {
+        from: START,
+        to: DATES.at(-1) as string,
+        notifier: new RecordingNotifier(),
+      });
+      const opened = result.flatMap((d) =>
+        d.alerts.decisions.filter((x) => x.type === 'opened').map((x) => `${d.date} ${x.ruleId}`),
+      );
+      console.log(`backtest pass ${pass}: opened`, opened);
+      expect(opened).toEqual([`${shiftDate(D, 5)} kpi:revenue_total`]);
+      // The held first computation and the judged recheck: two revisions, not a pile of them.
+      const late = await store.getJson<KpiResult>(resultKeys.result('shop', 'kpi', windowFor(def, D)));
+      expect(late?.revision).toBe(2);
+    }
+  }, 180_000);
 });

@@ -75,7 +75,8 @@ function robustSpread(values: readonly number[], center: number): number {
  * An outcome KPI is judged only when its outcome coverage (the share of the window's predictions
  * with an outcome joined) is at least this share of its usual coverage (the median over its
  * earlier windows; 1 when it has none): 70% of outcomes arriving late is a feed delay, not a
- * business drop, and is held (not judged, not in the history).
+ * business drop, and is held (not judged, not in the history) until a recheck finds its outcomes
+ * (lib/jobs/kpi.ts `recheckHeldKpis`), or marks them missing at the last recheck.
  */
 export const KPI_MIN_COVERAGE_SHARE = 0.9;
 

@@ -278,5 +278,6 @@ export async function runScheduledKpis(deps: JobDeps, date: string): Promise<voi
   await runKpis(deps, date);
   const matured = outcomesMaturedWindow(deps.definition, date);
   if (matured && matured !== date) await runKpis(deps, matured);
-  await recheckHeldKpis(deps, date);
+  const rechecked = await recheckHeldKpis(deps, date);
+  if (rechecked.length) deps.log?.('rechecked KPI windows held for late outcomes', { windows: rechecked });
 }

@@ -85,13 +85,13 @@ afterAll(async () => {
   await dir?.cleanup();
 });
 
-function definition() {
+function definition(recheckWithin?: string) {
   const input: MonitorDefinitionInput = {
     model: { id: 'shop', task: 'binary', tier: 1 },
     predictions: { location: 'p', idColumn: 'id', timestampColumn: 'id', scoreColumn: 'score' },
     features: [{ name: 'score', kind: 'numeric' }],
     segments: ['region'],
-    outcomes: { location: 'o', idColumn: 'id', delay: 'P3D' },
+    outcomes: { location: 'o', idColumn: 'id', delay: 'P3D', ...(recheckWithin ? { recheckWithin } : {}) },
     kpis: [
       {
         name: 'revenue_total',
@@ -128,6 +128,7 @@ async function replay(world: string) {
   const opened: { run: string; ruleId: string; level: string; incidentId: string }[] = [];
   const snapshots: Record<string, KpiResult | undefined> = {};
   const key = resultKeys.result('shop', 'kpi', windowFor(def, D));
+  const queriesBefore = engine.stats().queries;
   for (const date of DATES) {
     await runScheduledKpis(deps(date), date);
     snapshots[date] = await store.getJson<KpiResult>(key);
@@ -136,7 +137,8 @@ async function replay(world: string) {
       opened.push({ run: date, ruleId: d.ruleId, level: d.level, incidentId: d.incidentId });
   }
   const state = await store.getJson<AlertState>(alertKeys.state('shop'));
-  return { store, notifier, opened, snapshots, key, state };
+  const queries = engine.stats().queries - queriesBefore;
+  return { store, notifier, opened, snapshots, key, state, queries };
 }
 
 const revenue = (r: KpiResult | undefined) => r?.kpis.find((k) => k.name === 'revenue_total');
@@ -144,11 +146,19 @@ const revenue = (r: KpiResult | undefined) => r?.kpis.find((k) => k.name === 're
 describe('outcome KPIs whose outcomes arrive late', () => {
   it('lists the windows a run rechecks: the 7 windows that matured before its own, oldest first', () => {
     // The run for 10-20 (morning 10-21) judges 10-17 (delay 3 days); it rechecks 10-10 .. 10-16.
+    expect(definition().outcomes?.recheckWithin).toBe('P7D');
     expect(outcomesRecheckWindows(definition(), '2026-10-20')).toEqual(days('2026-10-10', 7));
+    expect(outcomesRecheckWindows(definition('P2D'), '2026-10-20')).toEqual(['2026-10-15', '2026-10-16']);
+    expect(() => definition('PT12H')).toThrow(
+      /outcomes\.recheckWithin.*PT12H.*at least one day, e\.g\. P7D/s,
+    );
   });
 
   it('holds a window whose outcomes are 3 days late, then recomputes and judges it, keeping a revision', async () => {
-    const { opened, snapshots, store, key } = await replay('stable');
+    const { opened, snapshots, store, key, queries } = await replay('stable');
+    // One outcomes query per matured window (21 of 24 runs), plus one per recheck of the held
+    // window (runs D+4 and D+5): an on-time window costs no recheck.
+    expect(queries).toBe(21 + 2);
     // First computed the morning its outcomes were due (run D+3): coverage 0, held.
     const due = shiftDate(D, 3);
     expect(revenue(snapshots[shiftDate(due, -1)])?.status).toBe('not_mature');
@@ -211,7 +221,9 @@ describe('outcome KPIs whose outcomes arrive late', () => {
   }, 120_000);
 
   it('reports a window whose outcomes never come as outcomes_missing, once', async () => {
-    const { opened, snapshots, notifier, state } = await replay('never');
+    const { opened, snapshots, notifier, state, queries } = await replay('never');
+    // 21 matured windows + 7 rechecks of the one whose outcomes never came.
+    expect(queries).toBe(21 + 7);
     // Rechecked on the 7 runs after it matured (D+4 .. D+10); the last one marks it missing.
     const lastRun = shiftDate(D, 10);
     const final = revenue(snapshots[lastRun]);

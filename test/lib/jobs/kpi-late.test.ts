@@ -11,6 +11,7 @@
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine } from '../../../lib/adapters/duckdb-engine.js';
+import { FsResultStore } from '../../../lib/adapters/fs-store.js';
 import { MemoryResultStore } from '../../../lib/adapters/memory-store.js';
 import type { AlertState } from '../../../lib/alerts/types.js';
 import { validateDefinition } from '../../../lib/config/load.js';
@@ -248,9 +249,9 @@ describe('outcome KPIs whose outcomes arrive late', () => {
 
   it('rechecks on the schedule itself: the drift job (as on AWS and in a backtest) judges the late window', async () => {
     // The drift job's KPI step is where the rechecks run (the 02:00 drift Lambda, the backtest,
-    // the demo): replayed twice over the same store, each backtest sees only its own results.
+    // the demo): replayed twice over the same results folder, each backtest sees only its own results.
     const def = definition();
-    const store = new MemoryResultStore();
+    const store = new FsResultStore(`${dir.path}/backtest-results`);
     const deps: JobDeps = {
       definition: def,
       sources: {
@@ -274,8 +275,10 @@ describe('outcome KPIs whose outcomes arrive late', () => {
       console.log(`backtest pass ${pass}: opened`, opened);
       expect(opened).toEqual([`${shiftDate(D, 5)} kpi:revenue_total`]);
       // The held first computation and the judged recheck: two revisions, not a pile of them.
-      const late = await store.getJson<KpiResult>(resultKeys.result('shop', 'kpi', windowFor(def, D)));
-      expect(late?.revision).toBe(2);
+      const key = resultKeys.result('shop', 'kpi', windowFor(def, D));
+      expect((await store.getJson<KpiResult>(key))?.revision).toBe(2);
+      expect(revenue(await store.getJson<KpiResult>(revisionKey(key, 1)))?.outcomeCoverage).toBe(0);
+      expect((await store.list(`shop/kpi/dt=${D}/`)).sort()).toEqual([key, revisionKey(key, 1)].sort());
     }
   }, 180_000);
 });

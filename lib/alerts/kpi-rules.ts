@@ -290,8 +290,12 @@ export function observeKpis(
         : baseline !== undefined
           ? ` to ${fmt(value)} from a median of ${fmt(baseline)}`
           : ` ${fmt(value)}`;
+    const late =
+      result.recheckRun !== undefined ? ` (arrived late: judged at the recheck of ${result.recheckRun})` : '';
     const covered =
-      coverage !== undefined ? `, outcomes for ${Number((coverage * 100).toFixed(1))}% of predictions` : '';
+      coverage !== undefined
+        ? `, outcomes for ${Number((coverage * 100).toFixed(1))}% of predictions${late}`
+        : '';
     const title = `${k.name} ${word}${change}${reasons.length ? `, ${reasons.join(', ')}` : ''}${covered}`;
     const observation: Observation = {
       ruleId: rule.id,

@@ -405,7 +405,8 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
  * Late KPI windows: a window whose outcome KPIs were held (late outcomes) and that this run's KPI
  * step recomputed (`recheckRun` is the run window) is judged as of its own place in the series, the
  * windows after it left out, since the run judges only the latest window and a late window lies
- * behind it. In that run only (a later run, or a window judged earlier, never re-opens it):
+ * behind it. Once (`kpiRechecksJudgedThrough` in the state: the first run at or after the recheck
+ * judges it, even when the morning of the recheck ran no alert step; replays judge nothing again):
  * - no incident of the rule and subject open: it opens one, whose since / first-seen window is the
  *   late window (MTTD counts from its end), unless the latest incident already covers this run;
  * - one open: no second incident and no message; its first-seen window moves back to the late
@@ -423,7 +424,14 @@ function decideLateKpiWindows(
   out: Decision[],
 ): void {
   const runWindow = input.window.start;
-  const late = kpiResults.flatMap((k, i) => (k.recheckRun === runWindow ? [i] : []));
+  const through = state.kpiRechecksJudgedThrough;
+  if (through !== undefined && runWindow <= through) return; // a replay of an older run
+  // Rechecked since the last run that judged rechecks (without one: this run's own rechecks).
+  const after = through ?? shiftDate(runWindow, -durationDays(input.window.duration));
+  const late = kpiResults.flatMap((k, i) =>
+    k.recheckRun !== undefined && k.recheckRun > after && k.recheckRun <= runWindow ? [i] : [],
+  );
+  if (kpiResults.length) state.kpiRechecksJudgedThrough = runWindow;
   if (!late.length) return;
   for (const rule of rules.filter((r) => r.source === 'kpi')) {
     for (const i of late) {

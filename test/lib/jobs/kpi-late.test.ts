@@ -112,7 +112,7 @@ function definition(recheckWithin?: string) {
 const morningAfter = (date: string) => ({ now: () => new Date(`${shiftDate(date, 1)}T02:00:00Z`) });
 
 /** Each morning as the drift job runs it: the KPI step for yesterday (with its rechecks), then alerts. */
-async function replay(world: string) {
+async function replay(world: string, skipAlertsOn?: string) {
   const def = definition();
   const store = new MemoryResultStore();
   const notifier = new RecordingNotifier();
@@ -128,18 +128,23 @@ async function replay(world: string) {
   });
   const opened: { run: string; ruleId: string; level: string; incidentId: string }[] = [];
   const snapshots: Record<string, KpiResult | undefined> = {};
+  const repeated: string[] = [];
   const key = resultKeys.result('shop', 'kpi', windowFor(def, D));
   const queriesBefore = engine.stats().queries;
   for (const date of DATES) {
     await runScheduledKpis(deps(date), date);
     snapshots[date] = await store.getJson<KpiResult>(key);
+    if (date === skipAlertsOn) continue; // that morning's alert step did not run (its performance job failed)
     const summary = await runAlerts({ definition: def, store, notifier, clock: morningAfter(date) }, date);
     for (const d of summary.decisions.filter((x) => x.type === 'opened'))
       opened.push({ run: date, ruleId: d.ruleId, level: d.level, incidentId: d.incidentId });
+    // The same morning's alert step again (a retry): it must decide nothing new.
+    const again = await runAlerts({ definition: def, store, notifier, clock: morningAfter(date) }, date);
+    repeated.push(...again.decisions.map((d) => `${date} ${d.type} ${d.ruleId}`));
   }
   const state = await store.getJson<AlertState>(alertKeys.state('shop'));
   const queries = engine.stats().queries - queriesBefore;
-  return { store, notifier, opened, snapshots, key, state, queries };
+  return { store, notifier, opened, snapshots, key, state, queries, repeated };
 }
 
 const revenue = (r: KpiResult | undefined) => r?.kpis.find((k) => k.name === 'revenue_total');
@@ -190,7 +195,8 @@ describe('outcome KPIs whose outcomes arrive late', () => {
   }, 120_000);
 
   it('alerts once, on the late window, when that window really dropped', async () => {
-    const { opened, snapshots, notifier, state } = await replay('drop');
+    const { opened, snapshots, notifier, state, repeated } = await replay('drop');
+    expect(repeated).toEqual([]);
     const landedRun = shiftDate(D, 5);
     const value = revenue(snapshots[landedRun])?.overall?.value ?? 0;
     console.log('late dropped window', D, 'value', value.toFixed(0), 'opened', opened);
@@ -202,9 +208,22 @@ describe('outcome KPIs whose outcomes arrive late', () => {
     expect(incident?.firstSeenAt).toBe(`${shiftDate(D, 1)}T00:00:00.000Z`);
     const message = notifier.alerts.find((a) => /revenue_total/.test(a.subject));
     expect(message?.body).toMatch(/fell 7\d(\.\d)?%/);
+    expect(message?.body).toContain(
+      `outcomes for 100% of predictions (arrived late: judged at the recheck of ${landedRun})`,
+    );
     // The later windows are back to normal: the incident resolves the next morning, with no second one.
     expect(incident?.status).toBe('resolved');
     expect(incident?.resolvedWindow).toBe(shiftDate(landedRun, 1));
+  }, 120_000);
+
+  it('judges a late window the next morning when the morning of its recheck ran no alert step', async () => {
+    const landedRun = shiftDate(D, 5);
+    const { opened, state } = await replay('drop', landedRun);
+    console.log('recheck morning without alerts', opened);
+    expect(opened).toHaveLength(1);
+    expect(opened[0]?.run).toBe(shiftDate(landedRun, 1));
+    const incident = state?.incidents.find((i) => i.id === opened[0]?.incidentId);
+    expect(incident?.firstSeenWindow).toBe(D);
   }, 120_000);
 
   it('moves an open incident back to the late window instead of opening a second one', async () => {

@@ -402,8 +402,8 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
 }
 
 /**
- * Late KPI windows: a window whose outcome KPIs were held (late outcomes) and that this run's KPI
- * step recomputed (`recheckRun` is the run window) is judged as of its own place in the series, the
+ * Late KPI windows: a window whose outcome KPIs were held (late outcomes) and that a KPI step
+ * recomputed (`recheckRun`: that run's window) is judged as of its own place in the series, the
  * windows after it left out, since the run judges only the latest window and a late window lies
  * behind it. Once (`kpiRechecksJudgedThrough` in the state: the first run at or after the recheck
  * judges it, even when the morning of the recheck ran no alert step; replays judge nothing again):

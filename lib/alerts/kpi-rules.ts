@@ -68,7 +68,8 @@ function robustSpread(values: readonly number[], center: number): number {
  * An outcome KPI is judged only when its outcome coverage (the share of the window's predictions
  * with an outcome joined) is at least this share of its usual coverage (the median over its
  * earlier windows; 1 when it has none): 70% of outcomes arriving late is a feed delay, not a
- * business drop, and is held (not judged, not in the history).
+ * business drop, and is held (not judged, not in the history) until a recheck finds its outcomes
+ * (lib/jobs/kpi.ts `recheckHeldKpis`), or marks them missing at the last recheck.
  */
 export const KPI_MIN_COVERAGE_SHARE = 0.9;
 
@@ -77,13 +78,45 @@ function coverageOf(result: KpiResult | undefined, name: string): number | undef
   return item?.status === 'ok' && item.source === 'outcomes' ? item.outcomeCoverage : undefined;
 }
 
+/** An outcome KPI's usual coverage before `result`: the median over its earlier windows, 1 without any. */
+function usualCoverage(name: string, previous: readonly KpiResult[]): number {
+  const usual = previous.map((p) => coverageOf(p, name)).filter((c): c is number => c !== undefined);
+  const recent = usual.slice(-KPI_HISTORY_WINDOWS);
+  return recent.length ? median(recent) : 1;
+}
+
 /** The coverage an outcome KPI needs in `result`, from its earlier windows (undefined: not an outcome KPI). */
 function neededCoverage(result: KpiResult, name: string, previous: readonly KpiResult[]): number | undefined {
   if (coverageOf(result, name) === undefined) return undefined;
-  const usual = previous.map((p) => coverageOf(p, name)).filter((c): c is number => c !== undefined);
-  const recent = usual.slice(-KPI_HISTORY_WINDOWS);
-  return KPI_MIN_COVERAGE_SHARE * (recent.length ? median(recent) : 1);
+  return KPI_MIN_COVERAGE_SHARE * usualCoverage(name, previous);
 }
+
+/** An outcome KPI held in a window: its coverage below what it needs. */
+export interface HeldKpi {
+  name: string;
+  coverage: number;
+  usualCoverage: number;
+  neededCoverage: number;
+}
+
+/**
+ * The outcome KPIs of `result` that are held (outcomes late: coverage below
+ * KPI_MIN_COVERAGE_SHARE x the usual coverage of the `previous` windows, oldest first). The same
+ * rule the policy applies: the KPI job rechecks exactly these windows (lib/jobs/kpi.ts).
+ */
+export function heldOutcomeKpis(result: KpiResult, previous: readonly KpiResult[]): HeldKpi[] {
+  return result.kpis.flatMap((k) => {
+    const coverage = coverageOf(result, k.name);
+    if (coverage === undefined) return [];
+    const usual = usualCoverage(k.name, previous);
+    const needed = KPI_MIN_COVERAGE_SHARE * usual;
+    return coverage < needed
+      ? [{ name: k.name, coverage, usualCoverage: usual, neededCoverage: needed }]
+      : [];
+  });
+}
+
+const percent = (share: number) => `${Number((share * 100).toFixed(1))}%`;
 
 /** A rate's scale when its median is 0 or below: a relative 0.5 then warns 0.05 from the median. */
 export const KPI_RATE_SCALE_FLOOR = 0.1;
@@ -164,6 +197,26 @@ export function observeKpis(
     const minCoverage = neededCoverage(result, k.name, previous);
     // An outcome KPI whose outcomes have not arrived as usual is held: not judged as final.
     const value = overallValue(result, k.name, minCoverage);
+    const missingOutcomes = result.kpis.find((x) => x.name === k.name)?.outcomesMissing;
+    if (value === undefined && missingOutcomes && minCoverage !== undefined) {
+      // Still held at its last recheck: the outcomes never came. A finding, opened at once.
+      const coverage = coverageOf(result, k.name) ?? 0;
+      const title = `outcomes_missing: ${k.name} of ${window} has outcomes for ${percent(coverage)} of its predictions (usual ${percent(missingOutcomes.usualCoverage)}) at its last recheck on ${missingOutcomes.lastRecheck}`;
+      out.applicable.add(rule.id);
+      out.observations.push({
+        ruleId: rule.id,
+        kind: 'kpi',
+        subject: k.name,
+        window,
+        level: 'warning',
+        value: coverage,
+        measure: 'outcome coverage',
+        title,
+        summary: `${title}; the window is not judged. Fix: load that window's outcomes into the outcomes log, then run the drift job for ${window} again (driftwatch run --job drift --date ${window}; on AWS the model's function with {"job":"drift","date":"${window}"}), which recomputes its KPIs and keeps this result as a revision; or raise outcomes.recheckWithin if the feed is often this late`,
+        severe: 'the outcomes of a window never arrived (outcomes_missing)',
+      });
+      continue;
+    }
     if (value === undefined) continue;
     out.applicable.add(rule.id);
     const bad = k.direction === 'higher_is_better' ? 'below' : 'above';
@@ -230,8 +283,12 @@ export function observeKpis(
         : baseline !== undefined
           ? ` to ${fmt(value)} from a median of ${fmt(baseline)}`
           : ` ${fmt(value)}`;
+    const late =
+      result.recheckRun !== undefined ? ` (arrived late: judged at the recheck of ${result.recheckRun})` : '';
     const covered =
-      coverage !== undefined ? `, outcomes for ${Number((coverage * 100).toFixed(1))}% of predictions` : '';
+      coverage !== undefined
+        ? `, outcomes for ${Number((coverage * 100).toFixed(1))}% of predictions${late}`
+        : '';
     const title = `${k.name} ${word}${change}${reasons.length ? `, ${reasons.join(', ')}` : ''}${covered}`;
     const observation: Observation = {
       ruleId: rule.id,

@@ -371,6 +371,7 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
 
   const decisions: Decision[] = [];
   for (const j of judgements) decide(j, state, input, settings, decisions);
+  decideLateKpiWindows(input, settings, state, rules, kpiResults, kpiSeries, hintsFor, decisions);
   pruneResolved(state);
 
   const ticket = evaluateTicket({
@@ -399,6 +400,70 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
     ...(ticket ? { ticket } : {}),
     hints: runHints,
   };
+}
+
+/**
+ * Late KPI windows: a window whose outcome KPIs were held (late outcomes) and that a KPI step
+ * recomputed (`recheckRun`: that run's window) is judged as of its own place in the series, the
+ * windows after it left out, since the run judges only the latest window and a late window lies
+ * behind it. Once (`kpiRechecksJudgedThrough` in the state: the first run at or after the recheck
+ * judges it, even when the morning of the recheck ran no alert step; replays judge nothing again):
+ * - no incident of the rule and subject open: it opens one, whose since / first-seen window is the
+ *   late window (MTTD counts from its end), unless the latest incident already covers this run;
+ * - one open: no second incident and no message; its first-seen window moves back to the late
+ *   window when every window judged between them was at warning or above (the same problem, seen
+ *   earlier than the incident knew).
+ */
+function decideLateKpiWindows(
+  input: PolicyInput,
+  settings: AlertSettings,
+  state: AlertState,
+  rules: readonly Rule[],
+  kpiResults: readonly KpiResult[],
+  kpiSeries: readonly WindowObservations[],
+  hintsFor: (window: string) => Hint[],
+  out: Decision[],
+): void {
+  const runWindow = input.window.start;
+  const through = state.kpiRechecksJudgedThrough;
+  if (through !== undefined && runWindow <= through) return; // a replay of an older run
+  // Rechecked since the last run that judged rechecks (without one: this run's own rechecks).
+  const after = through ?? shiftDate(runWindow, -durationDays(input.window.duration));
+  const late = kpiResults.flatMap((k, i) =>
+    k.recheckRun !== undefined && k.recheckRun > after && k.recheckRun <= runWindow ? [i] : [],
+  );
+  if (kpiResults.length) state.kpiRechecksJudgedThrough = runWindow;
+  if (!late.length) return;
+  for (const rule of rules.filter((r) => r.source === 'kpi')) {
+    for (const i of late) {
+      const w = kpiSeries[i] as WindowObservations;
+      if (!w.applicable.has(rule.id)) continue;
+      for (const subject of new Set(
+        w.observations.filter((o) => o.ruleId === rule.id).map((o) => o.subject),
+      )) {
+        const j = judge(rule, subject, { windows: kpiSeries.slice(0, i + 1) }, hintsFor);
+        if (!j.firing || !j.observation) continue;
+        const open = state.incidents.find(
+          (x) => x.ruleId === rule.id && x.subject === subject && x.status === 'open',
+        );
+        if (!open) {
+          openIncident(j, state, input, settings, out);
+          continue;
+        }
+        const firstSeen = open.firstSeenWindow ?? open.sinceWindow;
+        const between = kpiSeries
+          .slice(i + 1)
+          .filter((x) => x.applicable.has(rule.id) && x.window < firstSeen)
+          .map(
+            (x) => x.observations.find((o) => o.ruleId === rule.id && o.subject === subject)?.level ?? 'none',
+          );
+        if (j.firstSeenWindow < firstSeen && between.every((level) => level !== 'none')) {
+          open.firstSeenWindow = j.firstSeenWindow;
+          open.firstSeenAt = windowEndInstant(j.firstSeenWindow, input.window.duration);
+        }
+      }
+    }
+  }
 }
 
 /**
@@ -465,7 +530,6 @@ export function decide(
   settings: AlertSettings,
   out: Decision[],
 ): void {
-  const model = input.definition.model.id;
   const tier = input.definition.model.tier;
   const runWindow = input.window.start;
   const mine = state.incidents.filter((i) => i.ruleId === j.rule.id && i.subject === j.subject);
@@ -491,7 +555,8 @@ export function decide(
     latest.lastEvaluatedWindow = runWindow;
     if (j.observation && atLeast(j.observation.level, j.rule.openAt)) latest.last = j.observation;
     const notified = latest.lastNotifiedWindow !== undefined;
-    if (j.clear && failedJobRecovered(input, j.rule, latest)) {
+    // Never resolved in the run that opened it (a late KPI window opens behind clear later windows).
+    if (j.clear && runWindow > latest.openedWindow && failedJobRecovered(input, j.rule, latest)) {
       latest.status = 'resolved';
       latest.resolvedWindow = runWindow;
       latest.resolvedAt = input.now.toISOString();
@@ -552,6 +617,24 @@ export function decide(
   }
 
   if (!j.firing || !j.observation) return;
+  openIncident(j, state, input, settings, out);
+}
+
+/** Opens the incident of a firing judgement (none of its rule and subject is open). */
+function openIncident(
+  j: Judgement,
+  state: AlertState,
+  input: PolicyInput,
+  settings: AlertSettings,
+  out: Decision[],
+): void {
+  if (!j.observation) return;
+  const model = input.definition.model.id;
+  const tier = input.definition.model.tier;
+  const runWindow = input.window.start;
+  const latest = state.incidents
+    .filter((i) => i.ruleId === j.rule.id && i.subject === j.subject)
+    .reduce<Incident | undefined>((a, b) => (!a || b.openedWindow > a.openedWindow ? b : a), undefined);
   // Replays: a window already covered by the latest incident (or evaluated after it) opens nothing.
   if (latest && runWindow <= (latest.resolvedWindow ?? latest.lastEvaluatedWindow)) return;
   const level: AlertLevel = j.current === 'critical' ? 'critical' : 'warning';
@@ -577,7 +660,14 @@ export function decide(
     ...(j.observation.value !== undefined ? { notifiedValue: j.observation.value } : {}),
   };
   state.incidents.push(incident);
-  decision('opened', incident, 'opened', route !== 'digest');
+  out.push({
+    type: 'opened',
+    incident: structuredClone(incident),
+    notificationId: `${incident.id}.opened`,
+    notify: route !== 'digest',
+    observation: j.observation,
+    hints: j.hints,
+  });
 }
 
 /** Days between two run windows, each a date (YYYY-MM-DD) or an instant (sub-day runs). */

@@ -140,6 +140,11 @@ export interface AlertState {
   lastTicketWindow?: string;
   /** Performance baselines per metric, fixed from the first matured windows (see performanceBaseline). */
   baselines?: Record<string, StoredBaseline>;
+  /**
+   * The run window through which KPI windows recomputed for late outcomes (`recheckRun`) have been
+   * judged: the next run judges those rechecked after it, so a morning without an alert step loses none.
+   */
+  kpiRechecksJudgedThrough?: string;
 }
 
 export type DecisionType = 'opened' | 'escalated' | 'worsened' | 'reminder' | 'resolved';

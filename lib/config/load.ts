@@ -204,6 +204,14 @@ function crossFieldProblems(def: MonitorDefinition): DefinitionProblem[] {
 function kpiProblems(def: MonitorDefinition): DefinitionProblem[] {
   const problems: DefinitionProblem[] = [];
   const seen = new Map<string, number>();
+  const recheck = def.outcomes?.recheckWithin;
+  if (recheck !== undefined && durationHours(recheck) < 24)
+    problems.push({
+      path: 'outcomes.recheckWithin',
+      received: recheck,
+      message:
+        'at least one day, e.g. P7D (how long held windows are rechecked for late outcomes before an outcomes_missing finding)',
+    });
   def.kpis.forEach((k, i) => {
     const first = seen.get(k.name);
     if (first !== undefined)

@@ -103,6 +103,11 @@ export interface OutcomeLogProps {
   readonly idColumn: string;
   /** How long outcomes take to arrive, an ISO-8601 duration such as P14D. */
   readonly delay: string;
+  /**
+   * How long after maturing a window whose outcome KPIs were held (late outcomes) is recomputed
+   * each morning, an ISO-8601 duration; past it, an `outcomes_missing` finding. @default 'P7D'
+   */
+  readonly recheckWithin?: string;
 }
 
 /** A KPI's row filter: `column operator value`, never SQL. */

@@ -111,6 +111,11 @@ export const OutcomeLogSchema = z.strictObject({
   idColumn: column,
   /** How long outcomes take to arrive: outcome KPIs of a window run once it is this old. */
   delay: isoDuration,
+  /**
+   * How long after its outcomes matured a window whose outcome KPIs were held (coverage below
+   * its usual) is recomputed each morning; past it, an `outcomes_missing` finding. Whole days.
+   */
+  recheckWithin: isoDuration.default('P7D'),
 });
 
 export const KPI_AGGREGATES = ['rate', 'mean', 'sum'] as const;

@@ -54,7 +54,9 @@ export class BacktestStore implements ResultStore {
     private readonly inner: ResultStore,
     model: string,
   ) {
-    this.scoped = ['drift', 'estimated', 'performance', 'alerts', 'tickets'].map((job) => `${model}/${job}/`);
+    this.scoped = ['drift', 'estimated', 'performance', 'kpi', 'alerts', 'tickets'].map(
+      (job) => `${model}/${job}/`,
+    );
   }
 
   private hidden(key: string): boolean {

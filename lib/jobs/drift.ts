@@ -25,7 +25,7 @@ import {
   RESULT_SCHEMA_VERSION,
   type SegmentDrift,
 } from './drift-result.js';
-import { outcomesMaturedWindow, runKpis } from './kpi.js';
+import { runScheduledKpis } from './kpi.js';
 import {
   type CategoricalProfile,
   type FeatureProfile,
@@ -539,10 +539,9 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
   };
   const key = resultKeys.result(definition.model.id, 'drift', window);
   await deps.store.putJson(key, result);
-  // Business KPIs of the same window, and outcome KPIs of the window whose outcomes just matured.
-  await runKpis(deps, window.start);
-  const matured = outcomesMaturedWindow(definition, window.start);
-  if (matured && matured !== window.start) await runKpis(deps, matured);
+  // Business KPIs of the same window, outcome KPIs of the window whose outcomes just matured, and
+  // rechecks of windows held for late outcomes.
+  await runScheduledKpis(deps, window.start);
   return { result, key };
 }
 

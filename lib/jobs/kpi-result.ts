@@ -39,6 +39,12 @@ export interface KpiResultItem {
   outcomeCoverage?: number;
   /** Outcome KPIs: the day their outcomes are complete (window end + outcomes.delay). */
   matureOn?: string;
+  /**
+   * Outcome KPIs still held (coverage below KPI_MIN_COVERAGE_SHARE x the usual) at the window's
+   * last recheck (`outcomes.recheckWithin` after maturing): the outcomes never came. The alert
+   * policy turns it into an `outcomes_missing` finding; the window stays out of the history.
+   */
+  outcomesMissing?: { usualCoverage: number; neededCoverage: number; lastRecheck: string };
 }
 
 export interface KpiResult {
@@ -48,6 +54,17 @@ export interface KpiResult {
   window: Window;
   generatedAt: string;
   status: 'ok' | 'no_data';
+  /**
+   * 1 for the first computation; one more each time a recheck saw different outcomes (the earlier
+   * result is kept at `.revision-<n>.json`, lib/jobs/revisions.ts). Absent in older results: 1.
+   */
+  revision?: number;
+  /**
+   * The run (the drift job's window, the alert step's run window) that last recomputed this
+   * window because its outcome KPIs were held; the alert policy judges such a window as of its
+   * own place in the series in that run only (lib/alerts/policy.ts, late windows).
+   */
+  recheckRun?: string;
   rows: number;
   kpis: KpiResultItem[];
   engine: { name: string; queries: number };

@@ -7,10 +7,20 @@
  * One aggregate query per source (lib/sql/kpi-query.ts): the prediction log; the prediction log
  * joined with the outcomes log by id, reading only the outcome partitions that had arrived by the
  * run's date. An outcome KPI before its outcomes matured is `not_mature` (no value).
+ *
+ * Late outcomes: a window whose outcome KPIs are held (coverage below the usual,
+ * `heldOutcomeKpis` in lib/alerts/kpi-rules.ts, the policy's own rule) is recomputed every morning
+ * for `outcomes.recheckWithin` after it matured (`recheckHeldKpis`), one outcomes query per held
+ * window and none when nothing is held. A recheck that sees other outcomes keeps the earlier result
+ * as a revision (lib/jobs/revisions.ts, the performance job's mechanism); at the last recheck a
+ * window still held is marked `outcomesMissing`, which the policy reports once.
  */
+import { heldOutcomeKpis } from '../alerts/kpi-rules.js';
 import type { KpiDefinition, MonitorDefinition } from '../config/schema.js';
 import { buildKpiQuery, type KpiGroupRow, type KpiQuerySpec, readKpiRows } from '../sql/kpi-query.js';
+import { loadKpis } from './alerts.js';
 import type { KpiResult, KpiResultItem } from './kpi-result.js';
+import { nextRevision } from './revisions.js';
 import { hasNoFiles, sourceFor } from './sources.js';
 import type { JobDeps } from './types.js';
 import { durationDays, resultKeys, shiftDate, type Window, windowFor } from './windows.js';
@@ -73,10 +83,26 @@ function item(
   };
 }
 
-/** Computes and stores the KPIs of the window starting on `date` (nothing when there are none). */
+/** How a recheck runs the KPI step (lib/jobs/kpi.ts `recheckHeldKpis`). */
+export interface KpiRecheck {
+  /** The run recomputing the window (the drift job's window): stored as `recheckRun`. */
+  run: string;
+  /** The window's last recheck: outcome KPIs still held are marked `outcomesMissing`. */
+  last: boolean;
+  /** The stored result being rechecked (its prediction KPIs are kept: only outcomes are re-read). */
+  stored: KpiResult;
+  /** The KPI results of the windows before it, oldest first (the usual coverage). */
+  previous: readonly KpiResult[];
+}
+
+/**
+ * Computes and stores the KPIs of the window starting on `date` (nothing when there are none). A
+ * stored result whose values differ is kept as a revision first (`nextRevision`).
+ */
 export async function runKpis(
   deps: JobDeps,
   date: string,
+  recheck?: KpiRecheck,
 ): Promise<{ result: KpiResult; key: string } | undefined> {
   const { definition, engine } = deps;
   if ((definition.kpis ?? []).length === 0) return undefined;
@@ -105,7 +131,11 @@ export async function runKpis(
   let queries = 0;
 
   const fromPredictions = (definition.kpis ?? []).filter((k) => k.source === 'predictions');
-  if (fromPredictions.length && !empty) {
+  if (recheck) {
+    // A recheck re-reads only the outcomes: the prediction KPIs of the window are already stored.
+    rows = recheck.stored.rows;
+    for (const k of recheck.stored.kpis) if (k.source === 'predictions') items.set(k.name, k);
+  } else if (fromPredictions.length && !empty) {
     const spec: KpiQuerySpec = { ...common, kpis: fromPredictions };
     const groups = readKpiRows(await engine.query(buildKpiQuery(spec)), spec);
     queries++;
@@ -161,11 +191,94 @@ export async function runKpis(
     window,
     generatedAt: deps.clock.now().toISOString(),
     status: empty || rows === 0 ? 'no_data' : 'ok',
+    ...(recheck ? { recheckRun: recheck.run } : {}),
     rows,
     kpis: (definition.kpis ?? []).map((k) => items.get(k.name) ?? item(k, 'no_data')),
     engine: { name: engine.dialect.name, queries },
   };
+  if (recheck?.last) {
+    // The last recheck: what is still held never got its outcomes.
+    for (const held of heldOutcomeKpis(result, recheck.previous)) {
+      const k = result.kpis.find((x) => x.name === held.name) as KpiResultItem;
+      k.outcomesMissing = {
+        usualCoverage: held.usualCoverage,
+        neededCoverage: held.neededCoverage,
+        lastRecheck: today,
+      };
+    }
+  }
   const key = resultKeys.result(definition.model.id, 'kpi', window);
-  await deps.store.putJson(key, result);
-  return { result, key };
+  const previous = await deps.store.getJson<KpiResult>(key);
+  const revision = await nextRevision(deps.store, key, previous, (p) => valuesChanged(p, result));
+  const stored: KpiResult = { ...result, revision };
+  await deps.store.putJson(key, stored);
+  return { result: stored, key };
+}
+
+/**
+ * Whether a new computation of a window differs from the stored one in a value that was already
+ * computed (an `ok` KPI's value, rows, coverage or missing-outcomes mark): then the stored one is
+ * kept as a revision. An outcome KPI that was only `not_mature` had no value: it is filled in place.
+ */
+function valuesChanged(previous: KpiResult, next: KpiResult): boolean {
+  return previous.kpis.some((p) => {
+    if (p.status !== 'ok') return false;
+    const n = next.kpis.find((k) => k.name === p.name);
+    return (
+      n?.status !== 'ok' ||
+      n.overall?.value !== p.overall?.value ||
+      n.overall?.n !== p.overall?.n ||
+      n.outcomeCoverage !== p.outcomeCoverage ||
+      (n.outcomesMissing === undefined) !== (p.outcomesMissing === undefined)
+    );
+  });
+}
+
+/**
+ * The windows whose held outcome KPIs the run of `date` rechecks, oldest first: those that matured
+ * on the `outcomes.recheckWithin` mornings before this one (whole windows). The oldest is each
+ * window's last recheck. Empty without outcome KPIs.
+ */
+export function outcomesRecheckWindows(definition: MonitorDefinition, date: string): string[] {
+  const matured = outcomesMaturedWindow(definition, date);
+  if (!matured || !definition.outcomes) return [];
+  const windowDays = Math.max(1, Math.round(durationDays(definition.window)));
+  const count = Math.ceil(durationDays(definition.outcomes.recheckWithin) / windowDays);
+  return Array.from({ length: count }, (_, i) => shiftDate(matured, -(count - i) * windowDays));
+}
+
+/**
+ * Recomputes the outcome KPIs of every held window in the look-back (`outcomesRecheckWindows`):
+ * one outcomes query per held window, nothing when none is held. Returns the windows rechecked.
+ */
+export async function recheckHeldKpis(deps: JobDeps, date: string): Promise<string[]> {
+  const { definition } = deps;
+  const windows = outcomesRecheckWindows(definition, date);
+  if (!windows.length || !deps.sources.outcomes) return [];
+  const history = await loadKpis(deps.store, definition, definition.window, windows.at(-1) as string);
+  const rechecked: string[] = [];
+  for (const [i, start] of windows.entries()) {
+    const at = history.findIndex((r) => r.window.start === start);
+    const stored = history[at];
+    if (!stored || stored.kpis.some((k) => k.outcomesMissing)) continue;
+    const previous = history.slice(0, at);
+    if (heldOutcomeKpis(stored, previous).length === 0) continue;
+    const out = await runKpis(deps, start, { run: date, last: i === 0, stored, previous });
+    if (out) history[at] = out.result;
+    rechecked.push(start);
+  }
+  return rechecked;
+}
+
+/**
+ * The KPI step of the drift run for `date` (the schedule, the backtest and the demo): the window's
+ * KPIs, the outcome KPIs of the window whose outcomes matured that morning, then the rechecks of
+ * held windows.
+ */
+export async function runScheduledKpis(deps: JobDeps, date: string): Promise<void> {
+  await runKpis(deps, date);
+  const matured = outcomesMaturedWindow(deps.definition, date);
+  if (matured && matured !== date) await runKpis(deps, matured);
+  const rechecked = await recheckHeldKpis(deps, date);
+  if (rechecked.length) deps.log?.('rechecked KPI windows held for late outcomes', { windows: rechecked });
 }

@@ -50,6 +50,7 @@ import type {
   SegmentPerformance,
   VersionComparison,
 } from './performance-result.js';
+import { nextRevision } from './revisions.js';
 import { NULL_SEGMENT } from './scan-reader.js';
 import { hasNoFiles, sourceFor } from './sources.js';
 import type { JobDeps } from './types.js';
@@ -650,13 +651,13 @@ export async function runPerformance(
           : 'ok';
   const key = resultKeys.result(definition.model.id, 'performance', window);
   const previous = await deps.store.getJson<PerformanceResult>(key);
-  let revision = 1;
-  if (previous) {
-    // Same labels as before: a re-run replaces the result. More labels: keep the old one.
-    const changed = previous.overall.labelled !== overall.labelled || previous.status !== status;
-    revision = changed ? previous.revision + 1 : previous.revision;
-    if (changed) await deps.store.putJson(revisionKey(key, previous.revision), previous);
-  }
+  // Same labels as before: a re-run replaces the result. More labels: keep the old one.
+  const revision = await nextRevision(
+    deps.store,
+    key,
+    previous,
+    (p) => p.overall.labelled !== overall.labelled || p.status !== status,
+  );
   const comparison = compareVersions(
     definition,
     versionGroups.filter((g) => g.coverage.evaluated >= minLabels),
@@ -715,7 +716,5 @@ function numOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
-/** Where an earlier evaluation of a window is kept. */
-export function revisionKey(resultKey: string, revision: number): string {
-  return resultKey.replace(/\.json$/, `.revision-${revision}.json`);
-}
+/** Where an earlier evaluation of a window is kept (lib/jobs/revisions.ts, shared with the KPI job). */
+export { revisionKey } from './revisions.js';

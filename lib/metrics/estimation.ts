@@ -30,10 +30,16 @@
  *    seeds (test/lib/metrics/estimation.test.ts): accuracy 0.92, precision 0.933, recall 0.92,
  *    F1 0.947, ROC-AUC 0.907; without the fitting error and the correction 0.89 to 0.91.
  * 4. Check: once the window's labels arrive, expected and observed positives are compared in up to
- *    10 groups of calibrated probability (Hosmer-Lemeshow-like; each group's variance is its
- *    Poisson-binomial variance sum p (1 - p) plus the variance of its expectation over the map's
- *    re-fits, i.e. the finite reference's fitting error; chi-square with one degree of freedom per
- *    group since the map was fitted elsewhere); cells the reference does not support are left out. A small p-value says the score-to-outcome relation changed.
+ *    10 groups of calibrated probability (a Hosmer-Lemeshow-like sum of (O - E)^2 / V); cells the
+ *    reference does not support are left out. Its null includes the map's own error (PAV is biased
+ *    where the reference is thin, at the score range's ends and in sparse cells, and a map that
+ *    ends at p = 1 on a 20-row block claims to be exact there): a parametric bootstrap (Efron and
+ *    Tibshirani) in a null world whose truth is the map with each block shrunk by the Jeffreys
+ *    prior, the map re-fitted on reference labels drawn from it, and the statistic referred to the
+ *    scaled chi-square a x chi-square(nu) whose mean and variance it has there (Satterthwaite's
+ *    two-moment approximation, as in Rao and Scott's second-order correction; the moments are
+ *    exact given the re-fits: the window's sampling part from the Poisson-binomial cumulants).
+ *    A small p-value says the score-to-outcome relation changed.
  *
  * Pure: no I/O.
  *
@@ -253,23 +259,29 @@ function refitDense(
 
 /**
  * The calibration map fitted again on `sims` reference samples (each cell's positives drawn as
- * Binomial(rows, p) from the map), as dense probability arrays. The same for every group and window
- * estimated with this map, so they are computed once per map object (a WeakMap: no global state
- * outlives the map) and shared: 100 re-fits of 1,000 cells are 0.8 MB.
+ * Binomial(rows, p) from `generator`: the fitted map for the band, the check's null map for the
+ * check), as dense probability arrays. The same for every group and window estimated with this map,
+ * so they are computed once per map object (a WeakMap: no global state outlives the map) and
+ * shared: 100 re-fits of 1,000 cells are 0.8 MB.
  */
 const REPLICATES = new WeakMap<CalibrationMap, Map<string, Float64Array[]>>();
 
-function calibrationReplicates(map: CalibrationMap, sims: number, seed: number): Float64Array[] {
+function calibrationReplicates(
+  map: CalibrationMap,
+  sims: number,
+  seed: number,
+  generator: 'fitted' | 'null' = 'fitted',
+): Float64Array[] {
   let byKey = REPLICATES.get(map);
   if (!byKey) {
     byKey = new Map();
     REPLICATES.set(map, byKey);
   }
-  const key = `${sims}:${seed}`;
+  const key = `${generator}:${sims}:${seed}`;
   const cached = byKey.get(key);
   if (cached) return cached;
   const rand = prng(seed);
-  const probabilities = calibratedCells(map);
+  const probabilities = generator === 'fitted' ? calibratedCells(map) : checkNullCells(map);
   const refN = new Float64Array(map.cells);
   const refK = new Float64Array(map.cells);
   for (const [cell, n] of map.reference) refN[cell] = n;
@@ -287,6 +299,24 @@ function calibrationReplicates(map: CalibrationMap, sims: number, seed: number):
   }
   byKey.set(key, out);
   return out;
+}
+
+/**
+ * The check's null world: the fitted map with each pooled block's share shrunk by the Jeffreys
+ * prior, (positives + 1/2) / (rows + 1), then made non-decreasing again (PAV over the blocks,
+ * weighted by their rows), interpolated as the map is. PAV ends the map with blocks at exactly 0
+ * or 1 where the reference is thin (a short run of one class); a null drawn from those would say
+ * the map is exact there, which a 20-row block is not.
+ */
+function checkNullCells(map: Pick<CalibrationMap, 'cells' | 'blocks'>): Float64Array {
+  const blocks = map.blocks.filter((b) => b.rows > 0);
+  const pooled = isotonicBlocks(
+    blocks.map((b) => (b.p * b.rows + 0.5) / (b.rows + 1)),
+    blocks.map((b) => b.rows),
+  );
+  const shrunk = blocks.map((b) => ({ from: b.from, to: b.to, rows: b.rows, at: b.at, p: b.p }));
+  for (const g of pooled) for (let j = g.from; j <= g.to; j++) shrunk[j]!.p = g.value;
+  return calibratedCells({ cells: map.cells, blocks: shrunk });
 }
 
 interface Confusion {
@@ -576,12 +606,18 @@ export function estimatePerformance(
   return { rows, unsupported, expectedConfusion: expected, metrics };
 }
 
+/** Bootstrap draws of the calibration check's statistic under its null (the Satterthwaite fit's two moments). */
+export const CHECK_SIMULATIONS = 400;
+
 /** The calibration check of a window's labelled rows against the map. */
 export interface CalibrationCheck {
   readonly labelled: number;
   readonly expectedPositives: number;
   readonly observedPositives: number;
+  /** Sum over groups of (observed - expected)^2 / variance. */
   readonly statistic: number;
+  /** The scaled chi-square its null distribution is matched to: statistic / scale ~ chi-square(degreesOfFreedom), both from the bootstrap's mean and variance (not an integer). */
+  readonly scale: number;
   readonly degreesOfFreedom: number;
   readonly pValue: number | null;
   /** Per group of calibrated probability: labelled rows, mean calibrated p, observed positive share. */
@@ -594,9 +630,17 @@ export interface CalibrationCheck {
 
 /**
  * Compares the labelled rows' positives with the calibrated expectation in up to `groups` groups of
- * consecutive cells (about equal labelled rows each): sum over groups of (O - E)^2 / V with V the
- * Poisson-binomial variance sum p (1 - p); chi-square with one degree of freedom per group with
- * V > 0 (the map was fitted on the reference, not on these rows).
+ * consecutive supported cells (about equal labelled rows each): T = sum over groups of
+ * (O - E)^2 / V. Its null distribution includes the map's own error, since the map was fitted on a
+ * finite reference and PAV is biased where the reference is thin (its ends, sparse cells): a
+ * parametric bootstrap (Efron and Tibshirani) in a null world whose truth is the map shrunk away
+ * from 0 and 1 ({@link checkNullCells}); each draw fits the map again on reference labels drawn
+ * from that truth, draws the window's labels from it, and recomputes T with the same V. T is then
+ * referred to the scaled chi-square a x chi-square(nu) with the draws' mean and variance
+ * (Satterthwaite's two-moment approximation, as in Rao and Scott's second-order correction of
+ * chi-square tests): the groups' errors are correlated through the map, so T is not a sum of
+ * independent squares. V (the weights) = the Poisson-binomial variance sum p (1 - p) under the null
+ * truth plus the variance of the group's expectation over the re-fits.
  */
 export function checkCalibration(
   cells: readonly ScoreCell[],
@@ -604,6 +648,7 @@ export function checkCalibration(
   groups = 10,
 ): CalibrationCheck {
   const p = calibratedCells(map);
+  const truth = checkNullCells(map);
   // Cells the reference does not support are left out: a miss there is extrapolation, not a
   // changed score-to-outcome relation.
   const support = supportedCells(map);
@@ -617,20 +662,16 @@ export function checkCalibration(
   }
   const ordered = [...perCell.entries()].sort((a, b) => a[0] - b[0]);
   const labelled = ordered.reduce((a, [, e]) => a + e.labelled, 0);
-  // The map's own fitting error: each group's expectation under the map re-fitted on reference
-  // labels drawn from it (the same re-fits as the band's) varies; its variance is added to the
-  // group's, so a finite reference does not make the check reject by itself.
-  const replicates = calibrationReplicates(map, ESTIMATE_SIMULATIONS, DEFAULT_SEED ^ 0x5bd1e995);
   const out: { labelled: number; e: number; o: number; v: number; cells: [number, number][] }[] = [];
   let current = { labelled: 0, e: 0, o: 0, v: 0, cells: [] as [number, number][] };
   let seen = 0;
   for (const [cell, e] of ordered) {
-    const pc = p[cell]!;
+    const t = truth[cell]!;
     current.cells.push([cell, e.labelled]);
     current.labelled += e.labelled;
-    current.e += e.labelled * pc;
+    current.e += e.labelled * p[cell]!;
     current.o += e.positives;
-    current.v += e.labelled * pc * (1 - pc);
+    current.v += e.labelled * t * (1 - t);
     seen += e.labelled;
     if (seen >= ((out.length + 1) * labelled) / groups) {
       out.push(current);
@@ -638,28 +679,75 @@ export function checkCalibration(
     }
   }
   if (current.labelled > 0) out.push(current);
-  for (const g of out) {
-    const expectations = replicates.map((r) => g.cells.reduce((a, [cell, n]) => a + n * r[cell]!, 0));
-    g.v += variance(expectations) ?? 0;
-  }
+  const replicates = calibrationReplicates(map, CHECK_SIMULATIONS, DEFAULT_SEED ^ 0x1b873593, 'null');
+  const refitted = out.map((g) =>
+    replicates.map((r) => g.cells.reduce((a, [cell, n]) => a + n * r[cell]!, 0)),
+  );
+  out.forEach((g, i) => {
+    g.v += variance(refitted[i]!) ?? 0;
+  });
   let statistic = 0;
-  let dof = 0;
-  for (const g of out) {
-    if (g.v > 0) {
-      statistic += (g.o - g.e) ** 2 / g.v;
-      dof++;
-    } else if (g.o !== g.e) {
-      // p is 0 or 1 throughout and the labels disagree: impossible under the map.
-      statistic = Number.POSITIVE_INFINITY;
+  for (const g of out) statistic += (g.o - g.e) ** 2 / g.v;
+  // The null's two moments, exactly for the draws: under the null, O - E' = X + Y with X = the
+  // window's sampling (O minus its null expectation: independent per group, mean 0, the
+  // Poisson-binomial's cumulants) and Y = the null expectation minus a re-fitted map's (the map's
+  // error, bias included, correlated across groups: taken from the re-fits as they are).
+  const G = out.length;
+  const B = replicates.length;
+  const pb = new Float64Array(G);
+  const k3 = new Float64Array(G);
+  const k4 = new Float64Array(G);
+  const y = out.map(() => new Float64Array(B));
+  out.forEach((g, i) => {
+    let mean = 0;
+    for (const [cell, n] of g.cells) {
+      const t = truth[cell]!;
+      const q = t * (1 - t);
+      mean += n * t;
+      pb[i]! += n * q;
+      k3[i]! += n * q * (1 - 2 * t);
+      k4[i]! += n * q * (1 - 6 * q);
+    }
+    for (let b = 0; b < B; b++) y[i]![b] = mean - refitted[i]![b]!;
+  });
+  const avg = (f: (b: number) => number) => {
+    let sum = 0;
+    for (let b = 0; b < B; b++) sum += f(b);
+    return sum / B;
+  };
+  let m1 = 0;
+  let m2 = 0;
+  for (let i = 0; i < G; i++) {
+    const yi = y[i]!;
+    const y2 = avg((b) => yi[b]! ** 2);
+    m1 += (pb[i]! + y2) / out[i]!.v;
+    for (let j = 0; j < G; j++) {
+      const yj = y[j]!;
+      const both =
+        i === j
+          ? k4[i]! +
+            3 * pb[i]! ** 2 +
+            4 * k3[i]! * avg((b) => yi[b]!) +
+            6 * pb[i]! * y2 +
+            avg((b) => yi[b]! ** 4)
+          : pb[i]! * pb[j]! +
+            pb[i]! * avg((b) => yj[b]! ** 2) +
+            pb[j]! * y2 +
+            avg((b) => yi[b]! ** 2 * yj[b]! ** 2);
+      m2 += both / (out[i]!.v * out[j]!.v);
     }
   }
+  const spread = m2 - m1 * m1;
+  const scale = m1 > 0 && spread > 0 ? spread / (2 * m1) : 1;
+  const dof = m1 > 0 && spread > 0 ? (2 * m1 * m1) / spread : G;
   return {
     labelled,
     expectedPositives: out.reduce((a, g) => a + g.e, 0),
     observedPositives: out.reduce((a, g) => a + g.o, 0),
     statistic,
+    scale,
     degreesOfFreedom: dof,
-    pValue: dof === 0 ? null : statistic === Number.POSITIVE_INFINITY ? 0 : chiSquareSf(statistic, dof),
+    pValue: G === 0 ? null : chiSquareSf(statistic / scale, dof),
     groups: out.map((g) => ({
       labelled: g.labelled,
       expected: g.e / g.labelled,

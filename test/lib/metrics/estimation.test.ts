@@ -264,6 +264,42 @@ describe('CBPE: estimated performance from calibrated scores', () => {
     expect(flagged).toBeGreaterThanOrEqual(seeds - 1);
   });
 
+  it('the check does not take a thin end block of one class (p = 1 on 30 rows) for exact', () => {
+    // Reference: 3,000 rows with scores in [0.1, 0.9) and P(y | s) = s, then 30 rows in
+    // [0.90, 0.96), all positive (truth 0.95: it happens, 0.95^30 = 0.21). PAV ends the map with a
+    // block at p = 1 there. A window of 600 rows in that range, truth still 0.95 (no concept drift):
+    // about 30 negatives where the map expects none. A null without the map's error called that
+    // impossible (its variance sum p (1 - p) is 0 there: p = 0); a real drift there (truth 0.6) must
+    // still be rejected.
+    const r = rng(77);
+    const ref: Row[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const s = 0.1 + 0.8 * r();
+      ref.push({ s, y: r() < s ? 1 : 0 });
+    }
+    for (let i = 0; i < 30; i++) ref.push({ s: 0.9 + 0.06 * r(), y: 1 });
+    const map = fitCalibration(cellsOf(ref, 0.5));
+    expect(map.blocks.at(-1)!.p).toBe(1);
+    const windowAt = (truth: number): Row[] =>
+      Array.from({ length: 600 }, () => ({ s: 0.9 + 0.06 * r(), y: r() < truth ? 1 : 0 }));
+    const stable = checkCalibration(cellsOf(windowAt(0.95), 0.5), map);
+    console.log(
+      'thin end block, no drift:',
+      stable.observedPositives,
+      'of',
+      stable.labelled,
+      'p =',
+      stable.pValue,
+    );
+    expect(stable.labelled).toBe(600);
+    expect(stable.observedPositives).toBeLessThan(600);
+    expect(Number.isFinite(stable.statistic)).toBe(true);
+    expect(stable.degreesOfFreedom).toBeGreaterThan(0);
+    expect(stable.pValue!).toBeGreaterThan(0.01);
+    const drifted = checkCalibration(cellsOf(windowAt(0.6), 0.5), map);
+    expect(drifted.pValue!).toBeLessThan(1e-6);
+  });
+
   it('says why a metric is undefined rather than inventing one', () => {
     const map = fitCalibration([
       { cell: 10, above: false, rows: 5, labelled: 5, positives: 0 },

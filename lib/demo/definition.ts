@@ -37,9 +37,11 @@ export function demoDefinition(dataDir: string): MonitorDefinitionInput {
       labelColumn: 'defaulted',
       delay: 'P7D',
     },
-    // A business KPI: the share of applications declined (prediction 1 = predicted default). It
-    // rises by about a fifth with the day-21 shift (0.08 to 0.095 at 2,000 rows a day), below its
-    // 30% threshold: visible in the report's trend, no incident.
+    // A business KPI: the share of applications declined (prediction 1 = predicted default). The
+    // day-21 shift (more debt) really changes who is declined: about 0.08 to 0.11 (+35%), past its
+    // 30% threshold, so kpi:decline_rate opens a true warning once confirmed. It resolves about a
+    // week later although the shift goes on: as the shifted windows enter the KPI's history, its
+    // robust spread doubles and the noise margin (3 spreads) rises above the new level.
     kpis: [
       {
         name: 'decline_rate',

@@ -86,7 +86,7 @@ export function demoManifest(options: Omit<DemoOptions, 'outDir'>): DemoManifest
         kind: 'feature_shift',
         feature: 'debt_to_income',
         startDate: day(SHIFT_DAY),
-        description: 'borrowing grows: debt-to-income rises by 0.05',
+        description: 'borrowing grows: debt-to-income rises by 0.07',
       },
       {
         kind: 'new_category',
@@ -132,7 +132,7 @@ WITH base AS (
     CASE WHEN ${u(1)} < 0.35 THEN 'north' WHEN ${u(1)} < 0.6 THEN 'south' WHEN ${u(1)} < 0.82 THEN 'east' ELSE 'west' END AS region,
     CASE WHEN ${u(2)} < 0.55 THEN 'web' WHEN ${u(2)} < 0.9 THEN 'mobile' ELSE 'branch' END AS channel,
     CASE WHEN ${u(3)} < 0.72 THEN 'en-US' WHEN ${u(3)} < 0.78 THEN 'es-US' WHEN ${u(3)} < 0.93 THEN 'en-CA' ELSE 'fr-CA' END AS locale,
-    greatest(0.0, least(1.5, 0.32 + 0.11 * ${normal(5)} + ${shifted ? '0.05' : '0.0'})) AS debt_to_income,
+    greatest(0.0, least(1.5, 0.32 + 0.11 * ${normal(5)} + ${shifted ? '0.07' : '0.0'})) AS debt_to_income,
     greatest(0.0, least(1.0, pow(${u(6)}, 1.6))) AS credit_utilization,
     ${normal(4)} AS z_income,
     ${normal(7)} AS z_age,

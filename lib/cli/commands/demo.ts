@@ -35,6 +35,7 @@ import { incidentsTable } from '../format-alerts.js';
 import { driftDaysTable } from '../format-drift.js';
 import { estimatedDaysTable, performanceDaysTable } from '../format-performance.js';
 import { progressBar } from '../progress.js';
+import { formatNumber } from '../table.js';
 
 /** One line per KPI: its range over the windows and its latest value. */
 function kpiLine(kpis: readonly KpiResult[]): string {
@@ -52,6 +53,42 @@ function kpiLine(kpis: readonly KpiResult[]): string {
       return `KPI ${name}: ${Math.min(...values).toFixed(4)} to ${Math.max(...values).toFixed(4)} over ${points.length} windows, ${latest.v.toFixed(4)} on ${latest.date} (report: Business KPIs)`;
     })
     .join('\n');
+}
+
+/**
+ * The demo's story in one line: the estimated accuracy of the windows from the day-21 shift, each
+ * computed the morning after its window while its labels were still a week away, against the
+ * stable days' estimates; then what the labels said where they have matured.
+ */
+export function estimatedShiftLine(estimated: readonly EstimatedResult[], manifest: DemoManifest): string {
+  const shiftStart = manifest.injected
+    .filter((p) => p.kind === 'feature_shift')
+    .map((p) => p.startDate)
+    .sort()[0];
+  const accuracy = (r: EstimatedResult) => r.overall.metrics.accuracy.value;
+  const stable = estimated.filter(
+    (r) =>
+      r.window.start >= manifest.stableDays.from &&
+      r.window.start <= manifest.stableDays.to &&
+      accuracy(r) !== null,
+  );
+  const shifted = estimated.filter(
+    (r) => shiftStart !== undefined && r.window.start >= shiftStart && accuracy(r) !== null,
+  );
+  if (stable.length === 0 || shifted.length === 0)
+    return 'estimated accuracy: no stable or no shifted window to compare';
+  const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+  const range = (xs: number[]) => `${formatNumber(Math.min(...xs))} to ${formatNumber(Math.max(...xs))}`;
+  const estimates = shifted.map((r) => accuracy(r) as number);
+  const upper = Math.max(...shifted.map((r) => r.overall.metrics.accuracy.upper ?? Number.NaN));
+  const realizedOf = (rs: readonly EstimatedResult[]) =>
+    rs.flatMap((r) => {
+      const v = r.realized?.overall.metrics.accuracy;
+      return typeof v === 'number' ? [v] : [];
+    });
+  const realizedStable = realizedOf(stable);
+  const realizedShifted = realizedOf(shifted);
+  return `estimated accuracy before labels: ${formatNumber(mean(stable.map((r) => accuracy(r) as number)))} on the stable days (mean of ${stable.length}), ${range(estimates)} from the ${shiftStart} shift (${shifted.length} windows, band upper at most ${formatNumber(upper)}), each estimated the morning after its window, ${manifest.labelDelayDays} days before its labels; realized once labels matured: ${realizedShifted.length ? `${range(realizedShifted)} (${realizedShifted.length} shifted windows)` : 'none yet'} vs ${realizedStable.length ? formatNumber(mean(realizedStable)) : '-'} on the stable days`;
 }
 
 export interface DemoCommandOptions {
@@ -214,6 +251,7 @@ export async function runDemo(
     if (estimated.length) {
       print('estimated performance (from scores, before labels; CBPE):');
       print(estimatedDaysTable(estimated));
+      print(estimatedShiftLine(estimated, manifest));
       print('');
     }
     print(incidentsTable(incidents));

@@ -49,6 +49,11 @@ export function bandText(m: EstimatedMetric | undefined): string {
   return `${formatNumber(m.lower)}–${formatNumber(m.upper)}`;
 }
 
+/** An estimation error in metric points, to three decimals with its sign (`−0.008`). */
+export function formatError(value: number | null | undefined): string {
+  return value === null || value === undefined ? '–' : formatSigned(Number(value.toFixed(3)));
+}
+
 /** When a window's labels are due: its end plus the label delay. */
 export function labelsDueOn(result: EstimatedResult, labelDelayDays: number | undefined): string | undefined {
   return labelDelayDays === undefined ? undefined : shiftDate(result.window.end, Math.ceil(labelDelayDays));
@@ -89,7 +94,7 @@ function metricsTable(r: EstimatedResult, dueOn: string | undefined): string {
       ? escapeHtml(formatNumber(real))
       : `<span class="muted">${escapeHtml(dueOn ? `labels due ${dueOn}` : 'no labels yet')}</span>`;
     const inBand = realized?.inBand[m];
-    return `<tr><th scope="row">${escapeHtml(METRIC_LABEL[m])}</th><td class="num">${escapeHtml(formatNumber(est.value))}</td><td class="num">${escapeHtml(bandText(est))}</td><td class="num">${escapeHtml(formatNumber(stable))}</td><td class="num">${realCell}</td><td class="num">${realized ? escapeHtml(formatSigned(realized.error[m])) : '–'}</td><td>${inBand === true ? 'yes' : inBand === false ? '<strong>no</strong>' : '–'}</td>${notes ? `<td>${est.reason ? escapeHtml(est.reason) : ''}</td>` : ''}</tr>`;
+    return `<tr><th scope="row">${escapeHtml(METRIC_LABEL[m])}</th><td class="num">${escapeHtml(formatNumber(est.value))}</td><td class="num">${escapeHtml(bandText(est))}</td><td class="num">${escapeHtml(formatNumber(stable))}</td><td class="num">${realCell}</td><td class="num">${realized ? escapeHtml(formatError(realized.error[m])) : '–'}</td><td>${inBand === true ? 'yes' : inBand === false ? '<strong>no</strong>' : '–'}</td>${notes ? `<td>${est.reason ? escapeHtml(est.reason) : ''}</td>` : ''}</tr>`;
   });
   return `<div class="table-wrap"><table class="metrics"><caption>${escapeHtml(`Window ${r.window.start}: estimated from scores${realized ? ', realized from labels' : ' (no labels yet)'}`)}</caption>
 <thead><tr><th scope="col">Metric</th><th scope="col">Estimated</th><th scope="col">95% band</th><th scope="col">Stable (reference)</th><th scope="col">Realized</th><th scope="col">Error</th><th scope="col">Realized in band</th>${notes ? '<th scope="col">Note</th>' : ''}</tr></thead>
@@ -130,7 +135,7 @@ function segmentsTable(r: EstimatedResult): string {
         ...(withRealized
           ? [
               `<td class="num">${escapeHtml(formatNumber(real?.metrics[m] ?? null))}</td>`,
-              `<td class="num">${escapeHtml(formatSigned(real?.error[m] ?? null))}</td>`,
+              `<td class="num">${escapeHtml(formatError(real?.error[m] ?? null))}</td>`,
             ]
           : []),
       ]),
@@ -138,7 +143,7 @@ function segmentsTable(r: EstimatedResult): string {
     ];
     return `<tr>${cells.join('')}</tr>`;
   });
-  return `<h3>Per segment</h3><div class="table-wrap"><table class="metrics"><caption>${escapeHtml(`Estimated per segment value, window ${r.window.start}`)}</caption>
+  return `<h3>Per segment</h3><div class="table-wrap"><table class="metrics estimated-segments"><caption>${escapeHtml(`Estimated per segment value, window ${r.window.start}`)}</caption>
 <thead><tr>${head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></div>`;
 }
@@ -266,7 +271,7 @@ function leadLine(r: EstimatedResult, dueOn: string | undefined): string {
   const stable = r.reference?.metrics.accuracy.value ?? null;
   const text = `Window ${r.window.start}: estimated accuracy ${formatNumber(acc.value)} (band ${bandText(acc)}), stable ${formatNumber(stable)}; ${statusText(r)}`;
   const labels = r.realized
-    ? `; realized ${formatNumber(r.realized.overall.metrics.accuracy)} (error ${formatSigned(r.realized.overall.error.accuracy)}).`
+    ? `; realized ${formatNumber(r.realized.overall.metrics.accuracy)} (error ${formatError(r.realized.overall.error.accuracy)}).`
     : dueOn
       ? `; labels due ${dueOn}.`
       : '.';
@@ -334,7 +339,7 @@ export async function estimateSection(
         formatNumber(r.overall.metrics[m].value),
         bandText(r.overall.metrics[m]),
         formatNumber(r.realized?.overall.metrics[m] ?? null),
-        formatSigned(r.realized?.overall.error[m] ?? null),
+        formatError(r.realized?.overall.error[m] ?? null),
       ]),
       r.realized ? `${formatCount(r.realized.overall.labelled)} labelled` : due ? `due ${due}` : 'not yet',
     ];

@@ -24,7 +24,7 @@ import { resultKeys, shiftDate, windowFor } from '../../../lib/jobs/windows.js';
 import { renderChart } from '../../../lib/report/chart.js';
 import { escapeHtml } from '../../../lib/report/escape.js';
 import { estimateTrendSpec } from '../../../lib/report/estimate-section.js';
-import { formatCount, formatNumber, formatSigned } from '../../../lib/report/format.js';
+import { formatCount, formatNumber } from '../../../lib/report/format.js';
 import { loadReportInput } from '../../../lib/report/load.js';
 import { renderReport } from '../../../lib/report/render.js';
 import { quoteString } from '../../../lib/sql/identifiers.js';
@@ -102,6 +102,13 @@ function section(html: string, id: string): string {
   return html.slice(start, html.indexOf('</section>', start));
 }
 
+/** An error as the report writes it: three decimals, a real minus sign. */
+const formatError = (x: number | null) => {
+  if (x === null) return '–';
+  const v = Number(x.toFixed(3));
+  return v === 0 ? '0' : `${v > 0 ? '+' : '−'}${Math.abs(v)}`;
+};
+
 const band = (m: { lower: number | null; upper: number | null }) =>
   `${formatNumber(m.lower)}–${formatNumber(m.upper)}`;
 
@@ -136,7 +143,7 @@ describe('estimated performance in the report (real estimates on DuckDB)', () =>
     const first = await stored(1);
     const r1 = first.realized!.overall;
     expect(s).toContain(
-      `<tr><th scope="row">${day(1)}</th><td>labels matured${first.valid === false ? ': estimates NOT VALID' : ''}</td><td>${formatNumber(first.overall.metrics.accuracy.value)}</td><td>${band(first.overall.metrics.accuracy)}</td><td>${formatNumber(r1.metrics.accuracy)}</td><td>${formatSigned(r1.error.accuracy)}</td>`,
+      `<tr><th scope="row">${day(1)}</th><td>labels matured${first.valid === false ? ': estimates NOT VALID' : ''}</td><td>${formatNumber(first.overall.metrics.accuracy.value)}</td><td>${band(first.overall.metrics.accuracy)}</td><td>${formatNumber(r1.metrics.accuracy)}</td><td>${formatError(r1.error.accuracy)}</td>`,
     );
     expect(s).toContain(`<td>${formatCount(r1.labelled)} labelled</td></tr>`);
     expect(s).toContain(
@@ -151,10 +158,10 @@ describe('estimated performance in the report (real estimates on DuckDB)', () =>
     const s = section(await report(MATURED), 'estimated');
     const acc = matured.overall.metrics.accuracy;
     expect(s).toContain(
-      `<th scope="row">accuracy</th><td class="num">${formatNumber(acc.value)}</td><td class="num">${band(acc)}</td><td class="num">${formatNumber(matured.reference!.metrics.accuracy.value)}</td><td class="num">${formatNumber(realized.metrics.accuracy)}</td><td class="num">${formatSigned(realized.error.accuracy)}</td><td>${realized.inBand.accuracy ? 'yes' : '<strong>no</strong>'}</td>`,
+      `<th scope="row">accuracy</th><td class="num">${formatNumber(acc.value)}</td><td class="num">${band(acc)}</td><td class="num">${formatNumber(matured.reference!.metrics.accuracy.value)}</td><td class="num">${formatNumber(realized.metrics.accuracy)}</td><td class="num">${formatError(realized.error.accuracy)}</td><td>${realized.inBand.accuracy ? 'yes' : '<strong>no</strong>'}</td>`,
     );
     expect(s).toContain(
-      `realized ${formatNumber(realized.metrics.accuracy)} (error ${formatSigned(realized.error.accuracy)}).`,
+      `realized ${formatNumber(realized.metrics.accuracy)} (error ${formatError(realized.error.accuracy)}).`,
     );
     expect(s).toContain(`Realized on ${formatCount(realized.labelled)} labelled predictions.`);
     // region=west stopped following the score: its estimate is flagged, with the fix.
@@ -168,7 +175,7 @@ describe('estimated performance in the report (real estimates on DuckDB)', () =>
     );
     const westRealized = matured.realized!.segments.find((x) => x.column === 'region' && x.value === 'west')!;
     expect(s).toContain(
-      `<td class="num">${formatNumber(westRealized.metrics.accuracy)}</td><td class="num">${formatSigned(westRealized.error.accuracy)}</td>`,
+      `<td class="num">${formatNumber(westRealized.metrics.accuracy)}</td><td class="num">${formatError(westRealized.error.accuracy)}</td>`,
     );
   });
 

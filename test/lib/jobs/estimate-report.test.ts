@@ -119,6 +119,10 @@ describe('estimated performance in the report (real estimates on DuckDB)', () =>
     expect(latest.realized).toBeUndefined();
     const html = await report(DAYS);
     expect(html).toContain('<li><a href="#estimated">Estimated performance</a></li>');
+    // At a glance, in the header.
+    expect(html).toContain(
+      `<dt>Estimated accuracy</dt><dd>${formatNumber(latest.overall.metrics.accuracy.value)} <span class="muted">(band ${band(latest.overall.metrics.accuracy)}, no labels yet)</span></dd>`,
+    );
     const s = section(html, 'estimated');
     const acc = latest.overall.metrics.accuracy;
     const due = shiftDate(latest.window.end, 7);
@@ -183,7 +187,11 @@ describe('estimated performance in the report (real estimates on DuckDB)', () =>
     const refused = await stored(REFUSED);
     expect(refused.status).toBe('invalid_scores');
     const finding = refused.findings.find((f) => f.kind === 'estimation_refused')!;
-    const s = section(await report(REFUSED), 'estimated');
+    const html = await report(REFUSED);
+    expect(html).toContain(
+      '<dt>Estimated accuracy</dt><dd><span class="muted">not estimated (see below)</span></dd>',
+    );
+    const s = section(html, 'estimated');
     expect(s).toContain(`Window ${day(REFUSED)}: not estimated (scores not probabilities).`);
     expect(finding.message).toContain('predictions.scoreColumn "score"');
     expect(s).toContain(

@@ -366,7 +366,7 @@ export class MonitoringHub extends Construct {
   }
 
   /**
-   * What the digest reads (every model's registry entry, drift, performance, KPI and SLO results, alert
+   * What the digest reads (every model's registry entry, drift, performance, estimated, KPI and SLO results, alert
    * state and tickets) and writes (the digest documents and its own delivery markers).
    */
   private grantDigestResults(role: iam.IRole): void {
@@ -379,6 +379,7 @@ export class MonitoringHub extends Construct {
       `${p}/*/tickets/*`,
       `${p}/*/kpi/*`,
       `${p}/*/slo/*`,
+      `${p}/*/estimated/*`,
     ];
     const writes = [`${p}/digests/*`, `${p}/${notificationsPrefix(DIGEST_SCOPE)}/*`];
     role.addToPrincipalPolicy(
@@ -404,6 +405,8 @@ export class MonitoringHub extends Construct {
       [reads[5]!]: 'the digest reads the KPI results of every model (read only), keyed by model and window',
       [reads[6]!]:
         'the digest reads the latest SLO result of every model (read only), keyed by model and hour',
+      [reads[7]!]:
+        'the digest reads the estimated performance of every model (read only), keyed by model and window',
       [writes[0]!]: 'the digest writes one digest document per date',
       [writes[1]!]: "the digest's own delivery markers, one per digest id",
     };

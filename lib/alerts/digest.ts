@@ -6,10 +6,12 @@
 import type { DigestMessage } from '../adapters/notifier.js';
 import type { MonitorDefinition } from '../config/schema.js';
 import type { DriftResult } from '../jobs/drift-result.js';
+import type { EstimatedResult } from '../jobs/estimate.js';
 import type { KpiResult } from '../jobs/kpi-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import type { SloResult } from '../jobs/slo-result.js';
-import { durationDays } from '../jobs/windows.js';
+import { durationDays, shiftDate } from '../jobs/windows.js';
+import { ESTIMATED_METRICS, type EstimatedMetricName } from '../metrics/estimation.js';
 import { noValueReason } from './kpi-rules.js';
 import { incidentTitle } from './messages.js';
 import { fmt } from './observe.js';
@@ -34,6 +36,11 @@ export interface DigestModelInput {
   reportLink: string;
   /** KPI results up to the digest's window, oldest first (each KPI shows its latest value). */
   kpis?: readonly KpiResult[] | undefined;
+  /**
+   * Estimated performance (CBPE) of the recent windows, oldest first (a model that can be
+   * estimated): the latest one still pending labels gets a line, a judged one found not valid a flag.
+   */
+  estimates?: readonly EstimatedResult[] | undefined;
   /** The digest's clock: MTTD / MTTR cover the 30 and 90 days before it. @default - no MTTD line */
   asOf?: Date | undefined;
 }
@@ -118,6 +125,7 @@ function modelSection(date: string, input: DigestModelInput): string[] {
         : '  labels: no matured window yet',
     );
   }
+  lines.push(...estimateLines(input));
   lines.push(...sloLines(input.slo));
   const kpiParts = (definition.kpis ?? []).map((k) => {
     const latest = [...(input.kpis ?? [])]
@@ -138,6 +146,56 @@ function modelSection(date: string, input: DigestModelInput): string[] {
     lines.push(`  incidents: ${line ?? 'none opened in 90 days'}`);
   }
   lines.push(`  report: ${input.reportLink}`);
+  return lines;
+}
+
+function bandOf(m: { lower: number | null; upper: number | null }): string {
+  return m.lower === null || m.upper === null ? 'no band' : `band ${fmt(m.lower)}-${fmt(m.upper)}`;
+}
+
+/**
+ * Estimated performance: one line for the latest window still pending labels (accuracy with its
+ * band, the stable level the reference gives, when the labels are due; the primary metric too when
+ * it is another estimated one), and a flag when the latest window whose labels matured found the
+ * estimates not valid (`estimation_invalid`).
+ */
+export function estimateLines(input: DigestModelInput): string[] {
+  const estimates = input.estimates ?? [];
+  if (estimates.length === 0) return [];
+  const { definition } = input;
+  const delay = definition.labels ? Math.ceil(durationDays(definition.labels.delay)) : 0;
+  const lines: string[] = [];
+  const pending = estimates.filter((e) => !e.realized);
+  const latest = pending.at(-1);
+  if (latest) {
+    const due = shiftDate(latest.window.end, delay);
+    const more = pending.length > 1 ? `, ${pending.length} windows pending` : '';
+    const tail = `labels due ${due} (window ${latest.window.start.slice(5)}${more})`;
+    if (latest.status === 'invalid_scores' || latest.status === 'no_data') {
+      lines.push(
+        `  estimated: ${latest.status === 'no_data' ? 'no predictions' : 'NOT ESTIMATED, scores are not probabilities (see report)'}; ${tail}`,
+      );
+    } else {
+      const primary = definition.performance.primaryMetric;
+      const metrics: EstimatedMetricName[] = ['accuracy'];
+      if (primary && primary !== 'accuracy' && (ESTIMATED_METRICS as readonly string[]).includes(primary))
+        metrics.push(primary as EstimatedMetricName);
+      const parts = metrics.map((m, i) => {
+        const est = latest.overall.metrics[m];
+        const stable = latest.reference?.metrics[m].value;
+        return `${i === 0 ? 'estimated ' : ''}${m} ${est.value === null ? 'undefined' : fmt(est.value)} (${bandOf(est)})${typeof stable === 'number' ? `, stable ${fmt(stable)}` : ''}`;
+      });
+      const extrapolated = latest.status === 'extrapolated' ? ' [extrapolated: wide band]' : '';
+      lines.push(`  ${parts.join('; ')}${extrapolated}; ${tail}`);
+    }
+  }
+  const judged = estimates.filter((e) => e.realized).at(-1);
+  const invalid = judged?.findings.filter((f) => f.kind === 'estimation_invalid') ?? [];
+  if (judged && invalid.length) {
+    lines.push(
+      `  ESTIMATION INVALID (window ${judged.window.start.slice(5)}: ${invalid.map((f) => f.group).join(', ')}): the score-to-outcome relation changed, estimates not valid; trust realized metrics`,
+    );
+  }
   return lines;
 }
 

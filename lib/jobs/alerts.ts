@@ -29,7 +29,7 @@ import type { MonitorDefinition } from '../config/schema.js';
 import type { Clock, ResultStore } from '../ports.js';
 import { openTicket, openTicketOf } from './alerts-tickets.js';
 import type { DriftResult } from './drift-result.js';
-import { loadEstimates } from './estimate.js';
+import { estimationUnavailable, loadEstimates } from './estimate.js';
 import type { KpiResult } from './kpi-result.js';
 import type { PerformanceResult } from './performance-result.js';
 import { latestSloResult } from './slo-result.js';
@@ -324,6 +324,19 @@ export function runLine(summary: AlertsRunSummary): string {
   return `${head}: ${parts.join(', ')}; ${summary.sent} message${summary.sent === 1 ? '' : 's'} sent${open}`;
 }
 
+/**
+ * The estimates the digest looks at: the windows from the label delay plus two windows before
+ * `window` up to it (the ones pending labels, and the latest whose labels matured); none for a
+ * model that cannot be estimated (no read).
+ */
+async function digestEstimates(store: ResultStore, definition: MonitorDefinition, window: Window) {
+  if (estimationUnavailable(definition)) return undefined;
+  const windowDays = Math.max(1, Math.round(durationDays(window.duration)));
+  const delay = definition.labels ? Math.ceil(durationDays(definition.labels.delay)) : 0;
+  const from = shiftDate(window.start, -(Math.ceil(delay / windowDays) + 2) * windowDays);
+  return loadEstimates({ definition, store }, from, window.start);
+}
+
 export interface DigestDeps {
   definitions: readonly MonitorDefinition[];
   store: ResultStore;
@@ -357,6 +370,7 @@ export async function runDigest(
       reportLink:
         deps.reportLink?.(model, window) ?? deps.store.linkFor(resultKeys.result(model, 'drift', window)),
       kpis: await loadKpis(deps.store, definition, window.duration, date),
+      estimates: await digestEstimates(deps.store, definition, window),
       asOf: deps.clock.now(),
     });
   }

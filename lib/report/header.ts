@@ -1,7 +1,9 @@
 /** The report header: model, window, overall status, key numbers and the open incidents. */
 import type { DriftResult } from '../jobs/drift-result.js';
+import type { EstimatedResult } from '../jobs/estimate.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import { escapeHtml } from './escape.js';
+import { bandText } from './estimate-section.js';
 import { formatCount, formatNumber, formatPercent } from './format.js';
 import { levelBadge } from './status.js';
 import type { ReportIncident, ReportInput, ReportStatus } from './types.js';
@@ -26,6 +28,7 @@ function facts(
   drift: DriftResult | undefined,
   performance: PerformanceResult | undefined,
   evaluated: PerformanceResult | undefined,
+  estimate: EstimatedResult | undefined,
 ): string {
   const items: string[] = [];
   if (drift) {
@@ -66,6 +69,18 @@ function facts(
   } else if (!judged) {
     items.push(fact('Performance', '<span class="muted">not evaluated yet</span>'));
   }
+  if (estimate) {
+    // The window's estimate, for a model that can be estimated: what the scores say before labels.
+    const acc = estimate.overall.metrics.accuracy;
+    items.push(
+      fact(
+        'Estimated accuracy',
+        acc.value === null
+          ? `<span class="muted">${estimate.status === 'invalid_scores' ? 'not estimated (see below)' : 'no estimate'}</span>`
+          : `${escapeHtml(formatNumber(acc.value))} <span class="muted">(band ${escapeHtml(bandText(acc))}${estimate.realized ? '' : ', no labels yet'})</span>`,
+      ),
+    );
+  }
   return `<dl class="facts">${items.join('')}</dl>`;
 }
 
@@ -89,7 +104,12 @@ export function header(input: ReportInput, status: ReportStatus, evaluated?: Per
 ${description}
 <p class="window">Window <strong>${escapeHtml(window.start)}</strong> to ${escapeHtml(window.end)} (exclusive, ${escapeHtml(window.duration)})</p>
 <div class="status-line"><span class="status-label">Overall status</span> <span class="status status-${status}">${levelBadge(status)}</span> <span class="muted">${STATUS_SENTENCE[status]}</span></div>
-${facts(input.drift, input.performance, evaluated)}
+${facts(
+  input.drift,
+  input.performance,
+  evaluated,
+  input.estimated?.find((e) => e.window.start === window.start),
+)}
 <h2 id="incidents-heading" class="h-small">Open incidents <span class="count">(${incidents.length})</span></h2>
 ${incidentList(incidents)}
 </header>`;

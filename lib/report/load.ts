@@ -5,6 +5,7 @@
  */
 import type { MonitorDefinition } from '../config/schema.js';
 import type { DriftResult } from '../jobs/drift-result.js';
+import { type EstimatedResult, estimationUnavailable } from '../jobs/estimate.js';
 import type { KpiResult } from '../jobs/kpi-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import { latestSloResult, sloKeys } from '../jobs/slo-result.js';
@@ -70,12 +71,16 @@ export async function loadReportInput(
   const model = definition.model.id;
   const windows = [...previousWindows(window, options.historyWindows ?? DEFAULT_HISTORY_WINDOWS), window];
   const read = async <T>(job: string, w: Window) => store.getJson<T>(resultKeys.result(model, job, w));
-  const [drift, performance, kpi] = await Promise.all([
+  const estimable = estimationUnavailable(definition) === undefined;
+  const [drift, performance, kpi, estimated] = await Promise.all([
     mapLimited(windows, CONCURRENCY, (w) => read<DriftResult>('drift', w)),
     mapLimited(windows, CONCURRENCY, (w) => read<PerformanceResult>('performance', w)),
     (definition.kpis ?? []).length
       ? mapLimited(windows, CONCURRENCY, (w) => read<KpiResult>('kpi', w))
       : Promise.resolve([] as (KpiResult | undefined)[]),
+    estimable
+      ? mapLimited(windows, CONCURRENCY, (w) => read<EstimatedResult>('estimated', w))
+      : Promise.resolve([] as (EstimatedResult | undefined)[]),
   ]);
   // The SLO job runs hourly: the newest result by the morning after the window.
   // Definitions stored before SLOs existed have no `slos`.
@@ -92,6 +97,12 @@ export async function loadReportInput(
     links.push({
       label: 'Performance result (JSON)',
       href: store.linkFor(resultKeys.result(model, 'performance', window)),
+    });
+  }
+  if (estimated.at(-1)) {
+    links.push({
+      label: 'Estimated performance (JSON)',
+      href: store.linkFor(resultKeys.result(model, 'estimated', window)),
     });
   }
   if (slo) {
@@ -112,6 +123,12 @@ export async function loadReportInput(
     driftHistory: drift.filter((d): d is DriftResult => d !== undefined),
     ...(currentPerformance ? { performance: currentPerformance } : {}),
     performanceHistory: performance.filter((p): p is PerformanceResult => p !== undefined),
+    ...(estimable
+      ? {
+          estimated: estimated.filter((e): e is EstimatedResult => e !== undefined),
+          ...(definition.labels ? { labelDelayDays: durationDays(definition.labels.delay) } : {}),
+        }
+      : {}),
     ...(slo ? { slo } : {}),
     incidents: options.incidents ?? [],
     ...((definition.kpis ?? []).length

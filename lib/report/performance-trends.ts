@@ -6,8 +6,11 @@ import { BASE_CONFIG, PALETTE } from './chart.js';
 import { incidentLayers } from './trends.js';
 import type { ReportIncident } from './types.js';
 
-const WIDTH = 250;
-const HEIGHT = 110;
+/** One trend panel's plot size (px). */
+export const PANEL_WIDTH = 250;
+export const PANEL_HEIGHT = 110;
+const WIDTH = PANEL_WIDTH;
+const HEIGHT = PANEL_HEIGHT;
 
 export interface VolumePoint {
   date: string;
@@ -52,7 +55,8 @@ export function metricPoints(performance: readonly PerformanceResult[], metric: 
   }));
 }
 
-function xFor(dates: readonly string[]) {
+/** The shared time axis of the trend panels, fixed to `dates`. */
+export function xFor(dates: readonly string[]) {
   return {
     field: 'date',
     type: 'temporal',
@@ -97,6 +101,27 @@ function volumePanel(
           ]
         : []),
       ...incidentLayers(incidents, dates),
+    ],
+  };
+}
+
+/** A dashed horizontal rule at the reference value, labelled at the right end (`width`). */
+export function referenceLayer(reference: number, width: number, label = 'reference'): object {
+  return {
+    data: { values: [{ value: reference, label: `${label} ${reference.toFixed(3)}` }] },
+    layer: [
+      {
+        mark: { type: 'rule', color: PALETTE.ink, strokeDash: [5, 3] },
+        encoding: { y: { field: 'value', type: 'quantitative' } },
+      },
+      {
+        mark: { type: 'text', color: PALETTE.ink, align: 'right', baseline: 'bottom', dy: -2, fontSize: 10 },
+        encoding: {
+          y: { field: 'value', type: 'quantitative' },
+          x: { value: width },
+          text: { field: 'label' },
+        },
+      },
     ],
   };
 }
@@ -155,34 +180,7 @@ function metricPanel(
           },
           encoding: { x, y },
         })),
-      ...(reference !== undefined
-        ? [
-            {
-              data: { values: [{ value: reference, label: `reference ${reference.toFixed(3)}` }] },
-              layer: [
-                {
-                  mark: { type: 'rule', color: PALETTE.ink, strokeDash: [5, 3] },
-                  encoding: { y: { field: 'value', type: 'quantitative' } },
-                },
-                {
-                  mark: {
-                    type: 'text',
-                    color: PALETTE.ink,
-                    align: 'right',
-                    baseline: 'bottom',
-                    dy: -2,
-                    fontSize: 10,
-                  },
-                  encoding: {
-                    y: { field: 'value', type: 'quantitative' },
-                    x: { value: WIDTH },
-                    text: { field: 'label' },
-                  },
-                },
-              ],
-            },
-          ]
-        : []),
+      ...(reference !== undefined ? [referenceLayer(reference, WIDTH)] : []),
       ...incidentLayers(incidents, dates),
     ],
   };

@@ -4,6 +4,7 @@
  */
 import { driftSection, rankedRows } from './drift-section.js';
 import { escapeHtml } from './escape.js';
+import { estimateSection } from './estimate-section.js';
 import { header } from './header.js';
 import { driftSeries, evaluatedPerformance, performanceSeries } from './history.js';
 import { incidentsSection } from './incidents-section.js';
@@ -26,6 +27,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
   const featureOrder =
     input.drift && input.drift.status === 'ok' ? rankedRows(input.drift).map((f) => f.name) : [];
   const kpiHtml = await kpiSection(input.kpiHistory);
+  const estimatedHtml = await estimateSection(input.estimated, input.window.start, input.labelDelayDays);
   const [driftHtml, trendsHtml, segmentsHtml] = [
     await driftSection(input.drift),
     await trendsSection(drift, performance, featureOrder, incidents),
@@ -36,6 +38,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
   const toc = [
     ['drift', 'Feature drift'],
     ['performance', 'Performance'],
+    ...(estimatedHtml ? [['estimated', 'Estimated performance']] : []),
     ...(input.slo ? [['slo', 'SLOs']] : []),
     ['trends', 'Trends'],
     ['segments', 'Segments'],
@@ -63,6 +66,7 @@ ${header(input, status, evaluated)}
 <main id="main">
 ${driftHtml}
 ${performanceSection(input.performance, evaluated)}
+${estimatedHtml}
 ${await sloSection(input.slo)}
 ${trendsHtml}
 ${segmentsHtml}

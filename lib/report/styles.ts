@@ -46,6 +46,7 @@ table.drift tbody th { min-width: 170px; }
 .feature { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px; word-break: break-all; }
 table.drift td:last-child { min-width: 200px; }
 table.metrics { width: auto; min-width: 60%; }
+table.estimated-segments tbody th { white-space: nowrap; }
 table.findings td.feature, table.findings th { white-space: nowrap; word-break: normal; }
 tr.primary th, tr.primary td { background: #f3f7fc; }
 figure { margin: 0; }

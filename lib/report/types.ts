@@ -1,5 +1,6 @@
 /** What a report is made of: plain data, so `renderReport` stays pure and testable. */
 import type { DriftResult } from '../jobs/drift-result.js';
+import type { EstimatedResult } from '../jobs/estimate.js';
 import type { KpiResult } from '../jobs/kpi-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import type { SloResult } from '../jobs/slo-result.js';
@@ -74,6 +75,13 @@ export interface ReportInput {
   performance?: PerformanceResult;
   /** Performance results of earlier windows (any order). */
   performanceHistory: PerformanceResult[];
+  /**
+   * Estimated performance (CBPE) of the current and earlier windows (any order), for a model that
+   * can be estimated (binary, a score, a labelled reference). @default - no estimated section
+   */
+  estimated?: EstimatedResult[];
+  /** Days from a window's end until its labels are due (labels.delay). @default - no due date shown */
+  labelDelayDays?: number;
   /** The newest SLO result (error budgets over the period), for a model with slos. */
   slo?: SloResult;
   /** Open incidents of this model. */

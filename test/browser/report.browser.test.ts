@@ -103,8 +103,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', (
     expect(errors).toEqual([]);
     expect(await page.title()).toMatch(/^credit-default · \d{4}-\d{2}-\d{2} · critical · driftwatch report$/);
     // 9 feature histograms + the prediction's, the drift trend, volume, the segment heatmap, the KPI
-    // trend, the demo SLO's error budget.
-    expect(await page.locator('svg').count()).toBe(15);
+    // trend, the demo SLO's error budget, the estimated-performance trend.
+    expect(await page.locator('svg').count()).toBe(16);
+    const estimated = page.getByRole('img', {
+      name: /^Estimated accuracy and ROC-AUC with their 95% bands over \d+ windows/,
+    });
+    expect(await estimated.count()).toBe(1);
+    expect(await page.locator('#estimated table.metrics').first().locator('tbody tr').count()).toBe(5);
     const kpi = page.getByRole('img', {
       name: /^1 KPI per window from 2026-10-01 to 2026-10-30: decline_rate latest 0\.\d+\.$/,
     });
@@ -125,6 +130,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', (
       expect.arrayContaining([
         'Feature drift',
         'Performance',
+        'Estimated performance',
         'Trends',
         'Segments',
         'Business KPIs',
@@ -145,6 +151,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', (
 
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
+    await page.locator('#estimated').screenshot({ path: join(ARTIFACTS, 'report-estimated.png') });
     await page.close();
   });
 

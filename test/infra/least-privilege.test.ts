@@ -141,6 +141,8 @@ describe('the digest role', () => {
     expect(s3Resources(digest, 's3:GetObject')).not.toContain('<HubResultsBucket.Arn>/results/*');
     // The latest SLO result of each model, for its budget line.
     expect(s3Resources(digest, 's3:GetObject')).toContain('<HubResultsBucket.Arn>/results/*/slo/*');
+    // The estimates of each model, for its estimated-performance line.
+    expect(s3Resources(digest, 's3:GetObject')).toContain('<HubResultsBucket.Arn>/results/*/estimated/*');
     expect(digest.filter((s) => actions(s).includes('sns:Publish')).flatMap(resourcesOf)).toEqual([
       '<HubDigestTopic>',
     ]);

@@ -7,6 +7,8 @@ import { driftResult, feature, performanceResult } from './fixtures.js';
 
 const definition = {
   model: { id: 'churn', task: 'binary', tier: 2, description: 'Who leaves' },
+  // No score column: not estimable, so no estimate is read (see the estimated test below).
+  predictions: { idColumn: 'id' },
   window: 'P1D',
 } as MonitorDefinition;
 
@@ -91,5 +93,31 @@ describe('loadReportInput', () => {
     expect(input.driftHistory).toEqual([]);
     expect(input.performanceHistory).toEqual([]);
     expect(input.links).toEqual([]);
+  });
+
+  it('reads the estimates of a model that can be estimated (binary, score, labelled reference), with the label delay', async () => {
+    const estimable = {
+      ...definition,
+      predictions: { idColumn: 'id', scoreColumn: 'score' },
+      reference: { type: 'dataset', location: 'ref.parquet', labelColumn: 'label' },
+      labels: { delay: 'P7D' },
+    } as MonitorDefinition;
+    const store = new MemoryResultStore();
+    for (const day of [-3, 0]) {
+      const w = window(shiftDate(CURRENT.start, day));
+      await store.putJson(resultKeys.result('churn', 'estimated', w), { kind: 'estimated', window: w });
+    }
+    const input = await loadReportInput(store, estimable, CURRENT);
+    expect(input.estimated?.map((e) => e.window.start)).toEqual([
+      shiftDate(CURRENT.start, -3),
+      CURRENT.start,
+    ]);
+    expect(input.labelDelayDays).toBe(7);
+    expect(input.links).toContainEqual({
+      label: 'Estimated performance (JSON)',
+      href: 'memory://churn/estimated/dt=2026-03-31/P1D.json',
+    });
+    // Not estimable: no estimate read, no section.
+    expect((await loadReportInput(store, definition, CURRENT)).estimated).toBeUndefined();
   });
 });

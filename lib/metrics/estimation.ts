@@ -606,7 +606,7 @@ export function estimatePerformance(
   return { rows, unsupported, expectedConfusion: expected, metrics };
 }
 
-/** Bootstrap draws of the calibration check's statistic under its null (the Satterthwaite fit's two moments). */
+/** Re-fits of the map in the calibration check's null world (the moments of its statistic come from them). */
 export const CHECK_SIMULATIONS = 400;
 
 /** The calibration check of a window's labelled rows against the map. */
@@ -635,8 +635,9 @@ export interface CalibrationCheck {
  * finite reference and PAV is biased where the reference is thin (its ends, sparse cells): a
  * parametric bootstrap (Efron and Tibshirani) in a null world whose truth is the map shrunk away
  * from 0 and 1 ({@link checkNullCells}); each draw fits the map again on reference labels drawn
- * from that truth, draws the window's labels from it, and recomputes T with the same V. T is then
- * referred to the scaled chi-square a x chi-square(nu) with the draws' mean and variance
+ * from that truth; the window's labels are Bernoulli from it too (their part of T's moments is
+ * exact, from the Poisson-binomial's cumulants: no label draws). T, with the same V, is then
+ * referred to the scaled chi-square a x chi-square(nu) with its mean and variance there
  * (Satterthwaite's two-moment approximation, as in Rao and Scott's second-order correction of
  * chi-square tests): the groups' errors are correlated through the map, so T is not a sum of
  * independent squares. V (the weights) = the Poisson-binomial variance sum p (1 - p) under the null

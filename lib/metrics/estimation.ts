@@ -681,11 +681,28 @@ export function checkCalibration(
   }
   if (current.labelled > 0) out.push(current);
   const replicates = calibrationReplicates(map, CHECK_SIMULATIONS, DEFAULT_SEED ^ 0x1b873593, 'null');
-  const refitted = out.map((g) =>
-    replicates.map((r) => g.cells.reduce((a, [cell, n]) => a + n * r[cell]!, 0)),
-  );
+  const G = out.length;
+  const B = replicates.length;
+  // Each group's expectation under each re-fitted map (plain loops: this runs for every group of
+  // every matured window).
+  const refitted = out.map((g) => {
+    const e = new Float64Array(B);
+    for (let b = 0; b < B; b++) {
+      const r = replicates[b]!;
+      let sum = 0;
+      for (const [cell, n] of g.cells) sum += n * r[cell]!;
+      e[b] = sum;
+    }
+    return e;
+  });
   out.forEach((g, i) => {
-    g.v += variance(refitted[i]!) ?? 0;
+    const e = refitted[i]!;
+    let mean = 0;
+    for (let b = 0; b < B; b++) mean += e[b]!;
+    mean /= B;
+    let ss = 0;
+    for (let b = 0; b < B; b++) ss += (e[b]! - mean) ** 2;
+    if (B > 1) g.v += ss / (B - 1);
   });
   let statistic = 0;
   for (const g of out) statistic += (g.o - g.e) ** 2 / g.v;
@@ -693,12 +710,13 @@ export function checkCalibration(
   // window's sampling (O minus its null expectation: independent per group, mean 0, the
   // Poisson-binomial's cumulants) and Y = the null expectation minus a re-fitted map's (the map's
   // error, bias included, correlated across groups: taken from the re-fits as they are).
-  const G = out.length;
-  const B = replicates.length;
   const pb = new Float64Array(G);
   const k3 = new Float64Array(G);
   const k4 = new Float64Array(G);
-  const y = out.map(() => new Float64Array(B));
+  const y1 = new Float64Array(G);
+  const y2 = new Float64Array(G);
+  const y4 = new Float64Array(G);
+  const squares = out.map(() => new Float64Array(B));
   out.forEach((g, i) => {
     let mean = 0;
     for (const [cell, n] of g.cells) {
@@ -709,33 +727,29 @@ export function checkCalibration(
       k3[i]! += n * q * (1 - 2 * t);
       k4[i]! += n * q * (1 - 6 * q);
     }
-    for (let b = 0; b < B; b++) y[i]![b] = mean - refitted[i]![b]!;
+    const e = refitted[i]!;
+    const sq = squares[i]!;
+    for (let b = 0; b < B; b++) {
+      const d = mean - e[b]!;
+      sq[b] = d * d;
+      y1[i]! += d / B;
+      y2[i]! += (d * d) / B;
+      y4[i]! += (d * d * d * d) / B;
+    }
   });
-  const avg = (f: (b: number) => number) => {
-    let sum = 0;
-    for (let b = 0; b < B; b++) sum += f(b);
-    return sum / B;
-  };
   let m1 = 0;
   let m2 = 0;
   for (let i = 0; i < G; i++) {
-    const yi = y[i]!;
-    const y2 = avg((b) => yi[b]! ** 2);
-    m1 += (pb[i]! + y2) / out[i]!.v;
-    for (let j = 0; j < G; j++) {
-      const yj = y[j]!;
-      const both =
-        i === j
-          ? k4[i]! +
-            3 * pb[i]! ** 2 +
-            4 * k3[i]! * avg((b) => yi[b]!) +
-            6 * pb[i]! * y2 +
-            avg((b) => yi[b]! ** 4)
-          : pb[i]! * pb[j]! +
-            pb[i]! * avg((b) => yj[b]! ** 2) +
-            pb[j]! * y2 +
-            avg((b) => yi[b]! ** 2 * yj[b]! ** 2);
-      m2 += both / (out[i]!.v * out[j]!.v);
+    const vi = out[i]!.v;
+    m1 += (pb[i]! + y2[i]!) / vi;
+    m2 += (k4[i]! + 3 * pb[i]! ** 2 + 4 * k3[i]! * y1[i]! + 6 * pb[i]! * y2[i]! + y4[i]!) / (vi * vi);
+    for (let j = i + 1; j < G; j++) {
+      const si = squares[i]!;
+      const sj = squares[j]!;
+      let both = 0;
+      for (let b = 0; b < B; b++) both += si[b]! * sj[b]!;
+      const cross = pb[i]! * pb[j]! + pb[i]! * y2[j]! + pb[j]! * y2[i]! + both / B;
+      m2 += (2 * cross) / (vi * out[j]!.v);
     }
   }
   const spread = m2 - m1 * m1;

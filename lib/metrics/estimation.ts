@@ -261,10 +261,19 @@ function refitDense(
  * The calibration map fitted again on `sims` reference samples (each cell's positives drawn as
  * Binomial(rows, p) from `generator`: the fitted map for the band, the check's null map for the
  * check), as dense probability arrays. The same for every group and window estimated with this map,
- * so they are computed once per map object (a WeakMap: no global state outlives the map) and
- * shared: 100 re-fits of 1,000 cells are 0.8 MB.
+ * so they are computed once per map object (a WeakMap) and shared: 100 re-fits of 1,000 cells are
+ * 0.8 MB.
  */
 const REPLICATES = new WeakMap<CalibrationMap, Map<string, Float64Array[]>>();
+/**
+ * The same re-fits by the map's content (its reference counts), for the few most recent maps: the
+ * jobs load the stored map again for every window (a new object each time), and a backtest or the
+ * demo matures 20-30 windows of one map. Bounded (`RECENT_LIMIT` entries, oldest dropped first:
+ * at most about 13 MB with the check's 400 re-fits); deterministic, so sharing them changes no
+ * number.
+ */
+const RECENT = new Map<string, Float64Array[]>();
+const RECENT_LIMIT = 4;
 
 function calibrationReplicates(
   map: CalibrationMap,
@@ -280,6 +289,12 @@ function calibrationReplicates(
   const key = `${generator}:${sims}:${seed}`;
   const cached = byKey.get(key);
   if (cached) return cached;
+  const content = `${key}|${map.cells}|${map.reference.map((c) => c.join(',')).join(';')}|${map.blocks.map((b) => b.p).join(',')}`;
+  const recent = RECENT.get(content);
+  if (recent) {
+    byKey.set(key, recent);
+    return recent;
+  }
   const rand = prng(seed);
   const probabilities = generator === 'fitted' ? calibratedCells(map) : checkNullCells(map);
   const refN = new Float64Array(map.cells);
@@ -298,6 +313,8 @@ function calibrationReplicates(
     out.push(refit);
   }
   byKey.set(key, out);
+  RECENT.set(content, out);
+  if (RECENT.size > RECENT_LIMIT) RECENT.delete(RECENT.keys().next().value!);
   return out;
 }
 

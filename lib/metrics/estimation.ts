@@ -261,10 +261,19 @@ function refitDense(
  * The calibration map fitted again on `sims` reference samples (each cell's positives drawn as
  * Binomial(rows, p) from `generator`: the fitted map for the band, the check's null map for the
  * check), as dense probability arrays. The same for every group and window estimated with this map,
- * so they are computed once per map object (a WeakMap: no global state outlives the map) and
- * shared: 100 re-fits of 1,000 cells are 0.8 MB.
+ * so they are computed once per map object (a WeakMap) and shared: 100 re-fits of 1,000 cells are
+ * 0.8 MB.
  */
 const REPLICATES = new WeakMap<CalibrationMap, Map<string, Float64Array[]>>();
+/**
+ * The same re-fits by the map's content (its reference counts), for the few most recent maps: the
+ * jobs load the stored map again for every window (a new object each time), and a backtest or the
+ * demo matures 20-30 windows of one map. Bounded (`RECENT_LIMIT` entries, oldest dropped first:
+ * at most about 13 MB with the check's 400 re-fits); deterministic, so sharing them changes no
+ * number.
+ */
+const RECENT = new Map<string, Float64Array[]>();
+const RECENT_LIMIT = 4;
 
 function calibrationReplicates(
   map: CalibrationMap,
@@ -280,6 +289,12 @@ function calibrationReplicates(
   const key = `${generator}:${sims}:${seed}`;
   const cached = byKey.get(key);
   if (cached) return cached;
+  const content = `${key}|${map.cells}|${map.reference.map((c) => c.join(',')).join(';')}|${map.blocks.map((b) => b.p).join(',')}`;
+  const recent = RECENT.get(content);
+  if (recent) {
+    byKey.set(key, recent);
+    return recent;
+  }
   const rand = prng(seed);
   const probabilities = generator === 'fitted' ? calibratedCells(map) : checkNullCells(map);
   const refN = new Float64Array(map.cells);
@@ -298,6 +313,8 @@ function calibrationReplicates(
     out.push(refit);
   }
   byKey.set(key, out);
+  RECENT.set(content, out);
+  if (RECENT.size > RECENT_LIMIT) RECENT.delete(RECENT.keys().next().value!);
   return out;
 }
 
@@ -606,7 +623,7 @@ export function estimatePerformance(
   return { rows, unsupported, expectedConfusion: expected, metrics };
 }
 
-/** Bootstrap draws of the calibration check's statistic under its null (the Satterthwaite fit's two moments). */
+/** Re-fits of the map in the calibration check's null world (the moments of its statistic come from them). */
 export const CHECK_SIMULATIONS = 400;
 
 /** The calibration check of a window's labelled rows against the map. */
@@ -635,8 +652,9 @@ export interface CalibrationCheck {
  * finite reference and PAV is biased where the reference is thin (its ends, sparse cells): a
  * parametric bootstrap (Efron and Tibshirani) in a null world whose truth is the map shrunk away
  * from 0 and 1 ({@link checkNullCells}); each draw fits the map again on reference labels drawn
- * from that truth, draws the window's labels from it, and recomputes T with the same V. T is then
- * referred to the scaled chi-square a x chi-square(nu) with the draws' mean and variance
+ * from that truth; the window's labels are Bernoulli from it too (their part of T's moments is
+ * exact, from the Poisson-binomial's cumulants: no label draws). T, with the same V, is then
+ * referred to the scaled chi-square a x chi-square(nu) with its mean and variance there
  * (Satterthwaite's two-moment approximation, as in Rao and Scott's second-order correction of
  * chi-square tests): the groups' errors are correlated through the map, so T is not a sum of
  * independent squares. V (the weights) = the Poisson-binomial variance sum p (1 - p) under the null
@@ -680,11 +698,28 @@ export function checkCalibration(
   }
   if (current.labelled > 0) out.push(current);
   const replicates = calibrationReplicates(map, CHECK_SIMULATIONS, DEFAULT_SEED ^ 0x1b873593, 'null');
-  const refitted = out.map((g) =>
-    replicates.map((r) => g.cells.reduce((a, [cell, n]) => a + n * r[cell]!, 0)),
-  );
+  const G = out.length;
+  const B = replicates.length;
+  // Each group's expectation under each re-fitted map (plain loops: this runs for every group of
+  // every matured window).
+  const refitted = out.map((g) => {
+    const e = new Float64Array(B);
+    for (let b = 0; b < B; b++) {
+      const r = replicates[b]!;
+      let sum = 0;
+      for (const [cell, n] of g.cells) sum += n * r[cell]!;
+      e[b] = sum;
+    }
+    return e;
+  });
   out.forEach((g, i) => {
-    g.v += variance(refitted[i]!) ?? 0;
+    const e = refitted[i]!;
+    let mean = 0;
+    for (let b = 0; b < B; b++) mean += e[b]!;
+    mean /= B;
+    let ss = 0;
+    for (let b = 0; b < B; b++) ss += (e[b]! - mean) ** 2;
+    if (B > 1) g.v += ss / (B - 1);
   });
   let statistic = 0;
   for (const g of out) statistic += (g.o - g.e) ** 2 / g.v;
@@ -692,12 +727,13 @@ export function checkCalibration(
   // window's sampling (O minus its null expectation: independent per group, mean 0, the
   // Poisson-binomial's cumulants) and Y = the null expectation minus a re-fitted map's (the map's
   // error, bias included, correlated across groups: taken from the re-fits as they are).
-  const G = out.length;
-  const B = replicates.length;
   const pb = new Float64Array(G);
   const k3 = new Float64Array(G);
   const k4 = new Float64Array(G);
-  const y = out.map(() => new Float64Array(B));
+  const y1 = new Float64Array(G);
+  const y2 = new Float64Array(G);
+  const y4 = new Float64Array(G);
+  const squares = out.map(() => new Float64Array(B));
   out.forEach((g, i) => {
     let mean = 0;
     for (const [cell, n] of g.cells) {
@@ -708,33 +744,29 @@ export function checkCalibration(
       k3[i]! += n * q * (1 - 2 * t);
       k4[i]! += n * q * (1 - 6 * q);
     }
-    for (let b = 0; b < B; b++) y[i]![b] = mean - refitted[i]![b]!;
+    const e = refitted[i]!;
+    const sq = squares[i]!;
+    for (let b = 0; b < B; b++) {
+      const d = mean - e[b]!;
+      sq[b] = d * d;
+      y1[i]! += d / B;
+      y2[i]! += (d * d) / B;
+      y4[i]! += (d * d * d * d) / B;
+    }
   });
-  const avg = (f: (b: number) => number) => {
-    let sum = 0;
-    for (let b = 0; b < B; b++) sum += f(b);
-    return sum / B;
-  };
   let m1 = 0;
   let m2 = 0;
   for (let i = 0; i < G; i++) {
-    const yi = y[i]!;
-    const y2 = avg((b) => yi[b]! ** 2);
-    m1 += (pb[i]! + y2) / out[i]!.v;
-    for (let j = 0; j < G; j++) {
-      const yj = y[j]!;
-      const both =
-        i === j
-          ? k4[i]! +
-            3 * pb[i]! ** 2 +
-            4 * k3[i]! * avg((b) => yi[b]!) +
-            6 * pb[i]! * y2 +
-            avg((b) => yi[b]! ** 4)
-          : pb[i]! * pb[j]! +
-            pb[i]! * avg((b) => yj[b]! ** 2) +
-            pb[j]! * y2 +
-            avg((b) => yi[b]! ** 2 * yj[b]! ** 2);
-      m2 += both / (out[i]!.v * out[j]!.v);
+    const vi = out[i]!.v;
+    m1 += (pb[i]! + y2[i]!) / vi;
+    m2 += (k4[i]! + 3 * pb[i]! ** 2 + 4 * k3[i]! * y1[i]! + 6 * pb[i]! * y2[i]! + y4[i]!) / (vi * vi);
+    for (let j = i + 1; j < G; j++) {
+      const si = squares[i]!;
+      const sj = squares[j]!;
+      let both = 0;
+      for (let b = 0; b < B; b++) both += si[b]! * sj[b]!;
+      const cross = pb[i]! * pb[j]! + pb[i]! * y2[j]! + pb[j]! * y2[i]! + both / B;
+      m2 += (2 * cross) / (vi * out[j]!.v);
     }
   }
   const spread = m2 - m1 * m1;

@@ -459,6 +459,15 @@ function compareVersions(
   };
 }
 
+/** The label column's described type, for the query's cheaper reading of numeric labels. */
+function labelColumnTypeOf(
+  columns: Map<string, { name: string; type: string }> | undefined,
+  labelColumn: string,
+): { labelColumnType?: string } {
+  const type = columns?.get(labelColumn.toLowerCase())?.type;
+  return type === undefined ? {} : { labelColumnType: type };
+}
+
 /** Runs the performance job for the window starting on `date`. */
 export async function runPerformance(
   deps: JobDeps,
@@ -493,8 +502,9 @@ export async function runPerformance(
     'the prediction log',
     predictions,
   );
+  const labelColumns = await describeColumns(engine, labels);
   requireColumns(
-    await describeColumns(engine, labels),
+    labelColumns,
     [
       ['labels.idColumn', definition.labels.idColumn],
       ['labels.labelColumn', definition.labels.labelColumn],
@@ -551,6 +561,7 @@ export async function runPerformance(
           predictionIdColumn: p.idColumn,
           labelIdColumn: definition.labels.idColumn,
           labelColumn: definition.labels.labelColumn,
+          ...labelColumnTypeOf(labelColumns, definition.labels.labelColumn),
           segmentColumns: definition.segments,
           ...(p.modelVersionColumn ? { modelVersionColumn: p.modelVersionColumn } : {}),
           window: { from: window.start, to: window.end },

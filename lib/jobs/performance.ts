@@ -12,7 +12,7 @@ import { LOWER_IS_BETTER } from '../metrics/direction.js';
 import type { MetricValue } from '../metrics/metric-value.js';
 import { type MulticlassAggregates, multiclassMetrics } from '../metrics/multiclass.js';
 import { type RegressionAggregates, regressionMetrics } from '../metrics/regression.js';
-import type { QueryEngine } from '../ports.js';
+import { columnsOfRows, type QueryEngine } from '../ports.js';
 import type { DataSource } from '../sql/dialect.js';
 import { quoteIdentifier } from '../sql/identifiers.js';
 import { buildOperationalQuery } from '../sql/operational-query.js';
@@ -27,6 +27,7 @@ import {
 } from '../sql/performance-query.js';
 import {
   type PerformanceGroupResult,
+  readBinaryGrid,
   readBinaryPerformance,
   readMulticlassPerformance,
   readRegressionPerformance,
@@ -282,6 +283,13 @@ export async function evaluate(
     spec = { ...spec, stagedRowsRelation: staged.relation };
   }
   const query = buildPerformanceQuery(spec, engine.dialect);
+  if (query.grid) {
+    // Up to levels + bins + 2 cells per group (70,000 rows at 10,000 levels, 7 groups): read by column.
+    const result = engine.queryColumns
+      ? await engine.queryColumns(query)
+      : columnsOfRows(await engine.query(query));
+    return readBinaryGrid(result, query);
+  }
   const rows = await engine.query(query).finally(() => staged?.release());
   switch (spec.task) {
     case 'binary':

@@ -32,7 +32,12 @@ import {
   readMulticlassPerformance,
   readRegressionPerformance,
 } from '../sql/performance-rows.js';
-import { buildPredictionChecksQuery, readPredictionChecks } from '../sql/prediction-checks-query.js';
+import {
+  buildPredictionChecksQuery,
+  hashedChecksNeedExactRun,
+  type PredictionChecksSpec,
+  readPredictionChecks,
+} from '../sql/prediction-checks-query.js';
 import {
   describeColumns,
   MissingColumnError,
@@ -530,24 +535,21 @@ export async function runPerformance(
       : definition.model.task === 'regression'
         ? p.predictionColumn
         : undefined;
-  const checks = readPredictionChecks(
-    empty
-      ? undefined
-      : (
-          await engine.query(
-            buildPredictionChecksQuery(
-              {
-                predictionsRelation,
-                idColumn: p.idColumn,
-                window: { from: window.start, to: window.end },
-                ...(checkedScore ? { scoreColumn: checkedScore } : {}),
-                probability: definition.model.task === 'binary' && p.scoreColumn !== undefined,
-              },
-              engine.dialect,
-            ),
-          )
-        )[0],
-  );
+  const checksSpec: PredictionChecksSpec = {
+    predictionsRelation,
+    idColumn: p.idColumn,
+    window: { from: window.start, to: window.end },
+    ...(checkedScore ? { scoreColumn: checkedScore } : {}),
+    probability: definition.model.task === 'binary' && p.scoreColumn !== undefined,
+    hashIds: true,
+  };
+  const runChecks = async (spec: PredictionChecksSpec) =>
+    readPredictionChecks((await engine.query(buildPredictionChecksQuery(spec, engine.dialect)))[0]);
+  let checks = empty ? readPredictionChecks(undefined) : await runChecks(checksSpec);
+  // A repeated hash: a repeated id or two ids sharing a hash; count by text for the exact numbers.
+  if (!empty && hashedChecksNeedExactRun(checksSpec, engine.dialect, checks)) {
+    checks = await runChecks({ ...checksSpec, hashIds: false });
+  }
   const labelMapping =
     definition.labels.positiveValue === undefined
       ? undefined

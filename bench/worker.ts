@@ -56,6 +56,10 @@ const recording: QueryEngine = {
     seen.push(q);
     return engine.query(q);
   },
+  queryColumns: (q) => {
+    seen.push(q);
+    return engine.queryColumns(q);
+  },
   stage: (q) => {
     seen.push(q);
     return engine.stage(q);

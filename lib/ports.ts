@@ -11,6 +11,31 @@ export type SqlValue = string | number | boolean | null;
 /** A row returned by a query, keyed by column alias. */
 export type Row = Record<string, SqlValue>;
 
+/**
+ * A result as columns: each output column's values in row order, all `rowCount` long. What a
+ * reader of many result rows (the grid path's cells) takes instead of row objects.
+ */
+export interface ColumnarResult {
+  readonly rowCount: number;
+  readonly columns: Readonly<Record<string, readonly SqlValue[]>>;
+}
+
+/** Rows turned into columns (for engines without `queryColumns`); every row's keys, in first-seen order. */
+export function columnsOfRows(rows: readonly Row[]): ColumnarResult {
+  const columns: Record<string, SqlValue[]> = {};
+  rows.forEach((row, i) => {
+    for (const [name, value] of Object.entries(row)) {
+      let column = columns[name];
+      if (!column) {
+        column = new Array<SqlValue>(rows.length).fill(null);
+        columns[name] = column;
+      }
+      column[i] = value;
+    }
+  });
+  return { rowCount: rows.length, columns };
+}
+
 /** SQL text plus positional parameters for its `?` placeholders (strings and numbers only). */
 export interface CompiledQuery {
   readonly sql: string;
@@ -32,6 +57,13 @@ export interface QueryEngine {
   readonly dialect: SqlDialect;
   /** Runs one query and returns every row (results are aggregates: kilobytes, not the log). */
   query(q: CompiledQuery, opts?: { signal?: AbortSignal }): Promise<Row[]>;
+  /**
+   * Optional: runs one query and returns its result by column (same values as `query`), without
+   * building an object per row: cheaper for results of many rows (measured on the grid path's
+   * 70,000 x 16 result: row objects 0.3-0.7 s of CPU, columns 0.1 s). Callers fall back to
+   * `columnsOfRows(await query(q))` where an engine lacks it.
+   */
+  queryColumns?(q: CompiledQuery, opts?: { signal?: AbortSignal }): Promise<ColumnarResult>;
   /**
    * Optional: writes a query's rows to engine-local temporary storage and returns a FROM-clause
    * relation reading them, plus a release that deletes them. Engines that spill to disk under a

@@ -10,7 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
-import type { CompiledQuery, QueryEngine, QueryStats, Row, SqlValue } from '../ports.js';
+import type { ColumnarResult, CompiledQuery, QueryEngine, QueryStats, Row, SqlValue } from '../ports.js';
 import { CSV_DIALECT, type DataSource, type DateRange, duckdbDialect } from '../sql/dialect.js';
 import { quoteString } from '../sql/identifiers.js';
 import { resolveLocalFiles } from './local-files.js';
@@ -281,6 +281,21 @@ export class DuckDbQueryEngine implements QueryEngine {
         });
         return row;
       });
+    });
+  }
+
+  /** Runs a query and returns its columns (the values `query` gives, without a row object per row). */
+  async queryColumns(q: CompiledQuery): Promise<ColumnarResult> {
+    return this.timed(q, async () => {
+      const reader = q.parameters.length
+        ? await this.connection.runAndReadAll(q.sql, [...q.parameters])
+        : await this.connection.runAndReadAll(q.sql);
+      const names = reader.columnNames();
+      const columns: Record<string, SqlValue[]> = {};
+      reader.getColumns().forEach((values, i) => {
+        columns[names[i]!] = values.map(toSqlValue);
+      });
+      return { rowCount: reader.currentRowCount, columns };
     });
   }
 

@@ -77,6 +77,12 @@ export interface SqlDialect {
   fineHistogram(expr: string, edges: readonly number[]): string;
   /** An approximate count of distinct values (HyperLogLog in both engines), to choose a plan. */
   approxDistinct(expr: string): string;
+  /**
+   * A 64-bit hash of a VARCHAR expression (DuckDB's `hash`), where grouping by it is cheaper than by
+   * the text: the prediction checks group ids by it first (see buildPredictionChecksQuery). Absent
+   * (Athena): group by the text.
+   */
+  readonly idHash?: (expr: string) => string;
   /** A query listing a log's columns as rows `{ column_name, column_type }`. */
   describe(source: DataSource): { sql: string; parameters: string[] };
   /** Decodes `fineHistogram`'s JSON into `edges.length + 1` counts. */
@@ -250,6 +256,7 @@ export const duckdbDialect: SqlDialect = {
   medianIsExact: true,
   percentile: (expr, p) => `quantile_cont(${expr}, ${quoteDouble(p)})`,
   approxDistinct: (expr) => `approx_count_distinct(${expr})`,
+  idHash: (expr) => `hash(${expr})`,
   describe: (source) => ({ sql: `DESCRIBE SELECT * FROM ${duckdbDialect.relation(source)}`, parameters: [] }),
   // DuckDB's histogram(x, bounds) counts (b[i-1], b[i]] and a last "inf" bucket; bounds just
   // below each edge turn that into [e[i-1], e[i]). Keys print as shortest round-trip doubles.

@@ -13,7 +13,7 @@ import type {
 } from '../metrics/multiclass.js';
 import type { RankingAggregates } from '../metrics/ranking.js';
 import type { RegressionAggregates } from '../metrics/regression.js';
-import type { Row, SqlValue } from '../ports.js';
+import { type ColumnarResult, columnsOfRows, type Row, type SqlValue } from '../ports.js';
 import {
   calibrationColumns,
   type PerformanceGrouping,
@@ -131,7 +131,7 @@ export function readBinaryPerformance(
   query: PerformanceQuery,
 ): PerformanceGroupResult<BinaryAggregates>[] {
   checkTask(query, 'binary');
-  if (query.grid) return readBinaryGrid(rows, query);
+  if (query.grid) return readBinaryGrid(columnsOfRows(rows), query);
   const bins = query.calibrationBins ?? 10;
   return rows.map((row) => {
     const r = ranking(row);
@@ -177,10 +177,11 @@ export function readBinaryPerformance(
  * threshold): sums the coverage, confusion, calibration, log-loss and Brier parts per group, and
  * derives the ranking aggregates and their error bounds from the cells in score order
  * (lib/metrics/grid.ts). (cell, bin, above) are each non-decreasing in the score, so their
- * lexicographic order is the scores' order.
+ * lexicographic order is the scores' order. Reads the result by column (`ColumnarResult`: one
+ * array per output column, no object per row; `columnsOfRows` turns rows into it).
  */
-function readBinaryGrid(
-  rows: readonly Row[],
+export function readBinaryGrid(
+  result: ColumnarResult,
   query: PerformanceQuery,
 ): PerformanceGroupResult<BinaryAggregates>[] {
   const bins = query.calibrationBins ?? 10;
@@ -199,13 +200,63 @@ function readBinaryGrid(
     calibration: { count: number; scoreSum: number; labelSum: number }[];
     cells: { key: number; cell: ScoreCell }[];
   }
+  const column = (name: string): readonly SqlValue[] => result.columns[name] ?? [];
+  const number = (name: string) => {
+    const values = column(name);
+    return (i: number): number => {
+      const v = values[i];
+      if (v === null || v === undefined) return 0;
+      const n = typeof v === 'number' ? v : Number(v);
+      if (Number.isNaN(n)) throw new Error(`performance query: column ${name} is not a number: ${String(v)}`);
+      return n;
+    };
+  };
+  const groupingId = number('grouping_id');
+  const groupValues = column('group_value');
+  const [predictions, labelled, conflicts, invalid, positivesOf, negativesOf, above, logLoss, brier, calBin] =
+    [
+      'predictions',
+      'labelled',
+      'label_conflicts',
+      'invalid_labels',
+      'positives',
+      'negatives',
+      'above',
+      'log_loss_sum',
+      'brier_sum',
+      'cal_bin',
+    ].map(number) as [
+      (i: number) => number,
+      (i: number) => number,
+      (i: number) => number,
+      (i: number) => number,
+      (i: number) => number,
+      (i: number) => number,
+      (i: number) => number,
+      (i: number) => number,
+      (i: number) => number,
+      (i: number) => number,
+    ];
+  const scoreSum = number('score_sum');
+  const cellKey = number('cell');
+  const scoreMin = column('score_min');
+  const scoreMax = column('score_max');
   const groups = new Map<string, Acc>();
-  for (const row of rows) {
-    const key = groupKey(row);
+  for (let i = 0; i < result.rowCount; i += 1) {
+    const id = groupingId(i);
+    const rawValue = groupValues[i];
+    const value = rawValue === null || rawValue === undefined ? null : String(rawValue);
+    const key = `${id}\u0000${value ?? '\u0001null'}`;
     let acc = groups.get(key);
     if (!acc) {
+      const grouping = query.groupings.find((g) => g.id === id);
+      if (!grouping) throw new Error(`performance query: unknown grouping_id ${id}`);
       acc = {
-        group: groupOf(row, query),
+        group: {
+          kind: grouping.kind,
+          column: grouping.column,
+          value: grouping.column === null ? null : value,
+        },
         predictions: 0,
         labelled: 0,
         conflicts: 0,
@@ -221,35 +272,38 @@ function readBinaryGrid(
       };
       groups.set(key, acc);
     }
-    acc.predictions += num(row, 'predictions');
-    acc.labelled += num(row, 'labelled');
-    acc.conflicts += num(row, 'label_conflicts');
-    acc.invalid += num(row, 'invalid_labels');
-    const positives = num(row, 'positives');
-    const negatives = num(row, 'negatives');
+    acc.predictions += predictions(i);
+    acc.labelled += labelled(i);
+    acc.conflicts += conflicts(i);
+    acc.invalid += invalid(i);
+    const positives = positivesOf(i);
+    const negatives = negativesOf(i);
     if (positives + negatives === 0) continue;
-    const above = num(row, 'above') === 1;
-    if (above) {
+    if (above(i) === 1) {
       acc.tp += positives;
       acc.fp += negatives;
     } else {
       acc.fn += positives;
       acc.tn += negatives;
     }
-    acc.logLoss += num(row, 'log_loss_sum');
-    acc.brier += num(row, 'brier_sum');
-    const k = num(row, 'cal_bin');
+    acc.logLoss += logLoss(i);
+    acc.brier += brier(i);
+    const k = calBin(i);
     const b = acc.calibration[k];
     if (!b) throw new Error(`performance query: calibration bin ${k} outside 0..${bins - 1}`);
     b.count += positives + negatives;
-    b.scoreSum += num(row, 'score_sum');
+    b.scoreSum += scoreSum(i);
     b.labelSum += positives;
+    const min = scoreMin[i];
+    const max = scoreMax[i];
     acc.cells.push({
-      key: num(row, 'cell'),
+      key: cellKey(i),
       cell: {
         positives,
         negatives,
-        singleValued: numOrNull(row, 'score_min') === numOrNull(row, 'score_max'),
+        singleValued:
+          (min === null || min === undefined ? null : Number(min)) ===
+          (max === null || max === undefined ? null : Number(max)),
       },
     });
   }

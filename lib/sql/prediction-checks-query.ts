@@ -26,6 +26,14 @@ export interface PredictionChecksSpec {
   readonly scoreColumn?: string;
   /** Whether the score must lie in [0, 1] (a probability). */
   readonly probability?: boolean;
+  /**
+   * Group the ids by their 64-bit hash (where the dialect has `idHash`) instead of their text: 10M
+   * ids 2.9 s -> 2.4 s of CPU. Rows, NULL ids and "no id repeats" stay exact (equal ids hash
+   * equally, so an id seen twice makes a hash seen twice), but two ids may share a hash: when the
+   * hashed query reports any duplicate, run it again without `hashIds` for the exact counts
+   * ({@link hashedChecksNeedExactRun}).
+   */
+  readonly hashIds?: boolean;
 }
 
 /** What the checks query returns, as numbers. */
@@ -59,6 +67,11 @@ export interface PredictionChecks {
  */
 export function buildPredictionChecksQuery(spec: PredictionChecksSpec, dialect: SqlDialect): CompiledQuery {
   const id = quoteIdentifier(spec.idColumn);
+  const text = dialect.toVarchar(id);
+  const key =
+    spec.hashIds && dialect.idHash
+      ? `CASE WHEN ${id} IS NULL THEN NULL ELSE ${dialect.idHash(text)} END`
+      : text;
   const { where, parameters } = windowFilter(spec.window, spec.partitionColumn ?? 'dt');
   const zero = quoteDouble(0);
   const one = quoteDouble(1);
@@ -69,7 +82,7 @@ export function buildPredictionChecksQuery(spec: PredictionChecksSpec, dialect: 
     CAST(coalesce(sum(CASE WHEN dw_id IS NULL THEN dw_n ELSE 0 END), 0) AS DOUBLE) AS null_ids,
     CAST(coalesce(sum(CASE WHEN dw_id IS NOT NULL AND dw_n > 1 THEN dw_n - 1 ELSE 0 END), 0) AS DOUBLE) AS duplicate_rows,
     CAST(count(CASE WHEN dw_id IS NOT NULL AND dw_n > 1 THEN 1 END) AS DOUBLE) AS duplicated_ids
-  FROM (SELECT ${dialect.toVarchar(id)} AS dw_id, count(*) AS dw_n FROM ${spec.predictionsRelation}${where} GROUP BY ${dialect.toVarchar(id)}) AS dw_g`;
+  FROM (SELECT ${key} AS dw_id, count(*) AS dw_n FROM ${spec.predictionsRelation}${where} GROUP BY ${key}) AS dw_g`;
   if (!spec.scoreColumn) {
     return { name: 'prediction-checks', sql: `SELECT * FROM (${ids}) AS dw_ids`, parameters };
   }
@@ -88,6 +101,18 @@ export function buildPredictionChecksQuery(spec: PredictionChecksSpec, dialect: 
     sql: `SELECT * FROM (${ids}) AS dw_ids CROSS JOIN (${scores}) AS dw_scores`,
     parameters: [...parameters, ...parameters],
   };
+}
+
+/**
+ * Whether checks read from a query built with `hashIds` must be counted again by text: only when
+ * the dialect hashed and some hash repeated (a repeated id, or two ids sharing a hash).
+ */
+export function hashedChecksNeedExactRun(
+  spec: PredictionChecksSpec,
+  dialect: SqlDialect,
+  checks: PredictionChecks,
+): boolean {
+  return spec.hashIds === true && dialect.idHash !== undefined && checks.duplicatedIds > 0;
 }
 
 /** Reads the checks query's one row. */

@@ -13,6 +13,7 @@ import { readBinaryPerformance, readRegressionPerformance } from '../../../lib/s
 import {
   buildLabelSamplesQuery,
   buildPredictionChecksQuery,
+  hashedChecksNeedExactRun,
   readPredictionChecks,
 } from '../../../lib/sql/prediction-checks-query.js';
 
@@ -218,6 +219,48 @@ describe('the prediction checks query', () => {
       rows: 11,
       invalidScores: 0,
     });
+  });
+
+  it('hashIds: exact when no hash repeats; a repeated hash (a duplicate or a collision) asks for the text count', async () => {
+    const predictions = await table({ id: 'VARCHAR', score: 'DOUBLE', dt: 'VARCHAR' }, [
+      ...['aa', 'bb', 'cc', 'ddd', 'e'].map((id) => `${id},0.5,${IN}`),
+      `,0.5,${IN}`,
+    ]);
+    const base = { predictionsRelation: predictions, idColumn: 'id', scoreColumn: 'score', window: WINDOW };
+    const count = async (dialect: typeof duckdbDialect, hashIds: boolean) => {
+      const checksSpec = { ...base, hashIds };
+      const q = buildPredictionChecksQuery(checksSpec, dialect);
+      const checks = readPredictionChecks((await engine.query(q))[0]);
+      return { q, checks, exactRun: hashedChecksNeedExactRun(checksSpec, dialect, checks) };
+    };
+    // No id repeats (NULL is no id): DuckDB's hash gives the text count's numbers.
+    const text = await count(duckdbDialect, false);
+    const hashed = await count(duckdbDialect, true);
+    expect(hashed.q.sql).toContain('hash(CAST("id" AS VARCHAR))');
+    expect(text.q.sql).not.toContain('hash(');
+    expect(text.checks).toMatchObject({ rows: 6, nullIds: 1, duplicatedIds: 0, duplicateRows: 0 });
+    expect(hashed.checks).toEqual(text.checks);
+    expect(hashed.exactRun).toBe(false);
+    // A hash under which 'aa', 'bb' and 'cc' collide: no id repeats, but the hashed count says three
+    // rows share a key, so the job must count by text (which finds none).
+    const colliding = { ...duckdbDialect, idHash: (expr: string) => `length(${expr})` };
+    const collided = await count(colliding, true);
+    expect(collided.checks).toMatchObject({ rows: 6, nullIds: 1, duplicatedIds: 1, duplicateRows: 2 });
+    expect(collided.exactRun).toBe(true);
+    expect((await count(colliding, false)).checks).toEqual(text.checks);
+    // A real duplicate is seen by the hash too, and Athena (no idHash) always counts by text.
+    const twice = await table({ id: 'VARCHAR', score: 'DOUBLE', dt: 'VARCHAR' }, [
+      `x,0.1,${IN}`,
+      `x,0.2,${IN}`,
+    ]);
+    const dup = { ...base, predictionsRelation: twice, hashIds: true };
+    const dupChecks = readPredictionChecks(
+      (await engine.query(buildPredictionChecksQuery(dup, duckdbDialect)))[0],
+    );
+    expect(dupChecks).toMatchObject({ duplicatedIds: 1, duplicateRows: 1 });
+    expect(hashedChecksNeedExactRun(dup, duckdbDialect, dupChecks)).toBe(true);
+    expect(buildPredictionChecksQuery(dup, athenaDialect).sql).not.toContain('hash');
+    expect(hashedChecksNeedExactRun(dup, athenaDialect, dupChecks)).toBe(false);
   });
 
   it('parses as Trino SQL (Athena)', () => {

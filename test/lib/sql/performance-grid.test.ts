@@ -15,7 +15,11 @@ import {
   buildPerformanceQuery,
   type GridCells,
 } from '../../../lib/sql/performance-query.js';
-import { type PerformanceGroupResult, readBinaryPerformance } from '../../../lib/sql/performance-rows.js';
+import {
+  type PerformanceGroupResult,
+  readBinaryGrid,
+  readBinaryPerformance,
+} from '../../../lib/sql/performance-rows.js';
 import { expectBinaryOracle } from '../metrics/expect-oracle.js';
 import { binaryCases, close } from '../metrics/oracle.js';
 
@@ -65,7 +69,10 @@ async function window(y: readonly number[], s: readonly (number | null)[]): Prom
 
 async function evaluate(spec: BinaryPerformanceSpec): Promise<PerformanceGroupResult<BinaryAggregates>[]> {
   const q = buildPerformanceQuery(spec, duckdbDialect);
-  return readBinaryPerformance(await engine.query(q), q);
+  const fromRows = readBinaryPerformance(await engine.query(q), q);
+  // The job reads the grid by column (the engine's queryColumns): the same groups and numbers.
+  if (q.grid) expect(readBinaryGrid(await engine.queryColumns(q), q)).toEqual(fromRows);
+  return fromRows;
 }
 
 const key = (r: PerformanceGroupResult<unknown>) => `${r.group.kind}:${r.group.value}`;

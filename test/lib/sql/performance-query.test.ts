@@ -368,6 +368,73 @@ describe('labels: conflicts and prediction-only logs', () => {
   });
 });
 
+describe('labels in a number or boolean column are read by one cast (labelColumnType)', () => {
+  it('gives exactly what reading them through their text gives: valid, invalid, conflicting, missing', async () => {
+    const n = 60;
+    const predictions = await table(
+      { id: 'INTEGER', dt: 'VARCHAR', score: 'DOUBLE', region: 'VARCHAR' },
+      Array.from({ length: n }, (_, i) => [i, IN, ((i * 37) % 100) / 100, segmentOf(i)]),
+    );
+    // Per id: 0 or 1; an invalid value (2, -1, 0.5); a conflict (0 and 1); a repeat; no label.
+    const numeric = (i: number): (number | null)[] => {
+      switch (i % 10) {
+        case 0:
+          return [2];
+        case 1:
+          return [0, 1];
+        case 2:
+          return [];
+        case 3:
+          return [1, 1];
+        case 4:
+          return [-1];
+        case 5:
+          return [0.5];
+        case 6:
+          return [null];
+        default:
+          return [i % 3 === 0 ? 1 : 0];
+      }
+    };
+    const rowsOf = (value: (i: number) => (number | string | null)[]) =>
+      Array.from({ length: n }, (_, i) => value(i).map((v) => [i, v] as Cell[])).flat();
+    const cases: [string, Cell[][]][] = [
+      ['INTEGER', rowsOf((i) => numeric(i).filter((v) => v === null || Number.isInteger(v)))],
+      ['DOUBLE', rowsOf(numeric)],
+      ['DECIMAL(6,2)', rowsOf(numeric)],
+      [
+        'BOOLEAN',
+        rowsOf((i) =>
+          numeric(i)
+            .filter((v) => v === null || v === 0 || v === 1)
+            .map((v) => (v === null ? null : v === 1 ? 'true' : 'false')),
+        ),
+      ],
+    ];
+    for (const [type, labelRows] of cases) {
+      const labels = await table({ id: 'INTEGER', label: type }, labelRows);
+      const typed = await run(binarySpec(predictions, labels, { labelColumnType: type }));
+      const text = await run(binarySpec(predictions, labels));
+      expect(typed.q.sql, type).toContain('TRY_CAST(l."label" AS DOUBLE)');
+      expect(text.q.sql, type).not.toContain('TRY_CAST(l."label" AS DOUBLE)');
+      expectSameBinary(typed, text);
+      const [overall] = readBinaryPerformance(typed.rows, typed.q);
+      expect(overall!.coverage.labelled, type).toBeGreaterThan(0);
+      if (type !== 'BOOLEAN') expect(overall!.coverage.invalidLabels, type).toBeGreaterThan(0);
+      expect(overall!.coverage.labelConflicts, type).toBeGreaterThan(0);
+    }
+    // Text columns and text mappings keep the text reading.
+    const textLabels = await table({ id: 'INTEGER', label: 'VARCHAR' }, [[1, 'yes']]);
+    for (const extra of [
+      { labelColumnType: 'VARCHAR' },
+      { labelColumnType: 'INTEGER', labelMapping: { positiveValue: '1' } },
+    ]) {
+      const { q } = await run(binarySpec(predictions, textLabels, extra));
+      expect(q.sql).not.toContain('TRY_CAST(l."label" AS DOUBLE)');
+    }
+  });
+});
+
 describe('prediction-only logs are ranked from score levels', () => {
   it('gives the same coverage, ranking sums and confusion as the same column read as a score (ranked rows)', async () => {
     // Few distinct values, many ties, a value that is neither 0 nor 1, missing and conflicting labels.
@@ -619,6 +686,13 @@ describe('the Athena rendering is valid Trino SQL', () => {
   };
   const specs: Record<string, PerformanceQuerySpec> = {
     binary: { ...common, task: 'binary', scoreColumn: 'score', threshold: 0.3 },
+    'binary, integer labels read by a cast': {
+      ...common,
+      task: 'binary',
+      scoreColumn: 'score',
+      labelColumnType: 'integer',
+      ranking: 'grid',
+    },
     'binary, no segments': {
       ...common,
       segmentColumns: [],

@@ -4,8 +4,9 @@
  * (which also computes the KPIs of yesterday and of the window whose outcomes matured) and the
  * estimate, at 03:00 the performance job for the window whose labels matured, then the alert policy
  * with the estimated-performance rule ON. A job that fails is reported to the alert policy as a
- * failure (the `job-failed` path of the runtime), never thrown out of the replay, so one bad day
- * cannot stop the days after it.
+ * failure (the `job-failed` path of the runtime: the 02:00 invocation runs drift then the estimate,
+ * and an error in either fails it as the drift job), never thrown out of the replay, so one bad
+ * day cannot stop the replay of the days after it. Unlike lib/jobs/backtest.ts, which throws.
  *
  * The world is lib/demo/world.ts (features that depend on their segments, labels a week late, 8%
  * later, 7% never) post-processed with DuckDB to add what that generator has no knob for: an
@@ -69,7 +70,7 @@ export interface Morning {
   estimated?: EstimatedResult;
   performance?: PerformanceResult;
   /** Jobs that failed this morning, with their message. */
-  failures: { job: 'drift' | 'estimate' | 'performance'; window: string; message: string }[];
+  failures: { job: 'drift' | 'performance'; window: string; message: string }[];
   alerts: AlertsRunSummary;
 }
 
@@ -207,16 +208,13 @@ export async function replayWhole(world: WholeWorld): Promise<WholeReplay> {
         return { ...context.deps, clock: { now: () => now } };
       };
       const m: Omit<Morning, 'alerts'> = { date, failures: [] };
+      // As functions/shared/runtime.ts: the 02:00 invocation runs drift (whose KPI step computes
+      // the KPIs), then the estimate; an error in either fails the invocation as the drift job.
       try {
         m.drift = (await runDrift(at('02:00'), date)).result;
-      } catch (error) {
-        // As deployed: the KPI step runs inside the drift job, so it does not run either.
-        m.failures.push({ job: 'drift', window: date, message: (error as Error).message });
-      }
-      try {
         m.estimated = (await runEstimate(at('02:00'), date)).result;
       } catch (error) {
-        m.failures.push({ job: 'estimate', window: date, message: (error as Error).message });
+        m.failures.push({ job: 'drift', window: date, message: (error as Error).message });
       }
       const matured = maturedWindow(definition, at('03:00').clock.now());
       if (matured >= START) {
@@ -232,9 +230,7 @@ export async function replayWhole(world: WholeWorld): Promise<WholeReplay> {
           store: context.deps.store,
           notifier,
           clock: at('03:00').clock,
-          failures: m.failures
-            .filter((f) => f.job !== 'estimate')
-            .map((f) => ({ job: f.job as 'drift' | 'performance', window: f.window, message: f.message })),
+          failures: m.failures,
         },
         date,
       );

@@ -74,10 +74,12 @@ describe("bad files in three partitions of the prediction log (day 14: another t
 
   // DEFECT (HIGH, a bad day poisons later windows): the drift job of a HEALTHY window three days
   // after a bad one fails ("query kpi-predictions failed: cannot read data file .../dt=2026-09-18/
-  // data_0.parquet"). Cause: after storing its drift result, runDrift (lib/jobs/drift.ts:543-545)
-  // runs the KPIs of the window whose OUTCOMES matured that morning (window - outcomes.delay), and
-  // runKpis (lib/jobs/kpi.ts:107-115) re-reads that older window's predictions (its prediction KPIs
-  // are recomputed, and the outcome KPIs join its predictions); the error propagates out of
+  // data_0.parquet"). Cause: after storing its drift result, runDrift (lib/jobs/drift.ts:543-545;
+  // on main at be2bb8b drift.ts:544 -> runScheduledKpis, lib/jobs/kpi.ts:278-284, unchanged in
+  // this respect) runs the KPIs of the window whose OUTCOMES matured that morning (window -
+  // outcomes.delay), and runKpis (lib/jobs/kpi.ts:107-115 here) re-reads that older window's
+  // predictions (its prediction KPIs are recomputed, and the outcome KPIs join its predictions); the
+  // error propagates out of
   // runDrift, so on AWS the whole 02:00 invocation fails (functions/shared/runtime.ts:132-136):
   // job-failed for the healthy window, no estimate for it, Lambda retries, then the DLQ. The KPI
   // step of the matured window should fail on its own (a KPI finding or its own failure), and
@@ -96,7 +98,8 @@ describe("bad files in three partitions of the prediction log (day 14: another t
   // window 15 matures the morning of day 19, whose drift job reads the truncated day 18 and fails
   // before its KPI step; nothing computes window 15's outcome KPI again, so it stays `not_mature`
   // (the same for window 19, behind the empty file of day 22). Cause: the KPI step runs only after
-  // a successful drift scan, inside runDrift (lib/jobs/drift.ts:543-545). Expected: the matured
+  // a successful drift scan, inside runDrift (lib/jobs/drift.ts:543-545; runScheduledKpis on
+  // main). Expected: the matured
   // outcome KPIs do not depend on the day's drift window being readable.
   it.fails("the outcome KPIs of healthy windows mature even when the morning's own window is bad", async () => {
     for (const n of [15, 19]) {
@@ -148,9 +151,9 @@ describe("bad files in three partitions of the prediction log (day 14: another t
   // window 18 -> job-failed:drift pages; the next morning it RESOLVES (window 19's drift ran) and
   // missing-result:drift pages for the same window 18; two mornings later that resolves too,
   // although window 18 never got a result (same for window 22, and for the performance job of both
-  // windows when their labels matured). Causes: failedJobRecovered (lib/alerts/policy.ts:242-253)
+  // windows when their labels matured). Causes: failedJobRecovered (lib/alerts/policy.ts:242-253; 243 on main)
   // accepts any drift result newer than the failure, not one for the failed window; and
-  // missingResultObservations (lib/alerts/policy.ts:189-194) looks back only
+  // missingResultObservations (lib/alerts/policy.ts:189-194; 190 on main) looks back only
   // `alerts.lookbackWindows` (3) windows, so the hole ages out of the check and its incident
   // resolves with a notice. Expected: one incident per failed window that stays open until that
   // window has a result.

@@ -25,7 +25,7 @@ import {
   RESULT_SCHEMA_VERSION,
   type SegmentDrift,
 } from './drift-result.js';
-import { runScheduledKpis } from './kpi.js';
+import { runKpis, runOtherWindowsKpis } from './kpi.js';
 import {
   type CategoricalProfile,
   type FeatureProfile,
@@ -340,6 +340,21 @@ async function expectedVolume(deps: JobDeps, window: Window): Promise<number | u
 
 /** Runs the drift job for the window starting on `date`. */
 export async function runDrift(deps: JobDeps, date: string): Promise<{ result: DriftResult; key: string }> {
+  // Other windows' KPIs (outcomes that matured this morning, rechecks of late ones) read their own
+  // windows' data: they run whether or not this window's scan succeeds (a bad file in this window
+  // must not lose another window's outcome KPIs), and one failing is logged, never this job's
+  // failure (a bad file three days back must not fail a healthy window). lib/jobs/kpi.ts.
+  const start = windowFor(deps.definition, date).start;
+  try {
+    const out = await driftWindow(deps, date);
+    await runKpis(deps, start);
+    return out;
+  } finally {
+    await runOtherWindowsKpis(deps, start);
+  }
+}
+
+async function driftWindow(deps: JobDeps, date: string): Promise<{ result: DriftResult; key: string }> {
   const { definition, engine } = deps;
   const window = windowFor(definition, date);
   const profile = await loadProfile(deps, window);
@@ -539,9 +554,6 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
   };
   const key = resultKeys.result(definition.model.id, 'drift', window);
   await deps.store.putJson(key, result);
-  // Business KPIs of the same window, outcome KPIs of the window whose outcomes just matured, and
-  // rechecks of windows held for late outcomes.
-  await runScheduledKpis(deps, window.start);
   return { result, key };
 }
 

@@ -251,7 +251,11 @@ export function outcomesRecheckWindows(definition: MonitorDefinition, date: stri
  * Recomputes the outcome KPIs of every held window in the look-back (`outcomesRecheckWindows`):
  * one outcomes query per held window, nothing when none is held. Returns the windows rechecked.
  */
-export async function recheckHeldKpis(deps: JobDeps, date: string): Promise<string[]> {
+export async function recheckHeldKpis(
+  deps: JobDeps,
+  date: string,
+  onFailure?: (window: string, error: unknown) => void,
+): Promise<string[]> {
   const { definition } = deps;
   const windows = outcomesRecheckWindows(definition, date);
   if (!windows.length || !deps.sources.outcomes) return [];
@@ -262,23 +266,57 @@ export async function recheckHeldKpis(deps: JobDeps, date: string): Promise<stri
     const stored = history[at];
     if (!stored || stored.kpis.some((k) => k.outcomesMissing)) continue;
     const previous = history.slice(0, at);
-    if (heldOutcomeKpis(stored, previous).length === 0) continue;
-    const out = await runKpis(deps, start, { run: date, last: i === 0, stored, previous });
-    if (out) history[at] = out.result;
-    rechecked.push(start);
+    // Held (outcomes late), or never computed although matured (the morning it matured failed or
+    // did not run): an outcome KPI still `not_mature` here is past its maturity.
+    const missed =
+      stored.rows > 0 && stored.kpis.some((k) => k.source === 'outcomes' && k.status === 'not_mature');
+    if (!missed && heldOutcomeKpis(stored, previous).length === 0) continue;
+    try {
+      const out = await runKpis(deps, start, { run: date, last: i === 0, stored, previous });
+      if (out) history[at] = out.result;
+      rechecked.push(start);
+    } catch (error) {
+      if (!onFailure) throw error;
+      onFailure(start, error);
+    }
   }
   return rechecked;
 }
 
 /**
- * The KPI step of the drift run for `date` (the schedule, the backtest and the demo): the window's
- * KPIs, the outcome KPIs of the window whose outcomes matured that morning, then the rechecks of
- * held windows.
+ * The drift run's KPI step for OTHER windows than its own (`date`; the schedule, the backtest and
+ * the demo): the outcome KPIs of the window whose outcomes matured that morning, then the rechecks
+ * of held windows. Each window reads its own data, so each is isolated: a failure (a bad file in
+ * that window) is logged with the window and skipped, never thrown; the window's own drift run
+ * reports its bad file. Never throws.
+ */
+export async function runOtherWindowsKpis(deps: JobDeps, date: string): Promise<void> {
+  const failed = (window: string, error: unknown) =>
+    deps.log?.('KPIs of another window failed; this run goes on', {
+      window,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  const matured = outcomesMaturedWindow(deps.definition, date);
+  if (matured && matured !== date) {
+    try {
+      await runKpis(deps, matured);
+    } catch (error) {
+      failed(matured, error);
+    }
+  }
+  try {
+    const rechecked = await recheckHeldKpis(deps, date, failed);
+    if (rechecked.length) deps.log?.('rechecked KPI windows held for late outcomes', { windows: rechecked });
+  } catch (error) {
+    failed('(rechecks)', error);
+  }
+}
+
+/**
+ * The whole KPI step of a drift run for `date` without its scan (tests, tools): the window's own
+ * KPIs (same data as the scan: a failure throws), then the other windows' (never throws).
  */
 export async function runScheduledKpis(deps: JobDeps, date: string): Promise<void> {
   await runKpis(deps, date);
-  const matured = outcomesMaturedWindow(deps.definition, date);
-  if (matured && matured !== date) await runKpis(deps, matured);
-  const rechecked = await recheckHeldKpis(deps, date);
-  if (rechecked.length) deps.log?.('rechecked KPI windows held for late outcomes', { windows: rechecked });
+  await runOtherWindowsKpis(deps, date);
 }

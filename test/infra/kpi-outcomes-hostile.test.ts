@@ -151,7 +151,7 @@ describe('outcomes configuration, hostile', () => {
 
   // DEFECT (LOW): recheckWithin has no upper bound: P3650D is accepted and every morning's KPI step
   // lists 3,650 windows to recheck (lib/jobs/kpi.ts:254 recheckHeldKpis). Worse, the recheck loads
-  // only the last 37 KPI results (lib/jobs/kpi.ts:258 -> loadKpis, limit HISTORY_WINDOWS + 7,
+  // only the last 37 KPI results (lib/jobs/kpi.ts:262 -> loadKpis, limit HISTORY_WINDOWS + 7,
   // lib/jobs/alerts.ts:45/138), so a look-back longer than that is silently cut short (see
   // test/lib/jobs/kpi-recheck-long.test.ts for what that costs). Expected: refused above what the
   // recheck can serve, with the field, the value and the fix. Cause: lib/config/load.ts:208 checks

@@ -103,8 +103,14 @@ function definition() {
 
 const morningAfter = (date: string) => ({ now: () => new Date(`${shiftDate(date, 1)}T02:00:00Z`) });
 
-function depsFor(world: string, store: MemoryResultStore, date: string): JobDeps {
+function depsFor(
+  world: string,
+  store: MemoryResultStore,
+  date: string,
+  log?: (message: string, fields?: Record<string, unknown>) => void,
+): JobDeps {
   return {
+    ...(log ? { log } : {}),
     definition: definition(),
     sources: {
       predictions: { location: `${dir.path}/${world}/predictions`, format: 'parquet', partitioned: true },
@@ -132,8 +138,12 @@ async function replay(
   const key = resultKeys.result('shop', 'kpi', windowFor(def, D));
   for (const date of dates) {
     await beforeRun?.(date);
+    // A KPI failure is either thrown, or (other windows' KPIs, isolated) logged with its error.
+    const log = (message: string, fields?: Record<string, unknown>) => {
+      if (fields && 'error' in fields) errors[date] = `${message}: ${String(fields.error)}`;
+    };
     try {
-      await runScheduledKpis(depsFor(world, store, date), date);
+      await runScheduledKpis(depsFor(world, store, date, log), date);
     } catch (e) {
       errors[date] = (e as Error).message;
     }
@@ -246,7 +256,7 @@ describe('late outcomes, hostile', () => {
   // bumped, nothing opens on any later morning).
   // Cause: the policy judges a late window only when its result carries `recheckRun`
   // (lib/alerts/policy.ts:433, decideLateKpiWindows); a manual re-run goes through
-  // runKpis(deps, date) without a recheck (lib/jobs/kpi.ts:279 runScheduledKpis -> runKpis with no
+  // runKpis(deps, date) without a recheck (lib/jobs/kpi.ts:319 runScheduledKpis -> runKpis with no
   // KpiRecheck, so no `recheckRun`, lib/jobs/kpi.ts:194), and the policy judges only the latest
   // windows otherwise (lib/alerts/policy.ts:349).
   it.fails('outcomes after recheckWithin, loaded and re-run as the outcomes_missing fix says, are judged', async () => {
@@ -380,11 +390,11 @@ describe('late outcomes, hostile', () => {
 
   // DEFECT (MED): after the broken file is removed (as its error says), the outcome KPIs of the
   // 5 windows whose maturing runs failed (D-1 .. D+3) are never computed: they stay `not_mature`
-  // for ever and nothing reports them (no incident, no recheck). Cause: runScheduledKpis
-  // (lib/jobs/kpi.ts:279-282) computes a window's outcome KPIs only on the morning it matures
-  // (`outcomesMaturedWindow`) and rechecks only windows stored as held (`heldOutcomeKpis` needs an
-  // `ok` item with a coverage, lib/alerts/kpi-rules.ts:76-79, lib/jobs/kpi.ts:265); a window whose
-  // maturing run threw keeps its `not_mature` result, which neither path revisits.
+  // for ever and nothing reports them (measured on main after 9e0cd70, which isolates those
+  // failures and rechecks "missed" windows). Cause: the missed-window recheck requires
+  // `stored.rows > 0` (lib/jobs/kpi.ts:271-272), but a window's `rows` come only from the
+  // prediction-KPI query (lib/jobs/kpi.ts:136-142); a model whose KPIs are all outcome KPIs stores
+  // rows 0 while `not_mature`, so its failed windows are never revisited.
   it.fails('windows whose maturing run failed on a broken file get their outcome KPIs once it is removed', async () => {
     const due = shiftDate(D, 3);
     const fixedOn = shiftDate(due, 4); // the file is removed before the run of D+7
@@ -406,13 +416,12 @@ describe('late outcomes, hostile', () => {
   }, 150_000);
 
   // DEFECT (HIGH): a broken outcome file on one day suppresses the outcomes_missing finding of an
-  // UNRELATED window: day L-8's outcomes never come, its last recheck falls on run D+2, whose KPI
-  // step throws on the broken file (of arrival day D+3) before any recheck runs; the window is
-  // then out of the look-back and is never reported (no outcomes_missing, no incident).
-  // Cause: runScheduledKpis (lib/jobs/kpi.ts:279-282) runs the window's KPIs, the matured window,
-  // then recheckHeldKpis in sequence with no isolation, so the matured window's query error skips
-  // every recheck of that morning; outcomesMissing is set only at the exact last recheck
-  // (`last: i === 0`, lib/jobs/kpi.ts:266), never caught up later.
+  // UNRELATED window: day L-8's outcomes never come and its last recheck falls on run D+2; that
+  // recheck reads the arrivals from its start to the run's day + 1, which include the broken
+  // file's day D+3, and fails (logged and skipped since 9e0cd70, lib/jobs/kpi.ts:280); the window
+  // is then out of the look-back and never reported (no outcomes_missing, no incident). Cause:
+  // `outcomesMissing` is set only at the exact last recheck (`last: i === 0`,
+  // lib/jobs/kpi.ts:275 / :199) and a failed last recheck is not retried or reported.
   it.fails("a broken file on one day does not swallow another window's outcomes_missing", async () => {
     const never = DATES[L - 8] as string;
     const due = shiftDate(D, 3);

@@ -82,11 +82,11 @@ describe('a long recheckWithin', () => {
   // measured: last rechecked by run D+40, outcomesMissing never set, nothing opened in 75 mornings;
   // no `outcomes_missing`, no incident, over 75 mornings (its last recheck is due on run D+63).
   // It is silently rechecked only while it is among the last 37 KPI results, then dropped.
-  // Cause: recheckHeldKpis (lib/jobs/kpi.ts:258) loads the history with loadKpis' default limit of
+  // Cause: recheckHeldKpis (lib/jobs/kpi.ts:262) loads the history with loadKpis' default limit of
   // HISTORY_WINDOWS + 7 = 37 results (lib/jobs/alerts.ts:45, :138), so the windows of the
-  // look-back older than that are not found (`stored` undefined, lib/jobs/kpi.ts:262-263) and
+  // look-back older than that are not found (`stored` undefined, lib/jobs/kpi.ts:266-267) and
   // skipped, including the oldest one, whose recheck is the last (`last: i === 0`, where
-  // `outcomesMissing` is set, lib/jobs/kpi.ts:266 / :199). The config accepts any recheckWithin
+  // `outcomesMissing` is set, lib/jobs/kpi.ts:275 / :199). The config accepts any recheckWithin
   // (lib/config/load.ts:208).
   it.fails('reports a window whose outcomes never come as outcomes_missing at its last recheck, 60 days on', async () => {
     expect(outcomesRecheckWindows(definition, shiftDate(D, 63))[0]).toBe(D); // its last recheck

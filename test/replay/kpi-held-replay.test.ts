@@ -205,16 +205,12 @@ describe('a held outcome-KPI window on AWS (replayed)', () => {
     expect(incident?.sinceWindow).toBe(day(LATE));
   });
 
-  // DEFECT (HIGH on AWS): a window with NO predictions (here the three windows before the log
-  // starts, 09-28 .. 09-30; equally any day with no traffic) is held at coverage 0 and, 7
-  // mornings later, paged as "[WARNING] shop: outcomes_missing: revenue_total of 2026-09-28 has
-  // outcomes for 0% of its predictions" (measured: sent on morning 10-09, resolved 10-10) on every
-  // new deployment. Locally the same window is `no_data` (no files). Cause: on Athena the
-  // prediction source is a table, never "no files" (`hasNoFiles`, lib/jobs/sources.ts:87-88), so
-  // runKpis runs the outcome query over 0 rows and stores the outcome KPI as `ok` with coverage 0
-  // (lib/jobs/kpi.ts:179-181, coverage 0 when rows is 0); heldOutcomeKpis
-  // (lib/alerts/kpi-rules.ts:107) then holds it, the rechecks mark it `outcomesMissing`.
-  it.fails('pages no outcomes_missing for a window that had no predictions', async () => {
+  // Regression guard: before 2cef2c2 (on main), a window with NO predictions (the three before the
+  // log starts; equally a day without traffic) was stored `ok` at coverage 0 on Athena (no file
+  // listing, so never `no_data`), held, and paged 7 mornings later as "[WARNING] shop:
+  // outcomes_missing: revenue_total of 2026-09-28" (measured here on morning 10-09 before the
+  // rebase). heldOutcomeKpis now holds nothing in a window with 0 rows.
+  it('pages no outcomes_missing for a window that had no predictions', async () => {
     const definition = validateDefinition(definitionInput, 'kpi held replay');
     const before = await replay.store.getJson<KpiResult>(
       resultKeys.result(MODEL, 'kpi', windowFor(definition, day(-3))),

@@ -146,6 +146,8 @@ export function observeDrift(
   rules: readonly Rule[],
   fdr: number,
   previous: readonly (DriftResult | undefined)[],
+  /** Features with an open feature-drift incident: their segments' drift is that incident's, not a new one. */
+  openFeatureIncidents: ReadonlySet<string> = new Set(),
 ): WindowObservations {
   const out: WindowObservations = { window, applicable: new Set(), observations: [], hints: [] };
   if (!result) return out;
@@ -249,7 +251,10 @@ export function observeDrift(
       if (s.tooSmall) continue;
       for (const sf of s.features) {
         const overall = result.features.find((f) => f.name === sf.name);
-        if (overall && gatedLevel(overall, significant) !== 'none') continue; // the feature incident covers it
+        // The feature incident covers it: flagged overall in this window, or its incident still open
+        // (a change in one segment hovers near the overall threshold: one change, one incident).
+        if (overall && gatedLevel(overall, significant) !== 'none') continue;
+        if (openFeatureIncidents.has(sf.name)) continue;
         const level = driftLevel(sf);
         if (level === 'none' || !significant.has(testKey(sf.name, s))) continue;
         if ((spread.get(`${sf.name}|${s.column}`) ?? 0) > 1) continue;

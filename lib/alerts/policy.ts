@@ -294,6 +294,10 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
   const runWindow = input.window.start;
 
   const driftHistory = input.drift.filter((d) => d.window <= runWindow);
+  // Features whose drift incident is open: the run window's segment drift of them is theirs.
+  const openFeatureIncidents = new Set(
+    state.incidents.filter((i) => i.status === 'open' && i.kind === 'feature_drift').map((i) => i.subject),
+  );
   const driftSeries: WindowObservations[] = driftHistory.map((d, i) =>
     observeDrift(
       d.result,
@@ -301,6 +305,7 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
       rules,
       settings.falseDiscoveryRate,
       driftHistory.slice(0, i).map((x) => x.result),
+      d.window === runWindow ? openFeatureIncidents : undefined,
     ),
   );
   const performance = latestPerWindow(input.performance.filter((p) => p.window.start <= runWindow));

@@ -71,15 +71,12 @@ describe('a covariate shift in one segment only (loan_amount x2 in region=east, 
     expect(r.opened[0]!.date <= day(21), describeDecisions(r)).toBe(true);
   });
 
-  // DEFECT (MED, one change pages twice): a fifth of the rows doubling loan_amount moves the
-  // overall distribution near its PSI threshold, so feature-drift:loan_amount opens on day 21
-  // (warning); on day 24 the overall verdict dips below warning for one window and the SAME change
-  // opens a second incident, segment-drift:loan_amount@region=east, as a critical page. Cause:
-  // the segment-drift rule defers to the feature rule per WINDOW ("the feature incident covers
-  // it" only when the overall feature is flagged in that window, lib/alerts/observe.ts:252), not
-  // while the feature's incident is open. Expected: the segment's drift joins the open
-  // feature-drift incident (or escalates it), one incident for one change.
-  it.fails('one change is one incident', () => {
+  // Was a MED defect (fixed 2026-11-30): feature-drift:loan_amount opened on day 21 (warning); on
+  // day 24 the overall verdict dipped below warning for one window and the same change opened
+  // segment-drift:loan_amount@region=east as a second, critical page. The segment rule deferred to
+  // the feature rule per window only; it now also defers while the feature's incident is open
+  // (observeDrift's openFeatureIncidents, lib/alerts/observe.ts).
+  it('one change is one incident', () => {
     expect(new Set(r.opened.map((o) => o.incident)).size, describeDecisions(r)).toBe(1);
   });
 });

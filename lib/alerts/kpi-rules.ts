@@ -104,6 +104,9 @@ export interface HeldKpi {
  * rule the policy applies: the KPI job rechecks exactly these windows (lib/jobs/kpi.ts).
  */
 export function heldOutcomeKpis(result: KpiResult, previous: readonly KpiResult[]): HeldKpi[] {
+  // A window without predictions (before the log's first day, a day the model did not serve) has
+  // no outcome to wait for: nothing is held, nothing rechecked (each recheck is an Athena query).
+  if (result.rows === 0) return [];
   return result.kpis.flatMap((k) => {
     const coverage = coverageOf(result, k.name);
     if (coverage === undefined) return [];

@@ -755,7 +755,8 @@ function labelsMissingOf(
   today: string,
 ): Pick<PerformanceResult, 'labelsMissing'> {
   const coverage = labelCoverageOf({ status, overall });
-  const late = coverage === undefined ? undefined : lateCoverage(coverage, earlierCoverages(previous));
+  const earlier = earlierCoverages(previous);
+  const late = coverage === undefined || !earlier.length ? undefined : lateCoverage(coverage, earlier);
   return late
     ? {
         labelsMissing: {
@@ -781,8 +782,8 @@ export function labelsRecheckWindows(definition: MonitorDefinition, matured: str
  * Evaluates again every window in the look-back (`labelsRecheckWindows`) whose label coverage is
  * below LATE_COVERAGE_SHARE x its usual (`lateCoverage`, lib/alerts/late-data.ts, the rule the
  * KPI step applies to late outcomes): one performance query set per such window, none when every
- * window's coverage is usual. A window already marked `labelsMissing`, never evaluated, or without
- * predictions is skipped. Returns the windows evaluated again.
+ * window's coverage is usual. A window already marked `labelsMissing`, never evaluated, without
+ * predictions or without an earlier window (no usual coverage yet) is skipped. Returns the windows evaluated again.
  */
 export async function recheckLateLabels(deps: JobDeps, matured: string): Promise<string[]> {
   const { definition } = deps;
@@ -802,7 +803,10 @@ export async function recheckLateLabels(deps: JobDeps, matured: string): Promise
     if (!stored || stored.labelsMissing || !stored.maturity.mature) continue;
     const coverage = labelCoverageOf(stored);
     const previous = history.slice(0, at);
-    if (coverage === undefined || !lateCoverage(coverage, earlierCoverages(previous))) continue;
+    // Without an earlier window there is no usual coverage to be late against (a feed that labels
+    // 80% of predictions would otherwise be rechecked, then reported, from its first window).
+    const earlier = earlierCoverages(previous);
+    if (coverage === undefined || !earlier.length || !lateCoverage(coverage, earlier)) continue;
     const out = await runPerformance(deps, start, { run: lastCompleteWindow(deps), last: i === 0, previous });
     history[at] = out.result;
     rechecked.push(start);

@@ -49,7 +49,7 @@ const u = (world: number, day: number, stream: number) =>
 async function writeWorld(
   name: string,
   world: number,
-  opts: { lateBy: number | 'never' | 0; dropLate?: boolean },
+  opts: { lateBy: number | 'never' | 0; dropLate?: boolean; labelled?: number },
 ) {
   const parts = DATES.map((date, d) => {
     const lateRow = d === LATE_DAY && opts.lateBy !== 0 ? `${u(world, d, 3)} >= ${ON_TIME}` : 'false';
@@ -70,7 +70,7 @@ async function writeWorld(
     `COPY (SELECT id, score, region, dt FROM w) TO ${quoteString(`${base}/predictions`)} (FORMAT parquet, PARTITION_BY (dt))`,
   );
   await engine.execute(
-    `COPY (SELECT id, y, arrival AS dt FROM w WHERE arrival <= '2026-12-31') TO ${quoteString(`${base}/labels`)} (FORMAT parquet, PARTITION_BY (dt))`,
+    `COPY (SELECT id, y, arrival AS dt FROM w WHERE arrival <= '2026-12-31' AND ${u(world, 0, 6)} < ${opts.labelled ?? 1}) TO ${quoteString(`${base}/labels`)} (FORMAT parquet, PARTITION_BY (dt))`,
   );
 }
 
@@ -81,6 +81,7 @@ beforeAll(async () => {
   await writeWorld('late', 2, { lateBy: 3 });
   await writeWorld('drop', 3, { lateBy: 3, dropLate: true });
   await writeWorld('never', 4, { lateBy: 'never' });
+  await writeWorld('partial', 5, { lateBy: 0, labelled: 0.8 });
 }, 180_000);
 
 afterAll(async () => {
@@ -171,6 +172,19 @@ describe('performance windows whose labels arrive late', () => {
     // Every scheduled run issues the same query set as the first one (no recheck query).
     expect(new Set(queriesPerRun.slice(1)).size).toBe(1);
     expect(snapshots[DATES.at(-1) as string]?.revision).toBe(1);
+    expect(opened).toEqual([]);
+  }, 180_000);
+
+  it('does not recheck a feed that always labels 80%, its first window included', async () => {
+    const { opened, rechecks, store } = await replay('partial');
+    const first = await store.getJson<PerformanceResult>(
+      resultKeys.result('shop', 'performance', windowFor(definition(), START)),
+    );
+    expect(first?.revision).toBe(1);
+    expect(first?.recheckRun).toBeUndefined();
+    console.log('partial feed: first window coverage', first?.overall.coverage);
+    expect(first?.overall.coverage).toBeLessThan(0.85);
+    expect(rechecks).toEqual({});
     expect(opened).toEqual([]);
   }, 180_000);
 

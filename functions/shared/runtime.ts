@@ -155,14 +155,15 @@ export async function runModelJob(
 }
 
 /**
- * The job's request: the event's date when given; otherwise performance evaluates the window whose
- * labels have just matured (yesterday minus the label delay: yesterday's own labels are not in),
- * and the other jobs take runJob's default (the last complete window).
+ * The job's request: the event's date when given (that window only); otherwise performance
+ * evaluates the window whose labels have just matured (yesterday minus the label delay: yesterday's
+ * own labels are not in) and, as the scheduled run, the windows with late labels again; the other
+ * jobs take runJob's default (the last complete window).
  */
 export function jobRequest(event: JobEvent, deps: Pick<JobDeps, 'definition' | 'clock'>): JobRequest {
   if (event.date) return { job: event.job, date: event.date };
   if (event.job === 'performance')
-    return { job: 'performance', date: maturedWindow(deps.definition, deps.clock.now()) };
+    return { job: 'performance', date: maturedWindow(deps.definition, deps.clock.now()), scheduled: true };
   return { job: event.job };
 }
 

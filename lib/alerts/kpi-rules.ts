@@ -16,6 +16,7 @@
 import type { KpiDefinition } from '../config/schema.js';
 import type { KpiResult } from '../jobs/kpi-result.js';
 import { median } from '../stats/median.js';
+import { LATE_COVERAGE_SHARE, lateCoverage, usualCoverage as usualOf } from './late-data.js';
 import type { WindowObservations } from './observe.js';
 import { fmt } from './observe.js';
 import type { Rule } from './rules.js';
@@ -71,7 +72,7 @@ function robustSpread(values: readonly number[], center: number): number {
  * business drop, and is held (not judged, not in the history) until a recheck finds its outcomes
  * (lib/jobs/kpi.ts `recheckHeldKpis`), or marks them missing at the last recheck.
  */
-export const KPI_MIN_COVERAGE_SHARE = 0.9;
+export const KPI_MIN_COVERAGE_SHARE = LATE_COVERAGE_SHARE;
 
 function coverageOf(result: KpiResult | undefined, name: string): number | undefined {
   const item = result?.kpis.find((k) => k.name === name);
@@ -80,9 +81,7 @@ function coverageOf(result: KpiResult | undefined, name: string): number | undef
 
 /** An outcome KPI's usual coverage before `result`: the median over its earlier windows, 1 without any. */
 function usualCoverage(name: string, previous: readonly KpiResult[]): number {
-  const usual = previous.map((p) => coverageOf(p, name)).filter((c): c is number => c !== undefined);
-  const recent = usual.slice(-KPI_HISTORY_WINDOWS);
-  return recent.length ? median(recent) : 1;
+  return usualOf(previous.map((p) => coverageOf(p, name)).filter((c): c is number => c !== undefined));
 }
 
 /** The coverage an outcome KPI needs in `result`, from its earlier windows (undefined: not an outcome KPI). */
@@ -111,11 +110,11 @@ export function heldOutcomeKpis(result: KpiResult, previous: readonly KpiResult[
   return result.kpis.flatMap((k) => {
     const coverage = coverageOf(result, k.name);
     if (coverage === undefined) return [];
-    const usual = usualCoverage(k.name, previous);
-    const needed = KPI_MIN_COVERAGE_SHARE * usual;
-    return coverage < needed
-      ? [{ name: k.name, coverage, usualCoverage: usual, neededCoverage: needed }]
-      : [];
+    const late = lateCoverage(
+      coverage,
+      previous.map((p) => coverageOf(p, k.name)).filter((c): c is number => c !== undefined),
+    );
+    return late ? [{ name: k.name, ...late }] : [];
   });
 }
 

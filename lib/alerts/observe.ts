@@ -765,7 +765,23 @@ export function observePerformance(
         .filter((p) => p.status === 'ok' || p.status === 'no_labels')
         .map((p) => p.overall.coverage),
     });
-    if (judged.level !== 'none') {
+    const missing = result.labelsMissing;
+    if (missing) {
+      // Still below its usual coverage at its last recheck: the labels never came. Opened at once.
+      const title = `labels_missing: ${window} has labels for ${pct(coverage)} of its predictions (usual ${pct(missing.usualCoverage)}) at its last recheck on ${missing.lastRecheck}`;
+      out.observations.push({
+        ruleId: coverageRule.id,
+        kind: 'label_coverage',
+        subject: 'labels',
+        window,
+        level: judged.level === 'critical' ? 'critical' : 'warning',
+        value: coverage,
+        measure: 'label coverage',
+        title,
+        summary: `${title}; its performance was judged on the labels that came. Fix: check the labels feed for that window (late or lost partitions, the join key labels.idColumn), load its labels, then run driftwatch run --job performance --date ${window} (on AWS the model's function with {"job":"performance","date":"${window}"}), which keeps this result as a revision; or raise labels.recheckWithin if the feed is often this late`,
+        severe: 'the labels of a window never arrived (labels_missing)',
+      });
+    } else if (judged.level !== 'none') {
       out.observations.push({
         ruleId: coverageRule.id,
         kind: 'label_coverage',

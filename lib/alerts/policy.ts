@@ -376,7 +376,33 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
 
   const decisions: Decision[] = [];
   for (const j of judgements) decide(j, state, input, settings, decisions);
-  decideLateKpiWindows(input, settings, state, rules, kpiResults, kpiSeries, hintsFor, decisions);
+  // Windows computed again for late data, each judged once at its own place.
+  decideLateWindows(
+    input,
+    settings,
+    state,
+    {
+      rules: rules.filter((r) => r.source === 'kpi'),
+      results: kpiResults,
+      series: kpiSeries,
+      through: 'kpiRechecksJudgedThrough',
+    },
+    hintsFor,
+    decisions,
+  );
+  decideLateWindows(
+    input,
+    settings,
+    state,
+    {
+      rules: rules.filter((r) => r.source === 'performance'),
+      results: performance,
+      series: perfSeries,
+      through: 'performanceRechecksJudgedThrough',
+    },
+    hintsFor,
+    decisions,
+  );
   pruneResolved(state);
 
   const ticket = evaluateTicket({
@@ -408,45 +434,50 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
 }
 
 /**
- * Late KPI windows: a window whose outcome KPIs were held (late outcomes) and that a KPI step
- * recomputed (`recheckRun`: that run's window) is judged as of its own place in the series, the
- * windows after it left out, since the run judges only the latest window and a late window lies
- * behind it. Once (`kpiRechecksJudgedThrough` in the state: the first run at or after the recheck
- * judges it, even when the morning of the recheck ran no alert step; replays judge nothing again):
+ * Late windows: a window whose data arrived late (KPI outcomes, performance labels) and that its
+ * job computed again (`recheckRun`: the run window of that morning) is judged as of its own place
+ * in its series, the windows after it left out, since the run judges only the latest window and a
+ * late window lies behind it. Once (`through` in the state, per source: the first run at or after
+ * the recheck judges it, even when the morning of the recheck ran no alert step; replays judge
+ * nothing again):
  * - no incident of the rule and subject open: it opens one, whose since / first-seen window is the
  *   late window (MTTD counts from its end), unless the latest incident already covers this run;
  * - one open: no second incident and no message; its first-seen window moves back to the late
  *   window when every window judged between them was at warning or above (the same problem, seen
  *   earlier than the incident knew).
  */
-function decideLateKpiWindows(
+function decideLateWindows(
   input: PolicyInput,
   settings: AlertSettings,
   state: AlertState,
-  rules: readonly Rule[],
-  kpiResults: readonly KpiResult[],
-  kpiSeries: readonly WindowObservations[],
+  late: {
+    rules: readonly Rule[];
+    results: readonly { recheckRun?: string }[];
+    series: readonly WindowObservations[];
+    through: 'kpiRechecksJudgedThrough' | 'performanceRechecksJudgedThrough';
+  },
   hintsFor: (window: string) => Hint[],
   out: Decision[],
 ): void {
+  const { rules, results, series } = late;
   const runWindow = input.window.start;
-  const through = state.kpiRechecksJudgedThrough;
+  const through = state[late.through];
   if (through !== undefined && runWindow <= through) return; // a replay of an older run
   // Rechecked since the last run that judged rechecks (without one: this run's own rechecks).
   const after = through ?? shiftDate(runWindow, -durationDays(input.window.duration));
-  const late = kpiResults.flatMap((k, i) =>
+  const rechecked = results.flatMap((k, i) =>
     k.recheckRun !== undefined && k.recheckRun > after && k.recheckRun <= runWindow ? [i] : [],
   );
-  if (kpiResults.length) state.kpiRechecksJudgedThrough = runWindow;
-  if (!late.length) return;
-  for (const rule of rules.filter((r) => r.source === 'kpi')) {
-    for (const i of late) {
-      const w = kpiSeries[i] as WindowObservations;
+  if (results.length) state[late.through] = runWindow;
+  if (!rechecked.length) return;
+  for (const rule of rules) {
+    for (const i of rechecked) {
+      const w = series[i] as WindowObservations;
       if (!w.applicable.has(rule.id)) continue;
       for (const subject of new Set(
         w.observations.filter((o) => o.ruleId === rule.id).map((o) => o.subject),
       )) {
-        const j = judge(rule, subject, { windows: kpiSeries.slice(0, i + 1) }, hintsFor);
+        const j = judge(rule, subject, { windows: series.slice(0, i + 1) }, hintsFor);
         if (!j.firing || !j.observation) continue;
         const open = state.incidents.find(
           (x) => x.ruleId === rule.id && x.subject === subject && x.status === 'open',
@@ -456,7 +487,7 @@ function decideLateKpiWindows(
           continue;
         }
         const firstSeen = open.firstSeenWindow ?? open.sinceWindow;
-        const between = kpiSeries
+        const between = series
           .slice(i + 1)
           .filter((x) => x.applicable.has(rule.id) && x.window < firstSeen)
           .map(

@@ -145,6 +145,8 @@ export interface AlertState {
    * judged: the next run judges those rechecked after it, so a morning without an alert step loses none.
    */
   kpiRechecksJudgedThrough?: string;
+  /** The same for performance windows evaluated again for late labels (`recheckRun`). */
+  performanceRechecksJudgedThrough?: string;
 }
 
 export type DecisionType = 'opened' | 'escalated' | 'worsened' | 'reminder' | 'resolved';

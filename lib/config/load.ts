@@ -204,6 +204,14 @@ function crossFieldProblems(def: MonitorDefinition): DefinitionProblem[] {
 function kpiProblems(def: MonitorDefinition): DefinitionProblem[] {
   const problems: DefinitionProblem[] = [];
   const seen = new Map<string, number>();
+  const labelsRecheck = def.labels?.recheckWithin;
+  if (labelsRecheck !== undefined && durationHours(labelsRecheck) < 24)
+    problems.push({
+      path: 'labels.recheckWithin',
+      received: labelsRecheck,
+      message:
+        'at least one day, e.g. P7D (how long windows with late labels are evaluated again before a labels_missing finding)',
+    });
   const recheck = def.outcomes?.recheckWithin;
   if (recheck !== undefined && durationHours(recheck) < 24)
     problems.push({

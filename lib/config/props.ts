@@ -91,6 +91,12 @@ export interface LabelLogProps {
   readonly positiveValue?: string;
   /** Binary: the label value meaning the negative class. @default - every other value */
   readonly negativeValue?: string;
+  /**
+   * How long after maturing a window whose label coverage is below its usual (late labels) is
+   * evaluated again by each scheduled performance run, an ISO-8601 duration; past it, a
+   * `labels_missing` finding. @default 'P7D'
+   */
+  readonly recheckWithin?: string;
 }
 
 /** A late log of business outcomes, joined to predictions by id like labels. */

@@ -100,6 +100,12 @@ export const LabelLogSchema = z.strictObject({
   positiveValue: z.string().min(1).optional(),
   /** Binary: the value that means the negative class; without it every other label is negative. */
   negativeValue: z.string().min(1).optional(),
+  /**
+   * How long after its labels matured a window whose label coverage is below its usual (late
+   * labels) is evaluated again by each scheduled performance run; past it, a `labels_missing`
+   * finding. Whole days.
+   */
+  recheckWithin: isoDuration.default('P7D'),
 });
 
 /** A late log of business outcomes (revenue, conversion), joined to predictions by id like labels. */

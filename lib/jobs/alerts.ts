@@ -109,7 +109,7 @@ async function loadDriftHistory(
 }
 
 /** The stored performance results with a window start at or before `until`, oldest first. */
-async function loadPerformance(
+export async function loadPerformance(
   store: ResultStore,
   definition: MonitorDefinition,
   duration: string,

@@ -10,7 +10,7 @@ import { type AlertsRunSummary, runAlerts } from './alerts.js';
 import { runDrift } from './drift.js';
 import type { DriftResult } from './drift-result.js';
 import { type EstimatedResult, estimationUnavailable, runEstimate } from './estimate.js';
-import { runPerformance } from './performance.js';
+import { runScheduledPerformance } from './performance.js';
 import type { PerformanceResult } from './performance-result.js';
 import type { JobDeps } from './types.js';
 import { daysBetween, maturedWindow, shiftDate } from './windows.js';
@@ -120,7 +120,7 @@ export async function runBacktest(jobDeps: JobDeps, options: BacktestOptions): P
     if (definition.labels && deps.sources.labels) {
       const matured = maturedWindow(definition, now);
       if (matured >= (options.logStart ?? options.from))
-        performance = (await runPerformance(at, matured)).result;
+        performance = (await runScheduledPerformance(at, matured)).result;
     }
     const alerts = await runAlerts(
       { definition, store: deps.store, notifier: options.notifier, clock: at.clock },

@@ -20,7 +20,7 @@ import type { KpiDefinition, MonitorDefinition } from '../config/schema.js';
 import { buildKpiQuery, type KpiGroupRow, type KpiQuerySpec, readKpiRows } from '../sql/kpi-query.js';
 import { loadKpis } from './alerts.js';
 import type { KpiResult, KpiResultItem } from './kpi-result.js';
-import { nextRevision } from './revisions.js';
+import { nextRevision, recheckWindows } from './revisions.js';
 import { hasNoFiles, sourceFor } from './sources.js';
 import type { JobDeps } from './types.js';
 import { durationDays, resultKeys, shiftDate, type Window, windowFor } from './windows.js';
@@ -242,9 +242,7 @@ function valuesChanged(previous: KpiResult, next: KpiResult): boolean {
 export function outcomesRecheckWindows(definition: MonitorDefinition, date: string): string[] {
   const matured = outcomesMaturedWindow(definition, date);
   if (!matured || !definition.outcomes) return [];
-  const windowDays = Math.max(1, Math.round(durationDays(definition.window)));
-  const count = Math.ceil(durationDays(definition.outcomes.recheckWithin) / windowDays);
-  return Array.from({ length: count }, (_, i) => shiftDate(matured, -(count - i) * windowDays));
+  return recheckWindows(definition, matured, definition.outcomes.recheckWithin);
 }
 
 /**

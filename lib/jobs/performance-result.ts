@@ -101,6 +101,19 @@ export interface PerformanceResult {
   /** 1 for the first evaluation of the window, then 2, 3... as later labels arrive. */
   revision: number;
   /**
+   * The run (the morning's alert-step run window: the last complete window) that last evaluated
+   * this window again because its label coverage was below its
+   * usual (late labels, lib/jobs/performance.ts `recheckLateLabels`); the alert policy judges such a
+   * window once, at its own place in the series (lib/alerts/policy.ts, late windows).
+   */
+  recheckRun?: string;
+  /**
+   * Label coverage still below LATE_COVERAGE_SHARE x the usual at the window's last recheck
+   * (`labels.recheckWithin` after maturing): the labels never came. The alert policy reports it
+   * once as a `labels_missing` label-coverage finding.
+   */
+  labelsMissing?: { usualCoverage: number; neededCoverage: number; lastRecheck: string };
+  /**
    * ok: evaluated; not_mature: the label delay has not passed yet (coverage still reported);
    * no_data: no predictions; no_labels: mature but no label arrived.
    */

@@ -5,6 +5,8 @@
  * metrics for relative thresholds; operational metrics. Re-evaluations as labels keep arriving
  * keep the earlier result as a numbered revision.
  */
+
+import { LATE_HISTORY_WINDOWS, lateCoverage } from '../alerts/late-data.js';
 import { EXACT_RANKING_MAX_ROWS, type MonitorDefinition } from '../config/schema.js';
 import { type BinaryAggregates, binaryMetrics } from '../metrics/binary.js';
 import { type Comparison, compareAccuracy, compareRocAuc } from '../metrics/compare.js';
@@ -38,6 +40,7 @@ import {
   type PredictionChecksSpec,
   readPredictionChecks,
 } from '../sql/prediction-checks-query.js';
+import { loadPerformance } from './alerts.js';
 import {
   describeColumns,
   MissingColumnError,
@@ -56,11 +59,18 @@ import type {
   SegmentPerformance,
   VersionComparison,
 } from './performance-result.js';
-import { nextRevision } from './revisions.js';
+import { nextRevision, recheckWindows } from './revisions.js';
 import { NULL_SEGMENT } from './scan-reader.js';
 import { hasNoFiles, sourceFor } from './sources.js';
 import type { JobDeps } from './types.js';
-import { durationDays, resultKeys, shiftDate, type Window, windowFor } from './windows.js';
+import {
+  durationDays,
+  lastCompleteWindow,
+  resultKeys,
+  shiftDate,
+  type Window,
+  windowFor,
+} from './windows.js';
 
 /** The metric slices and default alert rules judge first. */
 export function primaryMetric(definition: MonitorDefinition): string {
@@ -482,10 +492,24 @@ function labelColumnTypeOf(
   return type === undefined ? {} : { labelColumnType: type };
 }
 
-/** Runs the performance job for the window starting on `date`. */
+/** How a late-labels recheck runs the performance job (`recheckLateLabels`). */
+export interface LabelRecheck {
+  /**
+   * The run evaluating the window again, as the morning's alert step names it (the last complete
+   * window, `lastCompleteWindow`): stored as `recheckRun`.
+   */
+  run: string;
+  /** The window's last recheck: a coverage still below the usual is marked `labelsMissing`. */
+  last: boolean;
+  /** The performance results of the windows before it, oldest first (the usual coverage). */
+  previous: readonly PerformanceResult[];
+}
+
+/** Runs the performance job for the window starting on `date` (again, for a `recheck`). */
 export async function runPerformance(
   deps: JobDeps,
   date: string,
+  recheck?: LabelRecheck,
 ): Promise<{ result: PerformanceResult; key: string }> {
   const { definition, engine } = deps;
   if (!definition.labels || !deps.sources.labels) {
@@ -692,6 +716,8 @@ export async function runPerformance(
     window,
     generatedAt: deps.clock.now().toISOString(),
     revision,
+    ...(recheck ? { recheckRun: recheck.run } : {}),
+    ...(recheck?.last ? labelsMissingOf(overall, status, recheck.previous, today) : {}),
     status,
     maturity: { labelDelay: definition.labels.delay, matureOn, mature },
     primaryMetric: primary,
@@ -731,6 +757,97 @@ export async function runPerformance(
   // A matured window that was estimated gets its realized values beside the estimate.
   if (status === 'ok') await attachRealized(deps, result, shiftDate(today, 1));
   return { result, key };
+}
+
+/** A window's label coverage as the late-labels rule reads it (no_labels: 0); undefined when not judged. */
+function labelCoverageOf(r: Pick<PerformanceResult, 'status' | 'overall'>): number | undefined {
+  return r.status === 'ok' ? r.overall.coverage : r.status === 'no_labels' ? 0 : undefined;
+}
+
+/** The earlier windows' label coverages, oldest first. */
+function earlierCoverages(previous: readonly PerformanceResult[]): number[] {
+  return previous.map(labelCoverageOf).filter((c): c is number => c !== undefined);
+}
+
+function labelsMissingOf(
+  overall: PerformanceGroup,
+  status: PerformanceResult['status'],
+  previous: readonly PerformanceResult[],
+  today: string,
+): Pick<PerformanceResult, 'labelsMissing'> {
+  const coverage = labelCoverageOf({ status, overall });
+  const earlier = earlierCoverages(previous);
+  const late = coverage === undefined || !earlier.length ? undefined : lateCoverage(coverage, earlier);
+  return late
+    ? {
+        labelsMissing: {
+          usualCoverage: late.usualCoverage,
+          neededCoverage: late.neededCoverage,
+          lastRecheck: today,
+        },
+      }
+    : {};
+}
+
+/**
+ * The windows whose late labels the scheduled performance run for the matured window `matured`
+ * evaluates again, oldest first: those that matured on the `labels.recheckWithin` mornings before
+ * (whole windows; the oldest is each window's last recheck). Empty without labels.
+ */
+export function labelsRecheckWindows(definition: MonitorDefinition, matured: string): string[] {
+  if (!definition.labels) return [];
+  return recheckWindows(definition, matured, definition.labels.recheckWithin);
+}
+
+/**
+ * Evaluates again every window in the look-back (`labelsRecheckWindows`) whose label coverage is
+ * below LATE_COVERAGE_SHARE x its usual (`lateCoverage`, lib/alerts/late-data.ts, the rule the
+ * KPI step applies to late outcomes): one performance query set per such window, none when every
+ * window's coverage is usual. A window already marked `labelsMissing`, never evaluated, without
+ * predictions or without an earlier window (no usual coverage yet) is skipped. Returns the windows evaluated again.
+ */
+export async function recheckLateLabels(deps: JobDeps, matured: string): Promise<string[]> {
+  const { definition } = deps;
+  const windows = labelsRecheckWindows(definition, matured);
+  if (!windows.length || !deps.sources.labels) return [];
+  const history = await loadPerformance(
+    deps.store,
+    definition,
+    definition.window,
+    windows.at(-1) as string,
+    LATE_HISTORY_WINDOWS + windows.length,
+  );
+  const rechecked: string[] = [];
+  for (const [i, start] of windows.entries()) {
+    const at = history.findIndex((r) => r.window.start === start);
+    const stored = history[at];
+    if (!stored || stored.labelsMissing || !stored.maturity.mature) continue;
+    const coverage = labelCoverageOf(stored);
+    const previous = history.slice(0, at);
+    // Without an earlier window there is no usual coverage to be late against (a feed that labels
+    // 80% of predictions would otherwise be rechecked, then reported, from its first window).
+    const earlier = earlierCoverages(previous);
+    if (coverage === undefined || !earlier.length || !lateCoverage(coverage, earlier)) continue;
+    const out = await runPerformance(deps, start, { run: lastCompleteWindow(deps), last: i === 0, previous });
+    history[at] = out.result;
+    rechecked.push(start);
+  }
+  return rechecked;
+}
+
+/**
+ * The scheduled performance run (the morning's Lambda invocation without a date, the backtest and
+ * the demo): the window whose labels matured that morning, then the windows with late labels.
+ * A manual run for a date (`driftwatch run --job performance --date D`) evaluates that window only.
+ */
+export async function runScheduledPerformance(
+  deps: JobDeps,
+  matured: string,
+): Promise<{ result: PerformanceResult; key: string; rechecked: string[] }> {
+  const out = await runPerformance(deps, matured);
+  const rechecked = await recheckLateLabels(deps, matured);
+  if (rechecked.length) deps.log?.('evaluated windows with late labels again', { windows: rechecked });
+  return { ...out, rechecked };
 }
 
 function numOrNull(value: unknown): number | null {

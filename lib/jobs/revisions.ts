@@ -5,7 +5,9 @@
  * different data first keeps the earlier result under `<key>.revision-<n>.json`, so nothing is
  * overwritten silently and the result under the key is always the latest revision.
  */
+import type { MonitorDefinition } from '../config/schema.js';
 import type { ResultStore } from '../ports.js';
+import { durationDays, shiftDate } from './windows.js';
 
 /** Where an earlier evaluation of a window is kept. */
 export function revisionKey(resultKey: string, revision: number): string {
@@ -28,4 +30,16 @@ export async function nextRevision<T extends { revision?: number }>(
   if (!changed(previous)) return revision;
   await store.putJson(revisionKey(key, revision), previous);
   return revision + 1;
+}
+
+/**
+ * The look-back of late data, shared by the KPI step (late outcomes, `outcomes.recheckWithin`) and
+ * the performance job (late labels, `labels.recheckWithin`): the windows that matured on the
+ * `within` mornings before the one where `matured` matured, oldest first, on the windows' grid
+ * (whole windows). The oldest is each window's last recheck.
+ */
+export function recheckWindows(definition: MonitorDefinition, matured: string, within: string): string[] {
+  const windowDays = Math.max(1, Math.round(durationDays(definition.window)));
+  const count = Math.ceil(durationDays(within) / windowDays);
+  return Array.from({ length: count }, (_, i) => shiftDate(matured, -(count - i) * windowDays));
 }

@@ -6,7 +6,7 @@ import { runBaseline } from './baseline.js';
 import { runCanary } from './canary.js';
 import { runDrift } from './drift.js';
 import { runEstimate } from './estimate.js';
-import { runPerformance } from './performance.js';
+import { runPerformance, runScheduledPerformance } from './performance.js';
 import { runSlo } from './slo.js';
 import type { JobDeps, JobRequest, JobSummary } from './types.js';
 import { lastCompleteWindow } from './windows.js';
@@ -45,7 +45,9 @@ export async function runJob(request: JobRequest, deps: JobDeps): Promise<JobSum
     }
     case 'performance': {
       const date = request.date ?? lastCompleteWindow(deps);
-      const { result, key } = await runPerformance(deps, date);
+      const { result, key, rechecked } = request.scheduled
+        ? await runScheduledPerformance(deps, date)
+        : { ...(await runPerformance(deps, date)), rechecked: [] };
       const primary = result.overall.metrics[result.primaryMetric];
       const parts = [
         `${result.overall.labelled} of ${result.overall.predictions} predictions labelled (${(result.overall.coverage * 100).toFixed(1)}%)`,
@@ -58,6 +60,7 @@ export async function runJob(request: JobRequest, deps: JobDeps): Promise<JobSum
         parts.push(`worst segment ${w.column}=${w.value} (${w.gap >= 0 ? '+' : ''}${w.gap.toFixed(3)})`);
       }
       if (result.revision > 1) parts.push(`revision ${result.revision}`);
+      if (rechecked.length) parts.push(`late labels: evaluated ${rechecked.join(', ')} again`);
       const findings = result.findings ?? [];
       if (findings.length)
         parts.push(

@@ -17,6 +17,11 @@ export interface JobRequest {
   readonly date?: string;
   /** canary: the window's first instant, YYYY-MM-DDTHH:MM:SSZ. Defaults to the last complete window. */
   readonly start?: string;
+  /**
+   * performance: the scheduled morning run (no date given): after the matured window it evaluates
+   * again the windows with late labels (lib/jobs/performance.ts `runScheduledPerformance`).
+   */
+  readonly scheduled?: boolean;
 }
 
 /** Where each log of the definition is read from, resolved for the engine in use. */

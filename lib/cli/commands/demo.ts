@@ -22,7 +22,7 @@ import {
   runEstimate,
 } from '../../jobs/estimate.js';
 import type { KpiResult } from '../../jobs/kpi-result.js';
-import { runPerformance } from '../../jobs/performance.js';
+import { runPerformance, runScheduledPerformance } from '../../jobs/performance.js';
 import type { PerformanceResult } from '../../jobs/performance-result.js';
 import { runReport } from '../../jobs/report-job.js';
 import { runSlo } from '../../jobs/slo.js';
@@ -211,7 +211,8 @@ export async function runDemo(
       // As on AWS: the drift run also estimates the window's performance before its labels exist.
       if (!estimationUnavailable(definition)) await runEstimate(deps, date);
       const matured = maturedWindow(definition, deps.clock.now());
-      if (matured >= manifest.startDate) performance.push((await runPerformance(deps, matured)).result);
+      if (matured >= manifest.startDate)
+        performance.push((await runScheduledPerformance(deps, matured)).result);
       alertRuns.push(await runAlerts({ definition, store: deps.store, notifier, clock: deps.clock }, date));
       // The SLO job once a day in the demo (hourly on AWS): at 00:05 it counts the day just ended in
       // one query and judges the burn-rate rules on its last hour.

@@ -190,8 +190,9 @@ export async function runDemo(
   const sloRuns: SloResult[] = [];
   const notifier = new FileNotifier({ outDir, print: () => {} });
   const labelDelay = manifest.labelDelayDays;
-  // The demo replays the schedule: each morning at 02:00 the drift job runs for yesterday, the
-  // performance job for the window whose labels have just matured, then the alerts.
+  // The demo replays the schedule: each morning at 02:00 the drift job runs for yesterday (and
+  // estimates it), at 03:00 the performance job for the window whose labels have just matured,
+  // then the alerts.
   const at = (date: string, time = '02:00') => {
     const now = new Date(`${date}T${time}:00Z`);
     return { ...context.deps, clock: { now: () => now } };
@@ -210,10 +211,13 @@ export async function runDemo(
       drift.push((await runDrift(deps, date)).result);
       // As on AWS: the drift run also estimates the window's performance before its labels exist.
       if (!estimationUnavailable(definition)) await runEstimate(deps, date);
-      const matured = maturedWindow(definition, deps.clock.now());
+      // The performance job and the alerts after it at 03:00, as the deployed schedule runs them
+      // (incidents open at the alert step's clock: MTTD is what a deployment would report).
+      const after = at(shiftDate(date, 1), '03:00');
+      const matured = maturedWindow(definition, after.clock.now());
       if (matured >= manifest.startDate)
-        performance.push((await runScheduledPerformance(deps, matured)).result);
-      alertRuns.push(await runAlerts({ definition, store: deps.store, notifier, clock: deps.clock }, date));
+        performance.push((await runScheduledPerformance(after, matured)).result);
+      alertRuns.push(await runAlerts({ definition, store: after.store, notifier, clock: after.clock }, date));
       // The SLO job once a day in the demo (hourly on AWS): at 00:05 it counts the day just ended in
       // one query and judges the burn-rate rules on its last hour.
       if (definition.slos.length)

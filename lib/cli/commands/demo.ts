@@ -225,8 +225,9 @@ export async function runDemo(
       progress.tick(date);
     }
     progress.done();
-    // The windows whose labels are still on their way, as of the last morning.
-    const last = at(shiftDate(manifest.endDate, 1), '06:00');
+    // The windows whose labels are still on their way, as of the last morning's digest (07:00, the
+    // deployed digest schedule: the digest's ages and periods end where a deployment's do).
+    const last = at(shiftDate(manifest.endDate, 1), '07:00');
     for (let day = manifest.days - labelDelay; day < manifest.days; day++) {
       performance.push((await runPerformance(last, shiftDate(manifest.startDate, day))).result);
     }
@@ -243,7 +244,7 @@ export async function runDemo(
   } finally {
     await context.close();
   }
-  const last = at(shiftDate(manifest.endDate, 1), '06:00');
+  const last = at(shiftDate(manifest.endDate, 1), '07:00');
   const state = await context.deps.store.getJson<AlertState>(alertKeys.state(definition.model.id));
   const incidents = state?.incidents ?? [];
   const tickets = await listTickets(context.deps.store, { model: definition.model.id });

@@ -196,7 +196,8 @@ describe('run-job handler', () => {
 
     await handler({ job: 'performance', scheduledTime: '2026-01-22T03:00:00Z' }, context);
 
-    expect(runJob.mock.calls[0]![0]).toEqual({ job: 'performance', date: '2026-01-14' });
+    // `scheduled`: the run also rechecks earlier matured windows whose labels came late.
+    expect(runJob.mock.calls[0]![0]).toEqual({ job: 'performance', date: '2026-01-14', scheduled: true });
     // 2026-01-14 ends on the 15th; its labels are complete on the 22nd, the morning of the run.
   });
 

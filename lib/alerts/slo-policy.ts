@@ -177,60 +177,79 @@ export interface SloPolicyInput {
   state?: AlertState;
 }
 
+/** Every rule of the slo job, by rule id: one per SLO (`slo-burn:<name>`) and the silence rule. */
+export function sloRules(definition: MonitorDefinition, settings: AlertSettings): Map<string, Rule> {
+  const model = definition.model.id;
+  const rules = [
+    ...definition.slos.map((slo) => sloRule(slo, settings, model)),
+    silenceRule(settings, model),
+  ];
+  return new Map(rules.map((r) => [r.id, r]));
+}
+
+/** The judgement of one subject this run: the run that first sees it is its first sign. */
+function runJudgement(
+  rule: Rule,
+  subject: string,
+  observation: Observation,
+  window: TimeWindow,
+  routeOf: Judgement['routeOf'],
+): Judgement {
+  const firing = observation.level !== 'none';
+  return {
+    rule,
+    subject,
+    current: observation.level,
+    firing,
+    clear: !firing,
+    sinceWindow: window.start,
+    firstSeenWindow: window.start,
+    ...(firing ? { observation } : {}),
+    latestObservation: observation,
+    hints: [],
+    routeOf,
+  };
+}
+
 /** Decides the run's SLO incidents; other rules' incidents in the state are left alone. */
 export function evaluateSloPolicy(input: SloPolicyInput): { state: AlertState; decisions: Decision[] } {
   const model = input.definition.model.id;
   const settings = resolveAlertSettings(input.definition.alerts);
   const state: AlertState = structuredClone(input.state ?? emptyState(model));
   if (!settings.enabled) return { state, decisions: [] };
-  const rules = new Map(input.definition.slos.map((slo) => [slo.name, sloRule(slo, settings, model)]));
+  const rules = sloRules(input.definition, settings);
   const judgements: Judgement[] = [];
   const seen = new Set<string>();
   for (const e of input.evaluations) {
-    const rule = rules.get(e.slo.name);
+    const rule = rules.get(`${SLO_RULE_PREFIX}${e.slo.name}`);
     if (!rule) continue;
-    const observation = sloObservation(e, input.window);
-    const firing = e.evaluation.level !== 'none';
     seen.add(`${rule.id}\u0000${e.subject}`);
-    judgements.push({
-      rule,
-      subject: e.subject,
-      current: e.evaluation.level,
-      firing,
-      clear: !firing,
-      sinceWindow: input.window.start,
-      // Burn rates judge their own look-back windows; the run that first sees the burn is the first sign.
-      firstSeenWindow: input.window.start,
-      ...(firing ? { observation } : {}),
-      latestObservation: observation,
-      hints: [],
-      routeOf: (level) => (level === 'critical' ? 'page' : 'alert'),
-    });
+    // Burn rates judge their own look-back windows; the run that first sees the burn is the first sign.
+    judgements.push(
+      runJudgement(rule, e.subject, sloObservation(e, input.window), input.window, (level) =>
+        level === 'critical' ? 'page' : 'alert',
+      ),
+    );
   }
   if (input.silence) {
-    const rule = silenceRule(settings, model);
-    const observation = silenceObservation(input.silence, input.window);
-    const firing = input.silence.silent;
+    const rule = rules.get(SILENCE_RULE_ID) as Rule;
     seen.add(`${rule.id}\u0000${SILENCE_SUBJECT}`);
-    judgements.push({
-      rule,
-      subject: SILENCE_SUBJECT,
-      current: observation.level,
-      firing,
-      clear: !firing,
-      sinceWindow: input.window.start,
-      firstSeenWindow: input.window.start,
-      ...(firing ? { observation } : {}),
-      latestObservation: observation,
-      hints: [],
-      routeOf: () => 'alert',
-    });
+    judgements.push(
+      runJudgement(
+        rule,
+        SILENCE_SUBJECT,
+        silenceObservation(input.silence, input.window),
+        input.window,
+        () => 'alert',
+      ),
+    );
   }
   // An open incident whose subject saw no events this run (a version that stopped serving) has
   // nothing burning: it resolves.
   for (const incident of state.incidents) {
-    const rule = [...rules.values()].find((r) => r.id === incident.ruleId);
-    // (A silence incident is judged above whenever silence is; its rule is not in `rules`.)
+    // (Silence is judged only by runs that evaluate it: without it, its incident is left as it is.)
+    const rule =
+      incident.ruleId === SILENCE_RULE_ID && !input.silence ? undefined : rules.get(incident.ruleId);
     if (!rule || incident.status !== 'open' || seen.has(`${rule.id}\u0000${incident.subject}`)) continue;
     judgements.push({
       rule,

@@ -24,13 +24,7 @@ import {
 import { stableHash } from '../alerts/ids.js';
 import { type AlertContext, renderAlert, renderGroup } from '../alerts/messages.js';
 import { resolveAlertSettings } from '../alerts/settings.js';
-import {
-  evaluateSloPolicy,
-  type SloSubjectEvaluation,
-  silenceRule,
-  sliText,
-  sloRule,
-} from '../alerts/slo-policy.js';
+import { evaluateSloPolicy, type SloSubjectEvaluation, sliText, sloRules } from '../alerts/slo-policy.js';
 import { type AlertState, type Decision, emptyState } from '../alerts/types.js';
 import type { SloDefinition } from '../config/schema.js';
 import { buildSloCountsQuery, readSloCounts, type SloCountsRow } from '../sql/slo-query.js';
@@ -237,9 +231,7 @@ async function publishSloAlerts(
     ...(silence ? { silence } : {}),
   });
   const settings = resolveAlertSettings(definition.alerts);
-  const rules = new Map(definition.slos.map((s) => [`slo-burn:${s.name}`, sloRule(s, settings, model)]));
-  const silent = silenceRule(settings, model);
-  rules.set(silent.id, silent);
+  const rules = sloRules(definition, settings);
   const contextOf = (d: Decision): AlertContext => ({
     tier: definition.model.tier,
     rule: rules.get(d.incident.ruleId) as NonNullable<ReturnType<typeof rules.get>>,

@@ -7,8 +7,10 @@
  *   windows (at least KPI_MIN_HISTORY of them; until then the relative level waits). Warning when
  *   the value moved `relative` of that median in the bad direction, critical at twice that; never
  *   closer than 3 / 5 window-to-window standard deviations of the history (NOISE_K; robust: from
- *   the median absolute deviation), so a noisy KPI does not page on its own noise. Once most of
- *   the history is at a new level, that level is the new normal. The windows being confirmed are left out of the history.
+ *   the median absolute deviation), so a noisy KPI does not page on its own noise. Earlier windows
+ *   outside the normal level (those being confirmed among them) are left out of the history
+ *   (`kpiHistory`); once more than half of the last 28 are outside it, the new level is the new normal.
+ *   Hysteresis: under the warning level but not within half its distance, an open incident holds.
  * - absolute (`thresholds.absolute.min/max`): outside the bounds is critical.
  * A critical level opens at once (`severe`: a business number past twice its allowed move, or past
  * a hard bound); a warning waits for the usual confirmation (2 of 3).
@@ -146,6 +148,97 @@ function overallValue(result: KpiResult | undefined, name: string, minCoverage?:
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
+/** The level of a KPI value against its relative threshold and history (undefined: no relative level yet). */
+function relativeLevel(
+  k: Pick<KpiDefinition, 'aggregate' | 'direction' | 'thresholds'>,
+  value: number,
+  history: readonly number[],
+): { level: Level; warning?: number; critical?: number; baseline: number } | undefined {
+  const relative = k.thresholds.relative;
+  if (relative === undefined || history.length < KPI_MIN_HISTORY) return undefined;
+  const bad = k.direction === 'higher_is_better' ? 'below' : 'above';
+  const baseline = median(history);
+  const noise = robustSpread(history, baseline);
+  const judged = levelOf({
+    value,
+    direction: bad,
+    threshold: { type: 'relative', warning: relative, critical: 2 * relative, scale: 'ratio' },
+    reference: baseline,
+    ratio: true,
+    noise,
+  });
+  // A share of the median needs a positive median (a rate of 0 has no "10% lower"): with a
+  // median of 0 or below, the relative threshold applies to a scale instead (relativeScale).
+  const scale = relativeScale(k, history, baseline);
+  const used = judged.armed
+    ? judged
+    : levelOf({
+        value,
+        direction: bad,
+        threshold: { type: 'relative', warning: relative * scale, critical: 2 * relative * scale },
+        reference: baseline,
+        noise,
+      });
+  return {
+    level: used.level,
+    ...(used.warning !== undefined ? { warning: used.warning } : {}),
+    ...(used.critical !== undefined ? { critical: used.critical } : {}),
+    baseline,
+  };
+}
+
+/**
+ * Past the threshold, or under it but not within half the warning distance of the median (the
+ * hysteresis band an open incident does not resolve in): not a window of the KPI's normal level.
+ */
+function outsideNormal(
+  k: Pick<KpiDefinition, 'direction'>,
+  value: number,
+  judged: { level: Level; warning?: number; baseline: number },
+): boolean {
+  if (judged.level !== 'none') return true;
+  if (judged.warning === undefined) return false;
+  const distance = k.direction === 'higher_is_better' ? judged.baseline - value : value - judged.baseline;
+  return distance > Math.abs(judged.warning - judged.baseline) / 2;
+}
+
+/**
+ * The history a KPI window is judged against, from the values of the earlier windows (oldest
+ * first; undefined: no judged value, e.g. held for late outcomes): the last KPI_HISTORY_WINDOWS of
+ * them WITHOUT the windows that were themselves outside the normal level (past the relative
+ * threshold, or in the hysteresis band under it: `outsideNormal`; each judged the same way against
+ * its own history). So a sustained shift does not leak into its own baseline: its windows neither
+ * move the median nor widen the spread (with them in, a 36% decline-rate rise "resolved" after 8
+ * shifted windows while the shift went on, as the spread doubled), and the windows being confirmed
+ * (the previous ones, when bad) are left out by the same rule. When more than half of the last
+ * KPI_HISTORY_WINDOWS were outside, the new level is the new normal: they all count again
+ * (`newLevel` says how many).
+ */
+export function kpiHistory(
+  k: Pick<KpiDefinition, 'aggregate' | 'direction' | 'thresholds'>,
+  values: readonly (number | undefined)[],
+): { history: number[]; newLevel?: { bad: number; of: number } } {
+  const bad: boolean[] = [];
+  const pick = (j: number) => {
+    const candidates: number[] = [];
+    for (let i = 0; i < j; i++) if (values[i] !== undefined) candidates.push(i);
+    const last = candidates.slice(-KPI_HISTORY_WINDOWS);
+    const badCount = last.filter((i) => bad[i]).length;
+    const accepted = badCount * 2 > last.length;
+    const chosen = accepted ? last : last.filter((i) => !bad[i]);
+    return {
+      history: chosen.map((i) => values[i] as number),
+      ...(accepted ? { newLevel: { bad: badCount, of: last.length } } : {}),
+    };
+  };
+  for (let j = 0; j < values.length; j++) {
+    const v = values[j];
+    const judged = v === undefined ? undefined : relativeLevel(k, v, pick(j).history);
+    bad.push(v !== undefined && judged !== undefined && outsideNormal(k, v, judged));
+  }
+  return pick(values.length);
+}
+
 /**
  * Why a KPI of a complete window (status ok, predictions in it) has no usable value, or undefined
  * when it has one (or when it is an outcome KPI: missing outcomes are a coverage question).
@@ -223,50 +316,16 @@ export function observeKpis(
     out.applicable.add(rule.id);
     const bad = k.direction === 'higher_is_better' ? 'below' : 'above';
     const coverage = coverageOf(result, k.name);
-    const history = previous
-      .map((p, i) => overallValue(p, k.name, neededCoverage(p, k.name, previous.slice(0, i))))
-      .filter((v): v is number => v !== undefined)
-      .slice(0, Math.max(0, previous.length - (rule.confirm.windows - 1)))
-      .slice(-KPI_HISTORY_WINDOWS);
-    let level: Level = 'none';
-    let warning: number | undefined;
-    let critical: number | undefined;
-    let baseline: number | undefined;
+    const values = previous.map((p, i) =>
+      overallValue(p, k.name, neededCoverage(p, k.name, previous.slice(0, i))),
+    );
+    const { history, newLevel } = kpiHistory(k, values);
+    const judged = relativeLevel(k, value, history);
+    let level: Level = judged?.level ?? 'none';
+    const warning = judged?.warning;
+    const critical = judged?.critical;
+    const baseline = judged?.baseline;
     const reasons: string[] = [];
-    if (k.thresholds.relative !== undefined && history.length >= KPI_MIN_HISTORY) {
-      baseline = median(history);
-      const judged = levelOf({
-        value,
-        direction: bad,
-        threshold: {
-          type: 'relative',
-          warning: k.thresholds.relative,
-          critical: 2 * k.thresholds.relative,
-          scale: 'ratio',
-        },
-        reference: baseline,
-        ratio: true,
-        noise: robustSpread(history, baseline),
-      });
-      // A share of the median needs a positive median (a rate of 0 has no "10% lower"): with a
-      // median of 0 or below, the relative threshold applies to a scale instead (relativeScale).
-      const used = judged.armed
-        ? judged
-        : levelOf({
-            value,
-            direction: bad,
-            threshold: {
-              type: 'relative',
-              warning: k.thresholds.relative * relativeScale(k, history, baseline),
-              critical: 2 * k.thresholds.relative * relativeScale(k, history, baseline),
-            },
-            reference: baseline,
-            noise: robustSpread(history, baseline),
-          });
-      warning = used.warning;
-      critical = used.critical;
-      level = used.level;
-    }
     const { min, max } = k.thresholds.absolute ?? {};
     if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
       level = maxLevel(level, 'critical');
@@ -276,7 +335,31 @@ export function observeKpis(
           : `above its maximum ${fmt(max as number)}`,
       );
     }
-    if (level === 'none') continue;
+    if (level === 'none') {
+      // Not a page: what the latest window says, for the resolve message of an open incident, and
+      // hysteresis: under the warning level but not within half its distance is not clear yet.
+      if (baseline === undefined || warning === undefined) continue;
+      const holding = !newLevel && outsideNormal(k, value, { level, warning, baseline });
+      const summary = newLevel
+        ? `${k.name} at ${fmt(value)} is the new normal: ${newLevel.bad} of its last ${newLevel.of} windows were outside its normal level, so they are now its baseline (median ${fmt(baseline)})`
+        : `${k.name} at ${fmt(value)} (median ${fmt(baseline)}, warning at ${fmt(warning)})${holding ? ', not yet within half the warning distance' : ''}`;
+      out.applicable.add(rule.id);
+      out.observations.push({
+        ruleId: rule.id,
+        kind: 'kpi',
+        subject: k.name,
+        window,
+        level: 'none',
+        value,
+        baseline,
+        warning,
+        measure: `${k.aggregate} of ${k.column}`,
+        ...(newLevel ? { title: summary } : {}),
+        summary,
+        ...(holding ? { holding: true } : {}),
+      });
+      continue;
+    }
     const word =
       baseline === undefined ? 'is' : value > baseline ? 'rose' : value < baseline ? 'fell' : 'held';
     const change =

@@ -92,7 +92,12 @@ export function decisionTitle(decision: Decision): string {
       now?.value !== undefined && now.measure !== undefined && incident.kind === 'performance'
         ? `, back to ${fmt(now.value)}${now.baseline !== undefined ? ` (baseline ${fmt(now.baseline)})` : ''}`
         : '';
-    return `${incidentTitle(incident.kind, incident.subject)} resolved${back}`;
+    // A KPI whose shifted level became its baseline: say so, it is not "back".
+    const normal =
+      incident.kind === 'kpi' && now?.level === 'none' && now.value !== undefined && now.title
+        ? `: ${fmt(now.value)} is the new normal`
+        : '';
+    return `${incidentTitle(incident.kind, incident.subject)} resolved${back}${normal}`;
   }
   if (observation.title) return observation.title;
   const generic = incidentTitle(incident.kind, incident.subject);

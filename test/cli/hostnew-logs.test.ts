@@ -3,6 +3,8 @@ import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
+import { DuckDbQueryEngine } from '../../lib/adapters/duckdb-engine.js';
+import { quoteString } from '../../lib/sql/identifiers.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -167,6 +169,20 @@ beforeAll(async () => {
     await labels('labels_yn', (v) => (v ? 'Y' : 'N'));
     await labels('labels_float', (v) => `${v}.0`);
     await labels('labels_01', (v) => String(v));
+    // A log that moved on: CSV for 8 days, then a Parquet file (day 9), then a Firehose-style
+    // object with no extension (day 10), CSV inside.
+    if (d < 8) await put(part('moved'), csv(rows, COLUMNS));
+    if (d === 9) await put(part('moved', 'firehose-1-2026-10-10-00-00-00-0a1b2c'), csv(rows, COLUMNS));
+  }
+  const engine = await DuckDbQueryEngine.create({ threads: 1 });
+  try {
+    const folder = at('logs', 'moved', `dt=${day(8)}`);
+    await mkdir(folder, { recursive: true });
+    await engine.execute(
+      `COPY (SELECT * FROM read_csv(${quoteString(at('logs', 'plain', `dt=${day(8)}`, 'part-0.csv'))})) TO ${quoteString(join(folder, 'part-0.parquet'))} (FORMAT parquet)`,
+    );
+  } finally {
+    await engine.close();
   }
 });
 
@@ -328,6 +344,55 @@ describe('init, validate and run on logs as teams write them', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('no_data');
     expect(run.stdout + run.stderr).toMatch(/2026-10-10|--date/);
+  });
+});
+
+describe('a log that changed format', () => {
+  it.fails('DEFECT (MED): days whose files are Parquet, or extensionless (Firehose), in a csv log: "no predictions" though 300 are there; validate calls the log valid', async () => {
+    // What the user sees: `drift 2026-10-09 no_data no predictions in the window starting
+    // 2026-10-09` (and the same for 2026-10-10, a Firehose object without an extension), exit
+    // 0; validate says the definition is `valid against its files` and dry-runs 2026-10-08 as
+    // "the last window", saying nothing of the two newer partitions. lib/adapters/local-files.ts
+    // :75-77 skips every file whose name lacks the format's extension, without a word, and
+    // :120-124 then treats a partition with no such file as absent. (On AWS the Glue table
+    // reads every object under the partition, whatever its name, so the same window has rows
+    // there.) Expected: the partition's other files named ("dt=2026-10-09 holds part-0.parquet,
+    // not csv: set format, or ...") in validate and in run, never a silent no_data.
+    const config = await writeDefinition('moved.yaml', definition('logs/moved'));
+    const validate = await runCli(['validate', '--config', config]);
+    const run9 = await runJson(['run', '--config', config, '--date', day(8), '--out', at('out-moved')]);
+    const run10 = await runJson(['run', '--config', config, '--date', day(9), '--out', at('out-moved')]);
+    expect(run9.json.status).toBe('no_data');
+    expect(run10.json.status).toBe('no_data');
+    expect(`${validate.stdout}${validate.stderr}`).toMatch(/part-0\.parquet|firehose-1/);
+    expect(`${run9.stdout}${run9.stderr}`).toContain('part-0.parquet');
+  });
+});
+
+describe('a stable world stays quiet', () => {
+  it('backtest over 9 mornings of the stable log with labels: every morning quiet, 0 incidents; `incidents` says so', async () => {
+    const config = await writeDefinition(
+      'stable.yaml',
+      definition('logs/plain', {
+        labels: {
+          location: 'logs/labels_01',
+          format: 'csv',
+          idColumn: 'prediction_id',
+          labelColumn: 'label',
+          delay: 'P1D',
+        },
+      }),
+    );
+    const out = at('out-stable');
+    const r = await runCli(['backtest', '--config', config, '--from', day(1), '--to', day(9), '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('9 mornings replayed, 0 incidents opened');
+    const mornings = r.stdout.split('\n').filter((line) => /^2026-10-\d\d {2}300 /.test(line));
+    expect(mornings).toHaveLength(9);
+    for (const line of mornings) expect(line).toMatch(/quiet$/);
+    const incidents = await runCli(['incidents', '--out', out]);
+    expect(incidents.stdout.trim()).toBe('no incidents');
   });
 });
 

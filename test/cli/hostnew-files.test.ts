@@ -158,6 +158,14 @@ beforeAll(async () => {
     at('ev_YN.csv'),
     labelled((y) => (y ? 'Y' : 'N')),
   );
+  // Multiclass: the class predicted as 0/1/2, the label written 0/1/2 or 0.0/1.0/2.0.
+  const m = random(21);
+  const classes = Array.from({ length: 600 }, () => {
+    const y = Math.floor(m() * 3);
+    return { y, pred: m() < 0.8 ? y : Math.floor(m() * 3) };
+  });
+  await writeFile(at('mc_int.csv'), `y,pred\n${classes.map((c) => `${c.y},${c.pred}`).join('\n')}\n`);
+  await writeFile(at('mc_float.csv'), `y,pred\n${classes.map((c) => `${c.y}.0,${c.pred}`).join('\n')}\n`);
   await writeFile(at('ev_strfloat.jsonl'), jsonl(scored.map((s) => ({ y: `${s.y}.0`, p: s.p }))));
   // Parquet: DECIMAL columns beside the same values as DOUBLE.
   const engine = await DuckDbQueryEngine.create({ threads: 1 });
@@ -366,6 +374,33 @@ describe('evaluate: labels written the ways teams write them', () => {
       expect(r.json.labelled, file).toBe(400);
       expect(r.json.metrics, file).toEqual(base.json.metrics);
     }
+  });
+
+  it.fails('DEFECT (HIGH): multiclass labels written 1.0 against predictions 1: accuracy 0.0000 (0.8583 with the same labels as integers)', async () => {
+    // What the user sees: `600 of 600 rows labelled`, `accuracy 0.0000`, exit 0. The class is
+    // compared as text, '1.0' (label, DOUBLE cast to VARCHAR: lib/sql/performance-query.ts:328)
+    // against '1' (prediction: :811). Expected: the same metrics as integer labels.
+    const mc = async (file: string) => {
+      const r = await runCli([
+        'evaluate',
+        '--data',
+        at(file),
+        '--label',
+        'y',
+        '--prediction',
+        'pred',
+        '--task',
+        'multiclass',
+        '--json',
+      ]);
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const int = await mc('mc_int.csv');
+    const float = await mc('mc_float.csv');
+    expect(int.metrics.accuracy).toBeCloseTo(0.8583, 4);
+    expect(float.labelled).toBe(600);
+    expect(float.metrics.accuracy).toBeCloseTo(int.metrics.accuracy, 12);
   });
 
   it.fails('DEFECT (MED): Y/N labels: "0 of 400 rows labelled ... no prediction in this group has a label yet", exit 0', async () => {

@@ -169,6 +169,32 @@ beforeAll(async () => {
     await labels('labels_yn', (v) => (v ? 'Y' : 'N'));
     await labels('labels_float', (v) => `${v}.0`);
     await labels('labels_01', (v) => String(v));
+    // A multiclass model: predicted class 0/1/2 as integers; the labels log writes the class
+    // as 1.0 (a float column), and as the integer.
+    const mc = random(500 + d);
+    const classes = rows.map(() => {
+      const truth = Math.floor(mc() * 3);
+      return { truth, predicted: mc() < 0.8 ? truth : Math.floor(mc() * 3) };
+    });
+    await put(
+      part('multiclass'),
+      csv(
+        rows.map((r, i) => ({ ...r, prediction: classes[i]!.predicted })),
+        [...COLUMNS, 'prediction'],
+      ),
+    );
+    for (const [variant, label] of [
+      ['labels_mc_float', (c: number) => `${c}.0`],
+      ['labels_mc_int', (c: number) => String(c)],
+    ] as const) {
+      await put(
+        at('logs', variant, `dt=${day(d + 1)}`, 'part-0.csv'),
+        csv(
+          rows.map((r, i) => ({ prediction_id: r.prediction_id, label: label(classes[i]!.truth) })),
+          ['prediction_id', 'label'],
+        ),
+      );
+    }
     // A log that moved on: CSV for 8 days, then a Parquet file (day 9), then a Firehose-style
     // object with no extension (day 10), CSV inside.
     if (d < 8) await put(part('moved'), csv(rows, COLUMNS));
@@ -432,6 +458,41 @@ describe('labels as teams write them', () => {
     expect(a.run.status).toBe('ok');
     expect(b.run.message).toMatch(/^300 of 300 predictions labelled/);
     expect(b.result.overall.metrics).toEqual(a.result.overall.metrics);
+  });
+
+  it.fails('DEFECT (HIGH): multiclass, classes predicted as 1 and labelled as 1.0: accuracy 0.0000, every row "wrong", no finding', async () => {
+    // What the user sees: `300 of 300 predictions labelled (100.0%), f1Macro 0.0000`, accuracy
+    // 0, and no finding (`findings: []`); with the labels written 0/1/2 the same rows give
+    // accuracy 0.897 and f1Macro 0.894: a false performance collapse. The class is compared as
+    // text: the label column (DOUBLE in the file) is cast to VARCHAR '1.0'
+    // (lib/sql/performance-query.ts:328)
+    // and the prediction to '1' (:811). The same in `evaluate --task multiclass` (measured on
+    // 600 rows: accuracy 0.8583 with integer labels, 0.0000 with 1.0). Expected: 1.0 and 1 the
+    // same class (as binary labels already are), or a finding naming the mismatch.
+    const multiclass = (labels: string) =>
+      definition('logs/multiclass', {
+        model: { id: 'first-hour', task: 'multiclass' },
+        predictions: {
+          location: 'logs/multiclass',
+          format: 'csv',
+          idColumn: 'prediction_id',
+          timestampColumn: 'ts',
+          predictionColumn: 'prediction',
+        },
+        labels: {
+          location: `logs/${labels}`,
+          format: 'csv',
+          idColumn: 'prediction_id',
+          labelColumn: 'label',
+          delay: 'P1D',
+        },
+      });
+    const int = await performance('mc-int.yaml', multiclass('labels_mc_int'));
+    const float = await performance('mc-float.yaml', multiclass('labels_mc_float'));
+    expect(int.run.status).toBe('ok');
+    expect(int.result.overall.metrics.accuracy).toBeGreaterThan(0.7);
+    expect(float.run.message).toMatch(/^300 of 300 predictions labelled/);
+    expect(float.result.overall.metrics.accuracy).toBeCloseTo(int.result.overall.metrics.accuracy, 12);
   });
 
   it.fails('DEFECT (MED): Y/N labels: the fix printed is `positiveValue: "N"`, which inverts every metric (rocAuc 0.82 -> 0.18)', async () => {

@@ -156,9 +156,11 @@ describe('column names', () => {
     // What the user sees: `wrote collide.yaml: 2 features, 0 segments, task binary; it
     // validates`, then `validate` exits 1: `problem: features[0].name "loan_amount" is also a
     // column of the prediction log's last window (2026-10-10): choose a name the files do not
-    // use for feature "Loan Amount"`. init's check (lib/cli/commands/init.ts, the validation
-    // before writing) is the schema only, not validate's file checks. Expected: init's
-    // definition passes validate, or init does not claim it validates.
+    // use for feature "Loan Amount"`. init's check (lib/cli/commands/init.ts:365-366,
+    // `parseDefinition` of the text written) is the schema only, not validate's file checks.
+    // The same by hand with `init --reference ref.csv` whose columns are none of the features:
+    // "it validates", then validate: `features[0].name "income" is not a column of the
+    // reference`. Expected: init's definition passes validate, or init does not claim it does.
     const config = at('collide2.yaml');
     const init = await runCli(['init', '--predictions', at('logs', 'collide'), '--out', config]);
     expect(init.stdout).toContain('it validates');

@@ -518,6 +518,28 @@ describe('labels as teams write them', () => {
     expect(followed.result.overall.metrics.rocAuc).toBeCloseTo(truth.result.overall.metrics.rocAuc, 9);
   });
 
+  it.fails('DEFECT (LOW): init --labels sees a text label with 2 values (Y/N) on a binary model and writes no positiveValue, no warning', async () => {
+    // What the user sees: `label: label (named like a label (varchar, 2 values))` and `wrote
+    // ...: task binary; it validates`; every performance run then finds 100% invalid labels.
+    // lib/cli/commands/init.ts:295 writes labelColumn only; the sample already holds the two
+    // values. Expected: `positiveValue: "Y"` / `negativeValue: "N"` proposed with a CHECK
+    // comment, or a line saying the labels are text and the mapping to add.
+    const out = at('init-yn.yaml');
+    const r = await runCli([
+      'init',
+      '--predictions',
+      at('logs', 'plain'),
+      '--labels',
+      at('logs', 'labels_yn'),
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('label: label (named like a label (varchar, 2 values))');
+    const text = await readFile(out, 'utf8');
+    expect(`${text}${r.stdout}`).toMatch(/positiveValue/);
+  });
+
   it.fails('DEFECT (LOW): validate calls a binary model with Y/N labels "valid against its files"; the first performance run has 100% invalid labels', async () => {
     // README: validate checks "the reference's and the labels log's columns": the columns are
     // there, the values are not 0/1 and no mapping is set. Expected: validate flags it as it

@@ -401,6 +401,26 @@ describe('a log that changed format', () => {
   });
 });
 
+describe('a reference range the log does not hold', () => {
+  it("validate names the range and the log's dates; run names the reference and the fix, in one line each", async () => {
+    const config = await writeDefinition(
+      'norange.yaml',
+      definition('logs/plain', { reference: { type: 'range', from: '2026-09-01', to: '2026-09-07' } }),
+    );
+    const validate = await runCli(['validate', '--config', config]);
+    expect(validate.code).toBe(1);
+    expect(validate.stdout + validate.stderr).toContain(
+      'reference: no partition of the prediction log from 2026-09-01 to 2026-09-07 (the log has 2026-10-01 to 2026-10-10): fix the range',
+    );
+    const run = await runCli(['run', '--config', config, '--date', day(9), '--out', at('out-norange')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(
+      /the reference \(predictions from 2026-09-01 to 2026-09-07\) has no data file in .*: check the reference/,
+    );
+  });
+});
+
 describe('a partition being written', () => {
   it.fails('DEFECT (MED): the newest partition holds only a 0-byte file: validate tells the user to rename 5 correct columns ("it has column0")', async () => {
     // What the user sees: five lines like `problem: predictions.idColumn "prediction_id" is not

@@ -92,6 +92,8 @@ export const MAX_SEGMENT_PROFILES = 100;
  * the position computed exactly in integers (oracle README).
  */
 export function quantilePositions(validCount: number, bins: number): number[] {
+  // No finite value (a column all NULL in the reference): no order statistic to ask for.
+  if (validCount <= 0) return [];
   const positions = new Set<number>();
   for (let i = 1; i < bins; i++) {
     const scaled = (validCount - 1) * i;

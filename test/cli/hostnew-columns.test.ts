@@ -201,7 +201,7 @@ describe('column names', () => {
 });
 
 describe('columns with little or odd data', () => {
-  it.fails('DEFECT (HIGH): one all-null numeric feature stops every job: "order statistic position -1 is not a natural number"', async () => {
+  it('one all-null numeric feature is insufficient data; the others are judged (was DEFECT HIGH: "order statistic position -1 is not a natural number" stopped every job)', async () => {
     // What the user sees: `driftwatch: error: order statistic position -1 is not a natural
     // number` (exit 1) from validate and from every `run`: one empty column stops the whole
     // model, and the message names neither the feature nor the fix. Cause: the baseline asks
@@ -222,6 +222,16 @@ describe('columns with little or odd data', () => {
     const run = await runCli(['run', '--config', config, '--date', day(9), '--out', at('out-allnull')]);
     expect(run.stderr).not.toContain('order statistic position');
     expect(run.code).toBe(0);
+    // Fixed: no order statistic is asked of a column without a finite value (lib/jobs/profile.ts
+    // quantilePositions); the feature is judged insufficient_data and the others are judged.
+    const { readFile } = await import('node:fs/promises');
+    const drift = JSON.parse(
+      await readFile(at(`out-allnull/results/edge/drift/dt=${day(9)}/P1D.json`), 'utf8'),
+    ) as { features: { name: string; level: string; referenceSize: number }[] };
+    expect(drift.features.map((f) => [f.name, f.level, f.referenceSize])).toEqual([
+      ['allnull', 'insufficient_data', 0],
+      ['x', 'none', 21000],
+    ]);
   });
 
   it('a window of one row: every feature insufficient data, never drift; a constant feature: psi 0; 10,000 levels against a capped reference: quiet', async () => {

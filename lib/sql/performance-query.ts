@@ -280,6 +280,16 @@ function clamp(expr: string, lo: number, hi: number): string {
  * with a mapping, `positiveValue` is 1 and `negativeValue` 0 (without `negativeValue`, every other
  * non-null value is 0); anything else is an invalid label.
  */
+/**
+ * A class as text with numbers in one form: an integral number is its integer text, so labels
+ * written 1.0 (a float column, or "1.0" in a CSV) and predictions 1 are the same class '1' (as text
+ * they were '1.0' against '1', and every prediction counted wrong); anything else is its own text.
+ */
+export function classText(dialect: SqlDialect, expr: string): string {
+  const n = `TRY_CAST(${expr} AS DOUBLE)`;
+  return `CASE WHEN ${n} = floor(${n}) AND abs(${n}) < 1e15 THEN CAST(CAST(${n} AS BIGINT) AS VARCHAR) ELSE ${dialect.toVarchar(expr)} END`;
+}
+
 type LabelReading = 'DOUBLE' | 'VARCHAR' | 'BINARY';
 
 /** The label CTE and the joined CTE shared by every task. */
@@ -325,7 +335,9 @@ function baseCtes(
       ? `l.${q(spec.labelColumn)}`
       : numericLabels
         ? `TRY_CAST(l.${q(spec.labelColumn)} AS DOUBLE)`
-        : dialect.toVarchar(`l.${q(spec.labelColumn)}`);
+        : labelType === 'VARCHAR'
+          ? classText(dialect, `l.${q(spec.labelColumn)}`)
+          : dialect.toVarchar(`l.${q(spec.labelColumn)}`);
   const labelsSince = (prefixed: boolean) =>
     spec.labelsSince === undefined
       ? ''
@@ -808,7 +820,7 @@ function buildMulticlass(spec: MulticlassPerformanceSpec, dialect: SqlDialect): 
   const base = baseCtes(spec, dialect, params, groupings, 'VARCHAR', (p) => {
     const columns = scoreColumns.map((c, i) => `TRY_CAST(${p(c)} AS DOUBLE) AS ${pk(i)}`);
     if (spec.predictionColumn) {
-      columns.push(`${dialect.toVarchar(p(spec.predictionColumn))} AS dw_pred`);
+      columns.push(`${classText(dialect, p(spec.predictionColumn))} AS dw_pred`);
     } else {
       // argmax, the first class on ties; NULL when a probability is missing.
       const probability = (i: number) => `TRY_CAST(${p(scoreColumns[i]!)} AS DOUBLE)`;

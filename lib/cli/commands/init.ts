@@ -243,12 +243,19 @@ export async function runInit(options: InitOptions, print: (line: string) => voi
     for (const s of segments) taken.add(s.toLowerCase());
     for (const p of [id, timestamp, score, prediction]) if (p) taken.add(p.name.toLowerCase());
     for (const c of Object.values(classScores ?? {})) taken.add(c.toLowerCase());
+    // Every plain column name is its own feature's: an odd name ("Loan Amount") must never be
+    // given one the files also use (loan_amount), or the alias would shadow the real column.
+    const plainNames = new Set(
+      proposals.filter((p) => IDENTIFIER_PATTERN.test(p.name)).map((p) => p.name.toLowerCase()),
+    );
+    const reserved = new Set([...taken, ...plainNames]);
     const features = candidates
       .filter((p) => !segments.includes(p.name))
       .map((p) => {
         const plainName = IDENTIFIER_PATTERN.test(p.name) && !taken.has(p.name.toLowerCase());
-        const name = plainName ? p.name : safeName(p.name, taken);
-        if (plainName) taken.add(p.name.toLowerCase());
+        const name = plainName ? p.name : safeName(p.name, reserved);
+        taken.add(name.toLowerCase());
+        reserved.add(name.toLowerCase());
         return { name, column: plainName ? undefined : p.name, kind: p.kind, reason: p.reason };
       });
     if (!features.length) {

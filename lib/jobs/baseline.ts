@@ -162,6 +162,16 @@ export async function profileColumns(
         `fix the feature names in the definition or add the columns to the reference`,
     );
   }
+  // An object or list (a nested JSON log) read as text would be one category per row: refused.
+  const nested = [...numericColumns, ...categoricalColumns].filter(
+    (c) => typeFamily(columnTypes[c] as string) === 'nested',
+  );
+  if (nested.length) {
+    throw new Error(
+      `the reference (${selection.description}) column ${nested.map((c) => `${JSON.stringify(c)} is ${columnTypes[c]}`).join(', ')}: ` +
+        'a feature must be a top-level value; flatten the fields into columns of their own where the log is written',
+    );
+  }
   const isNumber = (column: string) => typeFamily(columnTypes[column]!) === 'number';
   const base: Omit<DriftScanSpec, 'numeric'> = {
     source: selection.source,

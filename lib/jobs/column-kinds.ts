@@ -35,7 +35,8 @@ export type ColumnKind =
   | 'numeric'
   | 'categorical'
   | 'partition'
-  | 'constant';
+  | 'constant'
+  | 'nested';
 
 export interface KindProposal {
   name: string;
@@ -129,6 +130,11 @@ export function proposeKind(s: ColumnStats, options: { partitionKey?: string } =
   });
   if (options.partitionKey && s.name === options.partitionKey)
     return out('partition', 'the dt= partition folder');
+  if (family === 'nested')
+    return out(
+      'nested',
+      `an object or list (${s.type.length > 60 ? `${s.type.slice(0, 57)}...` : s.type}): driftwatch reads top-level columns; flatten its fields into columns of their own where the log is written`,
+    );
   if (family === 'time') return out('timestamp', `${lowerType} column`);
   if (family === 'string' && TIME_NAME.test(s.name)) return out('timestamp', 'text named like a time');
   if (s.nonNull === 0) return out('constant', 'no values in the sample (all null)');

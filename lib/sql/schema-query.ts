@@ -15,9 +15,11 @@ const TYPE_FAMILIES: [RegExp, string][] = [
   [/^(VARCHAR|STRING|CHAR.*|TEXT)$/i, 'string'],
   [/^BOOLEAN$/i, 'boolean'],
   [/^(DATE|TIMESTAMP.*|TIME.*)$/i, 'time'],
+  // An object, list or map (a nested JSON log, a Parquet group): not a value driftwatch can bin.
+  [/^(STRUCT|MAP|UNION|ROW|ARRAY)\s*[(<]|\[\d*\]$/i, 'nested'],
 ];
 
-/** The family of an engine's column type (DuckDB or Trino spelling): number, string, boolean, time. */
+/** The family of an engine's column type (DuckDB or Trino spelling): number, string, boolean, time, nested. */
 export function typeFamily(type: string): string {
   return TYPE_FAMILIES.find(([pattern]) => pattern.test(type.trim()))?.[1] ?? type.toLowerCase();
 }

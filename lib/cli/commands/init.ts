@@ -204,6 +204,13 @@ export async function runInit(options: InitOptions, print: (line: string) => voi
     }
 
     const proposals = predictions.proposals;
+    // A file that is one JSON array reads (as JSON lines) as rows of one list column.
+    const columnsRead = proposals.filter((p) => p.kind !== 'partition');
+    if (columnsRead.length === 1 && columnsRead[0]?.kind === 'nested' && log.format !== 'parquet') {
+      throw new CliError(
+        `--predictions ${options.predictions}: the files hold one JSON array (read as a single column ${JSON.stringify(columnsRead[0].name)}), not JSON lines: write one object per line (JSON lines, as Firehose does), e.g. {"prediction_id": "a1", ...} then {"prediction_id": "a2", ...}`,
+      );
+    }
     const id = pick(proposals, 'id');
     const timestamp = pick(proposals, 'timestamp');
     if (!id) {
@@ -260,7 +267,16 @@ export async function runInit(options: InitOptions, print: (line: string) => voi
       });
     if (!features.length) {
       throw new CliError(
-        `--predictions ${options.predictions}: no numeric or categorical feature column found (columns: ${proposals.map((p) => `${p.name} ${p.kind}`).join(', ')})`,
+        `--predictions ${options.predictions}: no numeric or categorical feature column found (columns: ${proposals.map((p) => `${p.name} ${p.kind}`).join(', ')})${
+          proposals.some((p) => p.kind === 'nested')
+            ? `; ${proposals
+                .filter((p) => p.kind === 'nested')
+                .map((p) => p.name)
+                .join(
+                  ', ',
+                )} nested: features must be top-level columns, so flatten the object's fields into columns where the log is written (e.g. {"features": {"income": 1}} as {"income": 1})`
+            : ''
+        }`,
       );
     }
 
@@ -378,7 +394,9 @@ export async function runInit(options: InitOptions, print: (line: string) => voi
         `wrote ${options.out} as a draft, but it does not validate yet (${problems}): edit it, then run driftwatch validate --config ${options.out}`,
       );
     }
-    const ignored = proposals.filter((p) => p.kind === 'constant' || p.kind === 'label');
+    const ignored = proposals.filter(
+      (p) => p.kind === 'constant' || p.kind === 'label' || p.kind === 'nested',
+    );
     for (const p of ignored) print(`not monitored: ${p.name} (${p.kind}: ${p.reason})`);
     print(
       `wrote ${options.out}: ${features.length} feature${features.length === 1 ? '' : 's'}, ${segments.length} segment${segments.length === 1 ? '' : 's'}, task ${task}; it validates. Next: driftwatch validate --config ${options.out}, then driftwatch run --config ${options.out}`,

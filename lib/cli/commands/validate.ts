@@ -135,6 +135,12 @@ function columnProblems(
         );
       }
       const family = typeFamily(found.type);
+      if (family === 'nested') {
+        problems.push(
+          `${field} ${JSON.stringify(real)} is an object or list (${found.type}) in ${what}: features must be top-level values; flatten its fields into columns of their own where the log is written`,
+        );
+        return;
+      }
       if (f.kind === 'numeric' && family !== 'number') {
         (family === 'string' ? warnings : problems).push(
           `features[${i}] ${JSON.stringify(real)} is numeric in the definition but ${found.type} in ${what}: ${family === 'string' ? 'values that do not parse as numbers will count as invalid' : 'make it kind: categorical'}`,

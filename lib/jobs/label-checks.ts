@@ -18,6 +18,22 @@ export const CRITICAL_SHARE = 0.1;
 const SAMPLE_VALUES = 5;
 
 /** Whether a label value (as text) is one of the task's classes. */
+const POSITIVE_WORDS = /^(y|yes|true|t|pos|positive|on)$/i;
+const NEGATIVE_WORDS = /^(n|no|false|f|neg|negative|off)$/i;
+
+/**
+ * The positive / negative mapping of two text labels when their words say it (Y / N, yes / no,
+ * true / false, pos / neg, on / off, any case); undefined when they do not: the class order of
+ * arbitrary values ("A" / "B") is not guessed, since the wrong guess inverts every metric.
+ */
+export function binaryMapping(values: readonly string[]): { positive: string; negative: string } | undefined {
+  if (values.length !== 2) return undefined;
+  const positive = values.filter((v) => POSITIVE_WORDS.test(v.trim()));
+  const negative = values.filter((v) => NEGATIVE_WORDS.test(v.trim()));
+  if (positive.length !== 1 || negative.length !== 1) return undefined;
+  return { positive: positive[0] as string, negative: negative[0] as string };
+}
+
 export function isValidLabel(definition: MonitorDefinition, value: string): boolean {
   const labels = definition.labels;
   switch (definition.model.task) {
@@ -113,10 +129,12 @@ export function checkFindings(
     if (task === 'binary' && labels.positiveValue !== undefined) {
       fix = `their label is neither labels.positiveValue ${JSON.stringify(labels.positiveValue)} nor labels.negativeValue ${JSON.stringify(labels.negativeValue)}${seen}; they are left out of the metrics. Fix the labels, or the mapping in the definition`;
     } else if (task === 'binary') {
-      const [first, second] = invalidLabelValues;
-      const suggestion = first
-        ? ` set labels.positiveValue: ${JSON.stringify(first)}${second ? ` (and labels.negativeValue: ${JSON.stringify(second)})` : ''} in the definition if those are the classes, or`
-        : '';
+      const mapping = binaryMapping(invalidLabelValues);
+      const suggestion = mapping
+        ? ` set labels.positiveValue: ${JSON.stringify(mapping.positive)} and labels.negativeValue: ${JSON.stringify(mapping.negative)} in the definition (positive: the class the score predicts), or`
+        : invalidLabelValues.length
+          ? ` set labels.positiveValue to the value of the class the score predicts (one of ${quoted(invalidLabelValues)}) and labels.negativeValue to the other, or`
+          : '';
       fix = `their label is not 0/1 (numbers, text or true/false)${seen}; they are left out of the metrics. Fix:${suggestion} log 0/1 labels`;
     } else {
       fix = `their label is not a finite number${seen}; they are left out of the metrics. Fix: log numeric targets`;

@@ -551,7 +551,7 @@ describe('labels as teams write them', () => {
     expect(float.result.overall.metrics.accuracy).toBeCloseTo(int.result.overall.metrics.accuracy, 12);
   });
 
-  it.fails('DEFECT (MED): Y/N labels: the fix printed is `positiveValue: "N"`, which inverts every metric (rocAuc 0.82 -> 0.18)', async () => {
+  it('Y/N labels: the fix printed maps Y to the positive class, and following it gives the 0/1 metrics (was DEFECT MED: `positiveValue: "N"` inverted rocAuc 0.82 -> 0.18)', async () => {
     // What the user sees: `labels.labelColumn (label): 300 of 300 predictions (100.0%): their
     // label is not 0/1 ... (seen: "N", "Y"); ... Fix: set labels.positiveValue: "N" (and
     // labels.negativeValue: "Y") in the definition if those are the classes`. Following it, the
@@ -563,9 +563,7 @@ describe('labels as teams write them', () => {
     const finding = yn.result.findings.find((f: { kind: string }) => f.kind === 'invalid_labels');
     expect(finding.message).toContain('(seen: "N", "Y")');
     const truth = await performance('labels-01b.yaml', withLabels('labels_01'));
-    const suggested = /positiveValue: "(\w+)"(?: \(and labels\.negativeValue: "(\w+)"\))?/.exec(
-      finding.message,
-    );
+    const suggested = /positiveValue: "(\w+)" and labels\.negativeValue: "(\w+)"/.exec(finding.message);
     expect(suggested).not.toBeNull();
     const followed = await performance(
       'labels-yn-followed.yaml',

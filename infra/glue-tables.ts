@@ -18,9 +18,18 @@ export type LogFormat = MonitorDefinition['predictions']['format'];
 const HIVE_TYPE =
   /^(string|double|float|bigint|int|smallint|tinyint|boolean|timestamp|date|decimal\(\d{1,2},\s*\d{1,2}\)|varchar\(\d+\)|char\(\d+\))$/;
 
-/** Checks explicit columns and types from props: identifiers as in the definition, known Hive types. */
+/**
+ * Checks explicit columns and types from props: identifiers as in the definition, known Hive types,
+ * each name once ignoring case (a table declares its columns in lower case, `add`).
+ */
 export function checkColumns(columns: readonly GlueColumn[], field: string): void {
   columns.forEach((column, i) => {
+    const first = columns.findIndex((c) => c.name.toLowerCase() === column.name.toLowerCase());
+    if (first !== i) {
+      throw new Error(
+        `${field}[${i}].name ${JSON.stringify(column.name)} is ${field}[${first}] (${JSON.stringify(columns[first]?.name)}) again: Athena column names ignore case, so a table can declare it once; remove one`,
+      );
+    }
     if (!IDENTIFIER_PATTERN.test(column.name)) {
       throw new Error(
         `${field}[${i}].name ${JSON.stringify(column.name)} is not a plain column name: use letters, digits and underscores, not starting with a digit`,
@@ -38,8 +47,17 @@ function labelType(task: MonitorDefinition['model']['task']): string {
   return task === 'binary' ? 'int' : task === 'multiclass' ? 'string' : 'double';
 }
 
+/**
+ * Adds a column under its lower-case name, once. Athena documents that Glue column names must be in
+ * lower case: it lowercases every identifier of a query (quoted or not, so the handlers' `"NetRevenue"`
+ * names `netrevenue`), and a mixed-case Glue column is not found by it. Reading is not affected:
+ * Athena matches a Parquet column and (with `case.insensitive`, storageFor) a JSON key by name
+ * ignoring case, and a CSV column by position. DuckDB (local runs) also matches names ignoring case,
+ * so `Region` and `region` in a definition are the same column everywhere: declared once.
+ */
 function add(columns: GlueColumn[], name: string | undefined, type: string): void {
-  if (name && !columns.some((c) => c.name === name)) columns.push({ name, type });
+  const lower = name?.toLowerCase();
+  if (lower && !columns.some((c) => c.name === lower)) columns.push({ name: lower, type });
 }
 
 /**
@@ -151,8 +169,13 @@ export function referenceColumns(
   return applyOverrides(columns, overrides);
 }
 
+/** `columnTypes` by column name, ignoring case (the columns are declared in lower case, `add`). */
 function applyOverrides(columns: GlueColumn[], overrides: Readonly<Record<string, string>>): GlueColumn[] {
-  return columns.map((c) => (overrides[c.name] ? { name: c.name, type: overrides[c.name]! } : c));
+  const byName = new Map(Object.entries(overrides).map(([name, type]) => [name.toLowerCase(), type]));
+  return columns.map((c) => {
+    const type = byName.get(c.name);
+    return type ? { name: c.name, type } : c;
+  });
 }
 
 /** The storage part of a table for a log format. */

@@ -148,8 +148,22 @@ export class ModelMonitor extends Construct {
       timeout,
       logRetention,
       logsKey,
-      ...definitionInput
+      ...givenDefinition
     } = props;
+
+    // An outcomes log that no KPI reads (a KPI without `source: outcomes`, KPIs still to come) gets
+    // no table, no grant and no place in the deployed definition: least privilege. A definition
+    // file with one is refused (lib/config/load.ts); here the construct says so and leaves it out.
+    const { outcomes: unreadOutcomes, ...withoutOutcomes } = givenDefinition;
+    const outcomesUnread =
+      unreadOutcomes !== undefined && !(givenDefinition.kpis ?? []).some((k) => k.source === 'outcomes');
+    const definitionInput = outcomesUnread ? withoutOutcomes : givenDefinition;
+    if (outcomesUnread)
+      addWarning(
+        this,
+        'driftwatch:outcomes-unread',
+        `outcomes (${unreadOutcomes.location}) is read by no KPI: no Glue table and no read access for it; add source: outcomes to the KPI that reads it, or remove outcomes`,
+      );
 
     // Validate everything before creating any child.
     this.definition = validateDefinition(definitionInput, `ModelMonitor ${this.node.path}`);
@@ -182,7 +196,7 @@ export class ModelMonitor extends Construct {
       ),
     );
     for (const column of Object.keys(columnTypes ?? {})) {
-      if (!declared.has(column)) {
+      if (!declared.has(column.toLowerCase())) {
         throw new Error(
           `columnTypes names ${JSON.stringify(column)}, which is no column of model ${def.model.id}'s tables (${[...declared].join(', ')}): fix the name or remove it`,
         );
@@ -416,7 +430,8 @@ export class ModelMonitor extends Construct {
         partitionKeys: spec.partitionStart ? [{ name: 'dt', type: 'string' }] : [],
         storageDescriptor: {
           location: spec.location,
-          columns: spec.columns.map((c) => ({ name: c.name, type: c.type })),
+          // Lower case, as Athena requires (glue-tables.ts `add`); explicit columns too.
+          columns: spec.columns.map((c) => ({ name: c.name.toLowerCase(), type: c.type })),
           inputFormat: storage.inputFormat,
           outputFormat: storage.outputFormat,
           serdeInfo: storage.serdeInfo,

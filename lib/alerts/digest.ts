@@ -4,7 +4,7 @@
  * incidents and ticket, label coverage and the report link.
  */
 import type { DigestMessage } from '../adapters/notifier.js';
-import type { MonitorDefinition } from '../config/schema.js';
+import type { KpiDefinition, MonitorDefinition } from '../config/schema.js';
 import type { DriftResult } from '../jobs/drift-result.js';
 import type { EstimatedResult } from '../jobs/estimate.js';
 import type { KpiResult } from '../jobs/kpi-result.js';
@@ -13,6 +13,7 @@ import type { SloResult } from '../jobs/slo-result.js';
 import { durationDays, shiftDate } from '../jobs/windows.js';
 import { ESTIMATED_METRICS, type EstimatedMetricName } from '../metrics/estimation.js';
 import { noValueReason } from './kpi-rules.js';
+import { kpiDisplay, lateWords, performanceDisplay, recheckDays } from './late-display.js';
 import { incidentTitle } from './messages.js';
 import { fmt } from './observe.js';
 import { reliability, reliabilityLine } from './reliability.js';
@@ -29,6 +30,11 @@ export interface DigestModelInput {
   previousDrift?: DriftResult | undefined;
   /** The latest matured performance result. */
   performance?: PerformanceResult | undefined;
+  /**
+   * The matured performance results up to it, oldest first (`performance` last): tell whether its
+   * labels are late. @default - `performance` alone (its lateness unknown, shown as before)
+   */
+  performanceHistory?: readonly PerformanceResult[] | undefined;
   state?: AlertState | undefined;
   openTicket?: TicketRecord | undefined;
   /** The latest SLO result (models with slos). */
@@ -117,28 +123,13 @@ function modelSection(date: string, input: DigestModelInput): string[] {
       `  ticket: ${input.openTicket.ticketId} open since ${input.openTicket.openedWindow} (${input.openTicket.reason.replace('_', ' ')})`,
     );
   }
-  if (definition.labels) {
-    const p = input.performance;
-    lines.push(
-      p
-        ? `  labels: ${pct(p.overall.coverage)} coverage (window ${p.window.start})${typeof p.overall.metrics[p.primaryMetric] === 'number' ? `, ${p.primaryMetric} ${fmt(p.overall.metrics[p.primaryMetric] as number)}` : ''}`
-        : '  labels: no matured window yet',
-    );
-  }
+  if (definition.labels) lines.push(labelsLine(input, definition.labels.recheckWithin));
   lines.push(...estimateLines(input));
   lines.push(...sloLines(input.slo));
-  const kpiParts = (definition.kpis ?? []).map((k) => {
-    const latest = [...(input.kpis ?? [])]
-      .reverse()
-      .find((r) => r.kpis.some((x) => x.name === k.name && x.status === 'ok'));
-    const value = latest?.kpis.find((x) => x.name === k.name)?.overall?.value;
-    const missing = latest ? noValueReason(latest, k) : undefined;
-    return latest && typeof value === 'number'
-      ? `${k.name} ${fmt(value)} (${latest.window.start.slice(5)})`
-      : missing !== undefined
-        ? `${k.name} no value (${latest?.window.start.slice(5)}: ${missing})`
-        : `${k.name} not yet`;
-  });
+  const outcomeDays = definition.outcomes
+    ? recheckDays(definition, definition.outcomes.recheckWithin)
+    : undefined;
+  const kpiParts = (definition.kpis ?? []).map((k) => kpiPart(k, input.kpis ?? [], outcomeDays));
   if (kpiParts.length) lines.push(`  kpis: ${kpiParts.join('; ')}`);
   if (input.asOf) {
     const windowDays = durationDays(definition.window);
@@ -147,6 +138,55 @@ function modelSection(date: string, input: DigestModelInput): string[] {
   }
   lines.push(`  report: ${input.reportLink}`);
   return lines;
+}
+
+function primaryOf(p: PerformanceResult): string {
+  const v = p.overall.metrics[p.primaryMetric];
+  return typeof v === 'number' ? `, ${p.primaryMetric} ${fmt(v)}` : '';
+}
+
+/**
+ * The labels line: the latest matured window's coverage and primary metric; when its labels are
+ * late (below 0.9 x the usual coverage, the performance job's recheck rule) it says so, and the
+ * last window whose labels came as usual leads, since the late window's metric covers only the
+ * labels that came (once missing, that metric is final and shown as such).
+ */
+function labelsLine(input: DigestModelInput, recheckWithin: string | undefined): string {
+  const p = input.performance;
+  if (!p) return '  labels: no matured window yet';
+  const history = input.performanceHistory?.length ? input.performanceHistory : [p];
+  const shown = performanceDisplay(history, recheckDays(input.definition, recheckWithin));
+  const late = shown.late?.window === p.window.start ? shown.late : undefined;
+  if (!late) return `  labels: ${pct(p.overall.coverage)} coverage (window ${p.window.start})${primaryOf(p)}`;
+  const c = shown.complete;
+  const complete = c
+    ? `last complete window ${c.window.start.slice(5)}: ${pct(c.overall.coverage)} coverage${primaryOf(c)}`
+    : 'no complete window yet';
+  const partial = late.missing && primaryOf(p) ? `${primaryOf(p)} on the labels that came` : '';
+  return `  labels: ${lateWords(late, 'labels')}${partial}; ${complete}`;
+}
+
+/**
+ * One KPI in the digest: its latest judged value, or, when its newest window is held for late
+ * outcomes (or they never came), that state and the last judged value: a held window's value is a
+ * partial sum of the outcomes that came, not the KPI (late-display.ts, the policy's rule).
+ */
+function kpiPart(k: KpiDefinition, results: readonly KpiResult[], outcomeDays: number | undefined): string {
+  const shown = kpiDisplay(results, k.name, outcomeDays);
+  const value = shown.judged?.item.overall?.value;
+  const judged =
+    shown.judged && typeof value === 'number' ? `${fmt(value)} (${shown.judged.window.slice(5)})` : undefined;
+  if (shown.late)
+    return `${k.name} ${lateWords(shown.late, 'outcomes')}; ${judged ? `last judged ${judged}` : 'nothing judged yet'}`;
+  const missing = shown.judged ? noValueReason(shown.judged.result, k) : undefined;
+  const held = shown.held.length
+    ? ` (held: outcomes late for ${shown.held.map((h) => h.window.slice(5)).join(', ')})`
+    : '';
+  return judged
+    ? `${k.name} ${judged}${held}`
+    : missing !== undefined
+      ? `${k.name} no value (${shown.judged?.window.slice(5)}: ${missing})${held}`
+      : `${k.name} not yet${held}`;
 }
 
 function bandOf(m: { lower: number | null; upper: number | null }): string {

@@ -204,21 +204,16 @@ function crossFieldProblems(def: MonitorDefinition): DefinitionProblem[] {
 function kpiProblems(def: MonitorDefinition): DefinitionProblem[] {
   const problems: DefinitionProblem[] = [];
   const seen = new Map<string, number>();
-  const labelsRecheck = def.labels?.recheckWithin;
-  if (labelsRecheck !== undefined && durationHours(labelsRecheck) < 24)
+  problems.push(
+    ...recheckProblems('labels.recheckWithin', def.labels?.recheckWithin, 'labels', 'performance'),
+    ...recheckProblems('outcomes.recheckWithin', def.outcomes?.recheckWithin, 'outcomes', 'drift'),
+  );
+  if (def.outcomes && !def.kpis.some((k) => k.source === 'outcomes'))
     problems.push({
-      path: 'labels.recheckWithin',
-      received: labelsRecheck,
+      path: 'outcomes',
+      received: def.outcomes.location,
       message:
-        'at least one day, e.g. P7D (how long windows with late labels are evaluated again before a labels_missing finding)',
-    });
-  const recheck = def.outcomes?.recheckWithin;
-  if (recheck !== undefined && durationHours(recheck) < 24)
-    problems.push({
-      path: 'outcomes.recheckWithin',
-      received: recheck,
-      message:
-        'at least one day, e.g. P7D (how long held windows are rechecked for late outcomes before an outcomes_missing finding)',
+        'a KPI that reads it (a kpis[] entry with source: outcomes), or no outcomes log: no KPI reads this one, so nothing would use its delay or recheckWithin (and on AWS it would get a Glue table and read access for nothing); add source: outcomes to the KPI that reads the log, or remove outcomes:',
     });
   def.kpis.forEach((k, i) => {
     const first = seen.get(k.name);
@@ -263,6 +258,47 @@ function kpiProblems(def: MonitorDefinition): DefinitionProblem[] {
       });
   });
   return problems;
+}
+
+/**
+ * The longest look-back of late data (`labels.recheckWithin`, `outcomes.recheckWithin`), in days.
+ * Each morning the job evaluates again every window of the look-back still late, one query (set)
+ * per window, all inside one Lambda run of at most 15 minutes and each billed at least 10 MB on
+ * Athena: a feed that is down makes every window of the look-back late at once, so 90 daily windows
+ * is already 90 queries a morning. Data that comes later than a quarter is a backfill, not a late
+ * feed: load it and run the job for the window again (the missing finding says how).
+ */
+export const MAX_RECHECK_DAYS = 90;
+
+function recheckProblems(
+  path: string,
+  value: string | undefined,
+  data: 'labels' | 'outcomes',
+  job: 'performance' | 'drift',
+): DefinitionProblem[] {
+  if (value === undefined) return [];
+  const hours = durationHours(value);
+  const missing = `${data}_missing`;
+  if (hours < 24)
+    return [
+      {
+        path,
+        received: value,
+        message:
+          data === 'labels'
+            ? `at least one day, e.g. P7D (how long windows with late labels are evaluated again before a ${missing} finding)`
+            : `at least one day, e.g. P7D (how long held windows are rechecked for late outcomes before an ${missing} finding)`,
+      },
+    ];
+  if (hours > MAX_RECHECK_DAYS * 24)
+    return [
+      {
+        path,
+        received: value,
+        message: `at most P${MAX_RECHECK_DAYS}D, e.g. P7D or P30D: each morning every still-late window of the look-back is evaluated again (one query set per window, in one Lambda run of at most 15 minutes, at least 10 MB billed per Athena query); ${data} later than that are a backfill: after the ${missing} finding, load them and run the ${job} job for the window again (driftwatch run --job ${job} --date <window>)`,
+      },
+    ];
+  return [];
 }
 
 function durationHours(duration: string): number {

@@ -364,6 +364,7 @@ export async function runDigest(
       drift: await deps.store.getJson<DriftResult>(resultKeys.result(model, 'drift', window)),
       previousDrift: await deps.store.getJson<DriftResult>(resultKeys.result(model, 'drift', previous)),
       performance: performance.at(-1),
+      performanceHistory: performance,
       state: await deps.store.getJson<AlertState>(alertKeys.state(model)),
       openTicket: await openTicketOf(deps.store, model),
       slo: definition.slos?.length ? await latestSloResult(deps.store, model, date) : undefined,

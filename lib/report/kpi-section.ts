@@ -1,5 +1,11 @@
-/** Business KPIs: one trend panel per KPI (value per window) and the latest values per segment and version. */
+/**
+ * Business KPIs: one trend panel per KPI (value per judged window) and the latest judged values per
+ * segment and version. A window held for late outcomes (or whose outcomes never came) is neither
+ * plotted nor listed with its value (a partial sum of the outcomes that came): it is named as held,
+ * with its coverage, by the policy's rule (lib/alerts/late-display.ts).
+ */
 import type { TopLevelSpec } from 'vega-lite';
+import { type KpiDisplay, kpiDisplay, type LateWindow, lateWords } from '../alerts/late-display.js';
 import type { KpiResult, KpiResultItem } from '../jobs/kpi-result.js';
 import { BASE_CONFIG, PALETTE, renderChart } from './chart.js';
 import { escapeHtml } from './escape.js';
@@ -14,14 +20,24 @@ interface KpiPoint {
 const WIDTH = 250;
 const HEIGHT = 100;
 
-function series(history: readonly KpiResult[], name: string): KpiPoint[] {
+/** The KPI's value per window the policy judges: held and missing windows left out. */
+function series(history: readonly KpiResult[], name: string, late: readonly LateWindow[]): KpiPoint[] {
+  const skip = new Set(late.map((l) => l.window));
   return history
     .flatMap((r) => {
+      if (skip.has(r.window.start)) return [];
       const item = r.kpis.find((k) => k.name === name);
       const v = item?.status === 'ok' ? item.overall?.value : undefined;
       return typeof v === 'number' && Number.isFinite(v) ? [{ date: r.window.start, value: v }] : [];
     })
     .sort((a, b) => a.date.localeCompare(b.date));
+}
+
+/** Every late window of a KPI's display (the newest, then the other held ones), oldest first. */
+function lateOf(display: KpiDisplay): LateWindow[] {
+  return [...display.held, ...(display.late ? [display.late] : [])].sort((a, b) =>
+    a.window.localeCompare(b.window),
+  );
 }
 
 function panel(
@@ -59,19 +75,34 @@ function describeKpi(k: KpiResultItem): string {
   return `${k.aggregate} of ${k.column}${k.per === 'positive_decision' ? ' per positive decision' : ''}${k.source === 'outcomes' ? ' (outcomes)' : ''}, ${k.direction.replaceAll('_', ' ')}`;
 }
 
-/** The KPI section; empty string when the model has no KPI results. */
-export async function kpiSection(history: readonly KpiResult[] | undefined): Promise<string> {
+/**
+ * The KPI section; empty string when the model has no KPI results. `outcomeRecheckDays`: the
+ * outcomes' look-back in days (`recheckDays`), for a held window's last recheck date.
+ */
+export async function kpiSection(
+  history: readonly KpiResult[] | undefined,
+  outcomeRecheckDays?: number,
+): Promise<string> {
   if (!history || history.length === 0) return '';
   const heading = '<h2 id="kpis-heading">Business KPIs</h2>';
   const sorted = [...history].sort((a, b) => a.window.start.localeCompare(b.window.start));
   const latest = sorted.at(-1) as KpiResult;
   const names = latest.kpis.map((k) => k.name);
+  const displays = new Map(names.map((n) => [n, kpiDisplay(sorted, n, outcomeRecheckDays)]));
+  const lateByName = new Map(names.map((n) => [n, lateOf(displays.get(n) as KpiDisplay)]));
   const withPoints = names
-    .map((n) => ({ name: n, points: series(sorted, n) }))
+    .map((n) => ({ name: n, points: series(sorted, n, lateByName.get(n) ?? []) }))
     .filter((s) => s.points.length);
   const parts: string[] = [];
   if (withPoints.length) {
     const dates = [...new Set(withPoints.flatMap((s) => s.points.map((p) => p.date)))].sort();
+    // The data table also lists the held windows, by name, without their partial values.
+    const tableDates = [
+      ...new Set([
+        ...dates,
+        ...withPoints.flatMap((s) => (lateByName.get(s.name) ?? []).map((l) => l.window)),
+      ]),
+    ].sort();
     const spec = {
       config: BASE_CONFIG,
       columns: 3,
@@ -91,21 +122,40 @@ export async function kpiSection(history: readonly KpiResult[] | undefined): Pro
         .map((s) => `${s.name} latest ${formatNumber(s.points.at(-1)?.value)}`)
         .join('; ')}.`,
     });
-    const rows: Cell[][] = dates.map((date) => [
+    const rows: Cell[][] = tableDates.map((date) => [
       date,
-      ...withPoints.map((s) => formatNumber(s.points.find((p) => p.date === date)?.value)),
+      ...withPoints.map((s) => {
+        const late = lateByName.get(s.name)?.find((l) => l.window === date);
+        return late
+          ? late.missing
+            ? 'outcomes missing'
+            : 'held: outcomes late'
+          : formatNumber(s.points.find((p) => p.date === date)?.value);
+      }),
     ]);
     parts.push(
-      `<figure class="chart">${svg}<figcaption>One panel per KPI: its overall value per window (outcome KPIs appear once their outcomes matured).</figcaption>${chartDataDetails('KPI values per window (data table)', ['Window', ...withPoints.map((s) => s.name)], rows)}</figure>`,
+      `<figure class="chart">${svg}<figcaption>One panel per KPI: its overall value per judged window (outcome KPIs appear once their outcomes matured; a window held for late outcomes, or whose outcomes never came, is left out: its value covers only the outcomes that came).</figcaption>${chartDataDetails('KPI values per window (data table)', ['Window', ...withPoints.map((s) => s.name)], rows)}</figure>`,
     );
   }
   const breakdown: Cell[][] = [];
+  const notes: string[] = [];
   for (const k of latest.kpis) {
-    // The latest window where this KPI has a value (outcome KPIs lag behind).
-    const shown = [...sorted].reverse().find((r) => r.kpis.find((x) => x.name === k.name)?.status === 'ok');
-    const item = shown?.kpis.find((x) => x.name === k.name);
+    const display = displays.get(k.name) as KpiDisplay;
+    for (const late of lateByName.get(k.name) ?? [])
+      notes.push(`${k.name}: ${lateWords(late, 'outcomes', false)}`);
+    // The latest window the policy judges (outcome KPIs lag behind; held windows are not judged).
+    const shown = display.judged?.result;
+    const item = display.judged?.item;
+    if (display.late)
+      breakdown.push([
+        k.name,
+        display.late.window,
+        display.late.missing ? 'outcomes missing' : 'held: outcomes late',
+        '–',
+        '–',
+      ]);
     if (!shown || !item) {
-      breakdown.push([k.name, k.status.replaceAll('_', ' '), '–', '–', '–']);
+      if (!display.late) breakdown.push([k.name, k.status.replaceAll('_', ' '), '–', '–', '–']);
       continue;
     }
     breakdown.push([
@@ -139,7 +189,10 @@ export async function kpiSection(history: readonly KpiResult[] | undefined): Pro
       breakdown,
     ),
   );
+  const lateList = notes.length
+    ? `<p>${escapeHtml('Windows not judged, their outcomes late (a value over the outcomes that came is not the KPI):')}</p><ul>${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`
+    : '';
   return `<section id="kpis" aria-labelledby="kpis-heading">${heading}<p>${escapeHtml(
     'Each KPI is computed per window over the whole window, each segment value and each model version; n is the rows its value is computed from. Alerts (rule kpi:<name>) judge the overall value.',
-  )}</p>${parts.join('\n')}</section>`;
+  )}</p>${lateList}${parts.join('\n')}</section>`;
 }

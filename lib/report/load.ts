@@ -3,6 +3,7 @@
  * results and those of the windows before it. Only the port, no file system: it runs the same
  * against a folder and S3.
  */
+import { recheckDays } from '../alerts/late-display.js';
 import type { MonitorDefinition } from '../config/schema.js';
 import type { DriftResult } from '../jobs/drift-result.js';
 import { type EstimatedResult, estimationUnavailable } from '../jobs/estimate.js';
@@ -133,6 +134,12 @@ export async function loadReportInput(
     incidents: options.incidents ?? [],
     ...((definition.kpis ?? []).length
       ? { kpiHistory: kpi.filter((k): k is KpiResult => k !== undefined) }
+      : {}),
+    ...(definition.outcomes?.recheckWithin
+      ? { outcomeRecheckDays: recheckDays(definition, definition.outcomes.recheckWithin) }
+      : {}),
+    ...(definition.labels?.recheckWithin
+      ? { labelRecheckDays: recheckDays(definition, definition.labels.recheckWithin) }
       : {}),
     ...(options.reliability ? { reliability: options.reliability } : {}),
     generatedAt: (options.clock ?? systemClock).now().toISOString(),

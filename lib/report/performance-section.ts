@@ -1,4 +1,5 @@
 /** The current window's performance: overall metrics against the reference, and its maturity. */
+import { lateWords, type PerformanceDisplay } from '../alerts/late-display.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import { escapeHtml } from './escape.js';
 import { formatCount, formatNumber, formatPercent, formatSigned } from './format.js';
@@ -63,12 +64,32 @@ function findingsList(performance: PerformanceResult): string {
 }
 
 /**
+ * When the shown window's labels are late (held, or missing at its last recheck), says so before
+ * its metrics, which cover only the labels that came, and names the last complete window.
+ */
+function lateLabelsNote(shown: PerformanceResult, display: PerformanceDisplay | undefined): string {
+  const late = display?.late;
+  if (!late || late.window !== shown.window.start) return '';
+  const what = late.missing
+    ? 'its metrics below are final, on the labels that came'
+    : 'its metrics below cover only the labels that came so far (the performance job evaluates it again each morning)';
+  const c = display?.complete;
+  const v = c?.overall.metrics[c.primaryMetric];
+  const complete = c
+    ? ` Last window with its usual labels: ${c.window.start}, ${c.primaryMetric} ${formatNumber(typeof v === 'number' ? v : null)} (${formatPercent(c.overall.coverage)} labelled).`
+    : '';
+  return `<p><strong>${escapeHtml(lateWords(late, 'labels', false))}</strong>: ${escapeHtml(`${what}.${complete}`)}</p>`;
+}
+
+/**
  * The current window's performance when it is evaluated; otherwise its status and the latest
- * window whose labels have matured (`evaluated`), so the section is never empty for long.
+ * window whose labels have matured (`evaluated`), so the section is never empty for long. `late`:
+ * whether the shown window's labels are late (lib/alerts/late-display.ts `performanceDisplay`).
  */
 export function performanceSection(
   current: PerformanceResult | undefined,
   evaluated: PerformanceResult | undefined,
+  late?: PerformanceDisplay,
 ): string {
   const heading = '<h2 id="performance-heading">Performance</h2>';
   const open = `<section id="performance" aria-labelledby="performance-heading">${heading}`;
@@ -85,11 +106,16 @@ export function performanceSection(
     );
   }
   if (current && current.status === 'ok') {
-    parts.push(worstLine(current), metricsTable(current, 'Overall metrics, primary first'));
+    parts.push(
+      lateLabelsNote(current, late),
+      worstLine(current),
+      metricsTable(current, 'Overall metrics, primary first'),
+    );
   } else if (evaluated) {
     parts.push(
       `<h3>Latest evaluated window: ${escapeHtml(evaluated.window.start)}</h3>`,
       `<p>${coverageLine(evaluated)}</p>`,
+      lateLabelsNote(evaluated, late),
       worstLine(evaluated),
       metricsTable(evaluated, `Overall metrics of ${evaluated.window.start}, primary first`),
     );

@@ -2,6 +2,7 @@
  * `renderReport`: one self-contained HTML page for a model and a window. Pure: data in, one
  * string out; charts are rendered to inline SVG here, so the page loads nothing at view time.
  */
+import { performanceDisplay } from '../alerts/late-display.js';
 import { driftSection, rankedRows } from './drift-section.js';
 import { escapeHtml } from './escape.js';
 import { estimateSection } from './estimate-section.js';
@@ -24,9 +25,14 @@ export async function renderReport(input: ReportInput): Promise<string> {
   const drift = driftSeries(input);
   const performance = performanceSeries(input);
   const evaluated = evaluatedPerformance(performance);
+  // Whether the latest matured window's labels are late (the performance job's recheck rule).
+  const lateLabels = performanceDisplay(
+    performance.filter((p) => p.status === 'ok' || p.status === 'no_labels'),
+    input.labelRecheckDays,
+  );
   const featureOrder =
     input.drift && input.drift.status === 'ok' ? rankedRows(input.drift).map((f) => f.name) : [];
-  const kpiHtml = await kpiSection(input.kpiHistory);
+  const kpiHtml = await kpiSection(input.kpiHistory, input.outcomeRecheckDays);
   const estimatedHtml = await estimateSection(input.estimated, input.window.start, input.labelDelayDays);
   const [driftHtml, trendsHtml, segmentsHtml] = [
     await driftSection(input.drift),
@@ -65,7 +71,7 @@ ${header(input, status, evaluated)}
 <nav class="toc" aria-label="Sections"><ul>${toc}</ul></nav>
 <main id="main">
 ${driftHtml}
-${performanceSection(input.performance, evaluated)}
+${performanceSection(input.performance, evaluated, lateLabels)}
 ${estimatedHtml}
 ${await sloSection(input.slo)}
 ${trendsHtml}

@@ -88,6 +88,13 @@ export interface ReportInput {
   incidents?: ReportIncident[];
   /** KPI results of the current and earlier windows (any order). @default - no KPI section */
   kpiHistory?: KpiResult[];
+  /**
+   * Days after its outcomes were due through which a window held for late outcomes is rechecked
+   * (`recheckDays` of outcomes.recheckWithin). @default - no "rechecked until" date shown
+   */
+  outcomeRecheckDays?: number;
+  /** The same for a window with late labels (labels.recheckWithin). @default - no date shown */
+  labelRecheckDays?: number;
   /** MTTD / MTTR from the alert state. @default - the section says no incident */
   reliability?: ReportReliability;
   /** When the report was generated (ISO-8601). */

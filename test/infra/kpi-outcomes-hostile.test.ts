@@ -5,7 +5,7 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import type { Template as TemplateType } from 'aws-cdk-lib/assertions';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { creditDefaultDefinition } from '../../infra/demo-stack.js';
 import { ModelMonitor, type ModelMonitorProps } from '../../infra/model-monitor.js';
@@ -82,26 +82,36 @@ describe('the outcomes Glue table and grants, hostile', () => {
     expect(table?.Parameters['storage.location.template']).toBe(`${OUTCOMES}dt=\${dt}/`);
   });
 
-  // DEFECT (MED, least privilege): an outcomes log with no outcome KPI (e.g. the KPI forgot
-  // `source: outcomes`) still gets a Glue table (id column only) and the model role gets
-  // GetObject on `credit-default/outcomes/*` and ListBucket under it, though no job reads it.
-  // Cause: infra/model-monitor.ts:275 creates the table and adds the location to the monitored
-  // prefixes (infra/model-monitor.ts:313) whenever `def.outcomes` is set, whatever the KPIs; the
-  // definition accepts the log silently (lib/config/load.ts:241 checks only the opposite case).
-  it.fails('grants nothing and creates no table for an outcomes log that no KPI reads', () => {
+  // Was a defect (MED, least privilege): an outcomes log with no outcome KPI (e.g. the KPI forgot
+  // `source: outcomes`) got a Glue table (id column only) and the model role GetObject on
+  // `credit-default/outcomes/*` and ListBucket under it, though no job reads it. Now the construct
+  // leaves such a log out (with a synth warning); a definition file with one is refused.
+  it('grants nothing and creates no table for an outcomes log that no KPI reads', () => {
     const template = synth({ outcomes: { location: OUTCOMES, idColumn: 'prediction_id', delay: 'P3D' } });
     const statements = modelStatements(template);
     expect(JSON.stringify(statements)).not.toContain('credit-default/outcomes');
     expect(outcomesTable(template)).toBeUndefined();
+    // And the synth says so, with the fix.
+    const app = new App({ postCliContext: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'W', { env: { account: '123456789012', region: 'eu-west-1' } });
+    new ModelMonitor(stack, 'Model', {
+      hub: new MonitoringHub(stack, 'Hub'),
+      ...creditDefaultDefinition(LOGS_BUCKET),
+      outcomes: { location: OUTCOMES, idColumn: 'prediction_id', delay: 'P3D' },
+    });
+    Annotations.fromStack(stack).hasWarning(
+      '/W/Model',
+      Match.stringLikeRegexp('outcomes .* is read by no KPI.*add source: outcomes.*or remove outcomes'),
+    );
   });
 
-  // DEFECT (LOW): an outcome KPI column named in mixed case (`NetRevenue`, as a JSON log writes it)
-  // is declared as a mixed-case Glue column. Athena documents that Glue column names "should be in
-  // lower case" (Athena lowercases names when it runs a query); the synth neither lowercases it nor
-  // refuses it with the fix. Not run against real Athena here: this asserts the documented rule.
-  // Cause: infra/glue-tables.ts:41-42 `add` keeps the name as written; IDENTIFIER_PATTERN
-  // (lib/sql/identifiers.ts:9) admits upper case.
-  it.fails('declares outcome columns in lower case (or refuses mixed case with the fix)', () => {
+  // Was a defect (LOW): an outcome KPI column named in mixed case (`NetRevenue`, as a JSON log
+  // writes it) was declared as a mixed-case Glue column. Athena documents that Glue column names
+  // must be in lower case (it lowercases names when it runs a query); it matches Parquet columns and,
+  // with the JSON SerDe's case.insensitive, JSON keys ignoring case. So the table declares
+  // `netrevenue` (every table, infra/glue-tables.ts `add`), and the query's "NetRevenue" names it.
+  // Not run against real Athena here: this asserts the documented rule.
+  it('declares outcome columns in lower case (or refuses mixed case with the fix)', () => {
     let template: TemplateType | undefined;
     try {
       template = synth({
@@ -149,29 +159,36 @@ describe('outcomes configuration, hostile', () => {
     expect(withRecheck('P2W').outcomes?.recheckWithin).toBe('P2W');
   });
 
-  // DEFECT (LOW): recheckWithin has no upper bound: P3650D is accepted and every morning's KPI step
-  // lists 3,650 windows to recheck (lib/jobs/kpi.ts:254 recheckHeldKpis). Worse, the recheck loads
-  // only the last 37 KPI results (lib/jobs/kpi.ts:262 -> loadKpis, limit HISTORY_WINDOWS + 7,
-  // lib/jobs/alerts.ts:45/138), so a look-back longer than that is silently cut short (see
-  // test/lib/jobs/kpi-recheck-long.test.ts for what that costs). Expected: refused above what the
-  // recheck can serve, with the field, the value and the fix. Cause: lib/config/load.ts:208 checks
-  // only the lower bound.
-  it.fails('bounds recheckWithin from above', () => {
-    expect(outcomesRecheckWindows(withRecheck('P3650D'), '2026-10-20')).toHaveLength(3650);
-    // The expectation: refused with the field and a fix.
-    expect(() => withRecheck('P3650D')).toThrow(/outcomes\.recheckWithin.*P3650D/s);
+  // Was a defect (LOW): recheckWithin had no upper bound: P3650D was accepted and every morning's
+  // KPI step listed 3,650 windows to recheck (one query each while held). Now at most P90D
+  // (MAX_RECHECK_DAYS, lib/config/load.ts: a look-back's rechecks share one Lambda run of 15
+  // minutes, each Athena query billed at least 10 MB), the same bound for labels.recheckWithin.
+  it('bounds recheckWithin from above, naming the field, the value and the fix', () => {
+    expect(outcomesRecheckWindows(withRecheck('P90D'), '2026-10-20')).toHaveLength(90);
+    expect(withRecheck('P12W').outcomes?.recheckWithin).toBe('P12W'); // 84 days
+    for (const bad of ['P91D', 'P3650D', 'P13W'])
+      expect(() => withRecheck(bad), bad).toThrow(
+        new RegExp(`outcomes\\.recheckWithin: got "${bad}"; expected at most P90D.*run the drift job`, 's'),
+      );
+    const labels = (recheckWithin: string) =>
+      validateDefinition({ ...base, labels: { ...base.labels!, recheckWithin } });
+    expect(labels('P90D').labels?.recheckWithin).toBe('P90D');
+    expect(() => labels('P365D')).toThrow(
+      /labels\.recheckWithin: got "P365D"; expected at most P90D.*run the performance job/s,
+    );
   });
 
-  // DEFECT (LOW): an outcomes log with no outcome KPI is accepted silently; its recheckWithin is
-  // validated, its delay used by nothing. Expected: refused (or a warning) naming `outcomes` and
-  // the fix (add a KPI with `source: outcomes`, or remove the log). Cause: lib/config/load.ts:241
-  // checks only KPIs with source outcomes and no log, not a log with no KPI.
-  it.fails('refuses an outcomes log that no KPI reads, naming the field', () => {
+  // Was a defect (LOW): an outcomes log with no outcome KPI was accepted silently (its
+  // recheckWithin validated, its delay used by nothing). Now refused, naming `outcomes`, the log and
+  // the fix (add a KPI with `source: outcomes`, or remove the log).
+  it('refuses an outcomes log that no KPI reads, naming the field', () => {
     expect(() =>
       validateDefinition({
         ...base,
         outcomes: { location: OUTCOMES, idColumn: 'prediction_id', delay: 'P3D' },
       }),
-    ).toThrow(/outcomes.*source: outcomes/s);
+    ).toThrow(
+      /- outcomes: got "s3:\/\/[^"]+\/outcomes\/"; expected a KPI that reads it.*source: outcomes.*remove outcomes:/s,
+    );
   });
 });

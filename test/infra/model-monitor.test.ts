@@ -427,7 +427,7 @@ describe('ModelMonitor with a feature whose log column has another name', () => 
   // Before: the Glue table declared the feature's name (`loan_amount`), which the files lack, so
   // Athena read NULL on every row and the feature looked 100% missing on AWS while local runs
   // were right.
-  it('declares the real column in the Glue tables', () => {
+  it('declares the real column in the Glue tables (in lower case)', () => {
     const def = creditDefaultDefinition(LOGS_BUCKET);
     const features = def.features.map((f, i) => (i === 0 ? { ...f, column: 'LoanAmount0' } : f));
     const { stack } = monitorStack({ features });
@@ -438,7 +438,8 @@ describe('ModelMonitor with a feature whose log column has another name', () => 
           .StorageDescriptor.Columns as { Name: string }[]
       ).map((c) => c.Name);
     for (const table of ['_predictions', '_reference']) {
-      expect(columnsOf(table)).toContain('LoanAmount0');
+      // In lower case, as Athena requires of Glue column names (it reads Parquet ignoring case).
+      expect(columnsOf(table)).toContain('loanamount0');
       expect(columnsOf(table)).not.toContain(def.features[0]!.name);
     }
   });
@@ -533,7 +534,7 @@ describe('ModelMonitor with outcome KPIs (issue #17)', () => {
     Object.values(t.findResources('AWS::Glue::Table')).find((r) => r.Properties.TableInput.Name === name)
       ?.Properties.TableInput;
 
-  it('creates the outcomes table: dt partitions by projection, the id and the KPI columns by real name', () => {
+  it('creates the outcomes table: dt partitions by projection, the id and the KPI columns by real name in lower case', () => {
     const { stack } = monitorStack(withOutcomes());
     const input = tableNamed(Template.fromStack(stack), 'credit_default_outcomes');
     expect(input).toEqual({
@@ -556,7 +557,8 @@ describe('ModelMonitor with outcome KPIs (issue #17)', () => {
         Location: `s3://${OUTCOMES_BUCKET}/credit/outcomes/`,
         Columns: [
           { Name: 'application_id', Type: 'string' },
-          { Name: 'Revenue_EUR', Type: 'double' },
+          // The log's Revenue_EUR: Athena wants lower-case Glue names and reads Parquet ignoring case.
+          { Name: 'revenue_eur', Type: 'double' },
           { Name: 'status', Type: 'string' },
           { Name: 'converted', Type: 'int' },
         ],
@@ -571,7 +573,7 @@ describe('ModelMonitor with outcome KPIs (issue #17)', () => {
         Name: string;
       }[]
     ).map((c) => c.Name);
-    expect(predictionColumns).not.toContain('Revenue_EUR');
+    expect(predictionColumns).not.toContain('revenue_eur');
     expect(predictionColumns).not.toContain('converted');
   });
 
@@ -607,7 +609,7 @@ describe('ModelMonitor with outcome KPIs (issue #17)', () => {
     expect(explicitInput.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual([
       'application_id',
       'booked_at',
-      'Revenue_EUR',
+      'revenue_eur', // declared in lower case, as Athena requires
       'status',
       'converted',
     ]);
@@ -690,9 +692,25 @@ describe('ModelMonitor with outcome KPIs (issue #17)', () => {
     expect(() => monitorStack({ ...withOutcomes({ partitioned: false }), kpis: [dtKpi] })).not.toThrow();
     expect(() =>
       monitorStack({ ...withOutcomes(), outcomeColumns: [{ name: 'application_id', type: 'string' }] }),
-    ).toThrow(/outcomeColumns lacks "Revenue_EUR", "status", "converted".*add them to outcomeColumns/);
-    expect(() => monitorStack({ ...withOutcomes(), columnTypes: { revenue_eur: 'double' } })).toThrow(
-      /columnTypes names "revenue_eur", which is no column/,
+    ).toThrow(/outcomeColumns lacks "revenue_eur", "status", "converted".*add them to outcomeColumns/);
+    expect(() => monitorStack({ ...withOutcomes(), columnTypes: { revenue_usd: 'double' } })).toThrow(
+      /columnTypes names "revenue_usd", which is no column/,
     );
+    // Column names ignore case (Athena's rule): revenue_eur is the log's Revenue_EUR.
+    const typed = monitorStack({ ...withOutcomes(), columnTypes: { revenue_eur: 'decimal(12,2)' } });
+    expect(
+      tableNamed(Template.fromStack(typed.stack), 'credit_default_outcomes').StorageDescriptor.Columns,
+    ).toContainEqual({ Name: 'revenue_eur', Type: 'decimal(12,2)' });
+    // Explicit columns: each name once, ignoring case.
+    expect(() =>
+      monitorStack({
+        ...withOutcomes(),
+        outcomeColumns: [
+          { name: 'application_id', type: 'string' },
+          { name: 'Revenue_EUR', type: 'double' },
+          { name: 'revenue_eur', type: 'double' },
+        ],
+      }),
+    ).toThrow(/outcomeColumns\[2\]\.name "revenue_eur" is outcomeColumns\[1\] \("Revenue_EUR"\) again/);
   });
 });

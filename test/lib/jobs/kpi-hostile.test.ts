@@ -108,7 +108,10 @@ function definitionWith(kpis: Kpi[]) {
     },
     features: [{ name: 'score', kind: 'numeric' }],
     segments: ['region'],
-    outcomes: { location: 'o', idColumn: 'id', delay: 'P3D' },
+    // An outcomes log only with a KPI that reads it (the definition refuses one that none reads).
+    ...(kpis.some((k) => k.source === 'outcomes')
+      ? { outcomes: { location: 'o', idColumn: 'id', delay: 'P3D' } }
+      : {}),
     kpis,
     reference: { type: 'range', from: START, to: START },
   });

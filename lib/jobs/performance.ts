@@ -888,15 +888,34 @@ export async function recheckLateLabels(deps: JobDeps, matured: string): Promise
 
 /**
  * The scheduled performance run (the morning's Lambda invocation without a date, the backtest and
- * the demo): the window whose labels matured that morning, then the windows with late labels.
+ * the demo): the window whose labels matured that morning, then the windows that still owe a
+ * verdict (`recheckLateLabels`: late labels, missed or overdue windows), each isolated: a failure
+ * of one does not stop the others and is thrown after them, so the job still reports it.
  * A manual run for a date (`driftwatch run --job performance --date D`) evaluates that window only.
  */
 export async function runScheduledPerformance(
   deps: JobDeps,
   matured: string,
 ): Promise<{ result: PerformanceResult; key: string; rechecked: string[] }> {
-  const out = await runPerformance(deps, matured);
-  const rechecked = await recheckLateLabels(deps, matured);
+  // Each window reads its own labels: a bad file in the matured window's partitions does not stop
+  // the late windows (and the reverse); the matured window's failure is thrown after them.
+  let out: { result: PerformanceResult; key: string } | undefined;
+  let failure: unknown;
+  try {
+    out = await runPerformance(deps, matured);
+  } catch (error) {
+    failure = error;
+  }
+  let rechecked: string[] = [];
+  try {
+    rechecked = await recheckLateLabels(deps, matured);
+  } catch (error) {
+    if (out) throw error;
+    deps.log?.('late labels: evaluating windows again failed too', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+  if (!out) throw failure;
   if (rechecked.length) deps.log?.('evaluated windows with late labels again', { windows: rechecked });
   return { ...out, rechecked };
 }

@@ -32,3 +32,19 @@ export function lateCoverage(coverage: number, earlier: readonly number[]): Late
   const needed = LATE_COVERAGE_SHARE * usual;
   return coverage < needed ? { coverage, usualCoverage: usual, neededCoverage: needed } : undefined;
 }
+
+/**
+ * A window owes a final verdict (a value judged on complete data, or `*_missing`) until one is
+ * stored. Its last recheck is the oldest window of the look-back; when that recheck fails (a bad
+ * file elsewhere in the partitions it reads) or its morning does not run, the window stays owed
+ * and the next mornings recheck it again as its last, for at most this many windows after it left
+ * the look-back. After that it is given up (each failure was logged or failed the job already).
+ */
+export const OVERDUE_RECHECKS = 7;
+
+/**
+ * A result computed again out of its schedule (`recheckRun`) is judged by the first alert step at
+ * or after that run; an alert step that has not run for this many windows since loses it (and the
+ * alert state forgets what it judged longer ago, so the state stays small).
+ */
+export const LATE_JUDGE_WINDOWS = 14;

@@ -166,6 +166,7 @@ export function renderAlert(decision: Decision, context: AlertContext): AlertMes
     if (decision.current) lines.push(`Now (window ${decision.current.window}): ${decision.current.summary}.`);
   } else {
     lines.push(`Observed: ${observation.summary}.`);
+    if (observation.late) lines.push(`Arrived late: ${observation.late}.`);
   }
   if (
     decision.type !== 'resolved' &&

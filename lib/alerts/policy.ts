@@ -23,6 +23,7 @@ import { daysBetween, durationDays, shiftDate, type Window, windowEndInstant } f
 import { median } from '../stats/median.js';
 import { incidentId } from './ids.js';
 import { kpiRules, observeKpis } from './kpi-rules.js';
+import { LATE_JUDGE_WINDOWS } from './late-data.js';
 import {
   observeDrift,
   observeEstimated,
@@ -43,6 +44,7 @@ import {
   type Hint,
   type Incident,
   type JobFailure,
+  type LateJudged,
   LEVEL_RANK,
   type Level,
   type Observation,
@@ -381,12 +383,7 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
     input,
     settings,
     state,
-    {
-      rules: rules.filter((r) => r.source === 'kpi'),
-      results: kpiResults,
-      series: kpiSeries,
-      through: 'kpiRechecksJudgedThrough',
-    },
+    { source: 'kpi', rules: rules.filter((r) => r.source === 'kpi'), results: kpiResults, series: kpiSeries },
     hintsFor,
     decisions,
   );
@@ -395,10 +392,10 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
     settings,
     state,
     {
+      source: 'performance',
       rules: rules.filter((r) => r.source === 'performance'),
       results: performance,
       series: perfSeries,
-      through: 'performanceRechecksJudgedThrough',
     },
     hintsFor,
     decisions,
@@ -435,54 +432,101 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
 
 /**
  * Late windows: a window whose data arrived late (KPI outcomes, performance labels) and that its
- * job computed again (`recheckRun`: the run window of that morning) is judged as of its own place
- * in its series, the windows after it left out, since the run judges only the latest window and a
- * late window lies behind it. Once (`through` in the state, per source: the first run at or after
- * the recheck judges it, even when the morning of the recheck ran no alert step; replays judge
- * nothing again):
+ * job computed again out of schedule (`recheckRun`: the run window of the morning it was computed,
+ * set by a scheduled recheck and by a manual re-run that found other data) is judged as of its own
+ * place in its series, the windows after it left out, since the run judges only the latest window
+ * and a late window lies behind it.
+ *
+ * Once per (window, revision): the state's `lateJudged` of the series records what was judged, so
+ * the first alert step at or after the recheck judges it (even when the morning of the recheck ran
+ * no alert step, up to LATE_JUDGE_WINDOWS later), a retry of a step or of the job (same data, same
+ * revision) judges nothing again, an older run (a replay, before `through`) judges nothing, and a
+ * new revision of the window (more data landed, or a manual re-run after `*_missing`) is judged
+ * once more.
  * - no incident of the rule and subject open: it opens one, whose since / first-seen window is the
  *   late window (MTTD counts from its end), unless the latest incident already covers this run;
+ *   its message says the window arrived late, how far behind the run it is and why it is judged now;
  * - one open: no second incident and no message; its first-seen window moves back to the late
  *   window when every window judged between them was at warning or above (the same problem, seen
- *   earlier than the incident knew).
+ *   earlier than the incident knew);
+ * - a performance rule below critical is held back while a slice explains it, as in `decide`: a
+ *   slice rule firing or at its opening level at the late window's place, or a slice incident open.
  */
 function decideLateWindows(
   input: PolicyInput,
   settings: AlertSettings,
   state: AlertState,
   late: {
+    source: 'kpi' | 'performance';
     rules: readonly Rule[];
-    results: readonly { recheckRun?: string }[];
+    results: readonly { window: Window; revision?: number; recheckRun?: string }[];
     series: readonly WindowObservations[];
-    through: 'kpiRechecksJudgedThrough' | 'performanceRechecksJudgedThrough';
   },
   hintsFor: (window: string) => Hint[],
   out: Decision[],
 ): void {
-  const { rules, results, series } = late;
+  const { rules, results, series, source } = late;
   const runWindow = input.window.start;
-  const through = state[late.through];
-  if (through !== undefined && runWindow <= through) return; // a replay of an older run
-  // Rechecked since the last run that judged rechecks (without one: this run's own rechecks).
-  const after = through ?? shiftDate(runWindow, -durationDays(input.window.duration));
-  const rechecked = results.flatMap((k, i) =>
-    k.recheckRun !== undefined && k.recheckRun > after && k.recheckRun <= runWindow ? [i] : [],
-  );
-  if (results.length) state[late.through] = runWindow;
-  if (!rechecked.length) return;
-  for (const rule of rules) {
-    for (const i of rechecked) {
-      const w = series[i] as WindowObservations;
+  const step = durationDays(input.window.duration);
+  const legacyKey = source === 'kpi' ? 'kpiRechecksJudgedThrough' : 'performanceRechecksJudgedThrough';
+  const legacy = state[legacyKey];
+  const judged: LateJudged = state.lateJudged?.[source] ?? {
+    through: legacy ?? shiftDate(runWindow, -step),
+    windows: {},
+  };
+  if (runWindow < judged.through) return; // a replay of an older run
+  const oldest = shiftDate(runWindow, -LATE_JUDGE_WINDOWS * step);
+  const due: number[] = [];
+  results.forEach((r, i) => {
+    const run = r.recheckRun;
+    if (run === undefined || run > runWindow || run <= oldest) return;
+    const revision = r.revision ?? 1;
+    const seen = judged.windows[r.window.start];
+    // Judged before `lateJudged` existed (the legacy mark covers it): recorded, not judged again.
+    const before = !seen && legacy !== undefined && run <= legacy;
+    if ((seen && seen.revision === revision) || before) {
+      judged.windows[r.window.start] = { revision, run: seen && seen.run > run ? seen.run : run };
+      return;
+    }
+    judged.windows[r.window.start] = { revision, run };
+    due.push(i);
+  });
+  judged.through = runWindow > judged.through ? runWindow : judged.through;
+  for (const [w, j] of Object.entries(judged.windows)) if (j.run <= oldest) delete judged.windows[w];
+  if (results.length || Object.keys(judged.windows).length) {
+    state.lateJudged = { ...state.lateJudged, [source]: judged };
+  }
+  delete state[legacyKey];
+  if (!due.length) return;
+  const sliceRules = rules.filter((r) => r.kind === 'slice_parity');
+  const sliceOpen = state.incidents.some((x) => x.kind === 'slice_parity' && x.status === 'open');
+  for (const i of due) {
+    const w = series[i] as WindowObservations;
+    const upTo = { windows: series.slice(0, i + 1) };
+    const sliceExplains =
+      sliceOpen ||
+      sliceRules.some((rule) =>
+        w.observations
+          .filter((o) => o.ruleId === rule.id)
+          .some((o) => {
+            const j = judge(rule, o.subject, upTo, hintsFor);
+            return j.firing || atLeast(j.current, rule.openAt);
+          }),
+      );
+    for (const rule of rules) {
       if (!w.applicable.has(rule.id)) continue;
       for (const subject of new Set(
         w.observations.filter((o) => o.ruleId === rule.id).map((o) => o.subject),
       )) {
-        const j = judge(rule, subject, { windows: series.slice(0, i + 1) }, hintsFor);
+        const j = judge(rule, subject, upTo, hintsFor);
         if (!j.firing || !j.observation) continue;
+        if (rule.kind === 'performance' && sliceExplains && j.current !== 'critical') continue;
         const open = state.incidents.find(
           (x) => x.ruleId === rule.id && x.subject === subject && x.status === 'open',
         );
         if (!open) {
+          const recheckRun = (results[i] as { recheckRun: string }).recheckRun;
+          j.observation = { ...j.observation, late: lateNote(source, w.window, recheckRun, runWindow) };
           openIncident(j, state, input, settings, out);
           continue;
         }
@@ -500,6 +544,18 @@ function decideLateWindows(
       }
     }
   }
+}
+
+/** The "arrived late" line of a late window's message: how old the window is and why it is judged now. */
+function lateNote(
+  source: 'kpi' | 'performance',
+  window: string,
+  recheckRun: string,
+  runWindow: string,
+): string {
+  const behind = windowGapDays(window, runWindow);
+  const data = source === 'kpi' ? 'outcomes' : 'labels';
+  return `window ${window} is ${Number(behind.toFixed(2))} days behind this run's window ${runWindow}; its ${data} were late, so it was computed again on the run of ${recheckRun} and is judged now, once, at its own place (the windows after it are not part of this verdict)`;
 }
 
 /**

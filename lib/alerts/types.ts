@@ -76,6 +76,11 @@ export interface Observation {
    * does not resolve on such a window.
    */
   holding?: boolean;
+  /**
+   * Set when a late window (its data came after its scheduled morning) opens the incident: how far
+   * behind the run it is and why it is judged now (the message's "Arrived late:" line).
+   */
+  late?: string;
   /** How much further the value must move in the bad direction before an open incident re-notifies. */
   worseStep?: number;
   /** The direction in which `value` goes bad (for `worseStep`). */
@@ -141,12 +146,30 @@ export interface AlertState {
   /** Performance baselines per metric, fixed from the first matured windows (see performanceBaseline). */
   baselines?: Record<string, StoredBaseline>;
   /**
-   * The run window through which KPI windows recomputed for late outcomes (`recheckRun`) have been
-   * judged: the next run judges those rechecked after it, so a morning without an alert step loses none.
+   * Late results already judged, per series: what makes a window computed again out of schedule
+   * (`recheckRun`: a recheck, or a manual re-run with other data) "not yet judged" is the absence of
+   * its (window, revision) here, so a retry or replay judges nothing twice and a new revision of
+   * the same window is judged once more (lib/alerts/policy.ts `decideLateWindows`).
+   */
+  lateJudged?: { kpi?: LateJudged; performance?: LateJudged };
+  /**
+   * Before `lateJudged`: the run window through which late KPI windows were judged. Read once (a
+   * late result rechecked at or before it counts as judged), then dropped.
    */
   kpiRechecksJudgedThrough?: string;
-  /** The same for performance windows evaluated again for late labels (`recheckRun`). */
+  /** The same for performance windows (legacy, see `kpiRechecksJudgedThrough`). */
   performanceRechecksJudgedThrough?: string;
+}
+
+/** The late results of one series the alert policy has judged. */
+export interface LateJudged {
+  /** The latest run window that judged late results: an older run (a replay) judges none. */
+  through: string;
+  /**
+   * Per window start: the revision judged and the latest `recheckRun` seen with it. Forgotten once
+   * that run is LATE_JUDGE_WINDOWS behind the run window (results rechecked earlier are not judged).
+   */
+  windows: Record<string, { revision: number; run: string }>;
 }
 
 export type DecisionType = 'opened' | 'escalated' | 'worsened' | 'reminder' | 'resolved';

@@ -32,6 +32,7 @@ import type { DriftResult } from './drift-result.js';
 import { estimationUnavailable, loadEstimates } from './estimate.js';
 import type { KpiResult } from './kpi-result.js';
 import type { PerformanceResult } from './performance-result.js';
+import { lateHistoryLimit } from './revisions.js';
 import { latestSloResult } from './slo-result.js';
 import { dateOfKey, durationDays, resultKeys, shiftDate, type Window, windowFor } from './windows.js';
 
@@ -43,6 +44,8 @@ export const alertKeys = {
 
 /** Windows of history the policy reads (confirmation, clearing, dynamic thresholds). */
 const HISTORY_WINDOWS = 30;
+/** Windows of history the policy reads at least before the oldest late window it may judge. */
+const LATE_WINDOW_HISTORY = 7;
 /** Windows of estimated performance the policy reads (confirmation and clearing need a few). */
 const ESTIMATE_HISTORY_WINDOWS = 10;
 
@@ -160,8 +163,38 @@ export async function runAlerts(deps: AlertsDeps, window: Window | string): Prom
   const stateKey = alertKeys.state(model);
   const state = (await store.getJson<AlertState>(stateKey)) ?? emptyState(model);
   const { drift, monitoringSince } = await loadDriftHistory(store, definition, w);
-  const performance = await loadPerformance(store, definition, w.duration, w.start);
-  const kpi = await loadKpis(store, definition, w.duration, w.start);
+  // Enough history for the late windows this run may judge: a long recheckWithin reaches back
+  // further than the usual history (each late window with LATE_WINDOW_HISTORY windows before it).
+  // The default look-back (P7D) fits in the usual history, so its loads are unchanged.
+  const windowDays = Math.max(1, Math.round(durationDays(w.duration)));
+  const delayWindows = (delay: string | undefined) =>
+    delay ? Math.ceil(Math.ceil(durationDays(delay)) / windowDays) : 0;
+  const performance = await loadPerformance(
+    store,
+    definition,
+    w.duration,
+    w.start,
+    lateHistoryLimit(
+      definition,
+      definition.labels?.recheckWithin,
+      delayWindows(definition.labels?.delay),
+      LATE_WINDOW_HISTORY,
+      HISTORY_WINDOWS,
+    ),
+  );
+  const kpi = await loadKpis(
+    store,
+    definition,
+    w.duration,
+    w.start,
+    lateHistoryLimit(
+      definition,
+      definition.outcomes?.recheckWithin,
+      delayWindows(definition.outcomes?.delay),
+      LATE_WINDOW_HISTORY,
+      HISTORY_WINDOWS + 7,
+    ),
+  );
   // Estimated performance: read only when its rule (off by default) is enabled.
   const estimateRule = resolveRules(resolveAlertSettings(definition.alerts), model).find(
     (r) => r.kind === 'estimated_performance' && r.enabled,

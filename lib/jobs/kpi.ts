@@ -20,10 +20,17 @@ import type { KpiDefinition, MonitorDefinition } from '../config/schema.js';
 import { buildKpiQuery, type KpiGroupRow, type KpiQuerySpec, readKpiRows } from '../sql/kpi-query.js';
 import { loadKpis } from './alerts.js';
 import type { KpiResult, KpiResultItem } from './kpi-result.js';
-import { nextRevision, recheckWindows } from './revisions.js';
+import { lateHistoryLimit, nextRevision, recheckPlan, recheckWindows } from './revisions.js';
 import { hasNoFiles, sourceFor } from './sources.js';
 import type { JobDeps } from './types.js';
-import { durationDays, resultKeys, shiftDate, type Window, windowFor } from './windows.js';
+import {
+  durationDays,
+  lastCompleteWindow,
+  resultKeys,
+  shiftDate,
+  type Window,
+  windowFor,
+} from './windows.js';
 
 /** The day a window's outcomes are complete: its end plus the outcomes' delay (whole days). */
 export function outcomesMatureOn(definition: MonitorDefinition, window: Window): string {
@@ -37,6 +44,17 @@ export function outcomesMaturedWindow(definition: MonitorDefinition, date: strin
   const windowDays = Math.max(1, Math.round(durationDays(definition.window)));
   const delayDays = Math.max(0, Math.ceil(durationDays(definition.outcomes.delay)));
   return shiftDate(date, -Math.ceil(delayDays / windowDays) * windowDays);
+}
+
+/**
+ * The run (drift job's date) on which the KPIs of the window starting on `start` are final as
+ * scheduled: the morning its outcomes matured with outcome KPIs, its own run otherwise.
+ */
+export function kpiDueRun(definition: MonitorDefinition, start: string): string {
+  if (!definition.outcomes || !(definition.kpis ?? []).some((k) => k.source === 'outcomes')) return start;
+  const windowDays = Math.max(1, Math.round(durationDays(definition.window)));
+  const delayDays = Math.max(0, Math.ceil(durationDays(definition.outcomes.delay)));
+  return shiftDate(start, Math.ceil(delayDays / windowDays) * windowDays);
 }
 
 function item(
@@ -209,10 +227,41 @@ export async function runKpis(
   }
   const key = resultKeys.result(definition.model.id, 'kpi', window);
   const previous = await deps.store.getJson<KpiResult>(key);
+  if (!recheck && previous) keepOutcomesMissing(previous, result);
   const revision = await nextRevision(deps.store, key, previous, (p) => valuesChanged(p, result));
-  const stored: KpiResult = { ...result, revision };
+  // A manual run (`run --job drift --date D`, the outcomes_missing fix) that recomputes a window
+  // after its scheduled morning, with other values, is a late result like a recheck: stamped with
+  // this morning's run so the alert policy judges it once. A first computation (a backfill) and a
+  // re-run that finds the same values are not (nothing new to judge).
+  const run = lastCompleteWindow(deps);
+  const late =
+    !recheck &&
+    previous !== undefined &&
+    kpiDueRun(definition, window.start) < run &&
+    (revision !== (previous.revision ?? 1) || filledIn(previous, result));
+  const stored: KpiResult = { ...result, ...(late ? { recheckRun: run } : {}), revision };
   await deps.store.putJson(key, stored);
   return { result: stored, key };
+}
+
+/** Whether outcome KPIs that were only `not_mature` now have a value (filled in place, same revision). */
+function filledIn(previous: KpiResult, next: KpiResult): boolean {
+  return previous.kpis.some(
+    (p) => p.status === 'not_mature' && next.kpis.find((k) => k.name === p.name)?.status === 'ok',
+  );
+}
+
+/**
+ * A manual re-run of a window already reported `outcomes_missing` keeps the mark while no more
+ * outcomes came (coverage not higher): otherwise the window would owe a verdict again and be
+ * reported a second time.
+ */
+function keepOutcomesMissing(previous: KpiResult, next: KpiResult): void {
+  for (const p of previous.kpis) {
+    const n = next.kpis.find((k) => k.name === p.name);
+    if (!p.outcomesMissing || !n || n.status !== 'ok') continue;
+    if ((n.outcomeCoverage ?? 0) <= (p.outcomeCoverage ?? 0)) n.outcomesMissing = p.outcomesMissing;
+  }
 }
 
 /**
@@ -246,8 +295,11 @@ export function outcomesRecheckWindows(definition: MonitorDefinition, date: stri
 }
 
 /**
- * Recomputes the outcome KPIs of every held window in the look-back (`outcomesRecheckWindows`):
- * one outcomes query per held window, nothing when none is held. Returns the windows rechecked.
+ * Recomputes the outcome KPIs of every window that still owes its final verdict: in the look-back
+ * (`outcomesRecheckWindows`) or overdue (OVERDUE_RECHECKS windows before it, whose last recheck
+ * failed or did not run: `recheckPlan`), held (coverage late) or never computed though matured,
+ * and not yet `outcomesMissing`. One outcomes query per such window, nothing when none owes.
+ * Returns the windows rechecked; a window whose recheck fails stays owed (the next morning retries).
  */
 export async function recheckHeldKpis(
   deps: JobDeps,
@@ -255,22 +307,31 @@ export async function recheckHeldKpis(
   onFailure?: (window: string, error: unknown) => void,
 ): Promise<string[]> {
   const { definition } = deps;
-  const windows = outcomesRecheckWindows(definition, date);
-  if (!windows.length || !deps.sources.outcomes) return [];
-  const history = await loadKpis(deps.store, definition, definition.window, windows.at(-1) as string);
+  const matured = outcomesMaturedWindow(definition, date);
+  if (!matured || !definition.outcomes || !deps.sources.outcomes) return [];
+  const plan = recheckPlan(definition, matured, definition.outcomes.recheckWithin);
+  if (!plan.length) return [];
+  const history = await loadKpis(
+    deps.store,
+    definition,
+    definition.window,
+    (plan.at(-1) as { start: string }).start,
+    lateHistoryLimit(definition, definition.outcomes.recheckWithin, 0),
+  );
   const rechecked: string[] = [];
-  for (const [i, start] of windows.entries()) {
+  for (const { start, last } of plan) {
     const at = history.findIndex((r) => r.window.start === start);
     const stored = history[at];
     if (!stored || stored.kpis.some((k) => k.outcomesMissing)) continue;
     const previous = history.slice(0, at);
     // Held (outcomes late), or never computed although matured (the morning it matured failed or
-    // did not run): an outcome KPI still `not_mature` here is past its maturity.
-    const missed =
-      stored.rows > 0 && stored.kpis.some((k) => k.source === 'outcomes' && k.status === 'not_mature');
+    // did not run): an outcome KPI still `not_mature` here is past its maturity. (A window without
+    // predictions has `no_data`, never `not_mature`; its `rows` come from the prediction KPIs, 0
+    // for a model with outcome KPIs only, so they cannot tell.)
+    const missed = stored.kpis.some((k) => k.source === 'outcomes' && k.status === 'not_mature');
     if (!missed && heldOutcomeKpis(stored, previous).length === 0) continue;
     try {
-      const out = await runKpis(deps, start, { run: date, last: i === 0, stored, previous });
+      const out = await runKpis(deps, start, { run: date, last, stored, previous });
       if (out) history[at] = out.result;
       rechecked.push(start);
     } catch (error) {

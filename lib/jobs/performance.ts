@@ -6,7 +6,7 @@
  * keep the earlier result as a numbered revision.
  */
 
-import { LATE_HISTORY_WINDOWS, lateCoverage } from '../alerts/late-data.js';
+import { lateCoverage } from '../alerts/late-data.js';
 import { EXACT_RANKING_MAX_ROWS, type MonitorDefinition } from '../config/schema.js';
 import { type BinaryAggregates, binaryMetrics } from '../metrics/binary.js';
 import { type Comparison, compareAccuracy, compareRocAuc } from '../metrics/compare.js';
@@ -59,13 +59,14 @@ import type {
   SegmentPerformance,
   VersionComparison,
 } from './performance-result.js';
-import { nextRevision, recheckWindows } from './revisions.js';
+import { lateHistoryLimit, nextRevision, recheckPlan, recheckWindows } from './revisions.js';
 import { NULL_SEGMENT } from './scan-reader.js';
 import { hasNoFiles, sourceFor } from './sources.js';
 import type { JobDeps } from './types.js';
 import {
   durationDays,
   lastCompleteWindow,
+  maturedWindow,
   resultKeys,
   shiftDate,
   type Window,
@@ -696,13 +697,35 @@ export async function runPerformance(
           : 'ok';
   const key = resultKeys.result(definition.model.id, 'performance', window);
   const previous = await deps.store.getJson<PerformanceResult>(key);
-  // Same labels as before: a re-run replaces the result. More labels: keep the old one.
+  // A manual re-run of a window reported labels_missing keeps the mark while no more labels came.
+  const missing: Pick<PerformanceResult, 'labelsMissing'> = recheck?.last
+    ? labelsMissingOf(overall, status, recheck.previous, today)
+    : !recheck && previous?.labelsMissing && overall.labelled <= previous.overall.labelled
+      ? { labelsMissing: previous.labelsMissing }
+      : {};
+  // Same labels as before: a re-run replaces the result. More labels, or the window now reported
+  // labels_missing (a verdict the alert policy judges): keep the old one.
   const revision = await nextRevision(
     deps.store,
     key,
     previous,
-    (p) => p.overall.labelled !== overall.labelled || p.status !== status,
+    (p) =>
+      p.overall.labelled !== overall.labelled ||
+      p.status !== status ||
+      (p.labelsMissing === undefined) !== (missing.labelsMissing === undefined),
   );
+  // A manual run (`run --job performance --date D`, the labels_missing fix) that evaluates a window
+  // again after its scheduled morning, on other labels, is a late result like a recheck: stamped
+  // with this morning's run so the alert policy judges it once. A first evaluation (a backfill) and
+  // a re-run on the same labels are not (nothing new to judge).
+  const run = lastCompleteWindow(deps);
+  const recheckRun =
+    recheck?.run ??
+    (previous !== undefined &&
+    revision !== (previous.revision ?? 1) &&
+    window.start < maturedWindow(definition, deps.clock.now())
+      ? run
+      : undefined);
   const comparison = compareVersions(
     definition,
     versionGroups.filter((g) => g.coverage.evaluated >= minLabels),
@@ -716,8 +739,8 @@ export async function runPerformance(
     window,
     generatedAt: deps.clock.now().toISOString(),
     revision,
-    ...(recheck ? { recheckRun: recheck.run } : {}),
-    ...(recheck?.last ? labelsMissingOf(overall, status, recheck.previous, today) : {}),
+    ...(recheckRun !== undefined ? { recheckRun } : {}),
+    ...missing,
     status,
     maturity: { labelDelay: definition.labels.delay, matureOn, mature },
     primaryMetric: primary,
@@ -800,52 +823,99 @@ export function labelsRecheckWindows(definition: MonitorDefinition, matured: str
 }
 
 /**
- * Evaluates again every window in the look-back (`labelsRecheckWindows`) whose label coverage is
- * below LATE_COVERAGE_SHARE x its usual (`lateCoverage`, lib/alerts/late-data.ts, the rule the
- * KPI step applies to late outcomes): one performance query set per such window, none when every
- * window's coverage is usual. A window already marked `labelsMissing`, never evaluated, without
- * predictions or without an earlier window (no usual coverage yet) is skipped. Returns the windows evaluated again.
+ * Evaluates again every window that still owes its final verdict, in the look-back
+ * (`labelsRecheckWindows`) or overdue (OVERDUE_RECHECKS windows before it, whose last recheck
+ * failed or did not run: `recheckPlan`, shared with the KPI step): a window whose label coverage
+ * is below LATE_COVERAGE_SHARE x its usual (`lateCoverage`, lib/alerts/late-data.ts, the rule the
+ * KPI step applies to late outcomes), or one never evaluated as matured although a window before
+ * it was (its maturing run failed or did not run). One performance query set per such window,
+ * none when every window's coverage is usual. A window already marked `labelsMissing`, without an
+ * earlier evaluated window (before monitoring started; no usual coverage yet) is skipped. Every
+ * owed window is tried; a failure leaves it owed (the next morning retries) and is thrown after
+ * the others, naming the window, so the job still reports it. Returns the windows evaluated again.
  */
 export async function recheckLateLabels(deps: JobDeps, matured: string): Promise<string[]> {
   const { definition } = deps;
-  const windows = labelsRecheckWindows(definition, matured);
-  if (!windows.length || !deps.sources.labels) return [];
+  if (!definition.labels || !deps.sources.labels) return [];
+  const plan = recheckPlan(definition, matured, definition.labels.recheckWithin);
+  if (!plan.length) return [];
   const history = await loadPerformance(
     deps.store,
     definition,
     definition.window,
-    windows.at(-1) as string,
-    LATE_HISTORY_WINDOWS + windows.length,
+    (plan.at(-1) as { start: string }).start,
+    lateHistoryLimit(definition, definition.labels.recheckWithin, 0),
   );
+  const run = lastCompleteWindow(deps);
   const rechecked: string[] = [];
-  for (const [i, start] of windows.entries()) {
+  const failures: string[] = [];
+  let firstError: unknown;
+  for (const { start, last } of plan) {
     const at = history.findIndex((r) => r.window.start === start);
     const stored = history[at];
-    if (!stored || stored.labelsMissing || !stored.maturity.mature) continue;
-    const coverage = labelCoverageOf(stored);
-    const previous = history.slice(0, at);
-    // Without an earlier window there is no usual coverage to be late against (a feed that labels
-    // 80% of predictions would otherwise be rechecked, then reported, from its first window).
-    const earlier = earlierCoverages(previous);
-    if (coverage === undefined || !earlier.length || !lateCoverage(coverage, earlier)) continue;
-    const out = await runPerformance(deps, start, { run: lastCompleteWindow(deps), last: i === 0, previous });
-    history[at] = out.result;
-    rechecked.push(start);
+    const before = at >= 0 ? at : history.findIndex((r) => r.window.start > start);
+    const previous = history.slice(0, before >= 0 ? before : history.length);
+    if (stored?.labelsMissing) continue;
+    // Missed: not evaluated as matured, although an earlier window was (its maturing run failed).
+    const missed = stored ? !stored.maturity.mature : previous.length > 0;
+    if (!missed) {
+      if (!stored) continue;
+      const coverage = labelCoverageOf(stored);
+      // Without an earlier window there is no usual coverage to be late against (a feed that labels
+      // 80% of predictions would otherwise be rechecked, then reported, from its first window).
+      const earlier = earlierCoverages(previous);
+      if (coverage === undefined || !earlier.length || !lateCoverage(coverage, earlier)) continue;
+    }
+    try {
+      const out = await runPerformance(deps, start, { run, last, previous });
+      if (at >= 0) history[at] = out.result;
+      else history.splice(previous.length, 0, out.result);
+      rechecked.push(start);
+    } catch (error) {
+      failures.push(start);
+      firstError ??= error;
+    }
+  }
+  if (failures.length) {
+    const message = firstError instanceof Error ? firstError.message : String(firstError);
+    throw new Error(
+      `late labels: evaluating window ${failures.join(', ')} again failed (it stays owed: the next scheduled run retries it): ${message}`,
+      { cause: firstError },
+    );
   }
   return rechecked;
 }
 
 /**
  * The scheduled performance run (the morning's Lambda invocation without a date, the backtest and
- * the demo): the window whose labels matured that morning, then the windows with late labels.
+ * the demo): the window whose labels matured that morning, then the windows that still owe a
+ * verdict (`recheckLateLabels`: late labels, missed or overdue windows), each isolated: a failure
+ * of one does not stop the others and is thrown after them, so the job still reports it.
  * A manual run for a date (`driftwatch run --job performance --date D`) evaluates that window only.
  */
 export async function runScheduledPerformance(
   deps: JobDeps,
   matured: string,
 ): Promise<{ result: PerformanceResult; key: string; rechecked: string[] }> {
-  const out = await runPerformance(deps, matured);
-  const rechecked = await recheckLateLabels(deps, matured);
+  // Each window reads its own labels: a bad file in the matured window's partitions does not stop
+  // the late windows (and the reverse); the matured window's failure is thrown after them.
+  let out: { result: PerformanceResult; key: string } | undefined;
+  let failure: unknown;
+  try {
+    out = await runPerformance(deps, matured);
+  } catch (error) {
+    failure = error;
+  }
+  let rechecked: string[] = [];
+  try {
+    rechecked = await recheckLateLabels(deps, matured);
+  } catch (error) {
+    if (out) throw error;
+    deps.log?.('late labels: evaluating windows again failed too', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+  if (!out) throw failure;
   if (rechecked.length) deps.log?.('evaluated windows with late labels again', { windows: rechecked });
   return { ...out, rechecked };
 }

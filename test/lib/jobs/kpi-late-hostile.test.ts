@@ -135,12 +135,16 @@ async function replay(
   const snapshots: Record<string, KpiResult | undefined> = {};
   const repeated: string[] = [];
   const errors: Record<string, string> = {};
+  /** The windows whose KPIs failed, by run (a logged failure names its window). */
+  const failedWindows: Record<string, string[]> = {};
   const key = resultKeys.result('shop', 'kpi', windowFor(def, D));
   for (const date of dates) {
     await beforeRun?.(date);
     // A KPI failure is either thrown, or (other windows' KPIs, isolated) logged with its error.
     const log = (message: string, fields?: Record<string, unknown>) => {
-      if (fields && 'error' in fields) errors[date] = `${message}: ${String(fields.error)}`;
+      if (!fields || !('error' in fields)) return;
+      errors[date] = `${message}: ${String(fields.error)}`;
+      failedWindows[date] = [...(failedWindows[date] ?? []), String(fields.window)];
     };
     try {
       await runScheduledKpis(depsFor(world, store, date, log), date);
@@ -155,7 +159,7 @@ async function replay(
     repeated.push(...again.decisions.map((d) => `${date} ${d.type} ${d.ruleId}`));
   }
   const state = await store.getJson<AlertState>(alertKeys.state('shop'));
-  return { store, notifier, opened, snapshots, key, state, repeated, errors };
+  return { store, notifier, opened, snapshots, key, state, repeated, errors, failedWindows };
 }
 
 const revenue = (r: KpiResult | undefined) => r?.kpis.find((k) => k.name === 'revenue_total');
@@ -249,17 +253,12 @@ describe('late outcomes, hostile', () => {
     expect(incident?.firstSeenAt).toBe(`${shiftDate(D, 1)}T00:00:00.000Z`);
   }, 150_000);
 
-  // DEFECT (HIGH): outcomes that arrive after recheckWithin and are loaded by the documented fix
-  // (`driftwatch run --job drift --date <window>`) are never judged: the real 70% revenue drop of
-  // that window never alerts (measured: outcomes_missing opened at warning on run D+10, resolved
-  // the next morning D+11 by the normal later windows; after the re-run, coverage 1 and revision
-  // bumped, nothing opens on any later morning).
-  // Cause: the policy judges a late window only when its result carries `recheckRun`
-  // (lib/alerts/policy.ts:433, decideLateKpiWindows); a manual re-run goes through
-  // runKpis(deps, date) without a recheck (lib/jobs/kpi.ts:319 runScheduledKpis -> runKpis with no
-  // KpiRecheck, so no `recheckRun`, lib/jobs/kpi.ts:194), and the policy judges only the latest
-  // windows otherwise (lib/alerts/policy.ts:349).
-  it.fails('outcomes after recheckWithin, loaded and re-run as the outcomes_missing fix says, are judged', async () => {
+  // Was a DEFECT (HIGH, issue #17): outcomes that arrive after recheckWithin, loaded and re-run
+  // with `driftwatch run --job drift --date <window>` (the outcomes_missing fix), were never judged:
+  // the policy judged a late window only when a scheduled recheck stamped `recheckRun`. Now a
+  // manual re-run that finds other values stamps it too (lib/jobs/kpi.ts runKpis), and the policy
+  // judges each (window, revision) once (lib/alerts/policy.ts decideLateWindows, state lateJudged).
+  it('outcomes after recheckWithin, loaded and re-run as the outcomes_missing fix says, are judged', async () => {
     const store = new MemoryResultStore();
     // Mornings up to D+12 (the outcomes land at D+12, two days after the last recheck at D+10).
     const first = await replay('afterrecheck', DATES.slice(0, L + 13), store);
@@ -273,8 +272,10 @@ describe('late outcomes, hostile', () => {
     const recomputed = await store.getJson<KpiResult>(first.key);
     expect(revenue(recomputed)?.outcomeCoverage).toBe(1);
     expect(revenue(recomputed)?.outcomesMissing).toBeUndefined();
-    // ... and the next morning's schedule runs as usual.
-    const later = await replay('afterrecheck', DATES.slice(L + 13), store);
+    // ... and the schedule runs as usual: that morning's run (whose alert step may come after the
+    // manual run) and the next two. (DATES ends on D+11: the world has no predictions after it, so
+    // these windows are empty; before, this replay was `DATES.slice(L + 13)`, which is empty.)
+    const later = await replay('afterrecheck', days(rerunDay, 3), store);
     console.log(
       'after recheckWithin: opened before',
       first.opened,
@@ -291,6 +292,13 @@ describe('late outcomes, hostile', () => {
     const dropped = later.opened.filter((o) => o.ruleId === 'kpi:revenue_total');
     // The window's revenue is 30% of the usual: the fix must surface it, once, on the original window.
     expect(dropped).toHaveLength(1);
+    expect(dropped[0]?.run).toBe(rerunDay);
+    expect(later.repeated).toEqual([]);
+    // The message says the window is old and why it is judged now.
+    const page = later.notifier.alerts.find((a) => a.body.includes('revenue_total'));
+    expect(page?.body).toContain(
+      `Arrived late: window ${D} is 12 days behind this run's window ${rerunDay}; its outcomes were late`,
+    );
     const incident = later.state?.incidents.find((i) => i.id === dropped[0]?.incidentId);
     expect(incident?.firstSeenWindow).toBe(D);
   }, 150_000);
@@ -338,12 +346,17 @@ describe('late outcomes, hostile', () => {
   }, 150_000);
 
   it('a truncated outcome file fails with an error naming the file, and poisons only the windows that read its day', async () => {
-    const { errors, snapshots, opened } = await replay('truncated');
+    const { errors, snapshots, opened, failedWindows } = await replay('truncated');
     const due = shiftDate(D, 3);
-    console.log('truncated file errors', errors);
+    console.log('truncated file errors', errors, 'failed windows by run', failedWindows);
     // The file's day D+3 is read by the outcome KPIs of windows D-1 .. D+3 (runs D+2 .. D+6: a run
     // reads the arrivals up to its morning), and by nothing else.
-    expect(Object.keys(errors).sort()).toEqual(days(shiftDate(due, -1), 5));
+    const reading = days(shiftDate(due, -4), 5);
+    expect(Object.keys(errors).sort().slice(0, 5)).toEqual(days(shiftDate(due, -1), 5));
+    expect([...new Set(Object.values(failedWindows).flat())].sort()).toEqual(reading);
+    // Those windows still owe their outcome KPIs while the file stays: each later morning retries
+    // them (and fails on the same file) until their look-back and overdue rechecks end.
+    for (const run of Object.keys(errors).slice(5)) expect(failedWindows[run]).toEqual(reading);
     for (const message of Object.values(errors)) expect(message).toContain('broken.parquet');
     // Windows before and after keep their outcome KPIs.
     const other = await runKpis(
@@ -388,14 +401,11 @@ describe('late outcomes, hostile', () => {
     expect(a.opened.filter((o) => o.ruleId === 'kpi:revenue_total')).toEqual([]);
   }, 150_000);
 
-  // DEFECT (MED): after the broken file is removed (as its error says), the outcome KPIs of the
-  // 5 windows whose maturing runs failed (D-1 .. D+3) are never computed: they stay `not_mature`
-  // for ever and nothing reports them (measured on main after 9e0cd70, which isolates those
-  // failures and rechecks "missed" windows). Cause: the missed-window recheck requires
-  // `stored.rows > 0` (lib/jobs/kpi.ts:271-272), but a window's `rows` come only from the
-  // prediction-KPI query (lib/jobs/kpi.ts:136-142); a model whose KPIs are all outcome KPIs stores
-  // rows 0 while `not_mature`, so its failed windows are never revisited.
-  it.fails('windows whose maturing run failed on a broken file get their outcome KPIs once it is removed', async () => {
+  // Was a DEFECT (MED): the outcome KPIs of the windows whose maturing runs failed on a broken
+  // file were never computed for a model with outcome KPIs only (the missed-window recheck needed
+  // `rows > 0`, which come from prediction KPIs). Now any outcome KPI still `not_mature` past its
+  // maturity owes its verdict (lib/jobs/kpi.ts recheckHeldKpis).
+  it('windows whose maturing run failed on a broken file get their outcome KPIs once it is removed', async () => {
     const due = shiftDate(D, 3);
     const fixedOn = shiftDate(due, 4); // the file is removed before the run of D+7
     const store = new MemoryResultStore();
@@ -415,14 +425,12 @@ describe('late outcomes, hostile', () => {
     expect(stuck).toEqual([]);
   }, 150_000);
 
-  // DEFECT (HIGH): a broken outcome file on one day suppresses the outcomes_missing finding of an
-  // UNRELATED window: day L-8's outcomes never come and its last recheck falls on run D+2; that
-  // recheck reads the arrivals from its start to the run's day + 1, which include the broken
-  // file's day D+3, and fails (logged and skipped since 9e0cd70, lib/jobs/kpi.ts:280); the window
-  // is then out of the look-back and never reported (no outcomes_missing, no incident). Cause:
-  // `outcomesMissing` is set only at the exact last recheck (`last: i === 0`,
-  // lib/jobs/kpi.ts:275 / :199) and a failed last recheck is not retried or reported.
-  it.fails("a broken file on one day does not swallow another window's outcomes_missing", async () => {
+  // Was a DEFECT (HIGH): a broken outcome file on one day suppressed the outcomes_missing finding
+  // of an UNRELATED window (day L-8, whose last recheck on run D+2 read the broken day and failed,
+  // then left the look-back). Now a window owes its verdict until one is stored: a failed last
+  // recheck is retried, as the last, by the next mornings for OVERDUE_RECHECKS windows
+  // (lib/jobs/revisions.ts recheckPlan); here run D+7, after the file is removed, reports it.
+  it("a broken file on one day does not swallow another window's outcomes_missing", async () => {
     const never = DATES[L - 8] as string;
     const due = shiftDate(D, 3);
     await breakPoisoned();

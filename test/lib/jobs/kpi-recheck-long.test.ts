@@ -78,17 +78,10 @@ const definition = validateDefinition({
 const morningAfter = (date: string) => ({ now: () => new Date(`${shiftDate(date, 1)}T02:00:00Z`) });
 
 describe('a long recheckWithin', () => {
-  // DEFECT (MED): with recheckWithin P60D a window whose outcomes never come is never reported:
-  // measured: last rechecked by run D+40, outcomesMissing never set, nothing opened in 75 mornings;
-  // no `outcomes_missing`, no incident, over 75 mornings (its last recheck is due on run D+63).
-  // It is silently rechecked only while it is among the last 37 KPI results, then dropped.
-  // Cause: recheckHeldKpis (lib/jobs/kpi.ts:262) loads the history with loadKpis' default limit of
-  // HISTORY_WINDOWS + 7 = 37 results (lib/jobs/alerts.ts:45, :138), so the windows of the
-  // look-back older than that are not found (`stored` undefined, lib/jobs/kpi.ts:266-267) and
-  // skipped, including the oldest one, whose recheck is the last (`last: i === 0`, where
-  // `outcomesMissing` is set, lib/jobs/kpi.ts:275 / :199). The config accepts any recheckWithin
-  // (lib/config/load.ts:208).
-  it.fails('reports a window whose outcomes never come as outcomes_missing at its last recheck, 60 days on', async () => {
+  // Was a DEFECT (MED): the recheck read only the last 37 KPI results (loadKpis' default), so a
+  // window more than 37 back was never found and never reported. Now the recheck and the alert
+  // job read as many as the look-back needs (lib/jobs/revisions.ts lateHistoryLimit).
+  it('reports a window whose outcomes never come as outcomes_missing at its last recheck, 60 days on', async () => {
     expect(outcomesRecheckWindows(definition, shiftDate(D, 63))[0]).toBe(D); // its last recheck
     const store = new MemoryResultStore();
     const notifier = new RecordingNotifier();

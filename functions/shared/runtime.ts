@@ -193,14 +193,23 @@ async function afterJob(
   });
 }
 
-/** A drift or performance job that failed for good becomes a `job failed` meta-alert, never silence. */
+/**
+ * A drift or performance job that failed becomes a `job failed` meta-alert, never silence: one
+ * incident per job naming the failed window (lib/alerts/failed-windows.ts), open until that window
+ * has a result. Every failed attempt reports; a Lambda retry of the same window finds the incident
+ * open and sends nothing again, and a retry that succeeds resolves it at the next alert step (the
+ * same morning). The policy runs for the morning's run window (the one the alert step after the
+ * last job uses, so nothing there looks like a replay of an older window); the failure carries the
+ * job's own window (for performance the matured window, days back).
+ */
 async function reportFailure(
   event: JobEvent,
   deps: JobDeps & { notifier: Notifier },
   error: Error,
 ): Promise<void> {
   if (event.job !== 'drift' && event.job !== 'performance') return;
-  const date = jobRequest(event, deps).date ?? lastCompleteWindow(deps);
+  const runWindow = lastCompleteWindow(deps);
+  const failed = jobRequest(event, deps).date ?? runWindow;
   try {
     await runAlerts(
       {
@@ -208,9 +217,9 @@ async function reportFailure(
         store: deps.store,
         notifier: deps.notifier,
         clock: deps.clock,
-        failures: [{ job: event.job, window: date, message: error.message }],
+        failures: [{ job: event.job, window: failed, message: error.message }],
       },
-      date,
+      runWindow,
     );
   } catch (alertError) {
     logger.error('could not publish the job-failed alert', { error: alertError as Error });

@@ -11,6 +11,7 @@
 
 import type { DeliveryResult, DigestMessage, Notifier } from '../adapters/notifier.js';
 import { type DigestModelInput, renderDigest } from '../alerts/digest.js';
+import { pendingWindowsOf, type WindowResult } from '../alerts/failed-windows.js';
 import { stableHash } from '../alerts/ids.js';
 import { kpiRules } from '../alerts/kpi-rules.js';
 import { type AlertContext, renderAlert, renderGroup } from '../alerts/messages.js';
@@ -151,6 +152,35 @@ export async function loadKpis(
   return results;
 }
 
+/**
+ * The stored results of windows the open job-failed / missing-result incidents wait on that lie
+ * outside the loaded history (a window failed more than HISTORY_WINDOWS windows ago): one read each.
+ */
+async function loadWindowResults(
+  store: ResultStore,
+  definition: MonitorDefinition,
+  w: Window,
+  state: AlertState,
+  drift: readonly { window: string; result?: DriftResult }[],
+  performance: readonly PerformanceResult[],
+): Promise<WindowResult[]> {
+  const model = definition.model.id;
+  const loaded = (job: string, window: string) =>
+    job === 'drift'
+      ? drift.some((d) => d.window === window)
+      : job === 'performance' && performance.some((p) => p.window.start === window);
+  const out: WindowResult[] = [];
+  for (const { job, window } of pendingWindowsOf(state.incidents)) {
+    if ((job !== 'drift' && job !== 'performance') || window > w.start || loaded(job, window)) continue;
+    const doc = await store.getJson<{ generatedAt?: string; status?: string }>(
+      resultKeys.result(model, job, { ...w, start: window }),
+    );
+    if (doc && doc.status !== 'not_mature')
+      out.push({ job, window, ...(doc.generatedAt ? { generatedAt: doc.generatedAt } : {}) });
+  }
+  return out;
+}
+
 /** Runs the alert policy for one model and window, publishes its decisions and stores the state. */
 export async function runAlerts(deps: AlertsDeps, window: Window | string): Promise<AlertsRunSummary> {
   const { definition, store, notifier } = deps;
@@ -174,6 +204,8 @@ export async function runAlerts(deps: AlertsDeps, window: Window | string): Prom
       )
     : [];
 
+  const windowResults = await loadWindowResults(store, definition, w, state, drift, performance);
+
   const output = evaluatePolicy({
     definition,
     window: w,
@@ -184,6 +216,7 @@ export async function runAlerts(deps: AlertsDeps, window: Window | string): Prom
     ...(estimated.length ? { estimated } : {}),
     ...(monitoringSince ? { monitoringSince } : {}),
     failures: deps.failures ?? [],
+    ...(windowResults.length ? { windowResults } : {}),
     state,
   });
 

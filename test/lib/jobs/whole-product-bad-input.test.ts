@@ -156,7 +156,7 @@ describe("bad files in three partitions of the prediction log (day 14: another t
   // `alerts.lookbackWindows` (3) windows, so the hole ages out of the check and its incident
   // resolves with a notice. Expected: one incident per failed window that stays open until that
   // window has a result.
-  it.fails('a failed window is one incident, open until the window has a result', () => {
+  it('a failed window is one incident, open until the window has a result', () => {
     // Windows 18 and 22 never get a drift or performance result in this world.
     expect(
       r.decisions.filter((d) => /^(job-failed|missing-result):/.test(d.incident) && d.type === 'resolved'),

@@ -69,6 +69,8 @@ function causeOf(message: string): string {
 
 function fixLine(job: string, windows: readonly string[], rule: 'job_failed' | 'missing_result'): string {
   const first = windows[0] ?? '';
+  if (!(WINDOW_JOBS as readonly string[]).includes(job))
+    return `Fix the cause above; the next ${job} run that succeeds resolves this incident${job === 'slo' ? ' (it recounts the hours before it, as far back as slos[].recount)' : ''}. Until then its alerts are blind.`;
   const commands = windows
     .slice(0, NAMED)
     .map((w) => `driftwatch run --config <definition> --job ${job} --date ${w}`)
@@ -171,10 +173,12 @@ export function decideFailedWindows(
     for (const job of [...subjects].sort()) {
       const failing = failuresOf.get(job) ?? [];
       const failingNow = new Set(failing.map((f) => f.window));
-      // Windows of other jobs (hourly ones) have no stored result to look for: pending while failing.
+      // The hourly jobs (slo, canary) have no window result to look for: their failed hours are
+      // settled by the job running again (`recoveredJobs`); the next run recounts the missed hours.
       const checkable = (WINDOW_JOBS as readonly string[]).includes(job);
+      const recovered = input.recoveredJobs?.includes(job) ? `the ${job} job ran again at ${now}` : undefined;
       const remaining = judgeWindows(ctx, jobFailed, job, 'critical', failing, (p) =>
-        failingNow.has(p.window) ? undefined : checkable ? settled(job, p.window) : 'ran without failing',
+        failingNow.has(p.window) ? undefined : checkable ? settled(job, p.window) : recovered,
       );
       if (remaining.length) failedWindows.set(job, new Set(remaining.map((p) => p.window)));
       if (remaining.length) evaluations.push(evaluationOf(jobFailed, job, remaining, 'critical'));
@@ -349,7 +353,9 @@ function openIncident(
     openedAt: input.now.toISOString(),
     sinceWindow: first.window,
     firstSeenWindow: first.window,
-    firstSeenAt: windowEndInstant(first.window, input.window.duration),
+    // A daily window's end; an hourly job's failed run is an instant already.
+    firstSeenAt:
+      first.window.length === 10 ? windowEndInstant(first.window, input.window.duration) : first.window,
     lastEvaluatedWindow: runWindow,
     ...(route !== 'digest' ? { lastNotifiedWindow: runWindow } : {}),
     last: observation,

@@ -71,6 +71,8 @@ export interface PolicyInput {
    * before the loaded history (`pendingWindowsOf` names them); the history's own windows need none.
    */
   windowResults?: readonly WindowResult[];
+  /** Hourly jobs (slo, canary) that ran again after failing: their job-failed incident resolves. */
+  recoveredJobs?: readonly string[];
   state?: AlertState;
 }
 

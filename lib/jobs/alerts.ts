@@ -40,6 +40,8 @@ export const alertKeys = {
   state: (model: string) => `${model}/alerts/state.json`,
   run: (model: string, window: Window) => `${model}/alerts/dt=${window.start}/${window.duration}.json`,
   digest: (date: string) => `digests/dt=${date}/digest.txt`,
+  /** The consecutive failed hours of an hourly job (slo, canary), kept by the Lambda runtime. */
+  hourlyFailures: (model: string, job: string) => `${model}/alerts/hourly-failures/${job}.json`,
 } as const;
 
 /** Windows of history the policy reads (confirmation, clearing, dynamic thresholds). */
@@ -56,6 +58,8 @@ export interface AlertsDeps {
   reportLink?: string;
   /** Jobs that failed for this window, reported as meta-alerts. */
   failures?: JobFailure[];
+  /** Hourly jobs that ran again after failing (their job-failed incident resolves). */
+  recoveredJobs?: string[];
 }
 
 export interface AlertsRunSummary {
@@ -217,6 +221,7 @@ export async function runAlerts(deps: AlertsDeps, window: Window | string): Prom
     ...(monitoringSince ? { monitoringSince } : {}),
     failures: deps.failures ?? [],
     ...(windowResults.length ? { windowResults } : {}),
+    ...(deps.recoveredJobs?.length ? { recoveredJobs: deps.recoveredJobs } : {}),
     state,
   });
 

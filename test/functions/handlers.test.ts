@@ -381,6 +381,34 @@ function memoryBucket(): Map<string, string> {
   return objects;
 }
 
+describe('a failed daily run and its Lambda retry', () => {
+  it('the failed attempt pages once (retries that fail again send nothing); the retry that succeeds resolves it', async () => {
+    memoryBucket();
+    const { handler } = await loadRunJob();
+    const { resultKeys, windowFor } = await import('../../lib/jobs/windows.js');
+    const { driftResult } = await import('../lib/alerts/fixtures.js');
+    const subjects = () => sns.commandCalls(PublishCommand).map((c) => String(c.args[0].input.Subject));
+    const drift = () => handler({ job: 'drift', scheduledTime: '2026-01-22T02:00:00Z' }, context);
+    runJob.mockRejectedValue(new Error('athena query drift-scan (q-1) ended FAILED: HIVE_CURSOR_ERROR'));
+    await expect(drift()).rejects.toThrow('HIVE_CURSOR_ERROR');
+    await expect(drift()).rejects.toThrow('HIVE_CURSOR_ERROR');
+    expect(subjects()).toEqual(['[CRITICAL] credit-default: drift job failed for 2026-01-21']);
+    runJob.mockImplementation(async (_request, deps) => {
+      const window = windowFor(deps.definition, '2026-01-21');
+      await deps.store.putJson(
+        resultKeys.result('credit-default', 'drift', window),
+        driftResult('2026-01-21'),
+      );
+      return { job: 'drift', model: 'credit-default', status: 'ok', message: '', window };
+    });
+    await drift();
+    expect(subjects()).toEqual([
+      '[CRITICAL] credit-default: drift job failed for 2026-01-21',
+      '[RESOLVED] credit-default: drift job failed resolved',
+    ]);
+  });
+});
+
 // #16 leftover: a failed hourly slo (or canary) run raised no job-failed incident at all. One
 // failed hour is noise the next run repairs; HOURLY_FAILURES_TO_OPEN (3) in a row open one.
 describe('hourly job failures', () => {

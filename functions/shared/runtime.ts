@@ -13,7 +13,7 @@ import { composeNotifier, type Notifier } from '../../lib/adapters/notifier.js';
 import { S3ResultStore } from '../../lib/adapters/s3-store.js';
 import { SnsNotifier } from '../../lib/adapters/sns-notifier.js';
 import type { MonitorDefinition } from '../../lib/config/schema.js';
-import { runAlerts } from '../../lib/jobs/alerts.js';
+import { alertKeys, runAlerts } from '../../lib/jobs/alerts.js';
 import { estimationUnavailable } from '../../lib/jobs/estimate.js';
 import { runReport } from '../../lib/jobs/report-job.js';
 import { runJob } from '../../lib/jobs/run-job.js';
@@ -135,6 +135,7 @@ export async function runModelJob(
     if (event.job === 'drift' && summary.window && !estimationUnavailable(definition))
       await runJob({ job: 'estimate', date: summary.window.start }, deps);
     await afterJob(event, deps, summary.window?.start);
+    if (HOURLY_JOBS.has(event.job)) await hourlyRunSucceeded(event, deps);
     if (markerKey) await adapters.store.putJson(markerKey, { summary, finishedAt: new Date().toISOString() });
     jobMetrics.addMetric('JobSucceeded', MetricUnit.Count, 1);
     logger.info('job finished', { summary, queries: engine.stats() });
@@ -193,14 +194,24 @@ async function afterJob(
   });
 }
 
-/** A drift or performance job that failed for good becomes a `job failed` meta-alert, never silence. */
+/**
+ * A drift or performance job that failed becomes a `job failed` meta-alert, never silence: one
+ * incident per job naming the failed window (lib/alerts/failed-windows.ts), open until that window
+ * has a result. Every failed attempt reports; a Lambda retry of the same window finds the incident
+ * open and sends nothing again, and a retry that succeeds resolves it at the next alert step (the
+ * same morning). The policy runs for the morning's run window (the one the alert step after the
+ * last job uses, so nothing there looks like a replay of an older window); the failure carries the
+ * job's own window (for performance the matured window, days back).
+ */
 async function reportFailure(
   event: JobEvent,
   deps: JobDeps & { notifier: Notifier },
   error: Error,
 ): Promise<void> {
+  if (HOURLY_JOBS.has(event.job)) return reportHourlyFailure(event, deps, error);
   if (event.job !== 'drift' && event.job !== 'performance') return;
-  const date = jobRequest(event, deps).date ?? lastCompleteWindow(deps);
+  const runWindow = lastCompleteWindow(deps);
+  const failed = jobRequest(event, deps).date ?? runWindow;
   try {
     await runAlerts(
       {
@@ -208,13 +219,96 @@ async function reportFailure(
         store: deps.store,
         notifier: deps.notifier,
         clock: deps.clock,
-        failures: [{ job: event.job, window: date, message: error.message }],
+        failures: [{ job: event.job, window: failed, message: error.message }],
       },
-      date,
+      runWindow,
     );
   } catch (alertError) {
     logger.error('could not publish the job-failed alert', { error: alertError as Error });
   }
+}
+
+/** The hourly jobs: a failure opens a job-failed incident only once it persists. */
+const HOURLY_JOBS: ReadonlySet<string> = new Set(['slo', 'canary']);
+
+/**
+ * Consecutive failed runs (distinct schedule fire times: Lambda's retries of one run count once)
+ * of an hourly job that open a `job-failed` incident. One failed hour is noise the next run
+ * repairs (the slo job recounts the hours before it, `slos[].recount`); three in a row mean its
+ * alerts are blind, and the model's on-call hears it in the model's own alert channel, with a
+ * resolve notice when the job runs again (the JobErrors alarm goes to the operators once).
+ */
+export const HOURLY_FAILURES_TO_OPEN = 3;
+
+/** The current streak of failed runs of an hourly job, at `alertKeys.hourlyFailures`. */
+interface HourlyFailures {
+  count: number;
+  /** The schedule fire time of the first and of the latest failed run of the streak. */
+  since?: string;
+  last?: string;
+  message?: string;
+}
+
+async function reportHourlyFailure(
+  event: JobEvent,
+  deps: JobDeps & { notifier: Notifier },
+  error: Error,
+): Promise<void> {
+  const model = deps.definition.model.id;
+  const key = alertKeys.hourlyFailures(model, event.job);
+  try {
+    const at = deps.clock
+      .now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
+    const streak = (await deps.store.getJson<HourlyFailures>(key)) ?? { count: 0 };
+    const next: HourlyFailures = {
+      count: streak.last === at ? streak.count : streak.count + 1,
+      since: streak.count > 0 && streak.since ? streak.since : at,
+      last: at,
+      message: error.message,
+    };
+    await deps.store.putJson(key, next);
+    if (next.count < HOURLY_FAILURES_TO_OPEN) return;
+    await runAlerts(
+      {
+        definition: deps.definition,
+        store: deps.store,
+        notifier: deps.notifier,
+        clock: deps.clock,
+        failures: [
+          {
+            job: event.job,
+            window: next.since as string,
+            message: `${next.count} ${event.job} runs in a row failed (since ${next.since}); the latest: ${error.message}`,
+          },
+        ],
+      },
+      lastCompleteWindow(deps),
+    );
+  } catch (alertError) {
+    logger.error('could not record the hourly job failure', { error: alertError as Error });
+  }
+}
+
+/** An hourly job ran: its failure streak ends, and a job-failed incident it opened resolves. */
+async function hourlyRunSucceeded(event: JobEvent, deps: JobDeps & { notifier: Notifier }): Promise<void> {
+  const key = alertKeys.hourlyFailures(deps.definition.model.id, event.job);
+  const streak = await deps.store.getJson<HourlyFailures>(key);
+  if (!streak?.count) return;
+  // Alerts first, then the streak: a crash in between resolves again (same ids), never loses it.
+  if (streak.count >= HOURLY_FAILURES_TO_OPEN)
+    await runAlerts(
+      {
+        definition: deps.definition,
+        store: deps.store,
+        notifier: deps.notifier,
+        clock: deps.clock,
+        recoveredJobs: [event.job],
+      },
+      lastCompleteWindow(deps),
+    );
+  await deps.store.putJson(key, { count: 0 } satisfies HourlyFailures);
 }
 
 /** Logs a malformed event and counts it; the caller returns instead of throwing, so it is not retried. */

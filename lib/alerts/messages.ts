@@ -156,7 +156,10 @@ export function renderAlert(decision: Decision, context: AlertContext): AlertMes
     escalated: `The incident for ${incident.model} (tier ${context.tier}) is now critical.`,
     worsened: `The open ${incident.level} incident for ${incident.model} (tier ${context.tier}) got materially worse.`,
     reminder: `Reminder: this ${incident.level} incident for ${incident.model} (tier ${context.tier}) is still open.`,
-    resolved: `Resolved: below the opening level for ${context.rule.clearWindows} window${context.rule.clearWindows === 1 ? '' : 's'}.`,
+    resolved:
+      incident.kind === 'job_failed' || incident.kind === 'missing_result'
+        ? 'Resolved: every window it listed has a result now (or is listed as unrecoverable).'
+        : `Resolved: below the opening level for ${context.rule.clearWindows} window${context.rule.clearWindows === 1 ? '' : 's'}.`,
   }[decision.type];
   lines.push(headline, '');
   lines.push(`What: ${context.rule.description}.`);

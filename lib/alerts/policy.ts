@@ -21,6 +21,7 @@ import type { KpiResult } from '../jobs/kpi-result.js';
 import type { PerformanceResult } from '../jobs/performance-result.js';
 import { daysBetween, durationDays, shiftDate, type Window, windowEndInstant } from '../jobs/windows.js';
 import { median } from '../stats/median.js';
+import { decideFailedWindows, type WindowResult } from './failed-windows.js';
 import { incidentId } from './ids.js';
 import { kpiRules, observeKpis } from './kpi-rules.js';
 import { LATE_JUDGE_WINDOWS } from './late-data.js';
@@ -67,6 +68,13 @@ export interface PolicyInput {
   /** The first window with a stored drift result: earlier windows are not expected to have results. */
   monitoringSince?: string;
   failures?: readonly JobFailure[];
+  /**
+   * Results found for windows the open job-failed / missing-result incidents wait on that lie
+   * before the loaded history (`pendingWindowsOf` names them); the history's own windows need none.
+   */
+  windowResults?: readonly WindowResult[];
+  /** Hourly jobs (slo, canary) that ran again after failing: their job-failed incident resolves. */
+  recoveredJobs?: readonly string[];
   state?: AlertState;
 }
 
@@ -99,6 +107,9 @@ export function routeFor(settings: AlertSettings, tier: 1 | 2 | 3, level: AlertL
   const override = settings.routing[`tier${tier}`];
   return (override ?? DEFAULT_ROUTING[tier])[level];
 }
+
+/** Rules about windows without a result, decided by decideFailedWindows (lib/alerts/failed-windows.ts). */
+const WINDOW_RULE_KINDS: ReadonlySet<string> = new Set(['job_failed', 'missing_result']);
 
 /** Resolved incidents kept per model, newest first; older ones are dropped from the state. */
 const RESOLVED_KEPT = 200;
@@ -172,116 +183,6 @@ function judge(rule: Rule, subject: string, series: Series, hintsFor: (window: s
   };
 }
 
-function missingResultObservations(
-  input: PolicyInput,
-  settings: AlertSettings,
-  rule: Rule | undefined,
-): WindowObservations {
-  const out: WindowObservations = {
-    window: input.window.start,
-    applicable: new Set(rule ? [rule.id] : []),
-    observations: [],
-    hints: [],
-  };
-  if (!rule || !input.monitoringSince) return out;
-  const step = durationDays(input.window.duration);
-  const lateMillis = durationDays(settings.lateAfter) * 86_400_000;
-  const dueBy = (end: string, extraDays = 0) =>
-    Date.parse(`${end}T00:00:00Z`) + extraDays * 86_400_000 + lateMillis;
-  const now = input.now.getTime();
-  const starts = Array.from({ length: settings.lookbackWindows }, (_, k) =>
-    shiftDate(input.window.start, -k * step),
-  )
-    .filter((s) => s >= (input.monitoringSince ?? s))
-    .reverse();
-  const driftByWindow = new Map(input.drift.map((d) => [d.window, d.result]));
-  const missingDrift = starts.filter((s) => !driftByWindow.get(s) && now >= dueBy(shiftDate(s, step)));
-  if (missingDrift.length) {
-    out.observations.push({
-      ruleId: rule.id,
-      kind: 'missing_result',
-      subject: 'drift',
-      window: input.window.start,
-      level: 'critical',
-      value: missingDrift.length,
-      measure: 'missing windows',
-      summary: `no drift result for ${missingDrift.join(', ')}: the drift job did not run or the data is late`,
-    });
-  }
-  const labels = input.definition.labels;
-  if (labels) {
-    const delay = durationDays(labels.delay);
-    const perfByWindow = new Map(input.performance.map((p) => [p.window.start, p]));
-    const missingPerf = starts
-      .map((s) => shiftDate(s, -Math.ceil(delay / step) * step))
-      .filter((s) => s >= (input.monitoringSince ?? s))
-      .filter((s) => {
-        if (now < dueBy(shiftDate(s, step), delay)) return false;
-        const doc = perfByWindow.get(s);
-        return !doc || doc.status === 'not_mature';
-      });
-    if (missingPerf.length) {
-      out.observations.push({
-        ruleId: rule.id,
-        kind: 'missing_result',
-        subject: 'performance',
-        window: input.window.start,
-        level: 'warning',
-        value: missingPerf.length,
-        measure: 'missing windows',
-        summary: `no matured performance result for ${missingPerf.join(', ')}: the performance job did not run or the labels are late`,
-      });
-    }
-  }
-  return out;
-}
-
-/**
- * A job-failed incident resolves only once that job has produced a result after the failure: the
- * alert step after the morning's next job (which knows of no failure) must not resolve it while the
- * failed window still has no result (a page, then a false all-clear an hour later). Other rules:
- * always.
- */
-function failedJobRecovered(input: PolicyInput, rule: Rule, incident: Incident): boolean {
-  if (rule.kind !== 'job_failed') return true;
-  const after = (generatedAt: string | undefined) =>
-    generatedAt !== undefined && generatedAt > incident.openedAt;
-  switch (incident.subject) {
-    case 'drift':
-      return input.drift.some((d) => after(d.result?.generatedAt));
-    case 'performance':
-      return input.performance.some((p) => after(p.generatedAt));
-    default:
-      return true;
-  }
-}
-
-function failureObservations(input: PolicyInput, rule: Rule | undefined): WindowObservations {
-  const out: WindowObservations = {
-    window: input.window.start,
-    applicable: new Set(rule ? [rule.id] : []),
-    observations: [],
-    hints: [],
-  };
-  if (!rule) return out;
-  const byJob = new Map<string, JobFailure[]>();
-  for (const f of input.failures ?? []) byJob.set(f.job, [...(byJob.get(f.job) ?? []), f]);
-  for (const [job, failures] of byJob) {
-    out.observations.push({
-      ruleId: rule.id,
-      kind: 'job_failed',
-      subject: job,
-      window: input.window.start,
-      level: 'critical',
-      value: failures.length,
-      measure: 'failures',
-      summary: `the ${job} job failed${failures[0]?.window ? ` for ${failures.map((f) => f.window).join(', ')}` : ''}: ${failures[0]?.message ?? ''}`,
-      details: failures.slice(1).map((f) => f.message),
-    });
-  }
-  return out;
-}
-
 /** Evaluates every rule for the run window and decides what to open, escalate, remind and resolve. */
 export function evaluatePolicy(input: PolicyInput): PolicyOutput {
   const definition = input.definition;
@@ -324,17 +225,6 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
   const estimatedSeries = (input.estimated ?? [])
     .filter((e) => e.window.start <= runWindow)
     .map((e) => observeEstimated(e, rules));
-  const runSeries = [
-    missingResultObservations(
-      input,
-      settings,
-      rules.find((r) => r.kind === 'missing_result'),
-    ),
-    failureObservations(
-      input,
-      rules.find((r) => r.kind === 'job_failed'),
-    ),
-  ];
   const seriesOf = (rule: Rule): WindowObservations[] =>
     rule.source === 'drift'
       ? driftSeries
@@ -344,13 +234,15 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
           ? kpiSeries
           : rule.source === 'estimated'
             ? estimatedSeries
-            : runSeries.filter((w) => w.applicable.has(rule.id));
+            : [];
   const hintsByWindow = new Map(driftSeries.map((w) => [w.window, w.hints]));
   const runHints = hintsByWindow.get(runWindow) ?? [];
   const hintsFor = (window: string) => hintsByWindow.get(window) ?? runHints;
 
   const judgements: Judgement[] = [];
   for (const rule of rules) {
+    if (WINDOW_RULE_KINDS.has(rule.kind)) continue; // decideFailedWindows
+
     const series: Series = { windows: seriesOf(rule) };
     const subjects = new Set<string>();
     // The rule's last windows it could evaluate: an outcome KPI's latest windows are not mature
@@ -378,6 +270,20 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
 
   const decisions: Decision[] = [];
   for (const j of judgements) decide(j, state, input, settings, decisions);
+  // Windows without a result (a failed or a missing job run): one incident per job, open until each has one.
+  const windowEvaluations = decideFailedWindows(
+    {
+      input,
+      settings,
+      incidents: state.incidents,
+      routeOf: (level) => routeFor(settings, definition.model.tier, level),
+      out: decisions,
+    },
+    {
+      jobFailed: rules.find((r) => r.kind === 'job_failed'),
+      missing: rules.find((r) => r.kind === 'missing_result'),
+    },
+  );
   // Windows computed again for late data, each judged once at its own place.
   decideLateWindows(
     input,
@@ -418,13 +324,16 @@ export function evaluatePolicy(input: PolicyInput): PolicyOutput {
   return {
     state,
     decisions,
-    evaluations: judgements.map((j) => ({
-      ruleId: j.rule.id,
-      subject: j.subject,
-      level: j.current,
-      firing: j.firing,
-      ...(j.observation ? { observation: j.observation } : {}),
-    })),
+    evaluations: [
+      ...judgements.map((j) => ({
+        ruleId: j.rule.id,
+        subject: j.subject,
+        level: j.current,
+        firing: j.firing,
+        ...(j.observation ? { observation: j.observation } : {}),
+      })),
+      ...windowEvaluations,
+    ],
     ...(ticket ? { ticket } : {}),
     hints: runHints,
   };
@@ -648,7 +557,7 @@ export function decide(
     if (j.observation && atLeast(j.observation.level, j.rule.openAt)) latest.last = j.observation;
     const notified = latest.lastNotifiedWindow !== undefined;
     // Never resolved in the run that opened it (a late KPI window opens behind clear later windows).
-    if (j.clear && runWindow > latest.openedWindow && failedJobRecovered(input, j.rule, latest)) {
+    if (j.clear && runWindow > latest.openedWindow) {
       latest.status = 'resolved';
       latest.resolvedWindow = runWindow;
       latest.resolvedAt = input.now.toISOString();

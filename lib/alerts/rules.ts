@@ -215,7 +215,8 @@ export const BUILT_IN_RULES: readonly BuiltIn[] = [
     confirm: IMMEDIATE,
     clearWindows: 1,
     description: 'a monitoring job failed',
-    advice: 'read the error below and the job logs; fix and re-run the window',
+    advice:
+      'read the error above (it names the file) and the job logs; fix the cause and re-run each window listed (the command is above)',
   },
 ];
 

@@ -145,6 +145,20 @@ export const AlertSettingsSchema = z.strictObject({
   lateAfter: isoDuration.default('PT6H'),
   /** Past windows checked for missing results on every run. */
   lookbackWindows: z.number().int().min(1).max(30).default(3),
+  /**
+   * Windows a job can never compute (their data is gone), each with the job and the reason: a
+   * `job-failed` or `missing-result` incident stops waiting for them (it resolves once every other
+   * window it lists has a result) and they are not reported missing again.
+   */
+  unrecoverableWindows: z
+    .array(
+      z.strictObject({
+        job: z.enum(['drift', 'performance']),
+        window: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'a window start as YYYY-MM-DD' }),
+        reason: z.string().min(1),
+      }),
+    )
+    .default([]),
   /** The features that matter most (retraining tickets, hints first). @default - every feature */
   topFeatures: z.array(z.string()).optional(),
   /** Where each severity goes per model tier: `page`, `alert` (email) or `digest` only. */

@@ -123,6 +123,20 @@ export interface Incident {
   last: Observation;
   /** The value the last notification reported (opening, escalation, "worse"). */
   notifiedValue?: number;
+  /**
+   * `job-failed` and `missing-result`: the windows still without a result, oldest first. The
+   * incident stays open until each has one (or is listed in `alerts.unrecoverableWindows`).
+   */
+  pendingWindows?: PendingWindow[];
+}
+
+/** A window a `job-failed` or `missing-result` incident waits on. */
+export interface PendingWindow {
+  window: string;
+  /** The job's error (job-failed) or what is missing (missing-result). */
+  message: string;
+  /** When the failure was reported or the window was first found missing (ISO-8601). */
+  since: string;
 }
 
 /** A performance baseline the policy fixed once (the first matured windows' median). */

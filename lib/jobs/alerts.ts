@@ -11,6 +11,7 @@
 
 import type { DeliveryResult, DigestMessage, Notifier } from '../adapters/notifier.js';
 import { type DigestModelInput, renderDigest } from '../alerts/digest.js';
+import { pendingWindowsOf, type WindowResult } from '../alerts/failed-windows.js';
 import { stableHash } from '../alerts/ids.js';
 import { kpiRules } from '../alerts/kpi-rules.js';
 import { type AlertContext, renderAlert, renderGroup } from '../alerts/messages.js';
@@ -40,6 +41,8 @@ export const alertKeys = {
   state: (model: string) => `${model}/alerts/state.json`,
   run: (model: string, window: Window) => `${model}/alerts/dt=${window.start}/${window.duration}.json`,
   digest: (date: string) => `digests/dt=${date}/digest.txt`,
+  /** The consecutive failed hours of an hourly job (slo, canary), kept by the Lambda runtime. */
+  hourlyFailures: (model: string, job: string) => `${model}/alerts/hourly-failures/${job}.json`,
 } as const;
 
 /** Windows of history the policy reads (confirmation, clearing, dynamic thresholds). */
@@ -58,6 +61,8 @@ export interface AlertsDeps {
   reportLink?: string;
   /** Jobs that failed for this window, reported as meta-alerts. */
   failures?: JobFailure[];
+  /** Hourly jobs that ran again after failing (their job-failed incident resolves). */
+  recoveredJobs?: string[];
 }
 
 export interface AlertsRunSummary {
@@ -154,6 +159,35 @@ export async function loadKpis(
   return results;
 }
 
+/**
+ * The stored results of windows the open job-failed / missing-result incidents wait on that lie
+ * outside the loaded history (a window failed more than HISTORY_WINDOWS windows ago): one read each.
+ */
+async function loadWindowResults(
+  store: ResultStore,
+  definition: MonitorDefinition,
+  w: Window,
+  state: AlertState,
+  drift: readonly { window: string; result?: DriftResult }[],
+  performance: readonly PerformanceResult[],
+): Promise<WindowResult[]> {
+  const model = definition.model.id;
+  const loaded = (job: string, window: string) =>
+    job === 'drift'
+      ? drift.some((d) => d.window === window)
+      : job === 'performance' && performance.some((p) => p.window.start === window);
+  const out: WindowResult[] = [];
+  for (const { job, window } of pendingWindowsOf(state.incidents)) {
+    if ((job !== 'drift' && job !== 'performance') || window > w.start || loaded(job, window)) continue;
+    const doc = await store.getJson<{ generatedAt?: string; status?: string }>(
+      resultKeys.result(model, job, { ...w, start: window }),
+    );
+    if (doc && doc.status !== 'not_mature')
+      out.push({ job, window, ...(doc.generatedAt ? { generatedAt: doc.generatedAt } : {}) });
+  }
+  return out;
+}
+
 /** Runs the alert policy for one model and window, publishes its decisions and stores the state. */
 export async function runAlerts(deps: AlertsDeps, window: Window | string): Promise<AlertsRunSummary> {
   const { definition, store, notifier } = deps;
@@ -207,6 +241,8 @@ export async function runAlerts(deps: AlertsDeps, window: Window | string): Prom
       )
     : [];
 
+  const windowResults = await loadWindowResults(store, definition, w, state, drift, performance);
+
   const output = evaluatePolicy({
     definition,
     window: w,
@@ -217,6 +253,8 @@ export async function runAlerts(deps: AlertsDeps, window: Window | string): Prom
     ...(estimated.length ? { estimated } : {}),
     ...(monitoringSince ? { monitoringSince } : {}),
     failures: deps.failures ?? [],
+    ...(windowResults.length ? { windowResults } : {}),
+    ...(deps.recoveredJobs?.length ? { recoveredJobs: deps.recoveredJobs } : {}),
     state,
   });
 

@@ -357,6 +357,90 @@ describe('the job deadline', () => {
   });
 });
 
+/** A bucket in memory behind the S3 mock: puts (conditional ones too), gets and listings. */
+function memoryBucket(): Map<string, string> {
+  const objects = new Map<string, string>();
+  s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string; IfNoneMatch?: string }) => {
+    if (input.IfNoneMatch === '*' && objects.has(input.Key))
+      throw Object.assign(new Error('PreconditionFailed'), {
+        name: 'PreconditionFailed',
+        $metadata: { httpStatusCode: 412 },
+      });
+    objects.set(input.Key, String(input.Body));
+    return {};
+  });
+  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+    const body = objects.get(input.Key);
+    if (body === undefined)
+      throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+    return { Body: { transformToString: async () => body } };
+  });
+  s3.on(ListObjectsV2Command).callsFake((input: { Prefix?: string }) => ({
+    Contents: [...objects.keys()].filter((k) => k.startsWith(input.Prefix ?? '')).map((Key) => ({ Key })),
+  }));
+  return objects;
+}
+
+describe('a failed daily run and its Lambda retry', () => {
+  it('the failed attempt pages once (retries that fail again send nothing); the retry that succeeds resolves it', async () => {
+    memoryBucket();
+    const { handler } = await loadRunJob();
+    const { resultKeys, windowFor } = await import('../../lib/jobs/windows.js');
+    const { driftResult } = await import('../lib/alerts/fixtures.js');
+    const subjects = () => sns.commandCalls(PublishCommand).map((c) => String(c.args[0].input.Subject));
+    const drift = () => handler({ job: 'drift', scheduledTime: '2026-01-22T02:00:00Z' }, context);
+    runJob.mockRejectedValue(new Error('athena query drift-scan (q-1) ended FAILED: HIVE_CURSOR_ERROR'));
+    await expect(drift()).rejects.toThrow('HIVE_CURSOR_ERROR');
+    await expect(drift()).rejects.toThrow('HIVE_CURSOR_ERROR');
+    expect(subjects()).toEqual(['[CRITICAL] credit-default: drift job failed for 2026-01-21']);
+    runJob.mockImplementation(async (_request, deps) => {
+      const window = windowFor(deps.definition, '2026-01-21');
+      await deps.store.putJson(
+        resultKeys.result('credit-default', 'drift', window),
+        driftResult('2026-01-21'),
+      );
+      return { job: 'drift', model: 'credit-default', status: 'ok', message: '', window };
+    });
+    await drift();
+    expect(subjects()).toEqual([
+      '[CRITICAL] credit-default: drift job failed for 2026-01-21',
+      '[RESOLVED] credit-default: drift job failed resolved',
+    ]);
+  });
+});
+
+// #16 leftover: a failed hourly slo (or canary) run raised no job-failed incident at all. One
+// failed hour is noise the next run repairs; HOURLY_FAILURES_TO_OPEN (3) in a row open one.
+describe('hourly job failures', () => {
+  it('three failed slo hours in a row open one job-failed incident (retries count once); the next good run resolves it', async () => {
+    memoryBucket();
+    const { handler } = await loadRunJob();
+    const slo = (hour: string) =>
+      handler({ job: 'slo', scheduledTime: `2026-01-22T${hour}:05:00Z` }, context);
+    const subjects = () => sns.commandCalls(PublishCommand).map((c) => String(c.args[0].input.Subject));
+    runJob.mockRejectedValue(new Error('athena query slo-ledger (q-9) ended FAILED: Access denied'));
+    await expect(slo('05')).rejects.toThrow('Access denied');
+    await expect(slo('05')).rejects.toThrow('Access denied'); // Lambda's retry of the same run
+    await expect(slo('06')).rejects.toThrow('Access denied');
+    expect(subjects()).toEqual([]);
+    await expect(slo('07')).rejects.toThrow('Access denied');
+    expect(subjects()).toEqual(['[CRITICAL] credit-default: slo job failed for 2026-01-22T05:05:00Z']);
+    const page = String(sns.commandCalls(PublishCommand)[0]!.args[0].input.Message);
+    expect(page).toContain('3 slo runs in a row failed (since 2026-01-22T05:05:00Z)');
+    expect(page).toContain('Access denied');
+    await expect(slo('08')).rejects.toThrow('Access denied');
+    expect(subjects()).toHaveLength(1);
+    runJob.mockResolvedValue({ job: 'slo', model: 'credit-default', status: 'ok', message: '' });
+    await slo('09');
+    expect(subjects().at(-1)).toBe('[RESOLVED] credit-default: slo job failed resolved');
+    // A single failed hour later opens nothing.
+    runJob.mockRejectedValueOnce(new Error('HIVE_CURSOR_ERROR: transient'));
+    await expect(slo('10')).rejects.toThrow('transient');
+    await slo('11');
+    expect(subjects()).toHaveLength(2);
+  });
+});
+
 describe('digest handler', () => {
   async function loadDigest() {
     Object.assign(process.env, ENV, { MODEL_IDS: 'credit-default,churn' });

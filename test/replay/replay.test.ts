@@ -412,10 +412,10 @@ describe('a drift run that fails one morning', () => {
 
   it('publishes the drift job-failed alert', () => {
     expect(replay.invocations.map((i) => i.outcome)).toEqual(['ok', 'error', 'ok']);
-    expect(sent.drift).toContain('[CRITICAL] credit-default: drift job failed (failures 1)');
+    expect(sent.drift).toContain('[CRITICAL] credit-default: drift job failed for 2026-10-11');
   });
 
-  it('keeps the drift incident open until a drift run succeeds', () => {
+  it('keeps the drift incident open until the failed window has a result', () => {
     expect(sent.performance!.filter((s) => /RESOLVED.*drift job failed/.test(s))).toEqual([]);
   });
 });

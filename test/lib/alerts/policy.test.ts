@@ -557,7 +557,7 @@ describe('evaluatePolicy: job failed', () => {
       ...(state ? { state: state as never } : {}),
     });
 
-  it('stays open until the failed job produces a result again, not when another job’s alert step runs', () => {
+  it('stays open until the failed window has a result: not when another job’s alert step runs, nor when the next window’s job succeeds', () => {
     // 10-05 02:00 the drift job for 10-04 fails; results up to 10-03 exist (generated before).
     const before = days(START, 3).map((d) => ({ window: d, result: driftResult(d) }));
     const failed = run(
@@ -576,7 +576,7 @@ describe('evaluatePolicy: job failed', () => {
       failed.state,
     );
     expect(later.decisions.filter((d) => d.type === 'resolved')).toEqual([]);
-    // Next morning the drift job succeeds (a result generated after the failure): resolved.
+    // Next morning the drift job succeeds for 10-05: 10-04 still has no result, still open.
     const ok = { window: '2026-10-05', result: driftResult('2026-10-05') };
     const next = run(
       '2026-10-05',
@@ -584,7 +584,15 @@ describe('evaluatePolicy: job failed', () => {
       [...before, { window: '2026-10-04' }, ok],
       later.state,
     );
-    expect(next.decisions.filter((d) => d.type === 'resolved').map((d) => d.incident.ruleId)).toEqual([
+    expect(next.decisions).toEqual([]);
+    // 10-04 is re-run after the fix: resolved at the next alert run.
+    const rerun = run(
+      '2026-10-05',
+      '2026-10-06T09:00:00Z',
+      [...before, { window: '2026-10-04', result: driftResult('2026-10-04') }, ok],
+      next.state,
+    );
+    expect(rerun.decisions.filter((d) => d.type === 'resolved').map((d) => d.incident.ruleId)).toEqual([
       'job-failed',
     ]);
   });

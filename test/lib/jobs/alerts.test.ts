@@ -100,6 +100,36 @@ describe('runAlerts', () => {
     expect(notifier.alerts[0]?.body).toContain('HIVE_BAD_DATA');
   });
 
+  it('a failed window older than the 30 windows of history it loads: stays open, and resolves once its result is stored', async () => {
+    const definition = makeDefinition({ labels: false });
+    const store = new MemoryResultStore();
+    const notifier = new RecordingNotifier();
+    const dates = days('2026-10-01', 46);
+    await seed(
+      store,
+      definition,
+      dates.filter((d) => d !== '2026-10-04'),
+      () => ({}),
+    );
+    const failures = [
+      { job: 'drift', window: '2026-10-04', message: 'cannot read data file dt=2026-10-04/x.parquet' },
+    ];
+    const types: string[] = [];
+    for (const d of dates.slice(0, 45)) {
+      const out = await runAlerts(
+        { definition, store, notifier, clock: clockAfter(d), ...(d === '2026-10-04' ? { failures } : {}) },
+        d,
+      );
+      types.push(...out.decisions.map((x) => `${d} ${x.type} ${x.ruleId}`));
+    }
+    expect(types.filter((t) => !t.includes('reminder'))).toEqual(['2026-10-04 opened job-failed']);
+    // The window is re-run 42 days later: its result is outside the history the policy is given.
+    await seed(store, definition, ['2026-10-04'], () => ({}));
+    const last = dates.at(-1)!;
+    const out = await runAlerts({ definition, store, notifier, clock: clockAfter(last) }, last);
+    expect(out.decisions).toMatchObject([{ type: 'resolved', ruleId: 'job-failed', subject: 'drift' }]);
+  });
+
   it('raises one retraining ticket and publishes it once', async () => {
     const definition = makeDefinition({ labels: false });
     const store = new MemoryResultStore();

@@ -5,6 +5,8 @@
  * Each must alert within one window with the right rule and subject and nothing else, name the bad
  * file, and leave the later windows unpoisoned.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { day, describeDecisions, replayWhole, type WholeReplay } from './whole-product-world.js';
 
@@ -156,7 +158,7 @@ describe("bad files in three partitions of the prediction log (day 14: another t
   // `alerts.lookbackWindows` (3) windows, so the hole ages out of the check and its incident
   // resolves with a notice. Expected: one incident per failed window that stays open until that
   // window has a result.
-  it.fails('a failed window is one incident, open until the window has a result', () => {
+  it('a failed window is one incident, open until the window has a result', () => {
     // Windows 18 and 22 never get a drift or performance result in this world.
     expect(
       r.decisions.filter((d) => /^(job-failed|missing-result):/.test(d.incident) && d.type === 'resolved'),
@@ -166,5 +168,25 @@ describe("bad files in three partitions of the prediction log (day 14: another t
       r.opened.filter((o) => o.incident.startsWith('missing-result:')),
       log,
     ).toEqual([]);
+  });
+
+  it("one job-failed incident per job: window 22's different error notifies once, each page names the window, the file and the re-run", async () => {
+    const failed = r.decisions
+      .filter((d) => d.incident.startsWith('job-failed:') && d.type !== 'reminder')
+      .map((d) => `${d.date} ${d.type} ${d.incident}`);
+    expect(failed, log).toEqual([
+      `${day(18)} opened job-failed:drift`,
+      `${day(22)} worsened job-failed:drift`,
+      `${day(25)} opened job-failed:performance`,
+      `${day(29)} worsened job-failed:performance`,
+    ]);
+    const sent = (await readFile(join(r.dir, 'alerts.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { subject: string; body: string });
+    const page = sent.find((m) => m.subject.includes('drift job failed for'));
+    expect(page?.subject, log).toContain(`drift job failed for ${day(18)}`);
+    expect(page?.body).toMatch(/dt=2026-09-18\/data_0\.parquet/);
+    expect(page?.body).toContain(`--job drift --date ${day(18)}`);
   });
 });

@@ -204,6 +204,20 @@ beforeAll(async () => {
   for (let d = 0; d < DAYS; d++)
     await put(at('logs', 'lastempty', `dt=${day(d)}`, 'part-0.csv'), csv(LOG[d]!, COLUMNS));
   await put(at('logs', 'lastempty', `dt=${day(DAYS)}`, 'part-0.csv'), '');
+  // A yes/no flag; on the last day ONE row of 300 says "unknown".
+  for (let d = 0; d < DAYS; d++) {
+    const r = random(900 + d);
+    await put(
+      at('logs', 'flag', `dt=${day(d)}`, 'part-0.csv'),
+      csv(
+        LOG[d]!.map((row, i) => ({
+          ...row,
+          owns_home: d === DAYS - 1 && i === 0 ? 'unknown' : r() < 0.5 ? 'yes' : 'no',
+        })),
+        [...COLUMNS, 'owns_home'],
+      ),
+    );
+  }
   const engine = await DuckDbQueryEngine.create({ threads: 1 });
   try {
     const folder = at('logs', 'moved', `dt=${day(8)}`);
@@ -416,6 +430,30 @@ describe('a log that changed format', () => {
     expect(run10.json.status).toBe('no_data');
     expect(`${validate.stdout}${validate.stderr}`).toMatch(/part-0\.parquet|firehose-1/);
     expect(`${run9.stdout}${run9.stderr}`).toContain('part-0.parquet');
+  });
+});
+
+describe('a yes/no column gains a value', () => {
+  it.fails('DEFECT (HIGH): ONE "unknown" among 300 yes/no values: critical drift, "3 categories never seen ... in 100% of rows"', async () => {
+    // What the user sees: `300 rows, 1 of 1 features drifted (owns_home), 2 data-quality
+    // findings`: PSI 17.01, `owns_home: 3 categories never seen in the reference ("no",
+    // "yes", "unknown") in 100% of rows` and `owns_home is VARCHAR in the log but BOOLEAN in the
+    // reference`; the day before (all yes/no) is quiet. DuckDB's CSV sniffer types a yes/no
+    // column BOOLEAN (lib/sql/dialect.ts:241, read_csv without types), whose categories read
+    // as "true"/"false" (lib/sql/drift-query.ts:183, CAST AS VARCHAR); one other value makes the
+    // window VARCHAR, read as "yes"/"no". Expected: the same categories either way (yes/no
+    // both days), so one new row is a new_category of 0.3%, not drift.
+    const config = await writeDefinition(
+      'flag.yaml',
+      definition('logs/flag', { features: [{ name: 'owns_home', kind: 'categorical' }] }),
+    );
+    const quiet = await runJson(['run', '--config', config, '--date', day(8), '--out', at('out-flag')]);
+    expect(quiet.json.message).toBe('300 rows, 0 of 1 features drifted, 0 data-quality findings');
+    const run = await runJson(['run', '--config', config, '--date', day(9), '--out', at('out-flag')]);
+    const result = await stored(at('out-flag'), run.json.resultKey);
+    expect(result.features[0].drifted).toBe(false);
+    const fresh = result.quality.findings.find((f: { kind: string }) => f.kind === 'new_category');
+    expect(fresh?.values).toEqual(['unknown']);
   });
 });
 

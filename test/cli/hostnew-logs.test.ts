@@ -204,6 +204,11 @@ beforeAll(async () => {
   for (let d = 0; d < DAYS; d++)
     await put(at('logs', 'lastempty', `dt=${day(d)}`, 'part-0.csv'), csv(LOG[d]!, COLUMNS));
   await put(at('logs', 'lastempty', `dt=${day(DAYS)}`, 'part-0.csv'), '');
+  // Upstream stopped filling income on the last day: every value empty.
+  for (let d = 0; d < DAYS; d++) {
+    const rows = d === DAYS - 1 ? LOG[d]!.map((row) => ({ ...row, income: '' })) : LOG[d]!;
+    await put(at('logs', 'emptied', `dt=${day(d)}`, 'part-0.csv'), csv(rows, COLUMNS));
+  }
   // A yes/no flag; on the last day ONE row of 300 says "unknown".
   for (let d = 0; d < DAYS; d++) {
     const r = random(900 + d);
@@ -430,6 +435,19 @@ describe('a log that changed format', () => {
     expect(run10.json.status).toBe('no_data');
     expect(`${validate.stdout}${validate.stderr}`).toMatch(/part-0\.parquet|firehose-1/);
     expect(`${run9.stdout}${run9.stderr}`).toContain('part-0.parquet');
+  });
+});
+
+describe('a feature emptied upstream', () => {
+  it('every income empty on the last day: insufficient data (no drift verdict), and a finding saying 100% missing against 0%', async () => {
+    const config = await writeDefinition('emptied.yaml', definition('logs/emptied'));
+    const run = await runJson(['run', '--config', config, '--date', day(9), '--out', at('out-emptied')]);
+    expect(run.json.message).toBe('300 rows, 0 of 1 features drifted, 2 data-quality findings');
+    const result = await stored(at('out-emptied'), run.json.resultKey);
+    expect(result.features[0]).toMatchObject({ name: 'income', level: 'insufficient_data', currentSize: 0 });
+    expect(result.quality.findings.map((f: { message: string }) => f.message)).toContain(
+      'income: 100% missing, against 0.0% in the reference (is the column still logged?)',
+    );
   });
 });
 

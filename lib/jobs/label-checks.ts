@@ -6,6 +6,7 @@
  */
 import type { MonitorDefinition } from '../config/schema.js';
 import type { QueryEngine } from '../ports.js';
+import { booleanWord } from '../sql/boolean-text.js';
 import type { DataSource } from '../sql/dialect.js';
 import { buildLabelSamplesQuery, type PredictionChecks } from '../sql/prediction-checks-query.js';
 import type { LabelChecks, PerformanceFinding } from './performance-result.js';
@@ -45,8 +46,7 @@ export function isValidLabel(definition: MonitorDefinition, value: string): bool
           value === labels.negativeValue
         );
       }
-      const lower = value.toLowerCase();
-      if (lower === 'true' || lower === 'false') return true;
+      if (booleanWord(value) !== undefined) return true;
       const n = value.trim() === '' ? Number.NaN : Number(value);
       return n === 0 || n === 1;
     }

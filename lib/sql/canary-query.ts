@@ -7,6 +7,7 @@
  */
 
 import type { CompiledQuery } from '../ports.js';
+import { isFalseText, isTrueText } from './boolean-text.js';
 import { type DataSource, type SqlDialect, type TimeRange, timeWindowFilter } from './dialect.js';
 import { isErrorSql } from './error-flag.js';
 import { quoteDouble, quoteIdentifier, quoteString } from './identifiers.js';
@@ -42,9 +43,9 @@ export interface CanaryQuerySpec {
   readonly labels?: CanaryLabelsSpec;
 }
 
-/** 0/1 from a binary label or prediction: numbers, '0'/'1', booleans, 'true'/'false'; else NULL. */
+/** 0/1 from a binary label or prediction: numbers, '0'/'1', booleans, true / false words (boolean-text.ts); else NULL. */
 function binary01(text: string): string {
-  const n = `CASE WHEN lower(${text}) = 'true' THEN 1e0 WHEN lower(${text}) = 'false' THEN 0e0 ELSE TRY_CAST(${text} AS DOUBLE) END`;
+  const n = `CASE WHEN ${isTrueText(text)} THEN 1e0 WHEN ${isFalseText(text)} THEN 0e0 ELSE TRY_CAST(${text} AS DOUBLE) END`;
   return `CASE WHEN (${n}) IN (0e0, 1e0) THEN CAST(${n} AS BIGINT) END`;
 }
 

@@ -226,6 +226,15 @@ function pathsFor(source: DataSource): string {
  * pick `|` as the delimiter, read the whole file as one column and report every feature as a
  * missing column; pinned, such a row is an error that names the file and the line.
  */
+/**
+ * The types DuckDB's CSV sniffer may pick: its defaults without BOOLEAN. A yes/no (or t/f) column
+ * was BOOLEAN in a file of only those words and VARCHAR in a file with one other value, so the
+ * same answers read 'true' in the reference and 'yes' in a window (every row a new category);
+ * as text they read the same everywhere, as on Athena, and lib/sql/boolean-text.ts gives the
+ * words their 0/1 meaning where a flag is read.
+ */
+export const CSV_TYPES = `auto_type_candidates = ['BIGINT', 'DOUBLE', 'TIME', 'DATE', 'TIMESTAMP', 'TIMESTAMPTZ', 'VARCHAR']`;
+
 export const CSV_DIALECT = `delim = ',', quote = '"'`;
 
 export const duckdbDialect: SqlDialect = {
@@ -238,7 +247,7 @@ export const duckdbDialect: SqlDialect = {
         return withAliases(`read_parquet(${path}${hive}, union_by_name = true)`, source);
       case 'csv':
         return withAliases(
-          `read_csv(${path}${hive}, union_by_name = true, header = true, ${CSV_DIALECT})`,
+          `read_csv(${path}${hive}, union_by_name = true, header = true, ${CSV_DIALECT}, ${CSV_TYPES})`,
           source,
         );
       case 'jsonl':

@@ -16,6 +16,7 @@
  * @module
  */
 import type { CompiledQuery } from '../ports.js';
+import { isFalseText, isTrueText } from './boolean-text.js';
 import { type SqlDialect, windowFilter } from './dialect.js';
 import { quoteDouble, quoteIdentifier, quoteString } from './identifiers.js';
 
@@ -74,12 +75,12 @@ export function kpiGroupings(spec: Pick<KpiQuerySpec, 'segmentColumns' | 'modelV
 
 /** TRUE when `expr` is 1 or `true` (numbers, booleans and their text). */
 function truthy(expr: string): string {
-  return `(TRY_CAST(${expr} AS DOUBLE) = 1 OR lower(CAST(${expr} AS VARCHAR)) = 'true')`;
+  return `(TRY_CAST(${expr} AS DOUBLE) = 1 OR ${isTrueText(`CAST(${expr} AS VARCHAR)`)})`;
 }
 
 /** TRUE when `expr` is 0 or `false` (numbers, booleans and their text). */
 function falsy(expr: string): string {
-  return `(TRY_CAST(${expr} AS DOUBLE) = 0 OR lower(CAST(${expr} AS VARCHAR)) = 'false')`;
+  return `(TRY_CAST(${expr} AS DOUBLE) = 0 OR ${isFalseText(`CAST(${expr} AS VARCHAR)`)})`;
 }
 
 function whereExpr(where: NonNullable<KpiQueryItem['where']>, column: string): string {

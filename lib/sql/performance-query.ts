@@ -47,6 +47,7 @@
  * @module
  */
 import type { CompiledQuery } from '../ports.js';
+import { isFalseText, isTrueText } from './boolean-text.js';
 import { type SqlDialect, windowFilter } from './dialect.js';
 import { quoteDouble, quoteIdentifier, quoteString } from './identifiers.js';
 import { typeFamily } from './schema-query.js';
@@ -326,7 +327,7 @@ function baseCtes(
     bad = `CASE WHEN dw_raw IN (${ZERO}, ${ONE}) THEN 0 ELSE 1 END`;
   } else {
     // 0/1 as numbers, text or booleans. With a mapping the label rows are read below instead.
-    const mapped = `CASE WHEN lower(dw_raw) = 'true' THEN ${ONE} WHEN lower(dw_raw) = 'false' THEN ${ZERO} ELSE TRY_CAST(dw_raw AS DOUBLE) END`;
+    const mapped = `CASE WHEN ${isTrueText('dw_raw')} THEN ${ONE} WHEN ${isFalseText('dw_raw')} THEN ${ZERO} ELSE TRY_CAST(dw_raw AS DOUBLE) END`;
     value = `CASE WHEN (${mapped}) IN (${ZERO}, ${ONE}) THEN ${mapped} END`;
     bad = `CASE WHEN (${mapped}) IN (${ZERO}, ${ONE}) THEN 0 ELSE 1 END`;
   }

@@ -6,6 +6,7 @@
  */
 import type { SloCondition, SloDefinition } from '../config/schema.js';
 import type { CompiledQuery, Row } from '../ports.js';
+import { isFalseText, isTrueText } from './boolean-text.js';
 import {
   type DataSource,
   type SqlDialect,
@@ -64,7 +65,7 @@ export function conditionSql(condition: SloCondition, dialect: SqlDialect): stri
     }
     default: {
       if (typeof value === 'boolean')
-        return `lower(${asText}) ${operator === '!=' ? '<>' : '='} ${value ? "'true'" : "'false'"}`;
+        return `${operator === '!=' ? 'NOT ' : ''}(${value ? isTrueText(asText) : isFalseText(asText)})`;
       if (typeof value === 'number')
         return `${asNumber} ${operator === '!=' ? '<>' : operator} ${literal(value)}`;
       if (typeof value === 'string')

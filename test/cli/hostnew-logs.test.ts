@@ -466,7 +466,9 @@ describe('a feature emptied upstream', () => {
 });
 
 describe('a yes/no column gains a value', () => {
-  it.fails('DEFECT (HIGH): ONE "unknown" among 300 yes/no values: critical drift, "3 categories never seen ... in 100% of rows"', async () => {
+  it('ONE "unknown" among 300 yes/no values: a new_category of one row, no drift (was DEFECT HIGH: critical drift, "3 categories never seen ... in 100% of rows")', async () => {
+    // Fixed: CSV columns are never sniffed BOOLEAN (lib/sql/dialect.ts CSV_TYPES); yes/no read
+    // as yes/no every day. The record of the defect:
     // What the user sees: `300 rows, 1 of 1 features drifted (owns_home), 2 data-quality
     // findings`: PSI 17.01, `owns_home: 3 categories never seen in the reference ("no",
     // "yes", "unknown") in 100% of rows` and `owns_home is VARCHAR in the log but BOOLEAN in the
@@ -484,8 +486,10 @@ describe('a yes/no column gains a value', () => {
     const run = await runJson(['run', '--config', config, '--date', day(9), '--out', at('out-flag')]);
     const result = await stored(at('out-flag'), run.json.resultKey);
     expect(result.features[0].drifted).toBe(false);
-    const fresh = result.quality.findings.find((f: { kind: string }) => f.kind === 'new_category');
-    expect(fresh?.values).toEqual(['unknown']);
+    // One new row in 300 (0.3%) is under the new-category finding's share (QUALITY_LIMITS): no
+    // finding; yes / no are never new.
+    expect(result.quality.findings.filter((f: { kind: string }) => f.kind === 'new_category')).toEqual([]);
+    expect(JSON.stringify(result.quality)).not.toMatch(/"(yes|no|true|false)"/);
   });
 });
 

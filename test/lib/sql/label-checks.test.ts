@@ -74,14 +74,14 @@ describe('binary labels are checked, never silently reinterpreted', () => {
       `e,0.5,${IN}`,
       `f,0.6,${IN}`,
     ]);
-    // 1, 0, true, false are valid; 2 and "yes" are not; "1.0" is a 1.
+    // 1, 0, true, false (and yes / no, t / f: lib/sql/boolean-text.ts) are valid; 2 and "Y" are not.
     const labels = await table({ id: 'VARCHAR', label: 'VARCHAR' }, [
       'a,1',
       'b,0',
       'c,true',
       'd,false',
       'e,2',
-      'f,yes',
+      'f,Y',
     ]);
     for (const ranking of ['rows', 'levels'] as const) {
       const q = buildPerformanceQuery(spec(predictions, labels, { ranking }), duckdbDialect);

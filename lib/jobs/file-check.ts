@@ -68,9 +68,12 @@ function list(names: readonly string[], max = 12): string {
   return names.length > max ? `${names.slice(0, max).join(', ')}, ... (${names.length})` : names.join(', ');
 }
 
-function lacking(missing: readonly { field: string; column: string }[]): string {
-  const names = missing.map((m) => `${JSON.stringify(m.column)} (${m.field})`).join(', ');
-  return `column${missing.length === 1 ? '' : 's'} ${names}`;
+function lacking(missing: readonly { field: string; column: string }[], of: number): string {
+  const shown = missing.slice(0, 6).map((m) => `${JSON.stringify(m.column)} (${m.field})`);
+  const rest = missing.length > shown.length ? `, ... (${missing.length})` : '';
+  if (missing.length === of && of > 1)
+    return `all ${of} columns the definition needs from it (${shown.join(', ')}${rest})`;
+  return `column${missing.length === 1 ? '' : 's'} ${shown.join(', ')}${rest}`;
 }
 
 /**
@@ -121,7 +124,7 @@ async function checkFromMetadata(
     if (missing.length) {
       const instead = has.filter((name) => !wanted.has(name.toLowerCase()));
       problems.push(
-        `${check.what} file ${file} lacks ${lacking(missing)}: it has ${instead.length ? `${list(instead)} instead` : `only ${list(has) || 'no column'}`}`,
+        `${check.what} file ${file} lacks ${lacking(missing, columns.length)}: it has ${instead.length ? `${list(instead)} instead` : `only ${list(has) || 'no column'}`}`,
       );
       continue;
     }
@@ -173,7 +176,7 @@ async function checkFromTable(
   );
   const problems = rows.map((row) => {
     const missing = checked.filter((_, i) => Number(row[`dw_c${i}`]) === 0);
-    return `${check.what} file ${String(row.dw_file)} has no value of ${lacking(missing)} in any of its ${Number(row.dw_rows)} rows`;
+    return `${check.what} file ${String(row.dw_file)} has no value of ${lacking(missing, checked.length)} in any of its ${Number(row.dw_rows)} rows`;
   });
   if (!problems.length) return;
   const more =

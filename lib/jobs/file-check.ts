@@ -113,6 +113,10 @@ async function checkFromMetadata(
 ): Promise<void> {
   const files = await engine.fileColumns!(source);
   const wanted = new Set(columns.map((c) => c.column.toLowerCase()));
+  // How many files of the range have each column: "what it has instead" is first what the others do not.
+  const counts = new Map<string, number>();
+  for (const f of files)
+    for (const c of f.columns) counts.set(c.toLowerCase(), (counts.get(c.toLowerCase()) ?? 0) + 1);
   // A column no file has is the definition's (a typo): the job's whole-log check names the field.
   const present = new Set(files.flatMap((f) => f.columns.map((c) => c.toLowerCase())));
   columns = columns.filter((c) => present.has(c.column.toLowerCase()));
@@ -122,7 +126,11 @@ async function checkFromMetadata(
     const byLower = new Map(has.map((name) => [name.toLowerCase(), name]));
     const missing = columns.filter((c) => !byLower.has(c.column.toLowerCase()));
     if (missing.length) {
-      const instead = has.filter((name) => !wanted.has(name.toLowerCase()));
+      const extra = has.filter(
+        (name) => !wanted.has(name.toLowerCase()) && !PARTITION_KEYS.has(name.toLowerCase()),
+      );
+      const own = extra.filter((name) => counts.get(name.toLowerCase()) === 1);
+      const instead = own.length && own.length < extra.length ? own : extra;
       problems.push(
         `${check.what} file ${file} lacks ${lacking(missing, columns.length)}: it has ${instead.length ? `${list(instead)} instead` : `only ${list(has) || 'no column'}`}`,
       );
@@ -152,7 +160,7 @@ async function checkFromMetadata(
         )})`
       : '';
   throw new FileColumnsError(
-    `${problems[0]}${more}; read by name, its rows would read ${columns.length === 1 ? 'that column' : 'the missing columns'} as NULL: re-write the file with the definition's column names or move it out of the log (or, if the column was renamed for good, update the definition)`,
+    `${problems[0]}${more}; read by name, its rows would read what it lacks as NULL: re-write the file with the definition's column names or move it out of the log (or, if the column was renamed for good, update the definition)`,
   );
 }
 

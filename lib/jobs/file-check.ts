@@ -109,17 +109,17 @@ async function checkFromMetadata(
   engine: QueryEngine,
   source: DataSource,
   check: FileCheck,
-  columns: readonly { field: string; column: string }[],
+  needed: readonly { field: string; column: string }[],
 ): Promise<void> {
   const files = await engine.fileColumns!(source);
-  const wanted = new Set(columns.map((c) => c.column.toLowerCase()));
+  const wanted = new Set(needed.map((c) => c.column.toLowerCase()));
   // How many files of the range have each column: "what it has instead" is first what the others do not.
   const counts = new Map<string, number>();
   for (const f of files)
-    for (const c of f.columns) counts.set(c.toLowerCase(), (counts.get(c.toLowerCase()) ?? 0) + 1);
+    for (const c of new Set(f.columns.map((name) => name.toLowerCase())))
+      counts.set(c, (counts.get(c) ?? 0) + 1);
   // A column no file has is the definition's (a typo): the job's whole-log check names the field.
-  const present = new Set(files.flatMap((f) => f.columns.map((c) => c.toLowerCase())));
-  columns = columns.filter((c) => present.has(c.column.toLowerCase()));
+  const columns = needed.filter((c) => counts.has(c.column.toLowerCase()));
   const problems: string[] = [];
   const firstSpelling = new Map<string, { name: string; file: string }>();
   for (const { file, columns: has } of files) {
@@ -160,7 +160,7 @@ async function checkFromMetadata(
         )})`
       : '';
   throw new FileColumnsError(
-    `${problems[0]}${more}; read by name, its rows would read what it lacks as NULL: re-write the file with the definition's column names or move it out of the log (or, if the column was renamed for good, update the definition)`,
+    `${problems[0]}${more}; read by name, its rows would read those columns as NULL: re-write the file with the definition's column names or move it out of the log (or, if the column was renamed for good, update the definition)`,
   );
 }
 

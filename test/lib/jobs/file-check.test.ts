@@ -160,7 +160,7 @@ describe('a file that lacks a column the definition needs fails the job reading 
     const error = await runDrift(deps, DAY).catch((e: Error) => e);
     expect(error).toBeInstanceOf(FileColumnsError);
     expect((error as Error).message).toBe(
-      `prediction file ${dir.path}/pred/predictions/dt=${DAY}/part-1.parquet lacks column "x" (features[0]): it has x_v2 instead; read by name, its rows would read what it lacks as NULL: re-write the file with the definition's column names or move it out of the log (or, if the column was renamed for good, update the definition)`,
+      `prediction file ${dir.path}/pred/predictions/dt=${DAY}/part-1.parquet lacks column "x" (features[0]): it has x_v2 instead; read by name, its rows would read those columns as NULL: re-write the file with the definition's column names or move it out of the log (or, if the column was renamed for good, update the definition)`,
     );
   });
 
@@ -246,4 +246,18 @@ it('a column present in the file but NULL in every row is not a file error on Du
   );
   const { result } = await runDrift(deps, DAY);
   expect(result.quality.findings.some((f) => f.kind === 'null_rate' && f.feature === 'x')).toBe(true);
+});
+
+it('fileColumns reads top-level columns from Parquet footers, nested fields left out', async () => {
+  const file = `${dir.path}/nested.parquet`;
+  await engine.execute(
+    `COPY (SELECT 1 AS a, {'x': 1, 'y': {'z': 2}} AS s, [1, 2] AS l, 'v' AS "Mixed Case") TO '${file}' (FORMAT parquet)`,
+  );
+  const columns = await engine.fileColumns({
+    location: file,
+    format: 'parquet',
+    partitioned: false,
+    files: [file],
+  });
+  expect(columns).toEqual([{ file, columns: ['a', 's', 'l', 'Mixed Case'] }]);
 });

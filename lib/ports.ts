@@ -52,6 +52,12 @@ export interface QueryStats {
 }
 
 /** Runs read-only SQL against prediction and label logs. */
+/** One data file and its top-level column names, as the file spells them. */
+export interface FileColumns {
+  readonly file: string;
+  readonly columns: readonly string[];
+}
+
 export interface QueryEngine {
   /** The dialect this engine speaks; builders render SQL through it. */
   readonly dialect: SqlDialect;
@@ -78,6 +84,13 @@ export interface QueryEngine {
    * and the `dt` filter prune there.
    */
   resolveFiles?(source: DataSource, range?: DateRange): Promise<DataSource>;
+  /**
+   * Optional, for engines that read files (DuckDB): the top-level columns of each of a resolved
+   * source's `files`, as the file spells them, from metadata only (Parquet footers, the CSV
+   * header, the keys of the sampled JSON rows). Engines that read tables (Athena) leave it out:
+   * lib/jobs/file-check.ts then asks the table per file (`"$path"`).
+   */
+  fileColumns?(source: DataSource): Promise<FileColumns[]>;
   /** Totals for the queries run so far by this engine instance. */
   stats(): QueryStats;
   /** Releases connections; the engine is unusable afterwards. */

@@ -10,7 +10,15 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
-import type { ColumnarResult, CompiledQuery, QueryEngine, QueryStats, Row, SqlValue } from '../ports.js';
+import type {
+  ColumnarResult,
+  CompiledQuery,
+  FileColumns,
+  QueryEngine,
+  QueryStats,
+  Row,
+  SqlValue,
+} from '../ports.js';
 import { CSV_DIALECT, type DataSource, type DateRange, duckdbDialect } from '../sql/dialect.js';
 import { quoteString } from '../sql/identifiers.js';
 import { resolveLocalFiles } from './local-files.js';
@@ -78,6 +86,26 @@ async function csvRejects(connection: DuckDBConnection, file: string): Promise<s
   const shown = text.length > 120 ? `${text.slice(0, 117)}...` : text;
   const bad = Number(row.bad);
   return `cannot read data file ${file}: line ${row.line} (${JSON.stringify(shown)}): ${row.error_message}${bad > 1 ? ` (${bad} bad rows in the file)` : ''}; fix or remove ${bad > 1 ? 'those rows' : 'that row'}, or remove the file`;
+}
+
+/**
+ * The top-level column names of a Parquet schema as `parquet_schema` lists it (depth first: the
+ * root, then each column followed by its nested fields).
+ */
+export function topLevelColumns(schema: readonly { name: string; children: number }[]): string[] {
+  const names: string[] = [];
+  // Index just past the subtree starting at `at`.
+  const skip = (at: number): number => {
+    let next = at + 1;
+    for (let i = 0; i < (schema[at]?.children ?? 0); i++) next = skip(next);
+    return next;
+  };
+  let at = 1;
+  for (let i = 0; i < (schema[0]?.children ?? 0) && at < schema.length; i++) {
+    names.push(schema[at]!.name);
+    at = skip(at);
+  }
+  return names;
 }
 
 /** A query DuckDB refused or failed: names the query and DuckDB's reason. */
@@ -323,6 +351,46 @@ export class DuckDbQueryEngine implements QueryEngine {
   /** The files of a local log in a date range (lib/adapters/local-files.ts). */
   resolveFiles(source: DataSource, range?: DateRange): Promise<DataSource> {
     return resolveLocalFiles(source, range);
+  }
+
+  /**
+   * Each file's top-level columns from metadata: one `parquet_schema` over all Parquet files (the
+   * footers only: no row is read), one DESCRIBE per CSV file (its header; the sniffer reads a
+   * sample) or JSON-lines file (the keys of the sampled rows). Counted in `stats()` like queries.
+   */
+  async fileColumns(source: DataSource): Promise<FileColumns[]> {
+    const files = source.files ?? [];
+    if (!files.length) return [];
+    if (source.format === 'parquet') {
+      const q = {
+        name: 'file-columns',
+        sql: `SELECT file_name, name, num_children FROM parquet_schema([${files.map(quoteString).join(', ')}])`,
+        parameters: [],
+      };
+      const rows = await this.query(q);
+      const byFile = new Map<string, { name: string; children: number }[]>();
+      for (const row of rows) {
+        const file = String(row.file_name);
+        const list = byFile.get(file) ?? [];
+        list.push({ name: String(row.name), children: Number(row.num_children ?? 0) });
+        byFile.set(file, list);
+      }
+      return files.map((file) => ({ file, columns: topLevelColumns(byFile.get(file) ?? []) }));
+    }
+    const out: FileColumns[] = [];
+    for (const file of files) {
+      const reader =
+        source.format === 'csv'
+          ? `read_csv(${quoteString(file)}, header = true, ${CSV_DIALECT})`
+          : `read_json(${quoteString(file)}, format = 'newline_delimited')`;
+      const rows = await this.query({
+        name: 'file-columns',
+        sql: `DESCRIBE SELECT * FROM ${reader}`,
+        parameters: [],
+      });
+      out.push({ file, columns: rows.map((r) => String(r.column_name)) });
+    }
+    return out;
   }
 
   /** Runs a statement for a named query: counted and timed in `stats()`, failures as QueryFailedError. */

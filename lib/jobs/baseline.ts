@@ -13,6 +13,7 @@ import {
 } from '../sql/drift-query.js';
 import { buildOrderStatisticsQueries } from '../sql/quantile-query.js';
 import { buildDescribeQuery, typeFamily } from '../sql/schema-query.js';
+import { type FileCheck, referenceFileCheck } from './file-check.js';
 import {
   type CategoricalProfile,
   edgesFromOrderStatistics,
@@ -134,6 +135,7 @@ export async function profileColumns(
   engine: QueryEngine,
   selection: { source: DataSource; range?: { from: string; to: string }; description: string },
   columns: ColumnSelection,
+  check?: FileCheck,
 ): Promise<{
   rows: number;
   columnTypes: Record<string, string>;
@@ -146,7 +148,7 @@ export async function profileColumns(
   const numericColumns = [...columns.numeric];
   const categoricalColumns = [...columns.categorical];
   // Only the reference's own files (its date range of the log): other days cannot touch it.
-  selection = { ...selection, source: await sourceFor({ engine }, selection.source, selection.range) };
+  selection = { ...selection, source: await sourceFor({ engine }, selection.source, selection.range, check) };
   if (hasNoFiles(selection.source)) {
     throw new Error(
       `the reference (${selection.description}) has no data file in ${selection.source.location}: ` +
@@ -300,16 +302,21 @@ export async function profileReference(
 ): Promise<ReferenceProfile> {
   const cols = monitoredColumns(definition);
   const { rows, columnTypes, profiles, segments, segmentColumnsMissing, segmentColumnsTruncated } =
-    await profileColumns(engine, selection, {
-      numeric: [...cols.numeric, ...(cols.prediction?.kind === 'numeric' ? [cols.prediction.column] : [])],
-      categorical: [
-        ...cols.categorical,
-        ...(cols.prediction?.kind === 'categorical' ? [cols.prediction.column] : []),
-      ],
-      bins: definition.drift.bins,
-      fine: (column) => needsFineGrid(definition, column),
-      segments: definition.segments,
-    });
+    await profileColumns(
+      engine,
+      selection,
+      {
+        numeric: [...cols.numeric, ...(cols.prediction?.kind === 'numeric' ? [cols.prediction.column] : [])],
+        categorical: [
+          ...cols.categorical,
+          ...(cols.prediction?.kind === 'categorical' ? [cols.prediction.column] : []),
+        ],
+        bins: definition.drift.bins,
+        fine: (column) => needsFineGrid(definition, column),
+        segments: definition.segments,
+      },
+      referenceFileCheck(definition),
+    );
   const split = (list: FeatureProfile[]) => {
     const prediction = cols.prediction ? list.find((p) => p.name === cols.prediction!.column) : undefined;
     return {

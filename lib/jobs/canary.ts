@@ -17,6 +17,7 @@ import {
 import type { CanarySettings, MonitorDefinition } from '../config/schema.js';
 import type { Row } from '../ports.js';
 import { buildCanaryQuery, CANARY_SCORE_BINS } from '../sql/canary-query.js';
+import { labelFileCheck, predictionFileCheck } from './file-check.js';
 import { hasNoFiles, sourceFor } from './sources.js';
 import type { JobDeps } from './types.js';
 import {
@@ -132,7 +133,7 @@ export async function runCanary(
 
   // 1. The window's statistics: one query.
   const days = partitionRange(window);
-  const predictions = await sourceFor(deps, deps.sources.predictions, days);
+  const predictions = await sourceFor(deps, deps.sources.predictions, days, predictionFileCheck(definition));
   let versions: VersionWindowStats[] = [];
   const empty = hasNoFiles(predictions);
   if (!empty) {
@@ -143,6 +144,7 @@ export async function runCanary(
             deps,
             deps.sources.labels,
             deps.sources.labels.partitioned ? { from: days.from, to: shiftDate(today, 1) } : undefined,
+            labelFileCheck(definition),
           )
         : undefined;
     const labels =

@@ -25,6 +25,7 @@ import {
   RESULT_SCHEMA_VERSION,
   type SegmentDrift,
 } from './drift-result.js';
+import { predictionFileCheck, referenceFileCheck } from './file-check.js';
 import { runKpis, runOtherWindowsKpis } from './kpi.js';
 import {
   type CategoricalProfile,
@@ -361,7 +362,12 @@ async function driftWindow(deps: JobDeps, date: string): Promise<{ result: Drift
   const findings: QualityFinding[] = [];
   // Only the window's partitions are read (locally: their files), so other days cannot touch it.
   const range = { from: window.start, to: window.end };
-  const predictions = await sourceFor(deps, deps.sources.predictions, range);
+  const predictions = await sourceFor(
+    deps,
+    deps.sources.predictions,
+    range,
+    predictionFileCheck(deps.definition),
+  );
   findings.push(...strayFindings(predictions, 'predictions.location', range));
   const empty = hasNoFiles(predictions);
 
@@ -617,7 +623,7 @@ async function exactSamples(
     let reference = cache.get(cacheKey);
     if (!reference) {
       reference = await valueCounts(deps, {
-        source: await sourceFor(deps, selection.source, selection.range),
+        source: await sourceFor(deps, selection.source, selection.range, referenceFileCheck(deps.definition)),
         ...(selection.range ? { window: selection.range } : {}),
         column: column.column,
       });

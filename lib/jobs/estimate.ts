@@ -31,6 +31,7 @@ import { quoteIdentifier } from '../sql/identifiers.js';
 import { buildScoreGridQuery, type ScoreGridSpec } from '../sql/performance-query.js';
 import { readScoreGrid, type ScoreGridGroup } from '../sql/performance-rows.js';
 import { RESULT_SCHEMA_VERSION } from './drift-result.js';
+import { labelFileCheck, predictionFileCheck } from './file-check.js';
 import { labelsRelation, withLabelledReference } from './performance.js';
 import type { PerformanceResult } from './performance-result.js';
 import { NULL_SEGMENT } from './scan-reader.js';
@@ -278,7 +279,12 @@ function segmentOrder(definition: MonitorDefinition) {
 async function scoreGrid(deps: JobDeps, window: Window, withLabels: { until: string } | undefined) {
   const { definition, engine } = deps;
   const p = definition.predictions;
-  const predictions = await sourceFor(deps, deps.sources.predictions, { from: window.start, to: window.end });
+  const predictions = await sourceFor(
+    deps,
+    deps.sources.predictions,
+    { from: window.start, to: window.end },
+    predictionFileCheck(definition),
+  );
   if (hasNoFiles(predictions)) return [];
   const labelsDef = definition.labels;
   const labelSource =
@@ -287,6 +293,7 @@ async function scoreGrid(deps: JobDeps, window: Window, withLabels: { until: str
           deps,
           deps.sources.labels,
           deps.sources.labels.partitioned ? { from: window.start, to: withLabels.until } : undefined,
+          labelFileCheck(definition),
         )
       : undefined;
   const idColumn = labelsDef?.idColumn ?? p.idColumn;

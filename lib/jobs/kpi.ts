@@ -19,6 +19,7 @@ import { heldOutcomeKpis } from '../alerts/kpi-rules.js';
 import type { KpiDefinition, MonitorDefinition } from '../config/schema.js';
 import { buildKpiQuery, type KpiGroupRow, type KpiQuerySpec, readKpiRows } from '../sql/kpi-query.js';
 import { loadKpis } from './alerts.js';
+import { outcomeFileCheck, predictionFileCheck } from './file-check.js';
 import type { KpiResult, KpiResultItem } from './kpi-result.js';
 import { lateHistoryLimit, nextRevision, recheckPlan, recheckWindows } from './revisions.js';
 import { hasNoFiles, sourceFor } from './sources.js';
@@ -127,7 +128,7 @@ export async function runKpis(
   const window = windowFor(definition, date);
   const today = deps.clock.now().toISOString().slice(0, 10);
   const range = { from: window.start, to: window.end };
-  const predictions = await sourceFor(deps, deps.sources.predictions, range);
+  const predictions = await sourceFor(deps, deps.sources.predictions, range, predictionFileCheck(definition));
   const p = definition.predictions;
   const empty = hasNoFiles(predictions);
   const common: Omit<KpiQuerySpec, 'kpis'> = {
@@ -175,6 +176,7 @@ export async function runKpis(
         deps,
         deps.sources.outcomes,
         deps.sources.outcomes.partitioned ? { from: window.start, to: until } : undefined,
+        outcomeFileCheck(definition),
       );
       if (hasNoFiles(outcomes)) {
         for (const k of fromOutcomes) items.set(k.name, { ...item(k, 'ok'), matureOn, outcomeCoverage: 0 });

@@ -50,6 +50,7 @@ import {
 } from './column-check.js';
 import { RESULT_SCHEMA_VERSION } from './drift-result.js';
 import { attachRealized } from './estimate.js';
+import { labelFileCheck, predictionFileCheck } from './file-check.js';
 import { checkFindings, labelSamples } from './label-checks.js';
 import type {
   LabelChecks,
@@ -346,7 +347,10 @@ export async function withLabelledReference<T>(
   const { definition, engine } = deps;
   const ref = definition.reference;
   if (ref.type !== 'dataset' || !ref.labelColumn || !deps.sources.reference) return undefined;
-  const source = await sourceFor(deps, deps.sources.reference);
+  const source = await sourceFor(deps, deps.sources.reference, undefined, {
+    what: 'reference',
+    columns: [['reference.labelColumn', ref.labelColumn], ...taskColumns(definition)],
+  });
   const columns = await describeColumns(engine, source);
   requireColumns(
     columns,
@@ -527,11 +531,12 @@ export async function runPerformance(
   // Only the window's prediction partitions, and the label partitions that had arrived by the run
   // date (labels are partitioned by arrival): a later run sees more labels, never an earlier one.
   const range = { from: window.start, to: window.end };
-  const predictions = await sourceFor(deps, deps.sources.predictions, range);
+  const predictions = await sourceFor(deps, deps.sources.predictions, range, predictionFileCheck(definition));
   const labels = await sourceFor(
     deps,
     deps.sources.labels,
     deps.sources.labels.partitioned ? { from: window.start, to: shiftDate(today, 1) } : undefined,
+    labelFileCheck(definition),
   );
   const empty = hasNoFiles(predictions);
   // Every column the job reads, checked before the scan (one DESCRIBE per source).

@@ -29,6 +29,7 @@ import { type AlertState, type Decision, emptyState } from '../alerts/types.js';
 import type { SloDefinition } from '../config/schema.js';
 import { buildSloCountsQuery, readSloCounts, type SloCountsRow } from '../sql/slo-query.js';
 import { alertKeys } from './alerts.js';
+import { sloFileCheck } from './file-check.js';
 import { type SloLedger, type SloResult, type SloResultEntry, sloKeys } from './slo-result.js';
 import { hasNoFiles, sourceFor } from './sources.js';
 import type { JobDeps } from './types.js';
@@ -87,7 +88,12 @@ async function updateLedger(
   };
   if (from >= end) return { ledger };
   const range = { start: isoInstant(from), end: isoInstant(end) };
-  const source = await sourceFor(deps, deps.sources.predictions, partitionRange(range));
+  const source = await sourceFor(
+    deps,
+    deps.sources.predictions,
+    partitionRange(range),
+    sloFileCheck(deps.definition),
+  );
   let counts: SloCountsRow[] = [];
   if (!hasNoFiles(source)) {
     const spec = {

@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { MonitorDefinition } from '../config/schema.js';
 import type { DataSource, DateRange } from '../sql/dialect.js';
 import type { QualityFinding } from './drift-result.js';
+import { checkFileColumns, type FileCheck } from './file-check.js';
 import type { JobDeps, ResolvedSources } from './types.js';
 
 function local(location: string, baseDir: string): string {
@@ -61,15 +62,21 @@ const reported = new WeakMap<object, Set<string>>();
 /**
  * The source a job reads for a date range: narrowed to the files of those `dt` partitions when the
  * engine reads files (DuckDB), unchanged when it reads tables (Athena). Stray folders (not
- * `dt=YYYY-MM-DD`) are logged once per job run.
+ * `dt=YYYY-MM-DD`) are logged once per job run. With `check`, every file of the range must have
+ * the columns it names (lib/jobs/file-check.ts: a FileColumnsError naming the file otherwise).
  */
 export async function sourceFor(
   deps: Pick<JobDeps, 'engine' | 'log'>,
   source: DataSource,
   range?: DateRange,
+  check?: FileCheck,
 ): Promise<DataSource> {
-  if (!deps.engine.resolveFiles) return source;
+  if (!deps.engine.resolveFiles) {
+    if (check) await checkFileColumns(deps, source, check, range);
+    return source;
+  }
   const resolved = await deps.engine.resolveFiles(source, range);
+  if (check) await checkFileColumns(deps, resolved, check, range);
   const seen = reported.get(deps) ?? new Set<string>();
   reported.set(deps, seen);
   const fresh = (resolved.stray ?? []).filter((name) => !seen.has(`${source.location}\u0000${name}`));

@@ -11,8 +11,11 @@
  * double; FLOAT as real or double; INT64 as bigint; BYTE_ARRAY strings as string/varchar; INT64
  * timestamps and INT96 as timestamp); a column the file cannot be read as becomes an expression
  * that fails with `HIVE_BAD_DATA` when a query reads a row of it, as Athena does. A declared column
- * missing from a file reads as NULL; partition keys come from the `dt=` folders (strings, like the
- * table's `dt`). Text tables (the results table) are not served.
+ * missing from a file reads as NULL; a file column matches a declared one whatever its case
+ * (`Revenue` is `revenue`), as Trino's Hive connector maps Parquet columns; partition keys come from
+ * the `dt=` folders (strings, like the table's `dt`); the hidden column `"$path"` is each row's file
+ * (`s3://bucket/key`), which the per-file column check groups by. Text tables (the results table)
+ * are not served.
  *
  * Limits enforced (Athena's documentation):
  * - query text at most 262,144 bytes (StartQueryExecution fails with InvalidRequestException);
@@ -503,13 +506,18 @@ export class AthenaStandIn {
     const emptyColumns = [
       ...spec.columns.map((c) => `CAST(NULL AS ${duckType(c.type)}) AS ${quoteId(c.name)}`),
       ...spec.partitionKeys.map((k) => `CAST(NULL AS VARCHAR) AS ${quoteId(k.name)}`),
+      `CAST(NULL AS VARCHAR) AS ${quoteId('$path')}`,
     ];
     if (groups.size === 0) return `SELECT ${emptyColumns.join(', ')} WHERE false`;
     const parts = [...groups.values()].map((files) => {
       const first = files[0]!;
+      // Athena (Trino's Hive connector) maps a Parquet column to a table column by name, ignoring case.
+      const byLower = new Map(
+        [...first.schema.entries()].map(([name, column]) => [name.toLowerCase(), column]),
+      );
       const select = spec.columns.map((c) => {
         const type = duckType(c.type);
-        const column = first.schema.get(c.name);
+        const column = byLower.get(c.name.toLowerCase());
         if (!column) return `CAST(NULL AS ${type}) AS ${quoteId(c.name)}`;
         if (parquetCompatible(c.type, column))
           return `CAST(${quoteId(c.name)} AS ${type}) AS ${quoteId(c.name)}`;
@@ -521,9 +529,13 @@ export class AthenaStandIn {
       });
       for (const key of spec.partitionKeys)
         select.push(`CAST(${quoteId(key.name)} AS VARCHAR) AS ${quoteId(key.name)}`);
+      // Athena's hidden "$path": the S3 URI of the row's file.
+      select.push(
+        `CASE filename ${files.map((f) => `WHEN ${quoteLit(f.path)} THEN ${quoteLit(f.key)}`).join(' ')} END AS ${quoteId('$path')}`,
+      );
       const list = `[${files.map((f) => quoteLit(f.path)).join(', ')}]`;
       const hive = partitioned ? ', hive_partitioning = true, hive_types_autocast = false' : '';
-      return `SELECT ${select.join(', ')} FROM read_parquet(${list}${hive})`;
+      return `SELECT ${select.join(', ')} FROM read_parquet(${list}${hive}, filename = true)`;
     });
     return parts.join(' UNION ALL ');
   }

@@ -150,8 +150,9 @@ describe('a held outcome-KPI window on AWS (replayed)', () => {
       const sentBefore = replay.notifications.published.length;
       const invocation = await invokeModel(replay, scheduledEvent(drift!.input, `${morning}T02:00:00Z`));
       expect(invocation.outcome, `${morning}: ${invocation.error}`).toBe('ok');
+      // The KPI queries; the per-file column checks ("$path", lib/jobs/file-check.ts) apart.
       for (const q of replay.athena.queries.slice(queriesBefore))
-        if (q.sql.includes('"driftwatch"."shop_outcomes"'))
+        if (q.sql.includes('"driftwatch"."shop_outcomes"') && !q.sql.includes('"$path"'))
           run.outcomeQueries.push({ morning, parameters: q.parameters, clauses: parameterClauses(q.sql) });
       for (const p of replay.notifications.published.slice(sentBefore).filter(alertTopic))
         if (/revenue_total/.test(`${p.subject}\n${p.message}`))

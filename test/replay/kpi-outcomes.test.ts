@@ -188,9 +188,10 @@ describe('outcome KPIs on AWS (replayed), outcomes arriving late', () => {
     // 1 + 3 days; the first three mornings' windows precede the log), over the outcomes table, with
     // the window's dates and the arrival bounds (its start; the run's day + 1) as parameters.
     const quoted = (d: string) => `'${d}'`;
+    const fileCheck = (q: { sql: string }) => q.sql.includes('"$path"');
     const outcomeQueries = mornings.flatMap((m) =>
       m.queries
-        .filter((q) => q.sql.includes('"driftwatch"."lending_outcomes"'))
+        .filter((q) => q.sql.includes('"driftwatch"."lending_outcomes"') && !fileCheck(q))
         .map((q) => ({ morning: m.morning, parameters: q.parameters, clauses: parameterClauses(q.sql) })),
     );
     const maturedMornings = Array.from({ length: DAYS }, (_, d) => d + 1);
@@ -202,6 +203,34 @@ describe('outcome KPIs on AWS (replayed), outcomes arriving late', () => {
         parameters: [quoted(day(d - 4)), quoted(day(d - 3)), quoted(day(d - 4)), quoted(day(d + 1))],
         clauses: ['WHERE', 'WHERE', 'WHERE', 'WHERE'],
       })),
+    );
+
+    // The per-file column check (lib/jobs/file-check.ts): Athena maps a file's columns by name and
+    // reads a missing one as NULL, so before each read one query per log finds the files of the
+    // range with rows and no value of a needed column, by "$path". Three per morning: the drift
+    // window's predictions, the matured KPI window's predictions (id, ts, score, income, region)
+    // and the outcomes the KPI joins, checked exactly below (id, revenue; the KPI query's arrival
+    // bounds), parameters only in WHERE; in this healthy log they return no row.
+    const checks = mornings.map((m) => m.queries.filter(fileCheck));
+    for (const [i, list] of checks.entries()) {
+      const d = i + 1;
+      const outcomes = list.filter((q) => q.sql.includes('"driftwatch"."lending_outcomes"'));
+      expect(
+        outcomes.map((q) => ({ sql: q.sql, parameters: q.parameters, rows: q.rows })),
+        day(d),
+      ).toEqual([
+        {
+          sql: 'SELECT "$path" AS dw_file, count(*) AS dw_rows, count("id") AS dw_c0, count("revenue") AS dw_c1 FROM "driftwatch"."lending_outcomes" WHERE "dt" >= ? AND "dt" < ? GROUP BY "$path" HAVING count("id") = 0 OR count("revenue") = 0 ORDER BY "$path"',
+          parameters: [quoted(day(d - 4)), quoted(day(d + 1))],
+          rows: [],
+        },
+      ]);
+      for (const q of list) expect(parameterClauses(q.sql)).toEqual(['WHERE', 'WHERE']);
+    }
+    const checkBytes = checks.flat().reduce((sum, q) => sum + q.dataScannedInBytes, 0);
+    const jobBytes = all.filter((q) => !fileCheck(q)).reduce((sum, q) => sum + q.dataScannedInBytes, 0);
+    console.log(
+      `file check on Athena (stand-in), ${DAYS} mornings: ${checks.flat().length} extra queries of ${all.length} (${checks.map((c) => c.length).join(',')} per morning), ${checkBytes} bytes scanned vs ${jobBytes} by the jobs' queries`,
     );
 
     // The morning after a window its outcome KPI waits; once matured it has every outcome.
@@ -267,4 +296,40 @@ describe('outcome KPIs on AWS (replayed), outcomes arriving late', () => {
     const state = await replay.store.getJson<AlertState>(alertKeys.state(MODEL));
     expect(state?.incidents.filter((i) => i.ruleId === 'kpi:revenue_per_decision').length).toBe(1);
   }, 600_000);
+
+  // Issue #17 on Athena: an outcome file whose value column was renamed (Revenue_EUR) reads as NULL
+  // revenue through the Glue table, with no error. The next morning's KPI step (window DAYS-3
+  // matures) now fails naming the S3 file instead of judging a 100% drop on its rows.
+  it('an outcome file with a renamed value column fails the matured KPI naming the S3 file, on Athena too', async () => {
+    const dt = day(DAYS - 1);
+    const folder = join(work.path, 'renamed', `dt=${dt}`);
+    await mkdir(folder, { recursive: true });
+    await local.execute(
+      `COPY (SELECT 'p-${DAYS - 3}-' || i AS id, 10.0 AS "Revenue_EUR" FROM range(50) t(i)) TO ${quoteString(`${folder}/renamed.parquet`)} (FORMAT parquet)`,
+    );
+    await uploadFolder(replay.s3, folder, `${BASE}/outcomes/dt=${dt}/`);
+    await replay.athena.refreshTables();
+    const morning = day(DAYS + 1);
+    const before = replay.athena.queries.length;
+    const sentBefore = replay.notifications.published.length;
+    const drift = replay.deployment.schedules.find((s) => s.input.job === 'drift')!;
+    const invocation = await invokeModel(replay, scheduledEvent(drift.input, `${morning}T02:00:00Z`));
+    const queries = replay.athena.queries.slice(before);
+    const file = `${BASE}/outcomes/dt=${dt}/renamed.parquet`;
+    const check = queries.find((q) => q.sql.includes('"$path"') && q.sql.includes('"lending_outcomes"'));
+    expect(check?.parameters).toEqual([`'${day(DAYS - 3)}'`, `'${day(DAYS + 2)}'`]);
+    expect(check?.rows).toEqual([[file, '50', '50', '0']]);
+    // No KPI query ran on the outcomes; the failure is logged naming the file, and nothing pages
+    // a KPI drop.
+    expect(queries.filter((q) => q.sql.includes('"lending_outcomes"') && !q.sql.includes('"$path"'))).toEqual(
+      [],
+    );
+    const logged = invocation.lines.map((l) => JSON.stringify(l)).join('\n');
+    expect(logged).toContain(
+      `outcomes file ${file} has no value of column \\"revenue\\" (kpis[0].column) in any of its 50 rows`,
+    );
+    expect(
+      replay.notifications.published.slice(sentBefore).filter((p) => /revenue_per_decision/.test(p.subject)),
+    ).toEqual([]);
+  }, 300_000);
 });

@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 describe('the hourly slo schedule on AWS (replayed)', () => {
-  it('fires the slo job through the handler: one Athena query a run, the local budget exactly', async () => {
+  it('fires the slo job through the handler: one Athena query a run (and its file check), the local budget exactly', async () => {
     const schedule = replay.deployment.schedules.find((s) => HOURLY.test(s.expression));
     expect(schedule?.expression).toBe('cron(5 * * * ? *)');
     expect(schedule?.input).toEqual({ job: 'slo', scheduledTime: '<aws.scheduler.scheduled-time>' });
@@ -56,7 +56,19 @@ describe('the hourly slo schedule on AWS (replayed)', () => {
       const invocation = await invokeModel(replay, scheduledEvent(schedule?.input ?? {}, at));
       expect(invocation.outcome, invocation.error).toBe('ok');
     }
-    const queries = replay.athena.queries.slice(before);
+    const all = replay.athena.queries.slice(before);
+    // Before it, each run checks the files of its days for the SLO's columns (lib/jobs/file-check.ts):
+    // the timestamp and the version (per-version budgets); not the latency, which may be NULL (an
+    // error row), so on Athena an all-NULL file of it cannot be told from a missing column.
+    const checks = all.filter((q) => q.sql.includes('"$path"'));
+    const counted = ['count("ts")', 'count("model_version")'];
+    expect(checks.map((q) => [...new Set(q.sql.match(/count\("[^"]+"\)/g))])).toEqual([
+      counted,
+      counted,
+      counted,
+    ]);
+    expect(checks.map((q) => q.rows)).toEqual([[], [], []]);
+    const queries = all.filter((q) => !q.sql.includes('"$path"'));
     expect(replay.athena.refused).toEqual([]);
     expect(queries.map((q) => q.reason)).toEqual([undefined, undefined, undefined]);
     // The first run counts the period up to now (two days of log) in one query; each next run the

@@ -378,7 +378,7 @@ describe('late outcomes, hostile', () => {
   // not held; a sum over no usable row is 0 (lib/sql/kpi-query.ts:249) and the outcome KPI has no
   // "no value" finding like prediction KPIs (lib/alerts/kpi-rules.ts noValueReason), so it is
   // judged as a 100% drop.
-  it.fails('an outcome file with a renamed value column is an error naming the file, not a false drop', async () => {
+  it('an outcome file with a renamed value column is an error naming the file, not a false drop', async () => {
     const a = await replay('renamed');
     const b = await replay('reference16');
     const due = shiftDate(D, 3);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DuckDbQueryEngine } from '../../../lib/adapters/duckdb-engine.js';
 import { MemoryResultStore } from '../../../lib/adapters/memory-store.js';
 import type { AlertState } from '../../../lib/alerts/types.js';
@@ -243,8 +243,12 @@ describe('the slo job', () => {
       { window: 'PT1H', start: '2026-09-03T02:00:00Z', end: '2026-10-03T02:00:00Z', rows: 100 },
     ]);
     const before = engine.stats().queries;
+    const fileChecks = vi.spyOn(engine, 'fileColumns');
     const next = await runSlo(w.depsAt(51));
-    expect(engine.stats().queries - before).toBe(1);
+    // One counting query, and the per-file column check of the day's files (one parquet_schema).
+    expect(fileChecks).toHaveBeenCalledTimes(1);
+    fileChecks.mockRestore();
+    expect(engine.stats().queries - before).toBe(1 + 1);
     expect(next.result.counted).toEqual([
       { window: 'PT1H', start: '2026-10-02T20:00:00Z', end: '2026-10-03T03:00:00Z', rows: 14 },
     ]);

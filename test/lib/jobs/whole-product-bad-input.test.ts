@@ -71,7 +71,8 @@ describe("bad files in three partitions of the prediction log (day 14: another t
     expect(failed(22, 'performance'), log).toMatch(
       /cannot read data file \S*dt=2026-09-22\/part-empty\.parquet/,
     );
-    expect(r.opened.find((o) => o.incident === 'job-failed:drift')?.date, log).toBe(day(18));
+    // The first drift failure is day 14's: the export file (test below), no longer read as NULLs.
+    expect(r.opened.find((o) => o.incident === 'job-failed:drift')?.date, log).toBe(day(14));
   });
 
   // Was a HIGH defect (fixed 2026-11-30): the drift job of a healthy window three days after a bad
@@ -99,15 +100,13 @@ describe("bad files in three partitions of the prediction log (day 14: another t
     }
   });
 
-  // DEFECT (MED, bad input not named): another table's export dropped into a partition (no column in
-  // common with the log) is read as 400 rows of NULLs: null_rate findings on every feature and a
-  // new_segment (a NULL region / channel), none naming the file: 9 data-quality incidents open at
-  // once (7 critical null_rate pages, region=(null) and channel=(null)), and the reader hunts for
-  // seven broken feeds that do not exist. Cause: every relation reads with `union_by_name = true`
-  // (lib/sql/dialect.ts:232; on Athena the Glue table maps Parquet columns by name the same way),
-  // and nothing checks each file's columns against the definition. Expected: a finding or error
-  // naming dt=2026-09-14/export-customers.parquet.
-  it.fails("another table's export in a partition is reported naming the file", () => {
+  // Was a MED defect (fixed 2026-11-30, lib/jobs/file-check.ts): another table's export dropped
+  // into a partition (no column in common with the log) was read as 400 rows of NULLs (every
+  // relation reads by name: DuckDB union_by_name, Athena's Glue table): null_rate findings on every
+  // feature and a new_segment (a NULL region / channel), none naming the file: 9 data-quality
+  // incidents at once. Each file is now checked against the columns the definition needs: the
+  // window's jobs fail with one line naming the file, what it lacks, what it has and the fix.
+  it("another table's export in a partition is reported naming the file", () => {
     const day14 = byDay(14);
     const texts = [
       ...(day14.drift?.quality.findings ?? []).map((f) => JSON.stringify(f)),
@@ -117,35 +116,30 @@ describe("bad files in three partitions of the prediction log (day 14: another t
       texts.some((t) => t.includes('export-customers.parquet')),
       log,
     ).toBe(true);
+    const message = day14.failures.find((f) => f.job === 'drift' && f.window === day(14))?.message;
+    expect(message, log).toMatch(
+      /prediction file \S*dt=2026-09-14\/export-customers\.parquet lacks all 14 columns the definition needs from it \("prediction_id" \(predictions\.idColumn\), .*\): it has customer_id, note, balance instead; .*move it out of the log/,
+    );
   });
 
-  it("nothing opens on drift, performance, KPIs or the estimate; the export's data-quality incidents open on its day only and resolve", async () => {
-    // The export's 400 rows never get outcomes: window 14's outcome coverage stays 0.807 (usual
-    // 0.97), so its last recheck (the morning of day 24) reports outcomes missing, a warning: a
-    // true consequence of the bad file (the file itself is defect MED below, not named).
-    const kpi = r.opened.filter((o) => o.incident.startsWith('kpi:'));
-    expect(
-      kpi.map((o) => `${o.incident} ${o.date} ${o.level}`),
-      log,
-    ).toEqual([`kpi:revenue_per_prediction:revenue_per_prediction ${day(24)} warning`]);
-    const missing = (await r.kpi(day(14)))?.kpis.find((k) => k.name === 'revenue_per_prediction');
-    expect(missing?.outcomesMissing, log).toBeDefined();
+  it('nothing opens on drift, performance, KPIs, the estimate or data quality: each bad file is a failed job of its own window', async () => {
+    // Before the per-file check the export's 400 NULL rows opened data-quality incidents on day 14
+    // and, never getting outcomes, an outcomes_missing warning for window 14 on day 24; its
+    // window's jobs now fail instead (job-failed:drift on day 14, job-failed:performance when its
+    // labels mature on day 21), naming the file, and no number is computed from it.
     const rules = new Set(r.opened.map((o) => o.incident.split(':')[0]));
+    expect([...rules].sort(), log).toEqual(['job-failed', 'missing-result']);
     expect(
-      [...rules].every((i) => ['job-failed', 'missing-result', 'data-quality', 'kpi'].includes(i!)),
+      r.opened.filter((o) => o.incident.startsWith('job-failed:')).map((o) => `${o.incident} ${o.date}`),
       log,
-    ).toBe(true);
-    const quality = r.opened.filter((o) => o.incident.startsWith('data-quality:'));
-    expect(quality.length, log).toBeGreaterThan(0);
-    expect(
-      quality.every((o) => o.date === day(14)),
-      log,
-    ).toBe(true);
-    const resolved = new Set(r.decisions.filter((d) => d.type === 'resolved').map((d) => d.incident));
-    expect(
-      quality.every((o) => resolved.has(o.incident)),
-      log,
-    ).toBe(true);
+    ).toEqual([
+      `job-failed:drift ${day(14)}`,
+      `job-failed:drift ${day(18)}`,
+      `job-failed:performance ${day(21)}`,
+      `job-failed:drift ${day(22)}`,
+      `job-failed:performance ${day(25)}`,
+      `job-failed:performance ${day(29)}`,
+    ]);
   });
 
   // DEFECT (MED, two pages and a false all-clear per failed window): the drift job fails for

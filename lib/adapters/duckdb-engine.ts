@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream, rmSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -359,7 +359,17 @@ export class DuckDbQueryEngine implements QueryEngine {
    * sample) or JSON-lines file (the keys of the sampled rows). Counted in `stats()` like queries.
    */
   async fileColumns(source: DataSource): Promise<FileColumns[]> {
-    const files = source.files ?? [];
+    // A 0-byte file holds no row and no column (an empty part file of a writer): nothing to check;
+    // as CSV DuckDB would describe it as `column0`, and it reads as no rows.
+    const sizes = await Promise.all(
+      (source.files ?? []).map((file) =>
+        stat(file).then(
+          (s) => s.size,
+          () => undefined,
+        ),
+      ),
+    );
+    const files = (source.files ?? []).filter((_, i) => sizes[i] !== 0);
     if (!files.length) return [];
     if (source.format === 'parquet') {
       const q = {

@@ -58,17 +58,37 @@ export class S3ResultStore implements ResultStore {
 
   async getJson<T = unknown>(key: string): Promise<T | undefined> {
     assertValidKey(key);
+    let text: string;
     try {
-      const out = await withRetry(
-        () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) })),
-        this.options.retry,
+      // The body is read inside the retry: a connection cut while it streams, or a body shorter
+      // than its Content-Length, is tried again like a failed request (it was parsed as it came).
+      const retryIf = this.options.retry?.retryIf ?? isTransientError;
+      text = await withRetry(
+        async () => {
+          const out = await this.client.send(
+            new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }),
+          );
+          const body = (await out.Body?.transformToString('utf-8')) ?? '';
+          const bytes = Buffer.byteLength(body, 'utf-8');
+          if (out.ContentLength !== undefined && bytes !== out.ContentLength) {
+            throw new TruncatedBodyError(bytes, out.ContentLength);
+          }
+          return body;
+        },
+        { ...this.options.retry, retryIf: (e) => e instanceof TruncatedBodyError || retryIf(e) },
       );
-      const text = (await out.Body?.transformToString('utf-8')) ?? '';
-      return JSON.parse(text) as T;
     } catch (error) {
       if (isNotFound(error)) return undefined;
       if (statusOf(error) === 403 && (await this.absent(key))) return undefined;
+      if (error instanceof TruncatedBodyError) throw new Error(`${this.fullKey(key)}: ${error.message}`);
       throw error;
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      throw new Error(
+        `s3://${this.bucket}/${this.fullKey(key)} is not valid JSON (${Buffer.byteLength(text, 'utf-8')} bytes: ${(error as Error).message}): the document is damaged; restore it from its versions or delete it so the job writes it again`,
+      );
     }
   }
 
@@ -178,5 +198,13 @@ export class S3ResultStore implements ResultStore {
 
   private fullKey(key: string): string {
     return joinKey(this.prefix, key);
+  }
+}
+
+/** A GET whose body came shorter than its Content-Length (a cut connection): retried. */
+class TruncatedBodyError extends Error {
+  constructor(bytes: number, expected: number) {
+    super(`the body came with ${bytes} of its ${expected} bytes`);
+    this.name = 'TruncatedBodyError';
   }
 }

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { InvalidKeyError } from '../../lib/adapters/errors.js';
 import { S3ResultStore } from '../../lib/adapters/s3-store.js';
@@ -107,6 +113,47 @@ describe('S3ResultStore', () => {
     expect(console.linkFor('m/r.html')).toBe(
       'https://eu-west-1.console.aws.amazon.com/s3/object/b?region=eu-west-1&prefix=results%2Fm%2Fr.html',
     );
+  });
+
+  it('names a damaged document (not JSON) with its s3:// key and the fix', async () => {
+    const store = freshStore();
+    await client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `${store.prefix}/m/alerts/state.json`,
+        Body: '{"model":"m",',
+      }),
+    );
+    await expect(store.getJson('m/alerts/state.json')).rejects.toThrow(
+      `s3://${bucket}/${store.prefix}/m/alerts/state.json is not valid JSON (13 bytes: `,
+    );
+  });
+
+  it('reads again a body that came shorter than its Content-Length (a cut connection)', async () => {
+    const cut = new S3Client(clientConfig);
+    let gets = 0;
+    cut.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'GetObjectCommand' && ++gets === 1) {
+          const output = result.output as { Body?: { transformToString: () => Promise<string> } };
+          const whole = await output.Body!.transformToString();
+          output.Body = { transformToString: async () => whole.slice(0, 5) };
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'cutBody' },
+    );
+    const store = new S3ResultStore({
+      bucket,
+      prefix: `results-${randomUUID()}`,
+      client: cut,
+      retry: { sleep: async () => {} },
+    });
+    await store.putJson('m/doc.json', { a: 1, b: 'two' });
+    expect(await store.getJson('m/doc.json')).toEqual({ a: 1, b: 'two' });
+    expect(gets).toBe(2);
+    cut.destroy();
   });
 
   it.each([['../escape.json'], ['/abs.json'], ['a/../b.json'], [''], ['a\\b.json'], ['a//b.json']])(

@@ -4,6 +4,7 @@
  * deterministic key (a re-run replaces it).
  */
 import type { FeatureDefinition, MonitorDefinition } from '../config/schema.js';
+import type { DataSource } from '../sql/dialect.js';
 import type { DriftScanSpec } from '../sql/drift-query.js';
 import { buildDescribeQuery, typeFamily } from '../sql/schema-query.js';
 import { buildValueCountsQuery } from '../sql/value-counts-query.js';
@@ -36,6 +37,7 @@ import {
 import { readDriftScan, runDriftScan, type ScanGroup } from './scan-reader.js';
 import { hasNoFiles, sourceFor, strayFindings } from './sources.js';
 import type { JobDeps } from './types.js';
+import { unreadPartitionMessages } from './unread-files.js';
 import { dateOfKey, resultKeys, type Window, windowFor } from './windows.js';
 
 /**
@@ -354,6 +356,23 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
   }
 }
 
+/**
+ * Why a window has no rows, as far as the files say: its partitions hold files of another format
+ * (named, with the fix), or the log ends before the window (its last day and the --date to use).
+ */
+async function noDataCause(deps: JobDeps, predictions: DataSource, window: Window): Promise<string> {
+  const location = deps.definition.predictions.location;
+  const unread = unreadPartitionMessages(predictions, 'predictions.format');
+  if (unread.length) return `${location}: ${unread.join('; ')}`;
+  if (deps.engine.resolveFiles && predictions.partitioned) {
+    const all = await deps.engine.resolveFiles(deps.sources.predictions).catch(() => undefined);
+    const last = all?.partitions?.at(-1);
+    if (last && last < window.start)
+      return `the log ${location} ends on ${last} (its last partition): run with --date ${last} for that window, or check the logging pipeline`;
+  }
+  return `check the logging pipeline and the location ${location}`;
+}
+
 async function driftWindow(deps: JobDeps, date: string): Promise<{ result: DriftResult; key: string }> {
   const { definition, engine } = deps;
   const window = windowFor(definition, date);
@@ -435,7 +454,7 @@ async function driftWindow(deps: JobDeps, date: string): Promise<{ result: Drift
       severity: 'critical',
       value: 0,
       ...(expected ? { expected } : {}),
-      message: `no predictions in ${window.start}..${window.end}: check the logging pipeline and the location ${definition.predictions.location}`,
+      message: `no predictions in ${window.start}..${window.end}: ${await noDataCause(deps, predictions, window)}`,
     });
   } else if (volume.ratio !== undefined) {
     const ratio = volume.ratio;

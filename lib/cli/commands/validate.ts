@@ -13,6 +13,7 @@ import { describeColumns } from '../../jobs/column-check.js';
 import { runJob } from '../../jobs/run-job.js';
 import { resolveLocalSources } from '../../jobs/sources.js';
 import type { JobDeps } from '../../jobs/types.js';
+import { unreadPartitionMessages } from '../../jobs/unread-files.js';
 import { durationDays, shiftDate } from '../../jobs/windows.js';
 import { systemClock } from '../../ports.js';
 import type { DataSource } from '../../sql/dialect.js';
@@ -183,8 +184,25 @@ export async function validateDefinitionFiles(configPath: string): Promise<Valid
       );
       return report;
     }
+    // Days whose files the format does not read (a Parquet day in a csv log, a Firehose object
+    // without an extension): run would call them no_data.
+    for (const message of unreadPartitionMessages(all, 'predictions.format'))
+      report.problems.push(`predictions.location ${sources.predictions.location}: ${message}`);
     const days = durationDays(def.window);
-    const last = partitions.at(-1)!;
+    // The last window ends at the newest partition with data: a partition being written may
+    // hold only empty files (DuckDB reads a 0-byte CSV as one column `column0`).
+    let last = partitions.at(-1)!;
+    for (let i = partitions.length - 1; i > 0; i--) {
+      const day = await resolveLocalFiles(sources.predictions, {
+        from: partitions[i]!,
+        to: shiftDate(partitions[i]!, 1),
+      });
+      if ((await bytesOf(day.files ?? [])) > 0) break;
+      report.warnings.push(
+        `predictions.location: dt=${partitions[i]} holds only empty files (${(day.files ?? []).map((f) => f.split(/[\\/]/).at(-1)).join(', ')}, 0 bytes): checked the day before it; a run of dt=${partitions[i]} is no_data until the files are written`,
+      );
+      last = partitions[i - 1]!;
+    }
     const windowStart = shiftDate(last, 1 - days);
     const window = await resolveLocalFiles(sources.predictions, {
       from: windowStart,

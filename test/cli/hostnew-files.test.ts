@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine } from '../../lib/adapters/duckdb-engine.js';
 import { quoteString } from '../../lib/sql/identifiers.js';
 import { runCli } from '../helpers/cli.js';
+import { expectClose } from '../helpers/close.js';
 import { tempDir } from '../helpers/temp.js';
 
 // Hostile tester, a new user's first hour (branch hostnew): `compare` and `evaluate` on files
@@ -348,7 +349,7 @@ describe('compare: file formats real teams export', () => {
 });
 
 describe('evaluate: labels written the ways teams write them', () => {
-  const evaluate = async (file: string) => {
+  const evaluate = async (file: string, extra: string[] = []) => {
     const r = await runCli([
       'evaluate',
       '--data',
@@ -360,6 +361,7 @@ describe('evaluate: labels written the ways teams write them', () => {
       '--task',
       'binary',
       '--json',
+      ...extra,
     ]);
     return { ...r, json: r.code === 0 ? JSON.parse(r.stdout) : undefined };
   };
@@ -408,7 +410,7 @@ describe('evaluate: labels written the ways teams write them', () => {
     expect(float.metrics.accuracy).toBeCloseTo(int.metrics.accuracy, 12);
   });
 
-  it.fails('DEFECT (MED): Y/N labels: "0 of 400 rows labelled ... no prediction in this group has a label yet", exit 0', async () => {
+  it('Y/N labels: evaluate stops naming the values and the --positive-value fix; following it gives the 0/1 metrics (was DEFECT MED: "0 of 400 rows labelled ... has a label yet", exit 0)', async () => {
     // What the user sees: every metric `undefined: no labelled rows: no prediction in this group
     // has a label yet`, exit code 0, though all 400 rows carry a label (Y or N). evaluate
     // (lib/jobs/evaluate-file.ts:135-150) runs the performance SQL without the job's label
@@ -420,5 +422,31 @@ describe('evaluate: labels written the ways teams write them', () => {
     const text = `${r.stdout}${r.stderr}`;
     expect(text).toMatch(/"Y"|Y, N|"N"/);
     expect(text).not.toContain('has a label yet');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('400 of 400 labels are not 0/1');
+    expect(r.stderr).toContain('--positive-value "Y" --negative-value "N"');
+    const fixed = await evaluate('ev_YN.csv', ['--positive-value', 'Y', '--negative-value', 'N']);
+    const base = await evaluate('ev_01.csv');
+    expect(fixed.code).toBe(0);
+    expect(fixed.json.labelled).toBe(400);
+    expectClose(fixed.json.metrics, base.json.metrics);
+    // A mapping is for binary text labels only.
+    const wrong = await runCli([
+      'evaluate',
+      '--data',
+      at('ev_YN.csv'),
+      '--label',
+      'y',
+      '--prediction',
+      'p',
+      '--task',
+      'regression',
+      '--positive-value',
+      'Y',
+    ]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain(
+      '--positive-value / --negative-value map the text labels of --task binary',
+    );
   });
 });

@@ -21,6 +21,7 @@ import type { WeightedSample } from '../stats/weighted-sample.js';
 import { profileColumns } from './baseline.js';
 import { buildColumnStatsQuery, proposeKind, readColumnStats } from './column-kinds.js';
 import { compareCategorical, compareNumeric } from './compare-feature.js';
+import { csvDelimiterProblem } from './csv-delimiter.js';
 import { driftScore, EXACT_WINDOW_LIMIT, QUALITY_LIMITS } from './drift.js';
 import type { FeatureDrift, QualityFinding } from './drift-result.js';
 import type { CategoricalProfile, NumericProfile } from './profile.js';
@@ -137,6 +138,14 @@ export async function compareFiles(engine: QueryEngine, options: CompareOptions)
   const reference = fileSource(options.reference, '--reference', options.format);
   const current = fileSource(options.current, '--current', options.format);
   const [refTypes, curTypes] = await Promise.all([describe(engine, reference), describe(engine, current)]);
+  for (const [source, types, flag, file] of [
+    [reference, refTypes, '--reference', options.reference],
+    [current, curTypes, '--current', options.current],
+  ] as const) {
+    const problem =
+      source.format === 'csv' ? csvDelimiterProblem([...types.keys()], `${flag} ${file}`) : undefined;
+    if (problem) throw new FileInputError(problem);
+  }
   const shared = [...refTypes.keys()].filter((c) => curTypes.has(c));
   for (const column of options.columns ?? []) {
     if (!refTypes.has(column) || !curTypes.has(column)) {

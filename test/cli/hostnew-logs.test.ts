@@ -284,7 +284,7 @@ describe('init, validate and run on logs as teams write them', () => {
     }
   });
 
-  it.fails('DEFECT (MED): a ;-separated log: init calls the whole header an id and asks the user to "add" a timestamp column', async () => {
+  it('a ;-separated log: init and validate name a file, its delimiter and the comma fix (was DEFECT MED: the header called an id, "add" a timestamp)', async () => {
     // What the user sees: `prediction_id;ts;score;income;region: id (unique in the sample,
     // text)`, then `driftwatch: --predictions ...: no timestamp column (...): add one to the
     // logs`, exit 1. The log has a timestamp; its delimiter is `;`, and CSV is pinned to ','
@@ -295,6 +295,13 @@ describe('init, validate and run on logs as teams write them', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/delimit|separat/i);
     expect(r.stderr).not.toContain('add one to the logs');
+    expect(r.stderr).toContain('separated by semicolons (;)');
+    expect(r.stderr).toMatch(/dt=2026-10-\d\d\/part-0\.csv/);
+    const config = await writeDefinition('semicolon-def.yaml', definition('logs/semicolon'));
+    const v = await runCli(['validate', '--config', config]);
+    expect(v.code).toBe(1);
+    expect(v.stdout + v.stderr).toContain('separated by semicolons (;)');
+    expect(v.stdout + v.stderr).not.toContain('fix the name');
   });
 
   it('a log of JSON arrays: init says the files are one JSON array and to write JSON lines (was DEFECT MED: one column "json" as a segment, then a missing prediction id)', async () => {

@@ -17,6 +17,7 @@ import {
   readColumnStats,
 } from '../../jobs/column-kinds.js';
 import { type FileInputError, formatOf } from '../../jobs/compare-files.js';
+import { csvDelimiterProblem } from '../../jobs/csv-delimiter.js';
 import { shiftDate } from '../../jobs/windows.js';
 import type { DataSource } from '../../sql/dialect.js';
 import { IDENTIFIER_PATTERN, quoteIdentifier } from '../../sql/identifiers.js';
@@ -211,6 +212,14 @@ export async function runInit(options: InitOptions, print: (line: string) => voi
         `--predictions ${options.predictions}: the files hold one JSON array (read as a single column ${JSON.stringify(columnsRead[0].name)}), not JSON lines: write one object per line (JSON lines, as Firehose does), e.g. {"prediction_id": "a1", ...} then {"prediction_id": "a2", ...}`,
       );
     }
+    const delimiter =
+      log.format === 'csv'
+        ? csvDelimiterProblem(
+            columnsRead.map((p) => p.name),
+            `--predictions ${options.predictions} (${source.files?.[0] ?? 'its files'})`,
+          )
+        : undefined;
+    if (delimiter) throw new CliError(delimiter);
     const id = pick(proposals, 'id');
     const timestamp = pick(proposals, 'timestamp');
     if (!id) {

@@ -10,6 +10,7 @@ import { resolveLocalFiles } from '../../adapters/local-files.js';
 import { MemoryResultStore } from '../../adapters/memory-store.js';
 import type { MonitorDefinition } from '../../config/schema.js';
 import { describeColumns } from '../../jobs/column-check.js';
+import { csvDelimiterProblem } from '../../jobs/csv-delimiter.js';
 import { runJob } from '../../jobs/run-job.js';
 import { resolveLocalSources } from '../../jobs/sources.js';
 import type { JobDeps } from '../../jobs/types.js';
@@ -211,6 +212,17 @@ export async function validateDefinitionFiles(configPath: string): Promise<Valid
     // The files' own columns (no aliases): features by their real column, a name must not collide.
     const columns = (await describeColumns(engine, raw(window))) as Columns;
     const what = `the prediction log's last window (${windowStart}${days > 1 ? ` to ${last}` : ''})`;
+    const delimiter =
+      def.predictions.format === 'csv'
+        ? csvDelimiterProblem(
+            [...columns.values()].map((c) => c.name),
+            `predictions.location ${sources.predictions.location} (${window.files?.[0] ?? 'its files'})`,
+          )
+        : undefined;
+    if (delimiter) {
+      report.problems.push(delimiter);
+      return report;
+    }
     const own = columnProblems(def, columns, what, true, true);
     report.problems.push(...own.problems);
     report.warnings.push(...own.warnings);

@@ -14,15 +14,16 @@ import type { QueryEngine } from '../ports.js';
 import type { DataSource } from '../sql/dialect.js';
 import { buildDriftScan, type DriftScanSpec } from '../sql/drift-query.js';
 import { isQuotableIdentifier } from '../sql/identifiers.js';
+import { buildKnownCountQuery } from '../sql/known-count-query.js';
 import { buildDescribeQuery, typeFamily } from '../sql/schema-query.js';
 import { buildValueCountsQuery } from '../sql/value-counts-query.js';
 import { chooseMethod, listMethods } from '../stats/registry.js';
 import type { WeightedSample } from '../stats/weighted-sample.js';
 import { profileColumns } from './baseline.js';
 import { buildColumnStatsQuery, proposeKind, readColumnStats } from './column-kinds.js';
-import { compareCategorical, compareNumeric } from './compare-feature.js';
+import { compareCategorical, compareNumeric, profileOther } from './compare-feature.js';
 import { csvDelimiterProblem } from './csv-delimiter.js';
-import { driftScore, EXACT_WINDOW_LIMIT, QUALITY_LIMITS } from './drift.js';
+import { driftScore, EXACT_WINDOW_LIMIT, newInTail, QUALITY_LIMITS } from './drift.js';
 import type { FeatureDrift, QualityFinding } from './drift-result.js';
 import type { CategoricalProfile, NumericProfile } from './profile.js';
 import { readDriftScan } from './scan-reader.js';
@@ -296,14 +297,36 @@ export async function compareFiles(engine: QueryEngine, options: CompareOptions)
     } else {
       const s = scan.categorical[categorical.indexOf(column)]!;
       columns.push(compareCategorical({ feature, settings }, p as CategoricalProfile, s));
-      // Categories the reference never had, as the drift job's new_category finding.
+      // Categories the reference never had, as the drift job's new_category finding: none from a
+      // capped reference (a category in its tail is not new), and over all non-null rows,
+      // counting the current's unlisted tail (exactly: the unlisted known categories are counted).
       const known = (p as CategoricalProfile).categories;
-      const fresh = Object.entries(s.categories)
-        .filter(([value]) => !(value in known))
-        .sort((a, b) => b[1] - a[1]);
-      const counted = Object.values(s.categories).reduce((a, b) => a + b, 0);
-      const share = counted > 0 ? fresh.reduce((a, [, c]) => a + c, 0) / counted : 0;
-      if (fresh.length && share >= QUALITY_LIMITS.newCategoryShare) {
+      const capped = profileOther(p as CategoricalProfile) > 0;
+      const fresh = capped
+        ? []
+        : Object.entries(s.categories)
+            .filter(([value]) => !(value in known))
+            .sort((a, b) => b[1] - a[1]);
+      const unlisted = Object.keys(known).filter((value) => !(value in s.categories));
+      const knownTail =
+        capped || s.other <= 0 || !unlisted.length
+          ? undefined
+          : Number(
+              (
+                await engine.query(
+                  buildKnownCountQuery({ source: current, column, values: unlisted }, engine.dialect),
+                )
+              )[0]?.c ?? 0,
+            );
+      const tail = capped ? { rows: 0, exact: true } : newInTail(known, s, knownTail);
+      const present = Object.values(s.categories).reduce((a, b) => a + b, 0) + s.other;
+      const newRows = fresh.reduce((a, [, c]) => a + c, 0) + tail.rows;
+      const share = present > 0 ? newRows / present : 0;
+      const counted =
+        tail.rows > 0
+          ? `at least ${(fresh.length + 1).toLocaleString('en-US')} categories`
+          : `${fresh.length} categor${fresh.length === 1 ? 'y' : 'ies'}`;
+      if (newRows > 0 && share >= QUALITY_LIMITS.newCategoryShare) {
         findings.push({
           kind: 'new_category',
           severity: share >= 5 * QUALITY_LIMITS.newCategoryShare ? 'critical' : 'warning',
@@ -311,7 +334,7 @@ export async function compareFiles(engine: QueryEngine, options: CompareOptions)
           value: share,
           expected: 0,
           values: fresh.map(([value]) => value),
-          message: `${column}: ${fresh.length} categor${fresh.length === 1 ? 'y' : 'ies'} never seen in the reference (${fresh
+          message: `${column}: ${counted} never seen in the reference (${fresh
             .slice(0, 5)
             .map(([value]) => JSON.stringify(value))
             .join(', ')}) in ${(100 * share).toFixed(1)}% of rows`,

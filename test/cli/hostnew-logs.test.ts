@@ -639,7 +639,7 @@ describe('the definition file', () => {
     }
   });
 
-  it.fails('DEFECT (LOW): `delay: 7` and `positiveValue: 1` (YAML numbers) say only "expected a string", not the format or "quote it"', async () => {
+  it('`delay: 7` and `positiveValue: 1` (YAML numbers) name the format and "quote it" (was DEFECT LOW: only "expected a string")', async () => {
     // What the user sees: `labels.delay: got 7; expected a string` and `labels.positiveValue:
     // got 1; expected a string`. lib/config/load.ts:66-69 words every invalid_type as "a
     // <type>", dropping the field's own message (lib/config/schema.ts:20-24: "an ISO-8601

@@ -7,7 +7,7 @@ import { quoteIdentifier } from '../sql/identifiers.js';
 import type { PerformanceQuerySpec } from '../sql/performance-query.js';
 import { buildDescribeQuery } from '../sql/schema-query.js';
 import { FileInputError, fileSource } from './compare-files.js';
-import { binaryMapping } from './label-checks.js';
+import { binaryMapping, isZeroOneLabel } from './label-checks.js';
 import { evaluate, toGroup } from './performance.js';
 import type { PerformanceGroup } from './performance-result.js';
 import { NULL_SEGMENT } from './scan-reader.js';
@@ -199,14 +199,6 @@ export async function evaluateFile(
   }
 }
 
-/** Labels a binary evaluation reads without a mapping: 0/1 as numbers or text, true/false. */
-function binaryLabel(value: string): boolean {
-  const lower = value.trim().toLowerCase();
-  if (lower === 'true' || lower === 'false') return true;
-  const n = lower === '' ? Number.NaN : Number(lower);
-  return n === 0 || n === 1;
-}
-
 /**
  * A binary evaluation without --positive-value: labels that are not 0/1 would count as missing
  * ("0 of 400 rows labelled") and every metric be undefined, so they stop it, named with the fix
@@ -219,7 +211,7 @@ async function checkBinaryLabels(engine: DuckDbQueryEngine, label: string): Prom
     sql: `SELECT CAST(${column} AS VARCHAR) AS v, count(*) AS n FROM ${ROWS_TABLE} WHERE ${column} IS NOT NULL GROUP BY 1 ORDER BY n DESC, v LIMIT 1000`,
     parameters: [],
   });
-  const invalid = rows.filter((r) => !binaryLabel(String(r.v)));
+  const invalid = rows.filter((r) => !isZeroOneLabel(String(r.v)));
   if (!invalid.length) return;
   const count = invalid.reduce((sum, r) => sum + Number(r.n), 0);
   const total = rows.reduce((sum, r) => sum + Number(r.n), 0);

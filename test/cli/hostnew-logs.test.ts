@@ -581,7 +581,7 @@ describe('labels as teams write them', () => {
     expect(followed.result.overall.metrics.rocAuc).toBeCloseTo(truth.result.overall.metrics.rocAuc, 9);
   });
 
-  it.fails('DEFECT (LOW): init --labels sees a text label with 2 values (Y/N) on a binary model and writes no positiveValue, no warning', async () => {
+  it('init --labels on Y/N text labels of a binary model writes positiveValue "Y" / negativeValue "N" with a CHECK (was DEFECT LOW: no mapping, no warning)', async () => {
     // What the user sees: `label: label (named like a label (varchar, 2 values))` and `wrote
     // ...: task binary; it validates`; every performance run then finds 100% invalid labels.
     // lib/cli/commands/init.ts:295 writes labelColumn only; the sample already holds the two
@@ -601,9 +601,13 @@ describe('labels as teams write them', () => {
     expect(r.stdout).toContain('label: label (named like a label (varchar, 2 values))');
     const text = await readFile(out, 'utf8');
     expect(`${text}${r.stdout}`).toMatch(/positiveValue/);
+    expect(text).toMatch(/positiveValue: "Y"/);
+    expect(text).toMatch(/negativeValue: "N"/);
+    const v = await runCli(['validate', '--config', out]);
+    expect(v.stdout + v.stderr).not.toContain('are not valid for a binary model');
   });
 
-  it.fails('DEFECT (LOW): validate calls a binary model with Y/N labels "valid against its files"; the first performance run has 100% invalid labels', async () => {
+  it('validate names Y/N labels of a binary model without positiveValue, with the mapping to set (was DEFECT LOW: "valid against its files", then 100% invalid labels)', async () => {
     // README: validate checks "the reference's and the labels log's columns": the columns are
     // there, the values are not 0/1 and no mapping is set. Expected: validate flags it as it
     // flags a numeric feature stored as text (lib/cli/commands/validate.ts checks columns and
@@ -611,6 +615,8 @@ describe('labels as teams write them', () => {
     const config = await writeDefinition('labels-yn-validate.yaml', withLabels('labels_yn'));
     const r = await runCli(['validate', '--config', config]);
     expect(r.stdout + r.stderr).toMatch(/positiveValue|not 0\/1|invalid label/i);
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toContain('set labels.positiveValue: "Y" and labels.negativeValue: "N"');
   });
 });
 

@@ -18,9 +18,11 @@ import {
 } from '../../jobs/column-kinds.js';
 import { type FileInputError, formatOf } from '../../jobs/compare-files.js';
 import { csvDelimiterProblem } from '../../jobs/csv-delimiter.js';
+import { textLabelAdvice } from '../../jobs/label-checks.js';
 import { shiftDate } from '../../jobs/windows.js';
 import type { DataSource } from '../../sql/dialect.js';
 import { IDENTIFIER_PATTERN, quoteIdentifier } from '../../sql/identifiers.js';
+import { buildLabelSamplesQuery } from '../../sql/prediction-checks-query.js';
 import { buildDescribeQuery } from '../../sql/schema-query.js';
 import { CliError } from '../errors.js';
 
@@ -318,6 +320,27 @@ export async function runInit(options: InitOptions, print: (line: string) => voi
           `--labels ${options.labels}: expected an id column (${id.name}) and a label column; found ${profiled.proposals.map((p) => p.name).join(', ')}`,
         );
       }
+      // Text labels of a binary model (Y/N): the mapping, or the fix, before the first run finds
+      // every label invalid.
+      const advice =
+        task === 'binary'
+          ? textLabelAdvice(
+              (
+                await engine.query(
+                  buildLabelSamplesQuery(
+                    {
+                      labels: labelSource,
+                      labelColumn: label.name,
+                      window: { start: labelSource.partitions?.[0] ?? '0000-01-01' },
+                      until: shiftDate(labelSource.partitions?.at(-1) ?? '9999-12-30', 1),
+                    },
+                    engine.dialect,
+                  ),
+                )
+              ).map((r) => String(r.v)),
+            )
+          : undefined;
+      if (advice && 'fix' in advice) print(`  ${label.name}: ${advice.fix}`);
       labels = [
         'labels:',
         `  location: ${yamlString(rel(options.labels))}`,
@@ -326,7 +349,17 @@ export async function runInit(options: InitOptions, print: (line: string) => voi
         `  idColumn: ${direct(labelId, 'labels.idColumn')}`,
         `  labelColumn: ${direct(label, 'labels.labelColumn')}     # ${label.reason}`,
         '  delay: P7D                  # how long labels take to arrive: CHECK and adjust',
+        ...(advice && 'positive' in advice
+          ? [
+              `  positiveValue: ${yamlString(advice.positive)}          # text labels: the class the score predicts: CHECK`,
+              `  negativeValue: ${yamlString(advice.negative)}`,
+            ]
+          : []),
       ];
+      if (advice && 'positive' in advice)
+        print(
+          `  ${label.name}: text labels ${JSON.stringify(advice.positive)}/${JSON.stringify(advice.negative)}: wrote positiveValue ${JSON.stringify(advice.positive)} (CHECK: the class the score predicts)`,
+        );
     }
 
     let reference: string[];

@@ -11,6 +11,7 @@ import { MemoryResultStore } from '../../adapters/memory-store.js';
 import type { MonitorDefinition } from '../../config/schema.js';
 import { describeColumns } from '../../jobs/column-check.js';
 import { csvDelimiterProblem } from '../../jobs/csv-delimiter.js';
+import { isValidLabel, textLabelAdvice } from '../../jobs/label-checks.js';
 import { runJob } from '../../jobs/run-job.js';
 import { resolveLocalSources } from '../../jobs/sources.js';
 import type { JobDeps } from '../../jobs/types.js';
@@ -18,6 +19,7 @@ import { unreadPartitionMessages } from '../../jobs/unread-files.js';
 import { durationDays, shiftDate } from '../../jobs/windows.js';
 import { systemClock } from '../../ports.js';
 import type { DataSource } from '../../sql/dialect.js';
+import { buildLabelSamplesQuery } from '../../sql/prediction-checks-query.js';
 import { typeFamily } from '../../sql/schema-query.js';
 import { configBaseDir, loadDefinitionFile } from '../context.js';
 import { CliError } from '../errors.js';
@@ -281,6 +283,44 @@ export async function validateDefinitionFiles(configPath: string): Promise<Valid
             report.problems.push(
               `${field} ${JSON.stringify(c)} is not a column of the labels log ${sources.labels.location} (it has ${[...labelColumns.values()].map((x) => x.name).join(', ')}): fix the name`,
             );
+        }
+        // Label values the task cannot read (Y/N on a binary model without positiveValue): every
+        // performance run would find them invalid. The 50 most frequent values are checked.
+        const labelColumn = labelColumns.get(def.labels.labelColumn.toLowerCase());
+        if (labelColumn) {
+          const seen = (
+            await engine.query(
+              buildLabelSamplesQuery(
+                {
+                  labels,
+                  labelColumn: labelColumn.name,
+                  window: { start: '0000-01-01' },
+                  until: '9999-12-31',
+                },
+                engine.dialect,
+              ),
+            )
+          ).map((r) => String(r.v));
+          const invalid = seen.filter((v) => !isValidLabel(def, v));
+          if (invalid.length) {
+            const advice =
+              def.model.task === 'binary' && def.labels.positiveValue === undefined
+                ? textLabelAdvice(seen)
+                : undefined;
+            const fix = !advice
+              ? 'fix the labels or the mapping'
+              : 'fix' in advice
+                ? advice.fix
+                : `set labels.positiveValue: ${JSON.stringify(advice.positive)} and labels.negativeValue: ${JSON.stringify(advice.negative)} (positive: the class the score predicts), or log 0/1 labels`;
+            report.problems.push(
+              `labels.labelColumn ${JSON.stringify(def.labels.labelColumn)}: labels ${invalid
+                .slice(0, 5)
+                .map((v) => JSON.stringify(v))
+                .join(
+                  ', ',
+                )} are not valid for a ${def.model.task} model, so performance runs would leave them out: ${fix}`,
+            );
+          }
         }
         // The performance job reads the window's predictions and labels that arrived by maturity.
         const matured = shiftDate(windowStart, days + durationDays(def.labels.delay));

@@ -321,7 +321,7 @@ describe('init, validate and run on logs as teams write them', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it.fails('DEFECT (LOW): epoch-millisecond timestamps: init reads ts as a numeric feature and asks to "add" a timestamp column', async () => {
+  it('epoch-millisecond timestamps: init names ts as epoch milliseconds and the ISO-text fix (was DEFECT LOW: a numeric feature, "add" a timestamp column)', async () => {
     // What the user sees: `ts: numeric (bigint in [1791417600000, ...], ... distinct)` and
     // `no timestamp column (a TIMESTAMP/DATE, or text named like ts/time/date) ...: add one to
     // the logs`. lib/jobs/column-kinds.ts:132-133 knows a timestamp only by type or as text;
@@ -331,6 +331,8 @@ describe('init, validate and run on logs as teams write them', () => {
     const r = await runCli(['init', '--predictions', at('logs', 'epoch'), '--out', at('epoch.yaml')]);
     expect(r.stdout).not.toMatch(/^ {2}ts: numeric/m);
     expect(r.stderr).not.toContain('add one to the logs');
+    expect(r.stderr).toContain('ts holds epoch milliseconds (');
+    expect(r.stderr).toContain('log ts as text such as 2026-10-01T12:00:00Z');
   });
 
   it('a nested JSON log: init refuses the object with the fix, validate refuses it as a feature (was DEFECT HIGH: one categorical feature; income x3 and a new region unseen)', async () => {

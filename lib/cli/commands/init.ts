@@ -12,6 +12,7 @@ import { InvalidDefinitionError, parseDefinition } from '../../config/load.js';
 import {
   buildColumnStatsQuery,
   type ColumnStats,
+  EPOCH_REASON,
   type KindProposal,
   proposeKind,
   readColumnStats,
@@ -223,10 +224,20 @@ export async function runInit(options: InitOptions, print: (line: string) => voi
         : undefined;
     if (delimiter) throw new CliError(delimiter);
     const id = pick(proposals, 'id');
-    const timestamp = pick(proposals, 'timestamp');
+    // A real event time (TIMESTAMP, ISO text) before epoch numbers, which cannot be one.
+    const timestamp =
+      pick(
+        proposals.filter((p) => !p.reason.startsWith(EPOCH_REASON)),
+        'timestamp',
+      ) ?? pick(proposals, 'timestamp');
     if (!id) {
       throw new CliError(
         `--predictions ${options.predictions}: no column looks like a prediction id (unique text, or unique whole numbers named like an id) in the last ${sampled.length} partitions; the monitor joins labels on it: add one to the logs`,
+      );
+    }
+    if (timestamp?.reason.startsWith(EPOCH_REASON)) {
+      throw new CliError(
+        `--predictions ${options.predictions}: ${timestamp.name} holds ${timestamp.reason.slice(EPOCH_REASON.length - 'epoch'.length)}; driftwatch reads the event time as a TIMESTAMP or ISO-8601 text: log ${timestamp.name} as text such as 2026-10-01T12:00:00Z (or a timestamp type), or add such a column`,
       );
     }
     if (!timestamp) {

@@ -3,6 +3,7 @@
  * SQL, profiles and statistics as the drift job. KS and Wasserstein are exact from value counts
  * up to EXACT_WINDOW_LIMIT values per side.
  */
+import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import {
   DRIFT_METHODS,
@@ -146,6 +147,20 @@ export async function compareFiles(engine: QueryEngine, options: CompareOptions)
     const problem =
       source.format === 'csv' ? csvDelimiterProblem([...types.keys()], `${flag} ${file}`) : undefined;
     if (problem) throw new FileInputError(problem);
+    const names = [...types.keys()];
+    // DuckDB reads a 0-byte CSV as one column `column0`, and a JSON array (read as JSON lines)
+    // as one list column `json`: say what the file is, not that the files share no column.
+    if (source.format === 'csv' && names.length === 1 && names[0] === 'column0') {
+      const size = (await stat(file).catch(() => undefined))?.size;
+      if (size === 0)
+        throw new FileInputError(
+          `${flag} ${file} is empty (0 bytes): give a file with a header row and data`,
+        );
+    }
+    if (source.format === 'jsonl' && names.length === 1 && typeFamily(types.get(names[0]!)!) === 'nested')
+      throw new FileInputError(
+        `${flag} ${file} holds one JSON array (read as a single column ${JSON.stringify(names[0])}), not JSON lines: write one object per line, e.g. {"id": "a1", ...} then {"id": "a2", ...}`,
+      );
   }
   const shared = [...refTypes.keys()].filter((c) => curTypes.has(c));
   for (const column of options.columns ?? []) {
@@ -203,6 +218,10 @@ export async function compareFiles(engine: QueryEngine, options: CompareOptions)
     const kinds = new Map(readColumnStats(row ?? {}, typed).map((st) => [st.name, proposeKind(st)]));
     chosen = shared.filter((c) => {
       const k = kinds.get(c)!;
+      if (k.kind === 'nested') {
+        skipped.push({ name: c, reason: `${k.reason}; not compared` });
+        return false;
+      }
       if (k.kind !== 'id' && k.kind !== 'timestamp') return true;
       skipped.push({
         name: c,

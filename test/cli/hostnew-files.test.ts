@@ -234,7 +234,7 @@ describe('compare: file formats real teams export', () => {
     }
   });
 
-  it.fails('DEFECT (MED): a JSON array file (not JSON lines) is reported as "the files share no column"', async () => {
+  it('a JSON array file (not JSON lines): compare names the file, "one JSON array" and the fix (was DEFECT MED: "the files share no column")', async () => {
     // What the user sees: `driftwatch: the files share no column: check --reference and
     // --current`, exit 1, though both files have id, x, cat and score. README ("compare and
     // evaluate read ... .json (one object per line)") reads .json as newline-delimited
@@ -247,7 +247,7 @@ describe('compare: file formats real teams export', () => {
     expect(r.stderr).toContain('cur_array.json');
   });
 
-  it.fails('DEFECT (LOW): an empty (0-byte) file is reported as "the files share no column", not as empty', async () => {
+  it('an empty (0-byte) file: compare says it is empty, naming it (was DEFECT LOW: "the files share no column")', async () => {
     // lib/jobs/compare-files.ts:164. Expected: "--current <path> is empty (0 bytes)".
     const r = await compare('ref.csv', 'empty.csv');
     expect(r.code).toBe(1);
@@ -313,7 +313,7 @@ describe('compare: file formats real teams export', () => {
     expect(r.json.findings.filter((f: { kind: string }) => f.kind === 'new_category')).toEqual([]);
   });
 
-  it.fails('DEFECT (MED): a nested JSON object is compared as a categorical of its text: 500 "new categories", critical drift', async () => {
+  it('a nested JSON object is skipped by compare with the flatten fix, never judged (was DEFECT MED: a categorical of its text, 500 "new categories", critical drift)', async () => {
     // What the user sees: `f  categorical  psi 5.69  DRIFT (critical)` and `new_category
     // (critical): f: 500 categories never seen in the reference ("{'x': 24.48..., 'cat': a}",
     // ...)`: every row's struct is a category. lib/jobs/column-kinds.ts:157 sends every type

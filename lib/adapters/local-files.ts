@@ -64,20 +64,25 @@ async function entries(dir: string, location: string): Promise<Dirent[]> {
   }
 }
 
-/** The data files of a folder of the format, sorted; down into subfolders when `depth` > 0. */
+/**
+ * The data files of a folder of the format, sorted; down into subfolders when `depth` > 0. Other
+ * visible files (another format's extension, or none, as Firehose writes) go to `unread`.
+ */
 async function filesIn(
   dir: string,
   format: DataSource['format'],
   location: string,
   depth: number,
+  unread?: string[],
 ): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await entries(dir, location)) {
     if (hidden(entry.name)) continue;
     if (await isFile(dir, entry)) {
       if (hasExtension(entry.name, format)) out.push(join(dir, entry.name));
+      else unread?.push(join(dir, entry.name));
     } else if (depth > 0 && (await isFolder(dir, entry))) {
-      out.push(...(await filesIn(join(dir, entry.name), format, location, depth - 1)));
+      out.push(...(await filesIn(join(dir, entry.name), format, location, depth - 1, unread)));
     }
   }
   return out.sort();
@@ -112,6 +117,7 @@ export async function resolveLocalFiles(source: DataSource, range?: DateRange): 
   const partitions: string[] = [];
   const stray: string[] = [];
   const files: string[] = [];
+  const unread: string[] = [];
   const top = (await entries(location, location)).sort((a, b) => a.name.localeCompare(b.name));
   for (const entry of top) {
     if (hidden(entry.name) || !(await isFolder(location, entry))) continue;
@@ -121,11 +127,11 @@ export async function resolveLocalFiles(source: DataSource, range?: DateRange): 
       continue;
     }
     if (range && (dt < range.from || dt >= range.to)) continue;
-    const found = await filesIn(join(location, entry.name), source.format, location, MAX_DEPTH);
+    const found = await filesIn(join(location, entry.name), source.format, location, MAX_DEPTH, unread);
     if (found.length) {
       partitions.push(dt);
       files.push(...found);
     }
   }
-  return { ...source, files, partitions, stray };
+  return { ...source, files, partitions, stray, ...(unread.length ? { unread: unread.sort() } : {}) };
 }

@@ -221,6 +221,14 @@ export function buildProgram(): Command {
     .option('--segment <col>', 'also break the metrics down by this column')
     .option('--format <format>', 'parquet | csv | jsonl, when the extension does not say it')
     .option('--threshold <p>', 'binary decision threshold', Number)
+    .option(
+      '--positive-value <label>',
+      'binary, text labels: the label of the class the score predicts (e.g. Y)',
+    )
+    .option(
+      '--negative-value <label>',
+      'binary, with --positive-value: the other label (default: every other label)',
+    )
     .option('--json', 'print machine-readable output', false)
     .action(async (opts) => {
       if (!['binary', 'multiclass', 'regression'].includes(opts.task)) {

@@ -64,9 +64,15 @@ function explain(issue: z.core.$ZodIssue): string {
     case 'unrecognized_keys':
       return `no unknown field (remove ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; check the spelling against the README's definition reference)`;
     case 'invalid_type':
-      return issue.input === undefined
-        ? `a value of type ${issue.expected} (this field is required)`
-        : `a ${issue.expected}`;
+      if (issue.input === undefined) return `a value of type ${issue.expected} (this field is required)`;
+      // A field's own message (a format, e.g. an ISO-8601 duration) says more than its type.
+      if (!issue.message.startsWith('Invalid input')) return issue.message;
+      if (
+        issue.expected === 'string' &&
+        (typeof issue.input === 'number' || typeof issue.input === 'boolean')
+      )
+        return `text: quote it, e.g. "${String(issue.input)}" (YAML reads ${String(issue.input)} as a ${typeof issue.input})`;
+      return `a ${issue.expected}`;
     case 'invalid_union':
       if ('discriminator' in issue || issue.errors.length === 0) return issue.message;
       return issue.message;

@@ -18,7 +18,13 @@ const modelId = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, {
 });
 
 const isoDuration = z
-  .string()
+  .string({
+    // A YAML number (`delay: 7`) gets the format, not only "expected a string".
+    error: (issue) =>
+      issue.input === undefined
+        ? undefined
+        : `an ISO-8601 duration as text in weeks, days or hours, e.g. P7D (7 days), P2W, PT12H`,
+  })
   .regex(/^P(?:(\d+)W|(?:(\d+)D)?(?:T(?:(\d+)H)?)?)$/, {
     message: 'an ISO-8601 duration in weeks, days or hours, e.g. P7D, P2W, PT12H',
   })

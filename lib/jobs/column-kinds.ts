@@ -118,6 +118,23 @@ function unique(s: ColumnStats): boolean {
 const fmt = (x: number | null) =>
   x === null ? '?' : Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(4)));
 
+/** The reason of a timestamp proposal for whole numbers since 1970 (init refuses them as event time). */
+export const EPOCH_REASON = 'whole numbers named like a time, epoch';
+
+/** Whole numbers that read as epoch seconds or milliseconds of 2001 to 2286 (both ends), or undefined. */
+function epochUnit(s: ColumnStats): 'seconds' | 'milliseconds' | undefined {
+  if (!s.integral || s.min === null || s.max === null) return undefined;
+  if (s.min >= 1e9 && s.max < 1e10) return 'seconds';
+  if (s.min >= 1e12 && s.max < 1e13) return 'milliseconds';
+  return undefined;
+}
+
+function epochRange(s: ColumnStats, unit: 'seconds' | 'milliseconds'): string {
+  const scale = unit === 'seconds' ? 1000 : 1;
+  const day = (x: number) => new Date(x * scale).toISOString().slice(0, 10);
+  return `${day(s.min!)} to ${day(s.max!)}`;
+}
+
 /** The kind proposed for a column, with the reason (see the module comment). */
 export function proposeKind(s: ColumnStats, options: { partitionKey?: string } = {}): KindProposal {
   const family = typeFamily(s.type);
@@ -137,6 +154,9 @@ export function proposeKind(s: ColumnStats, options: { partitionKey?: string } =
     );
   if (family === 'time') return out('timestamp', `${lowerType} column`);
   if (family === 'string' && TIME_NAME.test(s.name)) return out('timestamp', 'text named like a time');
+  const epoch = epochUnit(s);
+  if (family === 'number' && epoch && TIME_NAME.test(s.name))
+    return out('timestamp', `${EPOCH_REASON} ${epoch} (${lowerType}, ${epochRange(s, epoch)})`);
   if (s.nonNull === 0) return out('constant', 'no values in the sample (all null)');
   if (family === 'string' && unique(s)) return out('id', `unique in the sample, text`);
   if (family === 'number' && s.integral && unique(s) && ID_NAME.test(s.name))

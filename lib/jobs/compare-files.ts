@@ -3,6 +3,7 @@
  * SQL, profiles and statistics as the drift job. KS and Wasserstein are exact from value counts
  * up to EXACT_WINDOW_LIMIT values per side.
  */
+import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import {
   DRIFT_METHODS,
@@ -14,14 +15,16 @@ import type { QueryEngine } from '../ports.js';
 import type { DataSource } from '../sql/dialect.js';
 import { buildDriftScan, type DriftScanSpec } from '../sql/drift-query.js';
 import { isQuotableIdentifier } from '../sql/identifiers.js';
+import { buildKnownCountQuery } from '../sql/known-count-query.js';
 import { buildDescribeQuery, typeFamily } from '../sql/schema-query.js';
 import { buildValueCountsQuery } from '../sql/value-counts-query.js';
 import { chooseMethod, listMethods } from '../stats/registry.js';
 import type { WeightedSample } from '../stats/weighted-sample.js';
 import { profileColumns } from './baseline.js';
 import { buildColumnStatsQuery, proposeKind, readColumnStats } from './column-kinds.js';
-import { compareCategorical, compareNumeric } from './compare-feature.js';
-import { driftScore, EXACT_WINDOW_LIMIT, QUALITY_LIMITS } from './drift.js';
+import { compareCategorical, compareNumeric, profileOther } from './compare-feature.js';
+import { csvDelimiterProblem } from './csv-delimiter.js';
+import { driftScore, EXACT_WINDOW_LIMIT, newInTail, QUALITY_LIMITS } from './drift.js';
 import type { FeatureDrift, QualityFinding } from './drift-result.js';
 import type { CategoricalProfile, NumericProfile } from './profile.js';
 import { readDriftScan } from './scan-reader.js';
@@ -137,6 +140,28 @@ export async function compareFiles(engine: QueryEngine, options: CompareOptions)
   const reference = fileSource(options.reference, '--reference', options.format);
   const current = fileSource(options.current, '--current', options.format);
   const [refTypes, curTypes] = await Promise.all([describe(engine, reference), describe(engine, current)]);
+  for (const [source, types, flag, file] of [
+    [reference, refTypes, '--reference', options.reference],
+    [current, curTypes, '--current', options.current],
+  ] as const) {
+    const problem =
+      source.format === 'csv' ? csvDelimiterProblem([...types.keys()], `${flag} ${file}`) : undefined;
+    if (problem) throw new FileInputError(problem);
+    const names = [...types.keys()];
+    // DuckDB reads a 0-byte CSV as one column `column0`, and a JSON array (read as JSON lines)
+    // as one list column `json`: say what the file is, not that the files share no column.
+    if (source.format === 'csv' && names.length === 1 && names[0] === 'column0') {
+      const size = (await stat(file).catch(() => undefined))?.size;
+      if (size === 0)
+        throw new FileInputError(
+          `${flag} ${file} is empty (0 bytes): give a file with a header row and data`,
+        );
+    }
+    if (source.format === 'jsonl' && names.length === 1 && typeFamily(types.get(names[0]!)!) === 'nested')
+      throw new FileInputError(
+        `${flag} ${file} holds one JSON array (read as a single column ${JSON.stringify(names[0])}), not JSON lines: write one object per line, e.g. {"id": "a1", ...} then {"id": "a2", ...}`,
+      );
+  }
   const shared = [...refTypes.keys()].filter((c) => curTypes.has(c));
   for (const column of options.columns ?? []) {
     if (!refTypes.has(column) || !curTypes.has(column)) {
@@ -193,6 +218,10 @@ export async function compareFiles(engine: QueryEngine, options: CompareOptions)
     const kinds = new Map(readColumnStats(row ?? {}, typed).map((st) => [st.name, proposeKind(st)]));
     chosen = shared.filter((c) => {
       const k = kinds.get(c)!;
+      if (k.kind === 'nested') {
+        skipped.push({ name: c, reason: `${k.reason}; not compared` });
+        return false;
+      }
       if (k.kind !== 'id' && k.kind !== 'timestamp') return true;
       skipped.push({
         name: c,
@@ -287,14 +316,36 @@ export async function compareFiles(engine: QueryEngine, options: CompareOptions)
     } else {
       const s = scan.categorical[categorical.indexOf(column)]!;
       columns.push(compareCategorical({ feature, settings }, p as CategoricalProfile, s));
-      // Categories the reference never had, as the drift job's new_category finding.
+      // Categories the reference never had, as the drift job's new_category finding: none from a
+      // capped reference (a category in its tail is not new), and over all non-null rows,
+      // counting the current's unlisted tail (exactly: the unlisted known categories are counted).
       const known = (p as CategoricalProfile).categories;
-      const fresh = Object.entries(s.categories)
-        .filter(([value]) => !(value in known))
-        .sort((a, b) => b[1] - a[1]);
-      const counted = Object.values(s.categories).reduce((a, b) => a + b, 0);
-      const share = counted > 0 ? fresh.reduce((a, [, c]) => a + c, 0) / counted : 0;
-      if (fresh.length && share >= QUALITY_LIMITS.newCategoryShare) {
+      const capped = profileOther(p as CategoricalProfile) > 0;
+      const fresh = capped
+        ? []
+        : Object.entries(s.categories)
+            .filter(([value]) => !(value in known))
+            .sort((a, b) => b[1] - a[1]);
+      const unlisted = Object.keys(known).filter((value) => !(value in s.categories));
+      const knownTail =
+        capped || s.other <= 0 || !unlisted.length
+          ? undefined
+          : Number(
+              (
+                await engine.query(
+                  buildKnownCountQuery({ source: current, column, values: unlisted }, engine.dialect),
+                )
+              )[0]?.c ?? 0,
+            );
+      const tail = capped ? { rows: 0, exact: true } : newInTail(known, s, knownTail);
+      const present = Object.values(s.categories).reduce((a, b) => a + b, 0) + s.other;
+      const newRows = fresh.reduce((a, [, c]) => a + c, 0) + tail.rows;
+      const share = present > 0 ? newRows / present : 0;
+      const counted =
+        tail.rows > 0
+          ? `at least ${(fresh.length + 1).toLocaleString('en-US')} categories`
+          : `${fresh.length} categor${fresh.length === 1 ? 'y' : 'ies'}`;
+      if (newRows > 0 && share >= QUALITY_LIMITS.newCategoryShare) {
         findings.push({
           kind: 'new_category',
           severity: share >= 5 * QUALITY_LIMITS.newCategoryShare ? 'critical' : 'warning',
@@ -302,7 +353,7 @@ export async function compareFiles(engine: QueryEngine, options: CompareOptions)
           value: share,
           expected: 0,
           values: fresh.map(([value]) => value),
-          message: `${column}: ${fresh.length} categor${fresh.length === 1 ? 'y' : 'ies'} never seen in the reference (${fresh
+          message: `${column}: ${counted} never seen in the reference (${fresh
             .slice(0, 5)
             .map(([value]) => JSON.stringify(value))
             .join(', ')}) in ${(100 * share).toFixed(1)}% of rows`,

@@ -4,7 +4,9 @@
  * deterministic key (a re-run replaces it).
  */
 import type { FeatureDefinition, MonitorDefinition } from '../config/schema.js';
+import type { DataSource } from '../sql/dialect.js';
 import type { DriftScanSpec } from '../sql/drift-query.js';
+import { buildKnownCountQuery } from '../sql/known-count-query.js';
 import { buildDescribeQuery, typeFamily } from '../sql/schema-query.js';
 import { buildValueCountsQuery } from '../sql/value-counts-query.js';
 import { chooseMethod, SMALL_SAMPLE_SIZE } from '../stats/registry.js';
@@ -34,9 +36,10 @@ import {
   type NumericProfile,
   type ReferenceProfile,
 } from './profile.js';
-import { readDriftScan, runDriftScan, type ScanGroup } from './scan-reader.js';
+import { type CategoricalScan, readDriftScan, runDriftScan, type ScanGroup } from './scan-reader.js';
 import { hasNoFiles, sourceFor, strayFindings } from './sources.js';
 import type { JobDeps } from './types.js';
+import { unreadPartitionMessages } from './unread-files.js';
 import { dateOfKey, resultKeys, type Window, windowFor } from './windows.js';
 
 /**
@@ -212,6 +215,7 @@ function qualityOf(
   spec: DriftScanSpec,
   group: ScanGroup,
   overallProfile: ReferenceProfile = profile,
+  knownInTail?: ReadonlyMap<string, number>,
 ): { features: FeatureQuality[]; findings: QualityFinding[] } {
   const features: FeatureQuality[] = [];
   const findings: QualityFinding[] = [];
@@ -269,11 +273,14 @@ function qualityOf(
         .sort((a, b) => b.count - a.count);
       features.push({ name: feature.name, nullRate, referenceNullRate, invalid: 0, newCategories });
       checkNullRate(findings, feature.name, nullRate, referenceNullRate, where, segment);
-      const newShare = rate(
-        newCategories.reduce((a, c) => a + c.count, 0),
-        group.rows - s.nulls,
-      );
-      if (newCategories.length && newShare >= QUALITY_LIMITS.newCategoryShare) {
+      const tail = capped ? { rows: 0, exact: true } : newInTail(known, s, knownInTail?.get(feature.name));
+      const newRows = newCategories.reduce((a, c) => a + c.count, 0) + tail.rows;
+      const newShare = rate(newRows, group.rows - s.nulls);
+      const counted =
+        tail.rows > 0
+          ? `at least ${(newCategories.length + 1).toLocaleString('en-US')} categories`
+          : `${newCategories.length} categor${newCategories.length === 1 ? 'y' : 'ies'}`;
+      if (newRows > 0 && newShare >= QUALITY_LIMITS.newCategoryShare) {
         findings.push({
           kind: 'new_category',
           severity: newShare >= 5 * QUALITY_LIMITS.newCategoryShare ? 'critical' : 'warning',
@@ -282,15 +289,51 @@ function qualityOf(
           value: newShare,
           expected: 0,
           values: newCategories.map((c) => c.value),
-          message: `${feature.name}${where}: ${newCategories.length} categor${newCategories.length === 1 ? 'y' : 'ies'} never seen in the reference (${newCategories
+          message: `${feature.name}${where}: ${counted} never seen in the reference (${newCategories
             .slice(0, 5)
             .map((c) => JSON.stringify(c.value))
-            .join(', ')}) in ${pct(newShare)} of rows`,
+            .join(', ')}) in ${tail.exact ? '' : 'at least '}${pct(newShare)} of rows`,
         });
       }
     }
   }
   return { features, findings };
+}
+
+/**
+ * The window's rows in new categories beyond its listed top CATEGORY_LIMIT (its `other` tail), for
+ * an uncapped reference. Exact when the reference's categories are all listed (the tail is all
+ * new) or `knownTailRows` (a query's count of the unlisted known ones in the window) is given;
+ * otherwise a lower bound: each unlisted known category holds at most the smallest listed count.
+ */
+export function newInTail(
+  known: Readonly<Record<string, number>>,
+  s: CategoricalScan,
+  knownTailRows?: number,
+): { rows: number; exact: boolean } {
+  if (s.other <= 0) return { rows: 0, exact: true };
+  const unlisted = Object.keys(known).filter((value) => !(value in s.categories));
+  if (!unlisted.length) return { rows: s.other, exact: true };
+  if (knownTailRows !== undefined) return { rows: Math.max(0, s.other - knownTailRows), exact: true };
+  const smallest = Math.min(...Object.values(s.categories));
+  return { rows: Math.max(0, s.other - unlisted.length * smallest), exact: false };
+}
+
+/** The known categories a window's scan did not list, per categorical feature with a tail. */
+function unlistedKnown(
+  profile: ReferenceProfile,
+  spec: DriftScanSpec,
+  group: ScanGroup,
+): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  spec.categorical.forEach((column, i) => {
+    const s = group.categorical[i];
+    const p = profileOf(profile, column);
+    if (!s || s.other <= 0 || p?.kind !== 'categorical' || profileOther(p) > 0) return;
+    const unlisted = Object.keys(p.categories).filter((value) => !(value in s.categories));
+    if (unlisted.length) out.set(column, unlisted);
+  });
+  return out;
 }
 
 function checkNullRate(
@@ -353,6 +396,23 @@ export async function runDrift(deps: JobDeps, date: string): Promise<{ result: D
   } finally {
     await runOtherWindowsKpis(deps, start);
   }
+}
+
+/**
+ * Why a window has no rows, as far as the files say: its partitions hold files of another format
+ * (named, with the fix), or the log ends before the window (its last day and the --date to use).
+ */
+async function noDataCause(deps: JobDeps, predictions: DataSource, window: Window): Promise<string> {
+  const location = deps.definition.predictions.location;
+  const unread = unreadPartitionMessages(predictions, 'predictions.format');
+  if (unread.length) return `${location}: ${unread.join('; ')}`;
+  if (deps.engine.resolveFiles && predictions.partitioned) {
+    const all = await deps.engine.resolveFiles(deps.sources.predictions).catch(() => undefined);
+    const last = all?.partitions?.at(-1);
+    if (last && last < window.start)
+      return `the log ${location} ends on ${last} (its last partition): run with --date ${last} for that window, or check the logging pipeline`;
+  }
+  return `check the logging pipeline and the location ${location}`;
 }
 
 async function driftWindow(deps: JobDeps, date: string): Promise<{ result: DriftResult; key: string }> {
@@ -441,7 +501,7 @@ async function driftWindow(deps: JobDeps, date: string): Promise<{ result: Drift
       severity: 'critical',
       value: 0,
       ...(expected ? { expected } : {}),
-      message: `no predictions in ${window.start}..${window.end}: check the logging pipeline and the location ${definition.predictions.location}`,
+      message: `no predictions in ${window.start}..${window.end}: ${await noDataCause(deps, predictions, window)}`,
     });
   } else if (volume.ratio !== undefined) {
     const ratio = volume.ratio;
@@ -465,8 +525,17 @@ async function driftWindow(deps: JobDeps, date: string): Promise<{ result: Drift
   const overallDrift = overall.rows
     ? compareGroup(definition, profile, spec, overall, false, samples)
     : { features: [] };
+  // The window's count of known categories in its unlisted tail (one small query per such
+  // feature), so the overall new-category share is exact; segments use the lower bound.
+  const knownInTail = new Map<string, number>();
+  for (const [column, values] of overall.rows ? unlistedKnown(profile, spec, overall) : []) {
+    const [row] = await engine.query(
+      buildKnownCountQuery({ source: predictions, window: range, column, values }, engine.dialect),
+    );
+    knownInTail.set(column, Number(row?.c ?? 0));
+  }
   const quality = overall.rows
-    ? qualityOf(definition, profile, spec, overall)
+    ? qualityOf(definition, profile, spec, overall, profile, knownInTail)
     : { features: [], findings: [] };
   findings.push(...quality.findings);
 

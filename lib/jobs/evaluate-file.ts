@@ -7,6 +7,7 @@ import { quoteIdentifier } from '../sql/identifiers.js';
 import type { PerformanceQuerySpec } from '../sql/performance-query.js';
 import { buildDescribeQuery } from '../sql/schema-query.js';
 import { FileInputError, fileSource } from './compare-files.js';
+import { binaryMapping, isZeroOneLabel } from './label-checks.js';
 import { evaluate, toGroup } from './performance.js';
 import type { PerformanceGroup } from './performance-result.js';
 import { NULL_SEGMENT } from './scan-reader.js';
@@ -23,6 +24,10 @@ export interface EvaluateOptions {
   classScores?: string;
   /** parquet | csv | jsonl, when the extension does not say it. */
   format?: string;
+  /** Binary, text labels: the label of the positive class (the class the score predicts). */
+  positiveValue?: string;
+  /** Binary, with positiveValue: the negative label (absent: every other label is negative). */
+  negativeValue?: string;
 }
 
 /** Parses `--class-scores cat=p_cat,dog=p_dog` into `{ cat: 'p_cat', dog: 'p_dog' }`. */
@@ -91,6 +96,19 @@ export async function evaluateFile(
       'a multiclass model is evaluated on --prediction COL (the predicted class) and/or --class-scores CLASS=COL,... (one probability column per class)',
     );
   }
+  if (
+    (options.positiveValue !== undefined || options.negativeValue !== undefined) &&
+    options.task !== 'binary'
+  ) {
+    throw new FileInputError(
+      `--positive-value / --negative-value map the text labels of --task binary (got --task ${options.task}): leave them out`,
+    );
+  }
+  if (options.negativeValue !== undefined && options.positiveValue === undefined) {
+    throw new FileInputError(
+      '--negative-value needs --positive-value (the label of the class the score predicts): give both',
+    );
+  }
   if (options.task === 'regression' && !options.prediction) {
     throw new FileInputError('a regression is evaluated on --prediction COL (the predicted value)');
   }
@@ -119,6 +137,7 @@ export async function evaluateFile(
     `CREATE OR REPLACE TEMP TABLE ${ROWS_TABLE} AS SELECT *, CAST(row_number() OVER () AS VARCHAR) AS driftwatch_row_id, '1970-01-01' AS dt FROM ${engine.dialect.relation(source)}`,
   );
   try {
+    if (options.task === 'binary' && !options.positiveValue) await checkBinaryLabels(engine, options.label);
     const taskColumns =
       options.task === 'binary'
         ? {
@@ -126,6 +145,14 @@ export async function evaluateFile(
             ...(options.score ? { scoreColumn: options.score } : {}),
             ...(options.prediction ? { predictionColumn: options.prediction } : {}),
             ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
+            ...(options.positiveValue !== undefined
+              ? {
+                  labelMapping: {
+                    positiveValue: options.positiveValue,
+                    ...(options.negativeValue !== undefined ? { negativeValue: options.negativeValue } : {}),
+                  },
+                }
+              : {}),
           }
         : {
             task: options.task,
@@ -170,4 +197,34 @@ export async function evaluateFile(
   } finally {
     await engine.execute(`DROP TABLE IF EXISTS ${ROWS_TABLE}`);
   }
+}
+
+/**
+ * A binary evaluation without --positive-value: labels that are not 0/1 would count as missing
+ * ("0 of 400 rows labelled") and every metric be undefined, so they stop it, named with the fix
+ * (the mapping when the words say it: Y/N, yes/no; binaryMapping, as the performance job's check).
+ */
+async function checkBinaryLabels(engine: DuckDbQueryEngine, label: string): Promise<void> {
+  const column = quoteIdentifier(label);
+  const rows = await engine.query({
+    name: 'evaluate-label-values',
+    sql: `SELECT CAST(${column} AS VARCHAR) AS v, count(*) AS n FROM ${ROWS_TABLE} WHERE ${column} IS NOT NULL GROUP BY 1 ORDER BY n DESC, v LIMIT 1000`,
+    parameters: [],
+  });
+  const invalid = rows.filter((r) => !isZeroOneLabel(String(r.v)));
+  if (!invalid.length) return;
+  const count = invalid.reduce((sum, r) => sum + Number(r.n), 0);
+  const total = rows.reduce((sum, r) => sum + Number(r.n), 0);
+  const values = invalid.map((r) => String(r.v));
+  const shown = values
+    .slice(0, 5)
+    .map((v) => JSON.stringify(v))
+    .join(', ');
+  const mapping = binaryMapping(rows.map((r) => String(r.v)));
+  const fix = mapping
+    ? `give --positive-value ${JSON.stringify(mapping.positive)} --negative-value ${JSON.stringify(mapping.negative)}`
+    : `give --positive-value VALUE (the label of the class the score predicts${values.length <= 5 ? `: one of ${shown}` : ''}) and --negative-value the other`;
+  throw new FileInputError(
+    `--label ${JSON.stringify(label)}: ${count.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} labels are not 0/1 or true/false (seen: ${shown}${values.length > 5 ? ', ...' : ''}), so they would count as unlabelled: ${fix}, or write 0/1 labels`,
+  );
 }

@@ -35,6 +35,33 @@ export function binaryMapping(values: readonly string[]): { positive: string; ne
   return { positive: positive[0] as string, negative: negative[0] as string };
 }
 
+/** A binary label without a mapping: 0/1 as numbers or text (1.0 too), or a boolean word (lib/sql/boolean-text.ts). */
+export function isZeroOneLabel(value: string): boolean {
+  if (booleanWord(value) !== undefined) return true;
+  const n = value.trim() === '' ? Number.NaN : Number(value);
+  return n === 0 || n === 1;
+}
+
+/**
+ * The definition lines (YAML) or the fix for text labels of a binary model, from the label
+ * values seen: undefined when they are 0/1. `positiveValue`/`negativeValue` when the words say
+ * which is positive (binaryMapping), else the fix to write them.
+ */
+export function textLabelAdvice(
+  values: readonly string[],
+): { positive: string; negative: string } | { fix: string } | undefined {
+  if (values.every(isZeroOneLabel)) return undefined;
+  const mapping = binaryMapping(values);
+  if (mapping) return mapping;
+  const shown = values
+    .slice(0, SAMPLE_VALUES)
+    .map((v) => JSON.stringify(v))
+    .join(', ');
+  return {
+    fix: `the labels are not 0/1 (seen: ${shown}): set labels.positiveValue to the label of the class the score predicts and labels.negativeValue to the other, or log 0/1 labels`,
+  };
+}
+
 export function isValidLabel(definition: MonitorDefinition, value: string): boolean {
   const labels = definition.labels;
   switch (definition.model.task) {
@@ -46,9 +73,7 @@ export function isValidLabel(definition: MonitorDefinition, value: string): bool
           value === labels.negativeValue
         );
       }
-      if (booleanWord(value) !== undefined) return true;
-      const n = value.trim() === '' ? Number.NaN : Number(value);
-      return n === 0 || n === 1;
+      return isZeroOneLabel(value);
     }
     case 'regression': {
       const n = value.trim() === '' ? Number.NaN : Number(value);

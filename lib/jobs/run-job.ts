@@ -37,7 +37,7 @@ export async function runJob(request: JobRequest, deps: JobDeps): Promise<JobSum
         resultKey: key,
         message:
           result.status === 'no_data'
-            ? `no predictions in the window starting ${date}`
+            ? `no predictions in the window starting ${date}${noDataHint(result.quality.findings)}`
             : `${result.rows} rows, ${result.dataset.driftedCount} of ${result.dataset.featureCount} features drifted` +
               (result.dataset.drivers.length ? ` (${result.dataset.drivers.join(', ')})` : '') +
               `, ${result.quality.findings.length} data-quality finding${result.quality.findings.length === 1 ? '' : 's'}`,
@@ -139,4 +139,11 @@ export async function runJob(request: JobRequest, deps: JobDeps): Promise<JobSum
         'the digest covers every model: run it with `driftwatch digest`, not as a per-model job',
       );
   }
+}
+
+/** The no_data finding's cause (unread files, where the log ends), unless it is the generic one. */
+function noDataHint(findings: readonly { kind: string; message: string }[]): string {
+  const message = findings.find((f) => f.kind === 'no_data')?.message ?? '';
+  const cause = message.slice(message.indexOf(': ') + 2);
+  return message.includes(': ') && !cause.startsWith('check the logging pipeline') ? `: ${cause}` : '';
 }

@@ -26,6 +26,11 @@ export interface DataSource {
   /** Folders of a partitioned log that are not `dt=YYYY-MM-DD` partitions: ignored, reported. */
   readonly stray?: readonly string[];
   /**
+   * Files in the range's partitions that are not of the format (another extension, or none, as
+   * Firehose writes): not read locally (a Glue table would read them), so they are reported.
+   */
+  readonly unread?: readonly string[];
+  /**
    * Column aliases (a feature's `column:` beside its `name:`): the relation also exposes the real
    * column `column` as `name`, so every query reads features by their names.
    */

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine } from '../../lib/adapters/duckdb-engine.js';
 import { quoteString } from '../../lib/sql/identifiers.js';
 import { runCli } from '../helpers/cli.js';
+import { expectClose } from '../helpers/close.js';
 import { tempDir } from '../helpers/temp.js';
 
 // Hostile tester, a new user's first hour (branch hostnew): `compare` and `evaluate` on files
@@ -218,7 +219,7 @@ describe('compare: file formats real teams export', () => {
     expect(byName(numstr.json).x).toMatchObject({ kind: 'numeric', statistic: p.x!.statistic });
   });
 
-  it.fails('DEFECT (MED): a ;- or tab-separated CSV is blamed on ids and timestamps, not on its delimiter', async () => {
+  it('a ;- or tab-separated CSV: compare names the file, its delimiter and the comma fix (was DEFECT MED: blamed on ids and timestamps)', async () => {
     // What the user sees: `driftwatch: every shared column looks like an id or a timestamp
     // (id;x;cat;score): name the columns to compare with --columns`, exit 1. The whole header is
     // one column: lib/sql/dialect.ts:229 pins CSV_DIALECT to delim ',' (on purpose, as the Glue
@@ -233,7 +234,7 @@ describe('compare: file formats real teams export', () => {
     }
   });
 
-  it.fails('DEFECT (MED): a JSON array file (not JSON lines) is reported as "the files share no column"', async () => {
+  it('a JSON array file (not JSON lines): compare names the file, "one JSON array" and the fix (was DEFECT MED: "the files share no column")', async () => {
     // What the user sees: `driftwatch: the files share no column: check --reference and
     // --current`, exit 1, though both files have id, x, cat and score. README ("compare and
     // evaluate read ... .json (one object per line)") reads .json as newline-delimited
@@ -246,7 +247,7 @@ describe('compare: file formats real teams export', () => {
     expect(r.stderr).toContain('cur_array.json');
   });
 
-  it.fails('DEFECT (LOW): an empty (0-byte) file is reported as "the files share no column", not as empty', async () => {
+  it('an empty (0-byte) file: compare says it is empty, naming it (was DEFECT LOW: "the files share no column")', async () => {
     // lib/jobs/compare-files.ts:164. Expected: "--current <path> is empty (0 bytes)".
     const r = await compare('ref.csv', 'empty.csv');
     expect(r.code).toBe(1);
@@ -295,7 +296,7 @@ describe('compare: file formats real teams export', () => {
     expect(c.x!.drifted).toBe(false);
   });
 
-  it.fails('DEFECT (HIGH): 10,000 levels, same world both sides: a critical new_category finding with a wrong share (89% of rows, truly 13%)', async () => {
+  it('10,000 levels, same world both sides: no new_category finding from a capped reference, as the drift job (was DEFECT HIGH: critical, 89% of rows, truly 13%)', async () => {
     // What the user sees: `new_category (critical): hc: 891 categories never seen in the
     // reference (...) in 89.3% of rows`, for two samples of the SAME 10,000-level distribution.
     // Two errors in lib/jobs/compare-files.ts:290-296: (1) there is no capped-reference check,
@@ -312,7 +313,7 @@ describe('compare: file formats real teams export', () => {
     expect(r.json.findings.filter((f: { kind: string }) => f.kind === 'new_category')).toEqual([]);
   });
 
-  it.fails('DEFECT (MED): a nested JSON object is compared as a categorical of its text: 500 "new categories", critical drift', async () => {
+  it('a nested JSON object is skipped by compare with the flatten fix, never judged (was DEFECT MED: a categorical of its text, 500 "new categories", critical drift)', async () => {
     // What the user sees: `f  categorical  psi 5.69  DRIFT (critical)` and `new_category
     // (critical): f: 500 categories never seen in the reference ("{'x': 24.48..., 'cat': a}",
     // ...)`: every row's struct is a category. lib/jobs/column-kinds.ts:157 sends every type
@@ -333,7 +334,7 @@ describe('compare: file formats real teams export', () => {
     expect(c.yn).toMatchObject({ kind: 'categorical', drifted: false });
   });
 
-  it.fails('DEFECT (MED): an epoch-milliseconds timestamp (event_time) is compared: critical drift, 100% out of range, every time', async () => {
+  it('an epoch-milliseconds timestamp (event_time) is skipped as a timestamp (was DEFECT MED: critical drift, 100% out of range, every time)', async () => {
     // What the user sees: `event_time numeric psi 8.2831 DRIFT (critical), OUT OF RANGE
     // (100.0%)` comparing two days of the same world: a timestamp always lies outside the
     // reference's range. README: "timestamps are skipped (said; name them in --columns)".
@@ -348,7 +349,7 @@ describe('compare: file formats real teams export', () => {
 });
 
 describe('evaluate: labels written the ways teams write them', () => {
-  const evaluate = async (file: string) => {
+  const evaluate = async (file: string, extra: string[] = []) => {
     const r = await runCli([
       'evaluate',
       '--data',
@@ -360,6 +361,7 @@ describe('evaluate: labels written the ways teams write them', () => {
       '--task',
       'binary',
       '--json',
+      ...extra,
     ]);
     return { ...r, json: r.code === 0 ? JSON.parse(r.stdout) : undefined };
   };
@@ -381,7 +383,7 @@ describe('evaluate: labels written the ways teams write them', () => {
     }
   });
 
-  it('DEFECT (HIGH): multiclass labels written 1.0 against predictions 1: accuracy 0.0000 (0.8583 with the same labels as integers)', async () => {
+  it('multiclass labels written 1.0 against predictions 1: the accuracy of integer labels, 0.8583 (was DEFECT HIGH: accuracy 0.0000)', async () => {
     // What the user sees: `600 of 600 rows labelled`, `accuracy 0.0000`, exit 0. The class is
     // compared as text, '1.0' (label, DOUBLE cast to VARCHAR: lib/sql/performance-query.ts:328)
     // against '1' (prediction: :811). Expected: the same metrics as integer labels.
@@ -408,7 +410,7 @@ describe('evaluate: labels written the ways teams write them', () => {
     expect(float.metrics.accuracy).toBeCloseTo(int.metrics.accuracy, 12);
   });
 
-  it.fails('DEFECT (MED): Y/N labels: "0 of 400 rows labelled ... no prediction in this group has a label yet", exit 0', async () => {
+  it('Y/N labels: evaluate stops naming the values and the --positive-value fix; following it gives the 0/1 metrics (was DEFECT MED: "0 of 400 rows labelled ... has a label yet", exit 0)', async () => {
     // What the user sees: every metric `undefined: no labelled rows: no prediction in this group
     // has a label yet`, exit code 0, though all 400 rows carry a label (Y or N). evaluate
     // (lib/jobs/evaluate-file.ts:135-150) runs the performance SQL without the job's label
@@ -420,5 +422,31 @@ describe('evaluate: labels written the ways teams write them', () => {
     const text = `${r.stdout}${r.stderr}`;
     expect(text).toMatch(/"Y"|Y, N|"N"/);
     expect(text).not.toContain('has a label yet');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('400 of 400 labels are not 0/1');
+    expect(r.stderr).toContain('--positive-value "Y" --negative-value "N"');
+    const fixed = await evaluate('ev_YN.csv', ['--positive-value', 'Y', '--negative-value', 'N']);
+    const base = await evaluate('ev_01.csv');
+    expect(fixed.code).toBe(0);
+    expect(fixed.json.labelled).toBe(400);
+    expectClose(fixed.json.metrics, base.json.metrics);
+    // A mapping is for binary text labels only.
+    const wrong = await runCli([
+      'evaluate',
+      '--data',
+      at('ev_YN.csv'),
+      '--label',
+      'y',
+      '--prediction',
+      'p',
+      '--task',
+      'regression',
+      '--positive-value',
+      'Y',
+    ]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain(
+      '--positive-value / --negative-value map the text labels of --task binary',
+    );
   });
 });

@@ -12,14 +12,18 @@ import { InvalidDefinitionError, parseDefinition } from '../../config/load.js';
 import {
   buildColumnStatsQuery,
   type ColumnStats,
+  EPOCH_REASON,
   type KindProposal,
   proposeKind,
   readColumnStats,
 } from '../../jobs/column-kinds.js';
 import { type FileInputError, formatOf } from '../../jobs/compare-files.js';
+import { csvDelimiterProblem } from '../../jobs/csv-delimiter.js';
+import { textLabelAdvice } from '../../jobs/label-checks.js';
 import { shiftDate } from '../../jobs/windows.js';
 import type { DataSource } from '../../sql/dialect.js';
 import { IDENTIFIER_PATTERN, quoteIdentifier } from '../../sql/identifiers.js';
+import { buildLabelSamplesQuery } from '../../sql/prediction-checks-query.js';
 import { buildDescribeQuery } from '../../sql/schema-query.js';
 import { CliError } from '../errors.js';
 
@@ -211,11 +215,29 @@ export async function runInit(options: InitOptions, print: (line: string) => voi
         `--predictions ${options.predictions}: the files hold one JSON array (read as a single column ${JSON.stringify(columnsRead[0].name)}), not JSON lines: write one object per line (JSON lines, as Firehose does), e.g. {"prediction_id": "a1", ...} then {"prediction_id": "a2", ...}`,
       );
     }
+    const delimiter =
+      log.format === 'csv'
+        ? csvDelimiterProblem(
+            columnsRead.map((p) => p.name),
+            `--predictions ${options.predictions} (${source.files?.[0] ?? 'its files'})`,
+          )
+        : undefined;
+    if (delimiter) throw new CliError(delimiter);
     const id = pick(proposals, 'id');
-    const timestamp = pick(proposals, 'timestamp');
+    // A real event time (TIMESTAMP, ISO text) before epoch numbers, which cannot be one.
+    const timestamp =
+      pick(
+        proposals.filter((p) => !p.reason.startsWith(EPOCH_REASON)),
+        'timestamp',
+      ) ?? pick(proposals, 'timestamp');
     if (!id) {
       throw new CliError(
         `--predictions ${options.predictions}: no column looks like a prediction id (unique text, or unique whole numbers named like an id) in the last ${sampled.length} partitions; the monitor joins labels on it: add one to the logs`,
+      );
+    }
+    if (timestamp?.reason.startsWith(EPOCH_REASON)) {
+      throw new CliError(
+        `--predictions ${options.predictions}: ${timestamp.name} holds ${timestamp.reason.slice(EPOCH_REASON.length - 'epoch'.length)}; driftwatch reads the event time as a TIMESTAMP or ISO-8601 text: log ${timestamp.name} as text such as 2026-10-01T12:00:00Z (or a timestamp type), or add such a column`,
       );
     }
     if (!timestamp) {
@@ -309,6 +331,27 @@ export async function runInit(options: InitOptions, print: (line: string) => voi
           `--labels ${options.labels}: expected an id column (${id.name}) and a label column; found ${profiled.proposals.map((p) => p.name).join(', ')}`,
         );
       }
+      // Text labels of a binary model (Y/N): the mapping, or the fix, before the first run finds
+      // every label invalid.
+      const advice =
+        task === 'binary'
+          ? textLabelAdvice(
+              (
+                await engine.query(
+                  buildLabelSamplesQuery(
+                    {
+                      labels: labelSource,
+                      labelColumn: label.name,
+                      window: { start: labelSource.partitions?.[0] ?? '0000-01-01' },
+                      until: shiftDate(labelSource.partitions?.at(-1) ?? '9999-12-30', 1),
+                    },
+                    engine.dialect,
+                  ),
+                )
+              ).map((r) => String(r.v)),
+            )
+          : undefined;
+      if (advice && 'fix' in advice) print(`  ${label.name}: ${advice.fix}`);
       labels = [
         'labels:',
         `  location: ${yamlString(rel(options.labels))}`,
@@ -317,7 +360,17 @@ export async function runInit(options: InitOptions, print: (line: string) => voi
         `  idColumn: ${direct(labelId, 'labels.idColumn')}`,
         `  labelColumn: ${direct(label, 'labels.labelColumn')}     # ${label.reason}`,
         '  delay: P7D                  # how long labels take to arrive: CHECK and adjust',
+        ...(advice && 'positive' in advice
+          ? [
+              `  positiveValue: ${yamlString(advice.positive)}          # text labels: the class the score predicts: CHECK`,
+              `  negativeValue: ${yamlString(advice.negative)}`,
+            ]
+          : []),
       ];
+      if (advice && 'positive' in advice)
+        print(
+          `  ${label.name}: text labels ${JSON.stringify(advice.positive)}/${JSON.stringify(advice.negative)}: wrote positiveValue ${JSON.stringify(advice.positive)} (CHECK: the class the score predicts)`,
+        );
     }
 
     let reference: string[];

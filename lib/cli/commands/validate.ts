@@ -10,12 +10,16 @@ import { resolveLocalFiles } from '../../adapters/local-files.js';
 import { MemoryResultStore } from '../../adapters/memory-store.js';
 import type { MonitorDefinition } from '../../config/schema.js';
 import { describeColumns } from '../../jobs/column-check.js';
+import { csvDelimiterProblem } from '../../jobs/csv-delimiter.js';
+import { isValidLabel, textLabelAdvice } from '../../jobs/label-checks.js';
 import { runJob } from '../../jobs/run-job.js';
 import { resolveLocalSources } from '../../jobs/sources.js';
 import type { JobDeps } from '../../jobs/types.js';
+import { unreadPartitionMessages } from '../../jobs/unread-files.js';
 import { durationDays, shiftDate } from '../../jobs/windows.js';
 import { systemClock } from '../../ports.js';
 import type { DataSource } from '../../sql/dialect.js';
+import { buildLabelSamplesQuery } from '../../sql/prediction-checks-query.js';
 import { typeFamily } from '../../sql/schema-query.js';
 import { configBaseDir, loadDefinitionFile } from '../context.js';
 import { CliError } from '../errors.js';
@@ -183,8 +187,25 @@ export async function validateDefinitionFiles(configPath: string): Promise<Valid
       );
       return report;
     }
+    // Days whose files the format does not read (a Parquet day in a csv log, a Firehose object
+    // without an extension): run would call them no_data.
+    for (const message of unreadPartitionMessages(all, 'predictions.format'))
+      report.problems.push(`predictions.location ${sources.predictions.location}: ${message}`);
     const days = durationDays(def.window);
-    const last = partitions.at(-1)!;
+    // The last window ends at the newest partition with data: a partition being written may
+    // hold only empty files (DuckDB reads a 0-byte CSV as one column `column0`).
+    let last = partitions.at(-1)!;
+    for (let i = partitions.length - 1; i > 0; i--) {
+      const day = await resolveLocalFiles(sources.predictions, {
+        from: partitions[i]!,
+        to: shiftDate(partitions[i]!, 1),
+      });
+      if ((await bytesOf(day.files ?? [])) > 0) break;
+      report.warnings.push(
+        `predictions.location: dt=${partitions[i]} holds only empty files (${(day.files ?? []).map((f) => f.split(/[\\/]/).at(-1)).join(', ')}, 0 bytes): checked the day before it; a run of dt=${partitions[i]} is no_data until the files are written`,
+      );
+      last = partitions[i - 1]!;
+    }
     const windowStart = shiftDate(last, 1 - days);
     const window = await resolveLocalFiles(sources.predictions, {
       from: windowStart,
@@ -193,6 +214,17 @@ export async function validateDefinitionFiles(configPath: string): Promise<Valid
     // The files' own columns (no aliases): features by their real column, a name must not collide.
     const columns = (await describeColumns(engine, raw(window))) as Columns;
     const what = `the prediction log's last window (${windowStart}${days > 1 ? ` to ${last}` : ''})`;
+    const delimiter =
+      def.predictions.format === 'csv'
+        ? csvDelimiterProblem(
+            [...columns.values()].map((c) => c.name),
+            `predictions.location ${sources.predictions.location} (${window.files?.[0] ?? 'its files'})`,
+          )
+        : undefined;
+    if (delimiter) {
+      report.problems.push(delimiter);
+      return report;
+    }
     const own = columnProblems(def, columns, what, true, true);
     report.problems.push(...own.problems);
     report.warnings.push(...own.warnings);
@@ -251,6 +283,44 @@ export async function validateDefinitionFiles(configPath: string): Promise<Valid
             report.problems.push(
               `${field} ${JSON.stringify(c)} is not a column of the labels log ${sources.labels.location} (it has ${[...labelColumns.values()].map((x) => x.name).join(', ')}): fix the name`,
             );
+        }
+        // Label values the task cannot read (Y/N on a binary model without positiveValue): every
+        // performance run would find them invalid. The 50 most frequent values are checked.
+        const labelColumn = labelColumns.get(def.labels.labelColumn.toLowerCase());
+        if (labelColumn) {
+          const seen = (
+            await engine.query(
+              buildLabelSamplesQuery(
+                {
+                  labels,
+                  labelColumn: labelColumn.name,
+                  window: { start: '0000-01-01' },
+                  until: '9999-12-31',
+                },
+                engine.dialect,
+              ),
+            )
+          ).map((r) => String(r.v));
+          const invalid = seen.filter((v) => !isValidLabel(def, v));
+          if (invalid.length) {
+            const advice =
+              def.model.task === 'binary' && def.labels.positiveValue === undefined
+                ? textLabelAdvice(seen)
+                : undefined;
+            const fix = !advice
+              ? 'fix the labels or the mapping'
+              : 'fix' in advice
+                ? advice.fix
+                : `set labels.positiveValue: ${JSON.stringify(advice.positive)} and labels.negativeValue: ${JSON.stringify(advice.negative)} (positive: the class the score predicts), or log 0/1 labels`;
+            report.problems.push(
+              `labels.labelColumn ${JSON.stringify(def.labels.labelColumn)}: labels ${invalid
+                .slice(0, 5)
+                .map((v) => JSON.stringify(v))
+                .join(
+                  ', ',
+                )} are not valid for a ${def.model.task} model, so performance runs would leave them out: ${fix}`,
+            );
+          }
         }
         // The performance job reads the window's predictions and labels that arrived by maturity.
         const matured = shiftDate(windowStart, days + durationDays(def.labels.delay));

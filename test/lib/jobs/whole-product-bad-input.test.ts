@@ -128,18 +128,12 @@ describe("bad files in three partitions of the prediction log (day 14: another t
     // window's jobs now fail instead (job-failed:drift on day 14, job-failed:performance when its
     // labels mature on day 21), naming the file, and no number is computed from it.
     const rules = new Set(r.opened.map((o) => o.incident.split(':')[0]));
-    expect([...rules].sort(), log).toEqual(['job-failed', 'missing-result']);
+    expect([...rules].sort(), log).toEqual(['job-failed']);
+    // One incident per job (lib/alerts/failed-windows.ts), each later failed window joining it.
     expect(
       r.opened.filter((o) => o.incident.startsWith('job-failed:')).map((o) => `${o.incident} ${o.date}`),
       log,
-    ).toEqual([
-      `job-failed:drift ${day(14)}`,
-      `job-failed:drift ${day(18)}`,
-      `job-failed:performance ${day(21)}`,
-      `job-failed:drift ${day(22)}`,
-      `job-failed:performance ${day(25)}`,
-      `job-failed:performance ${day(29)}`,
-    ]);
+    ).toEqual([`job-failed:drift ${day(14)}`, `job-failed:performance ${day(21)}`]);
   });
 
   // DEFECT (MED, two pages and a false all-clear per failed window): the drift job fails for
@@ -164,14 +158,17 @@ describe("bad files in three partitions of the prediction log (day 14: another t
     ).toEqual([]);
   });
 
-  it("one job-failed incident per job: window 22's different error notifies once, each page names the window, the file and the re-run", async () => {
+  it("one job-failed incident per job: each later window's different error notifies once, each page names the window, the file and the re-run", async () => {
     const failed = r.decisions
       .filter((d) => d.incident.startsWith('job-failed:') && d.type !== 'reminder')
       .map((d) => `${d.date} ${d.type} ${d.incident}`);
+    // Day 14 (the export) opens it; days 18 (truncated) and 22 (empty file) are new causes: worse.
     expect(failed, log).toEqual([
-      `${day(18)} opened job-failed:drift`,
+      `${day(14)} opened job-failed:drift`,
+      `${day(18)} worsened job-failed:drift`,
+      `${day(21)} opened job-failed:performance`,
       `${day(22)} worsened job-failed:drift`,
-      `${day(25)} opened job-failed:performance`,
+      `${day(25)} worsened job-failed:performance`,
       `${day(29)} worsened job-failed:performance`,
     ]);
     const sent = (await readFile(join(r.dir, 'alerts.jsonl'), 'utf8'))
@@ -179,8 +176,10 @@ describe("bad files in three partitions of the prediction log (day 14: another t
       .split('\n')
       .map((line) => JSON.parse(line) as { subject: string; body: string });
     const page = sent.find((m) => m.subject.includes('drift job failed for'));
-    expect(page?.subject, log).toContain(`drift job failed for ${day(18)}`);
-    expect(page?.body).toMatch(/dt=2026-09-18\/data_0\.parquet/);
-    expect(page?.body).toContain(`--job drift --date ${day(18)}`);
+    expect(page?.subject, log).toContain(`drift job failed for ${day(14)}`);
+    expect(page?.body).toMatch(/dt=2026-09-14\/export-customers\.parquet/);
+    expect(page?.body).toContain(`--job drift --date ${day(14)}`);
+    const worse = sent.find((m) => m.body.includes('dt=2026-09-18/data_0.parquet'));
+    expect(worse?.body, log).toContain(`--job drift --date ${day(18)}`);
   });
 });

@@ -6,7 +6,7 @@
  */
 import type { MonitorDefinition } from '../config/schema.js';
 import type { QueryEngine } from '../ports.js';
-import { booleanWord } from '../sql/boolean-text.js';
+import { booleanWord, FALSE_WORDS, TRUE_WORDS } from '../sql/boolean-text.js';
 import type { DataSource } from '../sql/dialect.js';
 import { buildLabelSamplesQuery, type PredictionChecks } from '../sql/prediction-checks-query.js';
 import type { LabelChecks, PerformanceFinding } from './performance-result.js';
@@ -18,9 +18,9 @@ export const CRITICAL_SHARE = 0.1;
 /** How many label values a finding quotes at most. */
 const SAMPLE_VALUES = 5;
 
-/** Whether a label value (as text) is one of the task's classes. */
-const POSITIVE_WORDS = /^(y|yes|true|t|pos|positive|on)$/i;
-const NEGATIVE_WORDS = /^(n|no|false|f|neg|negative|off)$/i;
+/** The words that say which of two text labels is positive: the boolean words and a few more. */
+const POSITIVE_WORDS = new Set<string>([...TRUE_WORDS, 'y', 'pos', 'positive', 'on']);
+const NEGATIVE_WORDS = new Set<string>([...FALSE_WORDS, 'n', 'neg', 'negative', 'off']);
 
 /**
  * The positive / negative mapping of two text labels when their words say it (Y / N, yes / no,
@@ -29,8 +29,8 @@ const NEGATIVE_WORDS = /^(n|no|false|f|neg|negative|off)$/i;
  */
 export function binaryMapping(values: readonly string[]): { positive: string; negative: string } | undefined {
   if (values.length !== 2) return undefined;
-  const positive = values.filter((v) => POSITIVE_WORDS.test(v.trim()));
-  const negative = values.filter((v) => NEGATIVE_WORDS.test(v.trim()));
+  const positive = values.filter((v) => POSITIVE_WORDS.has(v.trim().toLowerCase()));
+  const negative = values.filter((v) => NEGATIVE_WORDS.has(v.trim().toLowerCase()));
   if (positive.length !== 1 || negative.length !== 1) return undefined;
   return { positive: positive[0] as string, negative: negative[0] as string };
 }
@@ -62,6 +62,7 @@ export function textLabelAdvice(
   };
 }
 
+/** Whether a label value (as text) is one of the task's classes. */
 export function isValidLabel(definition: MonitorDefinition, value: string): boolean {
   const labels = definition.labels;
   switch (definition.model.task) {
